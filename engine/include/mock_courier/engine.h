@@ -1,0 +1,229 @@
+// Engine: the reference semantics of Courier (and of the Segment pipeline in
+// front of it), as one thread-safe object.
+//
+// The engine knows nothing of HTTP: each operation takes already-parsed JSON
+// and returns a Reply (the success status Courier answers with, and the body)
+// or a Status carrying Courier's exact error. The server maps routes onto these
+// calls; the in-process conformance target calls them directly.
+//
+// Workspaces are addressed by API key (any key of the workspace). Every
+// operation on a workspace that does not exist returns 401 Unauthorized, as
+// Courier does for an unknown key.
+//
+// Time comes only from the Clock given at construction. Delays become timers;
+// AdvanceClock() runs everything that falls due, in (due time, creation order),
+// and returns once the engine has settled. RunDue() does the same for a clock
+// that moves by itself.
+//
+// Thread-safety: every public member function may be called from any thread.
+// Each workspace has its own lock; the clock advance is serialized.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mock_courier/clock.h"
+#include "mock_courier/status.h"
+
+namespace mock_courier {
+
+using Json = nlohmann::json;
+
+// A successful answer: the HTTP status Courier uses for it and the body
+// (null body = no content, e.g. 204).
+struct Reply {
+  int status = 200;
+  Json body;
+};
+
+// Fetches data for automation fetch-data steps. The default refuses every
+// request (no network). Called with the workspace lock held: must not call
+// back into the engine.
+class DataFetcher {
+ public:
+  virtual ~DataFetcher() = default;
+  // `webhook` is the step's {url, method, headers, params, body}. Returns the
+  // JSON the URL answered with, or an error Status.
+  virtual Result<Json> Fetch(const Json& webhook) = 0;
+};
+
+struct EngineOptions {
+  // Seed of the id generator: same seed, clock and calls -> same ids.
+  std::uint64_t seed = 0;
+  // Not owned; when null, fetch-data steps fail with a clear error.
+  DataFetcher* fetcher = nullptr;
+  // When true (the default), outbound Segment calls are delivered at once to
+  // the built-in fake Segment Tracking API. The server turns this off when it
+  // delivers them itself (see TakeOutboundBatch).
+  bool deliver_outbound_to_fake_segment = true;
+  // Bound on each workspace's inbound journal; the oldest entries go first.
+  std::size_t max_journal_entries = 100000;
+};
+
+// What one AdvanceClock/RunDue call did.
+struct AdvanceResult {
+  TimePoint now = 0;
+  int fired = 0;  // Timers that ran (delays, scheduled deliveries, ...).
+};
+
+// An outbound Segment call waiting for delivery by the server's worker.
+struct OutboundCall {
+  std::string workspace_key;  // An API key of the workspace that produced it.
+  std::string write_key;      // The workspace's Segment write key.
+  std::string outbox_id;      // Stable id of the outbox entry (= the call's messageId).
+  Json event;                 // The Segment track call.
+};
+
+class Engine {
+ public:
+  // `clock` is not owned and must outlive the engine.
+  Engine(Clock& clock, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Clock& clock() { return clock_; }
+
+  // ---- Workspaces -------------------------------------------------------
+  // Creates or replaces the workspace described by `definition` (a workspace
+  // file's JSON). A bad definition returns 400 naming the JSON path, and
+  // nothing changes. `api_key`, when given, must be one of its keys (it is
+  // added when the definition has none).
+  Status PutWorkspace(const Json& definition, const std::string& api_key = "");
+  // {"workspaces":[{"api_keys":[...], "name":..., "environment":...}]}
+  Json ListWorkspaces() const;
+  bool HasApiKey(const std::string& api_key) const;
+  // Clears the state of one workspace (or all when `api_key` is empty): the
+  // definitions are kept, profiles/lists return to the file's seed data.
+  Status Reset(const std::string& api_key = "");
+
+  // ---- Courier API (reference/courier-api.md) ---------------------------
+  // POST /debug
+  Result<Reply> Debug(const std::string& key);
+  // POST /inbound/segment (§8.1). `event` is the raw Segment event.
+  Result<Reply> SegmentInbound(const std::string& key, const Json& event);
+  // POST /inbound/courier (§8.2).
+  Result<Reply> CourierInbound(const std::string& key, const Json& body);
+  // POST /send (§4, §5): v2 when the body has `message`, else v1.
+  Result<Reply> Send(const std::string& key, const Json& body);
+  // POST /automations/invoke and /automations/{template}/invoke (§6).
+  Result<Reply> InvokeAutomation(const std::string& key, const Json& body);
+  Result<Reply> InvokeAutomationTemplate(const std::string& key, const std::string& template_id,
+                                         const Json& body);
+  // GET /automations/runs/{id}, GET /automations/runs
+  Result<Reply> GetRun(const std::string& key, const std::string& run_id);
+  Result<Reply> ListRuns(const std::string& key, const Json& query);
+  // Profiles (§7).
+  Result<Reply> GetProfile(const std::string& key, const std::string& user_id);
+  Result<Reply> MergeProfile(const std::string& key, const std::string& user_id, const Json& body);
+  Result<Reply> ReplaceProfile(const std::string& key, const std::string& user_id,
+                               const Json& body);
+  Result<Reply> PatchProfile(const std::string& key, const std::string& user_id, const Json& body);
+  Result<Reply> DeleteProfile(const std::string& key, const std::string& user_id);
+  Result<Reply> GetProfileLists(const std::string& key, const std::string& user_id);
+  // Lists (§7.1).
+  Result<Reply> ListLists(const std::string& key, const Json& query);
+  Result<Reply> GetList(const std::string& key, const std::string& list_id);
+  Result<Reply> PutList(const std::string& key, const std::string& list_id, const Json& body);
+  Result<Reply> DeleteList(const std::string& key, const std::string& list_id);
+  Result<Reply> GetListSubscriptions(const std::string& key, const std::string& list_id);
+  Result<Reply> Subscribe(const std::string& key, const std::string& list_id,
+                          const std::string& user_id, const Json& body);
+  Result<Reply> Unsubscribe(const std::string& key, const std::string& list_id,
+                            const std::string& user_id);
+  // Messages (§9). `query` holds the query parameters (arrays for repeated ones).
+  Result<Reply> ListMessages(const std::string& key, const Json& query);
+  Result<Reply> GetMessage(const std::string& key, const std::string& message_id);
+  Result<Reply> GetMessageHistory(const std::string& key, const std::string& message_id,
+                                  const Json& query);
+  Result<Reply> CancelMessage(const std::string& key, const std::string& message_id);
+  // Events API (§5): event -> notification mappings.
+  Result<Reply> ListEvents(const std::string& key);
+  Result<Reply> GetEvent(const std::string& key, const std::string& event_id);
+  Result<Reply> PutEvent(const std::string& key, const std::string& event_id, const Json& body);
+  Result<Reply> DeleteEvent(const std::string& key, const std::string& event_id);
+  // Users' preferences.
+  Result<Reply> GetUserPreferences(const std::string& key, const std::string& user_id);
+  Result<Reply> GetUserPreferenceTopic(const std::string& key, const std::string& user_id,
+                                       const std::string& topic_id);
+  Result<Reply> PutUserPreferenceTopic(const std::string& key, const std::string& user_id,
+                                       const std::string& topic_id, const Json& body);
+  // Audiences.
+  Result<Reply> ListAudiences(const std::string& key);
+  Result<Reply> GetAudience(const std::string& key, const std::string& audience_id);
+  Result<Reply> PutAudience(const std::string& key, const std::string& audience_id,
+                            const Json& body);
+  Result<Reply> DeleteAudience(const std::string& key, const std::string& audience_id);
+  Result<Reply> ListAudienceMembers(const std::string& key, const std::string& audience_id);
+
+  // ---- Idempotency (§3) --------------------------------------------------
+  // Looks up a stored response for (`idempotency_key`, `scope`), where scope
+  // is the request path. Returns nullopt when the key is new (and reserves
+  // it), else the stored reply (202 with an empty body while the first
+  // request has not finished, as Courier does). `expires_at` extends the
+  // default 24 h retention (a duplicate cannot change it).
+  Result<std::optional<Reply>> BeginIdempotent(const std::string& key,
+                                               const std::string& idempotency_key,
+                                               const std::string& scope,
+                                               std::optional<TimePoint> expires_at);
+  // Stores the reply of a request begun with BeginIdempotent. Validation
+  // failures are not stored (`store` false): the key is released.
+  void FinishIdempotent(const std::string& key, const std::string& idempotency_key,
+                        const std::string& scope, const Reply& reply, bool store);
+
+  // ---- Fake Segment Tracking API (reference/segment-spec.md §2) ----------
+  // Records events received by the fake Segment API under `write_key`, and
+  // relays them to every workspace whose `segment.source_write_keys` holds it,
+  // following that workspace's destination rules (Actions or classic).
+  // `events` are single events (batch items already merged with the batch's
+  // context/integrations). Returns {"success":true}.
+  Result<Reply> SegmentTrackingReceive(const std::string& write_key, const Json& events,
+                                       const std::string& path);
+
+  // ---- Admin (DESIGN.md "admin API") --------------------------------------
+  // {"now": ISO-8601, "now_ms": epoch ms, "mode": "virtual"|"real"}
+  Json ClockState() const;
+  // Moves the clock forward by `by` and runs everything that falls due, in
+  // order. REQUIRES: by >= 0.
+  AdvanceResult AdvanceClock(Duration by);
+  // Runs everything due at the clock's current time (for a real clock).
+  AdvanceResult RunDue();
+  // When the earliest pending timer is due, if any.
+  std::optional<TimePoint> NextDue() const;
+  // Inspection, each {"results":[...]} for one workspace.
+  Result<Json> Journal(const std::string& key) const;
+  Result<Json> Runs(const std::string& key) const;
+  Result<Json> Messages(const std::string& key) const;
+  Result<Json> Outbox(const std::string& key) const;
+  Result<Json> Profiles(const std::string& key) const;
+  // What the fake Segment Tracking API received; all write keys when empty.
+  Json SegmentReceived(const std::string& write_key = "") const;
+  // Simulates the recipient: event is "opened", "clicked", "delivered",
+  // "undeliverable". The message is found in any workspace.
+  Result<Reply> Engage(const std::string& message_id, const Json& body);
+  // A monotonically increasing counter, bumped by every state change; lets
+  // waiters know when to look again.
+  std::uint64_t Version() const;
+
+  // ---- Outbound Segment delivery (server side) ---------------------------
+  // Takes up to `max` outbox calls waiting for delivery (only when
+  // deliver_outbound_to_fake_segment is false).
+  std::vector<OutboundCall> TakeOutboundBatch(std::size_t max);
+  // Records the outcome of a delivery attempt of an outbox entry:
+  // "delivered", "retrying" or "failed", with the attempt count and last error.
+  void MarkOutbound(const std::string& workspace_key, const std::string& outbox_id,
+                    const std::string& state, int attempts, const std::string& error);
+
+ private:
+  struct Impl;
+  Clock& clock_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mock_courier

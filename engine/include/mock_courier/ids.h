@@ -1,0 +1,29 @@
+// IdGenerator: Courier-style ids from a seedable generator.
+//
+// Courier's message, request, run and inbound ids look like AWS X-Ray trace ids:
+// "1-<8 hex digits of epoch seconds>-<24 hex digits>" (reference/courier-api.md
+// §11). The 24 random digits come from a seeded generator, so the same seed, the
+// same clock and the same calls give the same ids. Not thread-safe: the engine
+// calls it under its own lock.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "mock_courier/clock.h"
+
+namespace mock_courier {
+
+class IdGenerator {
+ public:
+  explicit IdGenerator(std::uint64_t seed = 0) : state_(seed) {}
+  // "1-<hex seconds of now>-<24 hex>".
+  std::string Next(TimePoint now);
+  // 64 pseudo-random bits; also used where the engine needs a random choice.
+  std::uint64_t NextBits();
+
+ private:
+  std::uint64_t state_;
+};
+
+}  // namespace mock_courier

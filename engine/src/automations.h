@@ -1,0 +1,36 @@
+// Automations: ad hoc and template invokes, run execution, step types,
+// accessors, cancelation tokens and delays (reference/courier-api.md §6).
+// Internal to the engine; every function runs with the workspace lock held.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "workspace_state.h"
+
+namespace mock_courier {
+
+// POST /automations/invoke -> 200 {"runId"}.
+Result<Reply> HandleInvokeAdHoc(WorkspaceState& ws, Services& svc, const Json& body);
+// POST /automations/{template_id_or_alias}/invoke -> 200 {"runId"}.
+Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
+                                   const std::string& template_id, const Json& body);
+
+// Starts a run of every automation template whose trigger matches (§8.1 d):
+// `trigger` is "track/<event>", "identify" or "group"; `event` is the whole
+// inbound event (the run's `data`); `recipient` is userId ?? anonymousId.
+// `source` is the run's source string ("track/<event>/<inbound id>").
+// Returns the started run ids, in template order.
+std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
+                                            const std::string& trigger, const Json& event,
+                                            const std::string& recipient,
+                                            const std::string& template_name,
+                                            const std::string& source);
+
+// GET /automations/runs/{id} and GET /automations/runs.
+Result<Reply> GetRunReply(WorkspaceState& ws, const std::string& run_id);
+Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query);
+// Admin: {"results":[run with step states]}.
+Json RunsForAdmin(const WorkspaceState& ws);
+
+}  // namespace mock_courier

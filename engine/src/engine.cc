@@ -1,0 +1,599 @@
+#include "mock_courier/engine.h"
+
+#include <algorithm>
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "automations.h"
+#include "fake_segment.h"
+#include "json_util.h"
+#include "messaging.h"
+#include "mock_courier/time_format.h"
+#include "profiles.h"
+#include "scheduler.h"
+#include "segment_inbound.h"
+#include "workspace_state.h"
+
+namespace mock_courier {
+
+struct Engine::Impl {
+  Impl(Clock& clock, EngineOptions opts)
+      : options(opts), services{clock, scheduler, fake_segment, options, version} {}
+
+  EngineOptions options;
+  Scheduler scheduler;
+  FakeSegment fake_segment;
+  std::atomic<std::uint64_t> version{0};
+  Services services;
+
+  // Guards the maps below (not the workspaces' contents: each has its own mutex).
+  mutable std::shared_mutex registry_mutex;
+  std::unordered_map<std::string, std::shared_ptr<WorkspaceState>> by_key;
+  std::vector<std::shared_ptr<WorkspaceState>> workspaces;  // Creation order.
+  // Serializes clock advances so timers fire in one order.
+  std::mutex advance_mutex;
+
+  std::shared_ptr<WorkspaceState> Find(const std::string& key) const {
+    std::shared_lock lock(registry_mutex);
+    auto it = by_key.find(key);
+    return it == by_key.end() ? nullptr : it->second;
+  }
+
+  std::shared_ptr<WorkspaceState> FindById(const std::string& id) const {
+    std::shared_lock lock(registry_mutex);
+    for (const auto& ws : workspaces) {
+      if (ws->id == id) return ws;
+    }
+    return nullptr;
+  }
+
+  std::vector<std::shared_ptr<WorkspaceState>> All() const {
+    std::shared_lock lock(registry_mutex);
+    return workspaces;
+  }
+
+  // Runs `fn(ws, services)` under the workspace's lock; 401 for an unknown key
+  // (Courier's authorizer rejects unknown keys, reference/courier-api.md §1.4).
+  template <typename T, typename Fn>
+  Result<T> With(const std::string& key, Fn&& fn) {
+    auto ws = Find(key);
+    if (!ws) return Status::Unauthorized();
+    std::lock_guard lock(ws->mutex);
+    return fn(*ws, services);
+  }
+
+  AdvanceResult RunUntil(Clock& clock, TimePoint limit) {
+    AdvanceResult result;
+    while (auto timer = scheduler.PopDue(limit)) {
+      // Each timer runs at its own due time, so a send after a 2 h delay is
+      // stamped at exactly +2 h even when the clock is advanced by more.
+      clock.AdvanceTo(timer->id.due);
+      if (auto ws = FindById(timer->workspace_id)) {
+        std::lock_guard lock(ws->mutex);
+        timer->callback(*ws);
+      }
+      ++result.fired;
+    }
+    clock.AdvanceTo(limit);
+    result.now = clock.Now();
+    if (result.fired > 0) version.fetch_add(1);
+    return result;
+  }
+};
+
+Engine::Engine(Clock& clock, EngineOptions options)
+    : clock_(clock), impl_(std::make_unique<Impl>(clock, options)) {}
+
+Engine::~Engine() = default;
+
+// ---- Workspaces -------------------------------------------------------------
+
+Status Engine::PutWorkspace(const Json& definition, const std::string& api_key) {
+  auto parsed = ParseWorkspaceDefinition(definition);
+  if (!parsed.ok()) return parsed.status();
+  WorkspaceDefinition def = std::move(parsed).value();
+  if (!api_key.empty() &&
+      std::find(def.api_keys.begin(), def.api_keys.end(), api_key) == def.api_keys.end()) {
+    def.api_keys.insert(def.api_keys.begin(), api_key);
+  }
+  if (def.api_keys.empty()) {
+    return Status::BadRequest("workspace: /api_keys: at least one API key is required");
+  }
+  auto ws = std::make_shared<WorkspaceState>(std::move(def));
+  ws->ResetState(impl_->options.seed);
+  std::vector<std::string> removed;
+  {
+    std::unique_lock lock(impl_->registry_mutex);
+    // A key names one workspace: any workspace holding one of the new keys is replaced whole.
+    std::vector<std::shared_ptr<WorkspaceState>> keep;
+    for (auto& existing : impl_->workspaces) {
+      bool overlaps =
+          std::any_of(ws->def.api_keys.begin(), ws->def.api_keys.end(), [&](const std::string& k) {
+            auto it = impl_->by_key.find(k);
+            return it != impl_->by_key.end() && it->second == existing;
+          });
+      if (overlaps) {
+        removed.push_back(existing->id);
+        for (const auto& k : existing->def.api_keys) impl_->by_key.erase(k);
+      } else {
+        keep.push_back(existing);
+      }
+    }
+    keep.push_back(ws);
+    impl_->workspaces = std::move(keep);
+    for (const auto& k : ws->def.api_keys) impl_->by_key[k] = ws;
+  }
+  for (const auto& id : removed) impl_->scheduler.RemoveWorkspace(id);
+  impl_->version.fetch_add(1);
+  return Status::Ok();
+}
+
+Json Engine::ListWorkspaces() const {
+  Json results = Json::array();
+  for (const auto& ws : impl_->All()) {
+    results.push_back({{"api_keys", ws->def.api_keys},
+                       {"name", ws->def.name},
+                       {"environment", ws->def.environment},
+                       {"segment_write_key", ws->def.segment.write_key},
+                       {"source_write_keys", ws->def.segment.source_write_keys}});
+  }
+  return {{"workspaces", std::move(results)}};
+}
+
+bool Engine::HasApiKey(const std::string& api_key) const { return impl_->Find(api_key) != nullptr; }
+
+Status Engine::Reset(const std::string& api_key) {
+  std::vector<std::shared_ptr<WorkspaceState>> targets;
+  if (api_key.empty()) {
+    targets = impl_->All();
+    impl_->fake_segment.Clear();
+  } else {
+    auto ws = impl_->Find(api_key);
+    if (!ws) return Status::NotFound("No workspace has the API key '" + api_key + "'");
+    targets.push_back(ws);
+  }
+  for (const auto& ws : targets) {
+    std::lock_guard lock(ws->mutex);
+    impl_->scheduler.RemoveWorkspace(ws->id);
+    ws->ResetState(impl_->options.seed);
+    if (!api_key.empty()) {
+      impl_->fake_segment.ClearWriteKey(ws->def.segment.write_key);
+      for (const auto& k : ws->def.segment.source_write_keys) impl_->fake_segment.ClearWriteKey(k);
+    }
+  }
+  impl_->version.fetch_add(1);
+  return Status::Ok();
+}
+
+// ---- Courier API ----------------------------------------------------------------
+
+Result<Reply> Engine::Debug(const std::string& key) {
+  return impl_->With<Reply>(key, [](WorkspaceState& ws, Services&) -> Result<Reply> {
+    // reference/courier-api.md §1.2, §1.5: non-production tenants are "<tenant>/<env>".
+    const std::string& env = ws.def.environment;
+    bool production = env == "production";
+    return Reply{200,
+                 {{"environment", env},
+                  {"scope", std::string(production ? "published" : "draft") + "/" + env},
+                  {"tenantId", production ? ws.def.tenant_id : ws.def.tenant_id + "/" + env},
+                  {"tenantName", ws.def.name}}};
+  });
+}
+
+Result<Reply> Engine::SegmentInbound(const std::string& key, const Json& event) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return HandleSegmentInbound(ws, svc, event, "segment");
+  });
+}
+
+Result<Reply> Engine::CourierInbound(const std::string& key, const Json& body) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services& svc) { return HandleCourierInbound(ws, svc, body); });
+}
+
+Result<Reply> Engine::Send(const std::string& key, const Json& body) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services& svc) { return HandleSend(ws, svc, body); });
+}
+
+Result<Reply> Engine::InvokeAutomation(const std::string& key, const Json& body) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services& svc) { return HandleInvokeAdHoc(ws, svc, body); });
+}
+
+Result<Reply> Engine::InvokeAutomationTemplate(const std::string& key,
+                                               const std::string& template_id, const Json& body) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return HandleInvokeTemplate(ws, svc, template_id, body);
+  });
+}
+
+Result<Reply> Engine::GetRun(const std::string& key, const std::string& run_id) {
+  return impl_->With<Reply>(key,
+                            [&](WorkspaceState& ws, Services&) { return GetRunReply(ws, run_id); });
+}
+
+Result<Reply> Engine::ListRuns(const std::string& key, const Json& query) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return ListRunsReply(ws, query); });
+}
+
+Result<Reply> Engine::GetProfile(const std::string& key, const std::string& user_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetProfileReply(ws, user_id); });
+}
+
+Result<Reply> Engine::MergeProfile(const std::string& key, const std::string& user_id,
+                                   const Json& body) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return MergeProfileReply(ws, svc, user_id, body);
+  });
+}
+
+Result<Reply> Engine::ReplaceProfile(const std::string& key, const std::string& user_id,
+                                     const Json& body) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return ReplaceProfileReply(ws, svc, user_id, body);
+  });
+}
+
+Result<Reply> Engine::PatchProfile(const std::string& key, const std::string& user_id,
+                                   const Json& body) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return PatchProfileReply(ws, svc, user_id, body);
+  });
+}
+
+Result<Reply> Engine::DeleteProfile(const std::string& key, const std::string& user_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services& svc) { return DeleteProfileReply(ws, svc, user_id); });
+}
+
+Result<Reply> Engine::GetProfileLists(const std::string& key, const std::string& user_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetProfileListsReply(ws, user_id); });
+}
+
+Result<Reply> Engine::ListLists(const std::string& key, const Json& query) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return ListListsReply(ws, query); });
+}
+
+Result<Reply> Engine::GetList(const std::string& key, const std::string& list_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetListReply(ws, list_id); });
+}
+
+Result<Reply> Engine::PutList(const std::string& key, const std::string& list_id,
+                              const Json& body) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services& svc) { return PutListReply(ws, svc, list_id, body); });
+}
+
+Result<Reply> Engine::DeleteList(const std::string& key, const std::string& list_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services& svc) { return DeleteListReply(ws, svc, list_id); });
+}
+
+Result<Reply> Engine::GetListSubscriptions(const std::string& key, const std::string& list_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetListSubscriptionsReply(ws, list_id); });
+}
+
+Result<Reply> Engine::Subscribe(const std::string& key, const std::string& list_id,
+                                const std::string& user_id, const Json& body) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return SubscribeReply(ws, svc, list_id, user_id, body);
+  });
+}
+
+Result<Reply> Engine::Unsubscribe(const std::string& key, const std::string& list_id,
+                                  const std::string& user_id) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return UnsubscribeReply(ws, svc, list_id, user_id);
+  });
+}
+
+Result<Reply> Engine::ListMessages(const std::string& key, const Json& query) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return ListMessagesReply(ws, query); });
+}
+
+Result<Reply> Engine::GetMessage(const std::string& key, const std::string& message_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetMessageReply(ws, message_id); });
+}
+
+Result<Reply> Engine::GetMessageHistory(const std::string& key, const std::string& message_id,
+                                        const Json& query) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services&) {
+    return GetMessageHistoryReply(ws, message_id, query);
+  });
+}
+
+Result<Reply> Engine::CancelMessage(const std::string& key, const std::string& message_id) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return CancelMessageReply(ws, svc, message_id);
+  });
+}
+
+Result<Reply> Engine::ListEvents(const std::string& key) {
+  return impl_->With<Reply>(key,
+                            [&](WorkspaceState& ws, Services&) { return ListEventsReply(ws); });
+}
+
+Result<Reply> Engine::GetEvent(const std::string& key, const std::string& event_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetEventReply(ws, event_id); });
+}
+
+Result<Reply> Engine::PutEvent(const std::string& key, const std::string& event_id,
+                               const Json& body) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return PutEventReply(ws, svc, event_id, body);
+  });
+}
+
+Result<Reply> Engine::DeleteEvent(const std::string& key, const std::string& event_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services& svc) { return DeleteEventReply(ws, svc, event_id); });
+}
+
+Result<Reply> Engine::GetUserPreferences(const std::string& key, const std::string& user_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetUserPreferencesReply(ws, user_id); });
+}
+
+Result<Reply> Engine::GetUserPreferenceTopic(const std::string& key, const std::string& user_id,
+                                             const std::string& topic_id) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services&) {
+    return GetUserPreferenceTopicReply(ws, user_id, topic_id);
+  });
+}
+
+Result<Reply> Engine::PutUserPreferenceTopic(const std::string& key, const std::string& user_id,
+                                             const std::string& topic_id, const Json& body) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return PutUserPreferenceTopicReply(ws, svc, user_id, topic_id, body);
+  });
+}
+
+Result<Reply> Engine::ListAudiences(const std::string& key) {
+  return impl_->With<Reply>(key,
+                            [&](WorkspaceState& ws, Services&) { return ListAudiencesReply(ws); });
+}
+
+Result<Reply> Engine::GetAudience(const std::string& key, const std::string& audience_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetAudienceReply(ws, audience_id); });
+}
+
+Result<Reply> Engine::PutAudience(const std::string& key, const std::string& audience_id,
+                                  const Json& body) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return PutAudienceReply(ws, svc, audience_id, body);
+  });
+}
+
+Result<Reply> Engine::DeleteAudience(const std::string& key, const std::string& audience_id) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return DeleteAudienceReply(ws, svc, audience_id);
+  });
+}
+
+Result<Reply> Engine::ListAudienceMembers(const std::string& key, const std::string& audience_id) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services&) {
+    return ListAudienceMembersReply(ws, audience_id);
+  });
+}
+
+// ---- Idempotency ---------------------------------------------------------------------
+
+Result<std::optional<Reply>> Engine::BeginIdempotent(const std::string& key,
+                                                     const std::string& idempotency_key,
+                                                     const std::string& scope,
+                                                     std::optional<TimePoint> expires_at) {
+  return impl_->With<std::optional<Reply>>(
+      key, [&](WorkspaceState& ws, Services& svc) -> Result<std::optional<Reply>> {
+        // Keys are scoped to the path (reference/courier-api.md §3).
+        std::string record_key = idempotency_key + "/" + scope;
+        TimePoint now = svc.clock.Now();
+        auto it = ws.idempotency.find(record_key);
+        if (it != ws.idempotency.end() && it->second.expires_at > now) {
+          // While the first request runs, Courier replays 202 with an empty body (§3 step 2).
+          return std::optional<Reply>(it->second.reply.value_or(Reply{202, nullptr}));
+        }
+        // Retention: at least 24 h, at most a year (§3).
+        TimePoint expiry = now + kDay;
+        if (expires_at) expiry = std::clamp(*expires_at, now + kDay, now + 365 * kDay);
+        ws.idempotency[record_key] = IdempotentRecord{std::nullopt, expiry};
+        return std::optional<Reply>();
+      });
+}
+
+void Engine::FinishIdempotent(const std::string& key, const std::string& idempotency_key,
+                              const std::string& scope, const Reply& reply, bool store) {
+  (void)impl_->With<bool>(key, [&](WorkspaceState& ws, Services&) -> Result<bool> {
+    std::string record_key = idempotency_key + "/" + scope;
+    auto it = ws.idempotency.find(record_key);
+    if (it == ws.idempotency.end()) return false;
+    if (store) {
+      it->second.reply = reply;
+    } else {
+      ws.idempotency.erase(it);
+    }
+    return true;
+  });
+}
+
+// ---- Fake Segment Tracking API ----------------------------------------------------------
+
+namespace {
+
+// Segment's Courier (Actions) destination: "Sync Audience" for Engage
+// audience and journey-step events (reference/segment-spec.md §3.3).
+bool IsEngageMembershipEvent(const Json& event) {
+  const Json* cls = FindPath(event, "context.personas.computation_class");
+  return cls != nullptr && cls->is_string() && (*cls == "audience" || *cls == "journey_step");
+}
+
+void SyncAudience(WorkspaceState& ws, Services& svc, const Json& event) {
+  const Json* key = FindPath(event, "context.personas.computation_key");
+  const Json* id = FindPath(event, "context.personas.computation_id");
+  std::string type = event.value("type", "");
+  if (key == nullptr || id == nullptr || !key->is_string() || !id->is_string()) return;
+  if (type != "identify" && type != "track") return;
+  std::string user = event.contains("userId") && event["userId"].is_string()
+                         ? event["userId"].get<std::string>()
+                         : (event.contains("anonymousId") && event["anonymousId"].is_string()
+                                ? event["anonymousId"].get<std::string>()
+                                : "");
+  if (user.empty()) return;
+  const Json* props = FindPath(event, "properties");
+  const Json& source =
+      props != nullptr && props->is_object() ? *props : event.value("traits", Json::object());
+  std::string list_id = key->get<std::string>() + "-" + id->get<std::string>();
+  const Json* flag = FindPath(source, key->get<std::string>());
+  if (flag != nullptr && Truthy(*flag)) {
+    (void)SubscribeUser(ws, svc, list_id, user, Json::object());
+  } else {
+    UnsubscribeUser(ws, svc, list_id, user);
+  }
+}
+
+}  // namespace
+
+Result<Reply> Engine::SegmentTrackingReceive(const std::string& write_key, const Json& events,
+                                             const std::string& path) {
+  Json list = events.is_array() ? events : Json::array({events});
+  TimePoint now = impl_->services.clock.Now();
+  for (const Json& event : list) impl_->fake_segment.Record(write_key, event, path, "http", now);
+  for (const auto& ws : impl_->All()) {
+    const auto& sources = ws->def.segment.source_write_keys;
+    if (std::find(sources.begin(), sources.end(), write_key) == sources.end()) continue;
+    std::lock_guard lock(ws->mutex);
+    for (const Json& event : list) {
+      if (!event.is_object()) continue;
+      std::string type = event.value("type", "");
+      if (ws->def.segment.destination == "classic") {
+        // The classic destination forwards every call; Courier answers 501 for
+        // the types it does not support (reference/segment-spec.md §3.1).
+        (void)HandleSegmentInbound(*ws, impl_->services, event, "segment-relay");
+        continue;
+      }
+      // Courier (Actions): Sync Audience takes Engage membership events;
+      // Forward to Courier takes track/identify/group, but rejects audiences.
+      if (IsEngageMembershipEvent(event)) SyncAudience(*ws, impl_->services, event);
+      const Json* cls = FindPath(event, "context.personas.computation_class");
+      bool audience = cls != nullptr && *cls == "audience";
+      if (!audience && (type == "track" || type == "identify" || type == "group")) {
+        (void)HandleSegmentInbound(*ws, impl_->services, event, "segment-relay");
+      }
+    }
+  }
+  impl_->version.fetch_add(1);
+  return Reply{200, {{"success", true}}};
+}
+
+// ---- Admin ---------------------------------------------------------------------------------
+
+Json Engine::ClockState() const {
+  TimePoint now = clock_.Now();
+  Json state = {{"now", FormatIso8601(now)}, {"now_ms", now}, {"mode", clock_.Mode()}};
+  if (auto next = impl_->scheduler.NextDue()) {
+    state["next_due"] = FormatIso8601(*next);
+  } else {
+    state["next_due"] = nullptr;
+  }
+  state["pending_timers"] = impl_->scheduler.size();
+  return state;
+}
+
+AdvanceResult Engine::AdvanceClock(Duration by) {
+  std::lock_guard lock(impl_->advance_mutex);
+  return impl_->RunUntil(clock_, clock_.Now() + std::max<Duration>(by, 0));
+}
+
+AdvanceResult Engine::RunDue() {
+  std::lock_guard lock(impl_->advance_mutex);
+  return impl_->RunUntil(clock_, clock_.Now());
+}
+
+std::optional<TimePoint> Engine::NextDue() const { return impl_->scheduler.NextDue(); }
+
+Result<Json> Engine::Journal(const std::string& key) const {
+  return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return JournalForAdmin(ws); });
+}
+
+Result<Json> Engine::Runs(const std::string& key) const {
+  return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return RunsForAdmin(ws); });
+}
+
+Result<Json> Engine::Messages(const std::string& key) const {
+  return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return MessagesForAdmin(ws); });
+}
+
+Result<Json> Engine::Outbox(const std::string& key) const {
+  return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return OutboxForAdmin(ws); });
+}
+
+Result<Json> Engine::Profiles(const std::string& key) const {
+  return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) -> Result<Json> {
+    Json results = Json::array();
+    for (const auto& [user, profile] : ws.profiles) {
+      results.push_back({{"user_id", user}, {"profile", profile}});
+    }
+    return Json{{"results", std::move(results)}};
+  });
+}
+
+Json Engine::SegmentReceived(const std::string& write_key) const {
+  return impl_->fake_segment.Received(write_key);
+}
+
+Result<Reply> Engine::Engage(const std::string& message_id, const Json& body) {
+  for (const auto& ws : impl_->All()) {
+    std::lock_guard lock(ws->mutex);
+    if (ws->messages.Find(message_id) != nullptr) {
+      return EngageMessage(*ws, impl_->services, message_id, body);
+    }
+  }
+  return Status::NotFound("Message not found");
+}
+
+std::uint64_t Engine::Version() const { return impl_->version.load(); }
+
+// ---- Outbound delivery ------------------------------------------------------------------------
+
+std::vector<OutboundCall> Engine::TakeOutboundBatch(std::size_t max) {
+  std::vector<OutboundCall> calls;
+  for (const auto& ws : impl_->All()) {
+    std::lock_guard lock(ws->mutex);
+    for (OutboxEntry& entry : ws->outbox) {
+      if (calls.size() >= max) return calls;
+      if (entry.taken || entry.state != "pending") continue;
+      entry.taken = true;
+      calls.push_back({ws->id, ws->def.segment.write_key, entry.id, entry.event});
+    }
+  }
+  return calls;
+}
+
+void Engine::MarkOutbound(const std::string& workspace_key, const std::string& outbox_id,
+                          const std::string& state, int attempts, const std::string& error) {
+  (void)impl_->With<bool>(workspace_key, [&](WorkspaceState& ws, Services& svc) -> Result<bool> {
+    for (OutboxEntry& entry : ws.outbox) {
+      if (entry.id != outbox_id) continue;
+      entry.state = state;
+      entry.attempts = attempts;
+      entry.last_error = error;
+      svc.version.fetch_add(1);
+      return true;
+    }
+    return false;
+  });
+}
+
+}  // namespace mock_courier

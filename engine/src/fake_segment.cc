@@ -1,0 +1,45 @@
+#include "fake_segment.h"
+
+#include "mock_courier/time_format.h"
+
+namespace mock_courier {
+
+void FakeSegment::Record(const std::string& write_key, const nlohmann::json& event,
+                         const std::string& path, const std::string& origin,
+                         TimePoint received_at) {
+  nlohmann::json call = {{"write_key", write_key},
+                         {"path", path},
+                         {"origin", origin},
+                         {"received_at", FormatIso8601(received_at)},
+                         {"event", event}};
+  std::lock_guard lock(mutex_);
+  calls_.push_back(std::move(call));
+  while (calls_.size() > capacity_) calls_.pop_front();
+}
+
+nlohmann::json FakeSegment::Received(const std::string& write_key) const {
+  nlohmann::json results = nlohmann::json::array();
+  std::lock_guard lock(mutex_);
+  for (const auto& call : calls_) {
+    if (write_key.empty() || call["write_key"] == write_key) results.push_back(call);
+  }
+  return {{"results", std::move(results)}};
+}
+
+void FakeSegment::Clear() {
+  std::lock_guard lock(mutex_);
+  calls_.clear();
+}
+
+void FakeSegment::ClearWriteKey(const std::string& write_key) {
+  if (write_key.empty()) return;
+  std::lock_guard lock(mutex_);
+  std::erase_if(calls_, [&](const nlohmann::json& call) { return call["write_key"] == write_key; });
+}
+
+std::size_t FakeSegment::size() const {
+  std::lock_guard lock(mutex_);
+  return calls_.size();
+}
+
+}  // namespace mock_courier

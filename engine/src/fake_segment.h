@@ -1,0 +1,41 @@
+// FakeSegment: what the built-in fake Segment Tracking API has received.
+//
+// Both Courier's outbound calls (delivered in-process, or over HTTP by the
+// server) and an application's Segment library traffic land here. Thread-safe
+// (a leaf lock). Bounded: the oldest calls go first past `capacity`.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "mock_courier/clock.h"
+
+namespace mock_courier {
+
+class FakeSegment {
+ public:
+  explicit FakeSegment(std::size_t capacity = 100000) : capacity_(capacity) {}
+
+  // Records one call; `path` is the Tracking API path (e.g. "/v1/batch"),
+  // `origin` "courier-outbound" or "http".
+  void Record(const std::string& write_key, const nlohmann::json& event, const std::string& path,
+              const std::string& origin, TimePoint received_at);
+  // {"results":[{write_key, path, origin, received_at, event}]}, for one write
+  // key or all when empty.
+  nlohmann::json Received(const std::string& write_key) const;
+  void Clear();
+  // Drops the calls recorded for one write key (no-op for "").
+  void ClearWriteKey(const std::string& write_key);
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t capacity_;
+  std::deque<nlohmann::json> calls_;
+};
+
+}  // namespace mock_courier

@@ -1,0 +1,149 @@
+#include "json_util.h"
+
+#include <cctype>
+#include <string>
+
+namespace mock_courier {
+
+void DeepMerge(Json& target, const Json& patch) {
+  if (!target.is_object()) target = Json::object();
+  for (auto it = patch.begin(); it != patch.end(); ++it) {
+    if (it.value().is_object() && target.contains(it.key()) && target[it.key()].is_object()) {
+      DeepMerge(target[it.key()], it.value());
+    } else {
+      target[it.key()] = it.value();
+    }
+  }
+}
+
+const Json* FindPath(const Json& root, std::string_view dotted_path) {
+  const Json* node = &root;
+  size_t start = 0;
+  while (start <= dotted_path.size()) {
+    size_t dot = dotted_path.find('.', start);
+    std::string_view segment = dotted_path.substr(
+        start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (segment.empty()) return nullptr;
+    if (node->is_object()) {
+      auto it = node->find(std::string(segment));
+      if (it == node->end()) return nullptr;
+      node = &*it;
+    } else if (node->is_array()) {
+      size_t index = 0;
+      for (char c : segment) {
+        if (!std::isdigit(static_cast<unsigned char>(c))) return nullptr;
+        index = index * 10 + static_cast<size_t>(c - '0');
+      }
+      if (index >= node->size()) return nullptr;
+      node = &(*node)[index];
+    } else {
+      return nullptr;
+    }
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return node;
+}
+
+bool Truthy(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+    case Json::value_t::discarded:
+      return false;
+    case Json::value_t::boolean:
+      return value.get<bool>();
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return value.get<double>() != 0.0;
+    case Json::value_t::string:
+      return !value.get_ref<const std::string&>().empty();
+    default:
+      return true;
+  }
+}
+
+namespace {
+
+// Creates the missing parent containers of a JSON pointer path.
+void CreateParents(Json& document, const Json::json_pointer& pointer) {
+  if (pointer.empty()) return;
+  Json::json_pointer parent = pointer.parent_pointer();
+  if (parent.empty() || document.contains(parent)) return;
+  CreateParents(document, parent);
+  document[parent] = Json::object();
+}
+
+}  // namespace
+
+Status ApplyJsonPatch(Json& document, const Json& patch) {
+  if (!patch.is_array()) return Status::BadRequest("patch must be an array of operations");
+  Json working = document;
+  for (size_t i = 0; i < patch.size(); ++i) {
+    const Json& op = patch[i];
+    if (!op.is_object() || !op.contains("op") || !op["op"].is_string() || !op.contains("path") ||
+        !op["path"].is_string()) {
+      return Status::BadRequest("Invalid patch operation at index " + std::to_string(i) +
+                                ": 'op' and 'path' are required strings");
+    }
+    const std::string& name = op["op"].get_ref<const std::string&>();
+    try {
+      Json::json_pointer pointer(op["path"].get<std::string>());
+      if (name == "add" || name == "replace") {
+        if (!op.contains("value")) {
+          return Status::BadRequest("Invalid patch operation at index " + std::to_string(i) +
+                                    ": '" + name + "' requires 'value'");
+        }
+        CreateParents(working, pointer);
+      }
+      working = working.patch(Json::array({op}));
+    } catch (const Json::exception& e) {
+      return Status::BadRequest("Invalid patch operation at index " + std::to_string(i) + " (" +
+                                name + " " + op["path"].get<std::string>() + "): " + e.what());
+    }
+  }
+  document = std::move(working);
+  return Status::Ok();
+}
+
+std::string RenderTemplate(std::string_view text, const Json& variables) {
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t open = text.find("{{", pos);
+    if (open == std::string_view::npos) {
+      out.append(text.substr(pos));
+      break;
+    }
+    size_t close = text.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      out.append(text.substr(pos));
+      break;
+    }
+    out.append(text.substr(pos, open - pos));
+    std::string_view name = text.substr(open + 2, close - open - 2);
+    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front())))
+      name.remove_prefix(1);
+    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
+      name.remove_suffix(1);
+    if (const Json* value = FindPath(variables, name)) {
+      out += value->is_string() ? value->get<std::string>() : value->dump();
+    }
+    pos = close + 2;
+  }
+  return out;
+}
+
+std::string JsonTypeName(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return "number";
+    default:
+      return value.type_name();
+  }
+}
+
+}  // namespace mock_courier

@@ -1,0 +1,39 @@
+// JSON helpers shared by the engine's modules.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "mock_courier/status.h"
+
+namespace mock_courier {
+
+using Json = nlohmann::json;
+
+// Deep merge, new values win; objects merge recursively, anything else
+// (arrays included) is replaced. `target` becomes an object if it is not one.
+void DeepMerge(Json& target, const Json& patch);
+
+// Follows a dotted path ("data.properties.vendor") through objects (and array
+// indexes given as numbers). Returns nullptr when any segment is missing.
+const Json* FindPath(const Json& root, std::string_view dotted_path);
+
+// JavaScript truthiness: false, 0, "", null are falsy; objects/arrays truthy.
+bool Truthy(const Json& value);
+
+// Applies an RFC 6902 JSON Patch. Missing parent objects of add/replace paths
+// are created (as Courier's profile PATCH does, reference/courier-api.md §7).
+// Errors are 400 with the failing operation named; `document` is unchanged
+// on error.
+Status ApplyJsonPatch(Json& document, const Json& patch);
+
+// Replaces every {{path}} in `text` with the value found at that dotted path
+// in `variables` (strings as is, other values as JSON); missing -> "".
+std::string RenderTemplate(std::string_view text, const Json& variables);
+
+// The JSON type name used in error messages: "object", "array", "string", ...
+std::string JsonTypeName(const Json& value);
+
+}  // namespace mock_courier

@@ -1,0 +1,109 @@
+// Messaging: sends, messages and their lifecycle, simulated providers,
+// engagement, preferences, audiences, the Events API and the outbound Segment
+// outbox. Internal to the engine; every function runs with the workspace lock
+// held (see workspace_state.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workspace_state.h"
+
+namespace mock_courier {
+
+// ---- Sending ---------------------------------------------------------------
+
+// POST /send: v2 when `body` has "message" (202 {"requestId"}), else v1
+// (200 {"messageId"}; errors in the {message,status} shape).
+Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body);
+
+// Where a send came from, for the message record and diagnostics.
+struct SendOrigin {
+  std::string source;           // "api", "automation", "segment"
+  std::string run_id;           // Automation run, if any.
+  std::string idempotency_key;  // Segment messageId for event-map sends.
+};
+
+// An automation `send` step, already merged with the run context (§6.2):
+// either legacy fields {template, recipient, profile, brand, data, override}
+// or {"message": {...}} (v2). Returns the created message ids (several for a
+// list recipient), or a Status (the step then ends in ERROR).
+Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services& svc,
+                                                    const Json& step, const SendOrigin& origin);
+
+// An automation `send-list` step: {template, list, brand, data, override}.
+Result<std::vector<std::string>> SendListFromAutomation(WorkspaceState& ws, Services& svc,
+                                                        const Json& step, const SendOrigin& origin);
+
+// The legacy Segment path (§8.1 c): a v1 send of `event_id`
+// ("Segment-TrackEvent:<event>") to `recipient` with `data` = the whole event.
+// Returns the message id, or nullopt when no notification is mapped to the
+// event (then nothing is created, as Courier does).
+std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
+                                           const std::string& event_id,
+                                           const std::string& recipient, const Json& data,
+                                           const SendOrigin& origin);
+
+// `properties.courier.list` / `.pattern` on a Segment track (§8.1 c): sends
+// `event_id` to every subscriber of the list (or of lists matching the
+// pattern). Returns the message ids.
+Result<std::vector<std::string>> SendMappedEventToList(WorkspaceState& ws, Services& svc,
+                                                       const std::string& event_id,
+                                                       const std::string& list_id,
+                                                       const std::string& pattern, const Json& data,
+                                                       const SendOrigin& origin);
+
+// ---- Messages API (§9) -----------------------------------------------------
+Result<Reply> ListMessagesReply(WorkspaceState& ws, const Json& query);
+Result<Reply> GetMessageReply(WorkspaceState& ws, const std::string& message_id);
+Result<Reply> GetMessageHistoryReply(WorkspaceState& ws, const std::string& message_id,
+                                     const Json& query);
+Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::string& message_id);
+// Admin: simulated recipient engagement {"event":"opened"|"clicked"|"delivered"|"undeliverable"}.
+Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string& message_id,
+                            const Json& body);
+// Admin: {"results":[message record + channel, rendered content, history]}.
+Json MessagesForAdmin(const WorkspaceState& ws);
+
+// ---- Events API (§5) ---------------------------------------------------------
+Result<Reply> ListEventsReply(WorkspaceState& ws);
+Result<Reply> GetEventReply(WorkspaceState& ws, const std::string& event_id);
+Result<Reply> PutEventReply(WorkspaceState& ws, Services& svc, const std::string& event_id,
+                            const Json& body);
+Result<Reply> DeleteEventReply(WorkspaceState& ws, Services& svc, const std::string& event_id);
+
+// ---- Preferences ---------------------------------------------------------------
+Result<Reply> GetUserPreferencesReply(WorkspaceState& ws, const std::string& user_id);
+Result<Reply> GetUserPreferenceTopicReply(WorkspaceState& ws, const std::string& user_id,
+                                          const std::string& topic_id);
+// A status change of a topic emits the outbound Segment preference events
+// (seeds/002 "Preferences Events"): OPTED_IN -> "User Subscribed", OPTED_OUT ->
+// "User Unsubscribed", properties {user_id, topic_id, status}.
+Result<Reply> PutUserPreferenceTopicReply(WorkspaceState& ws, Services& svc,
+                                          const std::string& user_id, const std::string& topic_id,
+                                          const Json& body);
+
+// ---- Audiences ---------------------------------------------------------------------
+Result<Reply> ListAudiencesReply(WorkspaceState& ws);
+Result<Reply> GetAudienceReply(WorkspaceState& ws, const std::string& audience_id);
+Result<Reply> PutAudienceReply(WorkspaceState& ws, Services& svc, const std::string& audience_id,
+                               const Json& body);
+Result<Reply> DeleteAudienceReply(WorkspaceState& ws, Services& svc,
+                                  const std::string& audience_id);
+Result<Reply> ListAudienceMembersReply(WorkspaceState& ws, const std::string& audience_id);
+// Re-evaluates every audience for `user_id` after its profile changed (or was
+// deleted), emitting "Audience User Matched"/"Unmatched" on changes.
+void OnProfileChanged(WorkspaceState& ws, Services& svc, const std::string& user_id);
+
+// ---- Outbound Segment (§10.1) ----------------------------------------------------
+// Appends a Segment track call `event_name` for `user_id` with `properties` to
+// the outbox when the workspace has a Segment write key (else does nothing).
+// The outbox entry id (and the call's messageId) is derived from the
+// workspace's id generator, so it is stable for the same inputs.
+void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
+                  const std::string& user_id, const Json& properties);
+// Admin: {"results":[{id, state, attempts, last_error, created_at, event}]}.
+Json OutboxForAdmin(const WorkspaceState& ws);
+
+}  // namespace mock_courier

@@ -1,0 +1,352 @@
+#include "segment_inbound.h"
+
+#include "automations.h"
+#include "json_util.h"
+#include "messaging.h"
+#include "mock_courier/time_format.h"
+#include "profiles.h"
+
+namespace mock_courier {
+namespace {
+
+// Segment's Event Tester ids skip idempotency (reference/courier-api.md §8.1 step 2).
+constexpr std::string_view kEventTesterPrefix = "segment-test-message-";
+
+// Errors of /inbound/segment carry only a message (§8.1 step 4).
+Status SegmentError(int status, std::string message) {
+  return Status::Error(status, std::move(message), ErrorShape::kMessageOnly);
+}
+
+std::string StringField(const Json& event, const char* key) {
+  auto it = event.find(key);
+  return it != event.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// userId ?? anonymousId: the recipient and profile id of an inbound event.
+std::string RecipientOf(const Json& event) {
+  std::string user = StringField(event, "userId");
+  return user.empty() ? StringField(event, "anonymousId") : user;
+}
+
+Status ValidateIdentity(const Json& event, const std::string& type) {
+  for (const char* key : {"userId", "anonymousId"}) {
+    if (event.contains(key) && !event[key].is_string() && !event[key].is_null()) {
+      return SegmentError(400,
+                          "Invalid " + type + " event: '" + key + "' must be a string or null");
+    }
+  }
+  if (RecipientOf(event).empty()) {
+    return SegmentError(
+        400, "Invalid " + type + " event: must have required property 'userId' or 'anonymousId'");
+  }
+  return Status::Ok();
+}
+
+Status RequireField(const Json& event, const std::string& type, const char* key, bool object) {
+  if (!event.contains(key)) {
+    return SegmentError(400,
+                        "Invalid " + type + " event: must have required property '" + key + "'");
+  }
+  if (object ? !event[key].is_object() : !event[key].is_string()) {
+    return SegmentError(400, "Invalid " + type + " event: '" + key + "' must be " +
+                                 (object ? "an object" : "a string"));
+  }
+  return Status::Ok();
+}
+
+// Per-type validation (§8.1 step 4). Unsupported types answer 501.
+Status ValidateSegmentEvent(WorkspaceState& ws, const Json& event) {
+  std::string type = event.contains("type") && event["type"].is_string()
+                         ? event["type"].get<std::string>()
+                         : "undefined";
+  if (type != "track" && type != "identify" && type != "group") {
+    return SegmentError(501, "Event Type Unsupported: " + type);
+  }
+  MC_RETURN_IF_ERROR(ValidateIdentity(event, type));
+  if (type == "identify") return RequireField(event, type, "traits", true);
+  if (type == "group") {
+    MC_RETURN_IF_ERROR(RequireField(event, type, "groupId", false));
+    return RequireField(event, type, "traits", true);
+  }
+  MC_RETURN_IF_ERROR(RequireField(event, type, "event", false));
+  if (event.contains("properties") && !event["properties"].is_object() &&
+      !event["properties"].is_null()) {
+    return SegmentError(400, "Invalid track event: 'properties' must be an object");
+  }
+  const Json* courier = FindPath(event, "properties.courier");
+  if (courier != nullptr && courier->is_object()) {
+    bool has_list = courier->contains("list");
+    bool has_pattern = courier->contains("pattern");
+    if (has_list && has_pattern) {
+      return SegmentError(
+          400, "Only one of the following courier properties allowed: 'list', 'pattern'");
+    }
+    if (has_list) {
+      const Json& list = (*courier)["list"];
+      std::string list_id = list.is_string() ? list.get<std::string>() : list.dump();
+      if (!ws.lists.count(list_id)) return SegmentError(400, "List " + list_id + " not found");
+    }
+    if (has_pattern && (!(*courier)["pattern"].is_string() ||
+                        (*courier)["pattern"].get_ref<const std::string&>().empty())) {
+      return SegmentError(400,
+                          "Invalid list pattern: 'properties.courier.pattern' must be a "
+                          "non-empty string");
+    }
+  }
+  return Status::Ok();
+}
+
+JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry entry) {
+  ws.journal.push_back(std::move(entry));
+  while (ws.journal.size() > svc.options.max_journal_entries) ws.journal.pop_front();
+  return ws.journal.back();
+}
+
+// The Studio event catalogue (§8.1 a): one entry per event id, one sample per 24 h.
+void RecordCatalogue(WorkspaceState& ws, const std::string& id, const Json& event, TimePoint now) {
+  CatalogueEntry& entry = ws.catalogue[id];
+  if (entry.count == 0) {
+    entry.id = id;
+    entry.first_seen = now;
+  }
+  if (entry.count == 0 || now - entry.last_seen >= kDay) entry.sample = event;
+  entry.count++;
+  entry.last_seen = now;
+}
+
+// Effects of an accepted track (§8.1 c, d): event-map or list send, then
+// automation triggers. Returns whether anything was mapped.
+bool ApplyTrack(WorkspaceState& ws, Services& svc, const Json& event, const std::string& inbound_id,
+                const std::string& source, JournalEntry& entry) {
+  std::string name = event["event"].get<std::string>();
+  std::string recipient = RecipientOf(event);
+  std::string event_id = "Segment-TrackEvent:" + name;
+  SendOrigin origin{source, "", StringField(event, "messageId")};
+  bool mapped = false;
+  const Json* courier = FindPath(event, "properties.courier");
+  if (courier != nullptr && courier->is_object() &&
+      (courier->contains("list") || courier->contains("pattern"))) {
+    std::string list = courier->contains("list") ? (*courier)["list"].get<std::string>() : "";
+    std::string pattern =
+        courier->contains("pattern") ? (*courier)["pattern"].get<std::string>() : "";
+    auto sent = SendMappedEventToList(ws, svc, event_id, list, pattern, event, origin);
+    if (sent.ok()) {
+      for (const auto& id : *sent) entry.effects["messages"].push_back(id);
+      mapped = !sent->empty() || ws.event_maps.count(event_id) > 0;
+      if (sent->empty()) {
+        entry.diagnostics.push_back("list send of '" + event_id + "' reached no subscriber");
+      }
+    } else {
+      entry.diagnostics.push_back("list send failed: " + sent.status().message());
+    }
+  } else if (auto message_id = SendMappedEvent(ws, svc, event_id, recipient, event, origin)) {
+    entry.effects["messages"].push_back(*message_id);
+    mapped = true;
+  }
+  auto runs = TriggerAutomations(ws, svc, "track/" + name, event, recipient, name,
+                                 "track/" + name + "/" + inbound_id);
+  for (const auto& run : runs) entry.effects["runs"].push_back(run);
+  if (!mapped && runs.empty()) {
+    entry.diagnostics.push_back("no event map '" + event_id +
+                                "' and no automation triggered by 'track/" + name +
+                                "': the event is unmapped");
+  }
+  return mapped || !runs.empty();
+}
+
+void ApplyIdentify(WorkspaceState& ws, Services& svc, const Json& event,
+                   const std::string& inbound_id, const std::string& source, JournalEntry& entry) {
+  std::string user = RecipientOf(event);
+  // Only traits reach the profile (§8.1 b); a top-level email is not copied.
+  if (event.contains("email") && !FindPath(event, "traits.email")) {
+    entry.diagnostics.push_back(
+        "'email' at the top level of an identify is ignored; put it in traits (Courier's "
+        "troubleshooting guide)");
+  }
+  MergeProfileData(ws, svc, user, event["traits"]);
+  entry.effects["profile"] = user;
+  auto runs =
+      TriggerAutomations(ws, svc, "identify", event, user, "identify", "identify/" + inbound_id);
+  for (const auto& run : runs) entry.effects["runs"].push_back(run);
+  (void)source;
+}
+
+void ApplyGroup(WorkspaceState& ws, Services& svc, const Json& event, const std::string& inbound_id,
+                JournalEntry& entry) {
+  // Courier records group calls and triggers automations; tenant membership is
+  // UNCONFIRMED (§8.1 "Group calls") and not modelled.
+  auto runs = TriggerAutomations(ws, svc, "group", event, RecipientOf(event), "group",
+                                 "group/" + inbound_id);
+  for (const auto& run : runs) entry.effects["runs"].push_back(run);
+}
+
+}  // namespace
+
+Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, const Json& event,
+                                   const std::string& source) {
+  TimePoint now = svc.clock.Now();
+  JournalEntry entry;
+  entry.source = source;
+  entry.received_at = now;
+  entry.payload = event;
+  if (event.is_object()) {
+    entry.type = StringField(event, "type");
+    entry.event = StringField(event, "event");
+  }
+  auto reject = [&](Status status) -> Result<Reply> {
+    entry.outcome = "rejected";
+    entry.http_status = status.http_status();
+    entry.diagnostics.push_back(status.message());
+    AddJournalEntry(ws, svc, std::move(entry));
+    svc.version.fetch_add(1);
+    return status;
+  };
+  if (!event.is_object()) {
+    return reject(SegmentError(400, "Invalid Segment event: the body must be a JSON object"));
+  }
+  // Courier crashes on a missing messageId (500); Segment always sets one, so
+  // the mock answers a clear 400 instead (docs/fidelity.md).
+  if (!event.contains("messageId") || !event["messageId"].is_string() ||
+      event["messageId"].get_ref<const std::string&>().empty()) {
+    return reject(SegmentError(400,
+                               "Invalid Segment event: 'messageId' is required (Segment sets "
+                               "it on every event; Courier itself answers 500 without it)"));
+  }
+  std::string message_id = event["messageId"].get<std::string>();
+  bool event_tester = message_id.rfind(kEventTesterPrefix, 0) == 0;
+  if (!event_tester) {
+    auto stored = ws.segment_replies.find(message_id);
+    if (stored != ws.segment_replies.end()) {
+      // Courier replays the stored response for a repeated messageId (§8.1 step 3).
+      entry.outcome = "duplicate";
+      entry.http_status = stored->second.status;
+      entry.diagnostics.push_back("repeated messageId '" + message_id +
+                                  "': the first response is replayed and nothing runs again");
+      Reply reply = stored->second;
+      if (reply.body.is_object() && reply.body.contains("messageId")) {
+        entry.id = reply.body["messageId"].get<std::string>();
+      }
+      AddJournalEntry(ws, svc, std::move(entry));
+      svc.version.fetch_add(1);
+      if (reply.status >= 400) {
+        return SegmentError(reply.status, reply.body.value("message", ""));
+      }
+      return reply;
+    }
+  }
+  Status valid = ValidateSegmentEvent(ws, event);
+  if (!valid.ok()) {
+    // Rejections are stored under the messageId too (§8.1 step 6).
+    if (!event_tester) ws.segment_replies[message_id] = Reply{valid.http_status(), valid.ToBody()};
+    return reject(valid);
+  }
+  std::string id = ws.ids.Next(now);
+  Reply reply{202, {{"messageId", id}}};
+  if (!event_tester) ws.segment_replies[message_id] = reply;
+  entry.id = id;
+  entry.http_status = 202;
+  entry.outcome = "accepted";
+  if (event_tester) {
+    entry.diagnostics.push_back("Segment Event Tester messageId: not deduplicated");
+  }
+  const std::string& type = entry.type;
+  RecordCatalogue(ws, type == "track" ? "track/" + entry.event : type, event, now);
+  if (type == "track") {
+    if (event.contains("email") && !FindPath(event, "properties.email")) {
+      entry.diagnostics.push_back(
+          "'email' at the top level of a track is not used; event data is the event itself, so "
+          "templates see it as data.email only through the whole-event data");
+    }
+    if (!ApplyTrack(ws, svc, event, id, source, entry)) entry.outcome = "unmapped";
+  } else if (type == "identify") {
+    ApplyIdentify(ws, svc, event, id, source, entry);
+  } else {
+    ApplyGroup(ws, svc, event, id, entry);
+  }
+  AddJournalEntry(ws, svc, std::move(entry));
+  svc.version.fetch_add(1);
+  return reply;
+}
+
+Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json& body) {
+  // POST /inbound/courier (§8.2): {event, messageId, properties, type:"track", userId?}.
+  if (!body.is_object()) return Status::BadRequest("No Body Provided");
+  for (const char* key : {"event", "messageId", "type"}) {
+    if (!body.contains(key)) return Status::BadRequest("'" + std::string(key) + "' is required");
+    if (!body[key].is_string()) {
+      return Status::BadRequest("'" + std::string(key) + "' must be a string");
+    }
+  }
+  if (!body.contains("properties")) return Status::BadRequest("'properties' is required");
+  if (!body["properties"].is_object()) {
+    return Status::BadRequest("'properties' must be an object");
+  }
+  if (body["type"] != "track") return Status::BadRequest("'type' must be \"track\"");
+  if (body.contains("userId") && !body["userId"].is_string() && !body["userId"].is_null()) {
+    return Status::BadRequest("'userId' must be a string or null");
+  }
+  std::string message_id = body["messageId"].get<std::string>();
+  TimePoint now = svc.clock.Now();
+  JournalEntry entry;
+  entry.source = "courier";
+  entry.type = "track";
+  entry.event = body["event"].get<std::string>();
+  entry.received_at = now;
+  entry.payload = body;
+  if (ws.courier_inbound_ids.count(message_id)) {
+    // A repeated messageId is a conflict here, unlike /inbound/segment (§8.2).
+    entry.outcome = "duplicate";
+    entry.http_status = 409;
+    entry.id = ws.courier_inbound_ids[message_id];
+    entry.diagnostics.push_back("repeated messageId '" + message_id + "': 409 Conflict");
+    AddJournalEntry(ws, svc, std::move(entry));
+    svc.version.fetch_add(1);
+    return Status::Conflict("Message with id '" + message_id + "' already exists");
+  }
+  std::string id = ws.ids.Next(now);
+  ws.courier_inbound_ids[message_id] = id;
+  entry.id = id;
+  entry.http_status = 202;
+  entry.outcome = "accepted";
+  RecordCatalogue(ws, "track/" + entry.event, body, now);
+  // The body has a Segment track's shape; it triggers automations the same way
+  // (UNCONFIRMED in §8.2; docs/fidelity.md).
+  std::string recipient = StringField(body, "userId");
+  auto runs = TriggerAutomations(ws, svc, "track/" + entry.event, body, recipient, entry.event,
+                                 "track/" + entry.event + "/" + id);
+  for (const auto& run : runs) entry.effects["runs"].push_back(run);
+  if (runs.empty()) {
+    entry.outcome = "unmapped";
+    entry.diagnostics.push_back("no automation triggered by 'track/" + entry.event + "'");
+  }
+  AddJournalEntry(ws, svc, std::move(entry));
+  svc.version.fetch_add(1);
+  return Reply{202, {{"messageId", id}}};
+}
+
+Json JournalForAdmin(const WorkspaceState& ws) {
+  Json results = Json::array();
+  for (const JournalEntry& e : ws.journal) {
+    results.push_back({{"id", e.id.empty() ? Json(nullptr) : Json(e.id)},
+                       {"source", e.source},
+                       {"type", e.type},
+                       {"event", e.event.empty() ? Json(nullptr) : Json(e.event)},
+                       {"outcome", e.outcome},
+                       {"status", e.http_status},
+                       {"received_at", FormatIso8601(e.received_at)},
+                       {"diagnostics", e.diagnostics},
+                       {"effects", e.effects},
+                       {"payload", e.payload}});
+  }
+  Json catalogue = Json::array();
+  for (const auto& [id, c] : ws.catalogue) {
+    catalogue.push_back({{"id", id},
+                         {"count", c.count},
+                         {"first_seen", FormatIso8601(c.first_seen)},
+                         {"last_seen", FormatIso8601(c.last_seen)},
+                         {"sample", c.sample}});
+  }
+  return {{"results", std::move(results)}, {"catalogue", std::move(catalogue)}};
+}
+
+}  // namespace mock_courier

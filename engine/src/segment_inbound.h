@@ -1,0 +1,22 @@
+// Segment inbound: POST /inbound/segment and POST /inbound/courier
+// (reference/courier-api.md §8). Internal to the engine; runs with the
+// workspace lock held.
+#pragma once
+
+#include <string>
+
+#include "workspace_state.h"
+
+namespace mock_courier {
+
+// Validates, dedupes on messageId, journals, then applies the effects in
+// order: catalogue, identify -> profile merge, event map send, list send,
+// automation triggers. `source` is "segment" or "segment-relay".
+Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, const Json& event,
+                                   const std::string& source);
+// POST /inbound/courier: 202 {"messageId"}; a repeated messageId -> 409.
+Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json& body);
+// Admin: {"results":[journal entries]} and the event catalogue.
+Json JournalForAdmin(const WorkspaceState& ws);
+
+}  // namespace mock_courier

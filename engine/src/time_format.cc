@@ -1,0 +1,223 @@
+#include "mock_courier/time_format.h"
+
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace mock_courier {
+namespace {
+
+TimePoint FromCivil(int y, unsigned m, unsigned d) {
+  using namespace std::chrono;
+  sys_days days{year{y} / month{m} / day{d}};
+  return duration_cast<milliseconds>(days.time_since_epoch()).count();
+}
+
+bool ValidDate(int y, unsigned m, unsigned d) {
+  using namespace std::chrono;
+  return year_month_day{year{y}, month{m}, day{d}}.ok();
+}
+
+// Reads exactly `n` digits at `pos`; advances pos.
+bool ReadDigits(std::string_view s, size_t& pos, int n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (int i = 0; i < n; ++i) {
+    char c = s[pos + i];
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    out = out * 10 + (c - '0');
+  }
+  pos += n;
+  return true;
+}
+
+bool Consume(std::string_view s, size_t& pos, char c) {
+  if (pos < s.size() && s[pos] == c) {
+    ++pos;
+    return true;
+  }
+  return false;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::optional<Duration> UnitLength(const std::string& unit, bool allow_seconds) {
+  std::string u = unit;
+  if (u.size() > 1 && u.back() == 's') u.pop_back();
+  if (u == "minute") return kMinute;
+  if (u == "hour") return kHour;
+  if (u == "day") return kDay;
+  if (u == "week") return 7 * kDay;
+  if (u == "month") return 30 * kDay;
+  if (u == "year") return 365 * kDay;
+  if (allow_seconds && u == "second") return kSecond;
+  if (allow_seconds && u == "millisecond") return 1;
+  return std::nullopt;
+}
+
+// "<n> <unit>" (Courier's delay regex: (\d*\.?\d+)\s+(unit)).
+std::optional<Duration> ParseHumanDuration(std::string_view text, bool allow_seconds) {
+  size_t pos = 0;
+  std::string number;
+  while (pos < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.')) {
+    number += text[pos++];
+  }
+  if (number.empty() || number == "." || number.find('.') != number.rfind('.')) {
+    return std::nullopt;
+  }
+  size_t spaces = 0;
+  while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos]))) {
+    ++pos;
+    ++spaces;
+  }
+  if (spaces == 0) return std::nullopt;
+  std::string unit = Lower(text.substr(pos));
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
+  auto length = UnitLength(unit, allow_seconds);
+  if (!length) return std::nullopt;
+  // date-fns `add` floors a fractional amount of a unit.
+  double amount = std::floor(std::stod(number));
+  return static_cast<Duration>(amount) * *length;
+}
+
+// ISO-8601 duration: P[nY][nM][nW][nD][T[nH][nM][nS]].
+std::optional<Duration> ParseIsoDuration(std::string_view text) {
+  if (text.size() < 3 || (text[0] != 'P' && text[0] != 'p')) return std::nullopt;
+  Duration total = 0;
+  bool in_time = false;
+  bool any = false;
+  std::string number;
+  for (size_t i = 1; i < text.size(); ++i) {
+    char c = static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
+      number += c;
+      continue;
+    }
+    if (c == 'T') {
+      if (in_time || !number.empty()) return std::nullopt;
+      in_time = true;
+      continue;
+    }
+    if (number.empty()) return std::nullopt;
+    double value = std::stod(number);
+    number.clear();
+    Duration unit = 0;
+    if (!in_time) {
+      if (c == 'Y')
+        unit = 365 * kDay;
+      else if (c == 'M')
+        unit = 30 * kDay;
+      else if (c == 'W')
+        unit = 7 * kDay;
+      else if (c == 'D')
+        unit = kDay;
+      else
+        return std::nullopt;
+    } else {
+      if (c == 'H')
+        unit = kHour;
+      else if (c == 'M')
+        unit = kMinute;
+      else if (c == 'S')
+        unit = kSecond;
+      else
+        return std::nullopt;
+    }
+    total += static_cast<Duration>(std::llround(value * static_cast<double>(unit)));
+    any = true;
+  }
+  if (!number.empty() || !any) return std::nullopt;
+  return total;
+}
+
+}  // namespace
+
+std::string FormatIso8601(TimePoint t) {
+  using namespace std::chrono;
+  TimePoint day_ms = t >= 0 ? t / kDay : (t - kDay + 1) / kDay;
+  sys_days days{std::chrono::days{day_ms}};
+  year_month_day ymd{days};
+  Duration rest = t - day_ms * kDay;
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(rest / kHour),
+                static_cast<int>(rest % kHour / kMinute),
+                static_cast<int>(rest % kMinute / kSecond), static_cast<int>(rest % kSecond));
+  return buffer;
+}
+
+std::optional<TimePoint> ParseIso8601(std::string_view s) {
+  size_t pos = 0;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  if (!ReadDigits(s, pos, 4, y)) return std::nullopt;
+  bool extended = Consume(s, pos, '-');
+  if (!ReadDigits(s, pos, 2, mo)) return std::nullopt;
+  if (extended && !Consume(s, pos, '-')) return std::nullopt;
+  if (!ReadDigits(s, pos, 2, d)) return std::nullopt;
+  if (!ValidDate(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) return std::nullopt;
+  TimePoint result = FromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  if (pos == s.size()) return result;
+  if (!Consume(s, pos, 'T') && !Consume(s, pos, 't') && !Consume(s, pos, ' ')) return std::nullopt;
+  if (!ReadDigits(s, pos, 2, h)) return std::nullopt;
+  if (extended && !Consume(s, pos, ':')) return std::nullopt;
+  if (!ReadDigits(s, pos, 2, mi)) return std::nullopt;
+  bool has_seconds = extended
+                         ? Consume(s, pos, ':')
+                         : (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos])));
+  if (has_seconds && !ReadDigits(s, pos, 2, sec)) return std::nullopt;
+  if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  Duration millis = 0;
+  if (Consume(s, pos, '.') || Consume(s, pos, ',')) {
+    int digits = 0;
+    Duration scale = 100;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+      if (digits < 3) millis += (s[pos] - '0') * scale;
+      scale /= 10;
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return std::nullopt;
+  }
+  result += h * kHour + mi * kMinute + sec * kSecond + millis;
+  if (pos == s.size() || Consume(s, pos, 'Z') || Consume(s, pos, 'z')) {
+    return pos == s.size() ? std::optional<TimePoint>(result) : std::nullopt;
+  }
+  int sign = 0;
+  if (Consume(s, pos, '+'))
+    sign = 1;
+  else if (Consume(s, pos, '-'))
+    sign = -1;
+  else
+    return std::nullopt;
+  int oh = 0, om = 0;
+  if (!ReadDigits(s, pos, 2, oh)) return std::nullopt;
+  Consume(s, pos, ':');
+  if (pos < s.size() && !ReadDigits(s, pos, 2, om)) return std::nullopt;
+  if (pos != s.size()) return std::nullopt;
+  return result - sign * (oh * kHour + om * kMinute);
+}
+
+std::optional<Duration> ParseDelayDuration(std::string_view text) {
+  if (auto iso = ParseIsoDuration(text)) return iso;
+  return ParseHumanDuration(text, /*allow_seconds=*/false);
+}
+
+std::optional<Duration> ParseDuration(std::string_view text) {
+  if (auto iso = ParseIsoDuration(text)) return iso;
+  if (auto human = ParseHumanDuration(text, /*allow_seconds=*/true)) return human;
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos &&
+      text.size() < 16) {
+    return std::stoll(std::string(text));
+  }
+  return std::nullopt;
+}
+
+}  // namespace mock_courier

@@ -1,0 +1,454 @@
+#include "workspace_definition.h"
+
+#include <cctype>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "json_util.h"
+#include "mock_courier/time_format.h"
+
+namespace mock_courier {
+namespace {
+
+// Collects the first error with the JSON path where it happened.
+class Checker {
+ public:
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  bool Fail(const std::string& path, const std::string& what) {
+    if (error_.empty()) error_ = "workspace: " + (path.empty() ? "/" : path) + ": " + what;
+    return false;
+  }
+
+  bool Keys(const Json& object, const std::string& path, const std::set<std::string>& allowed) {
+    for (auto it = object.begin(); it != object.end(); ++it) {
+      if (!allowed.count(it.key())) {
+        std::string list;
+        for (const auto& key : allowed) list += (list.empty() ? "" : ", ") + key;
+        return Fail(path + "/" + it.key(), "unknown key (expected one of: " + list + ")");
+      }
+    }
+    return true;
+  }
+
+  bool Object(const Json& value, const std::string& path) {
+    return value.is_object() || Fail(path, "expected an object, got " + JsonTypeName(value));
+  }
+  bool Array(const Json& value, const std::string& path) {
+    return value.is_array() || Fail(path, "expected an array, got " + JsonTypeName(value));
+  }
+  bool String(const Json& value, const std::string& path, bool non_empty = true) {
+    if (!value.is_string()) return Fail(path, "expected a string, got " + JsonTypeName(value));
+    if (non_empty && value.get_ref<const std::string&>().empty()) {
+      return Fail(path, "must not be empty");
+    }
+    return true;
+  }
+  bool Bool(const Json& value, const std::string& path) {
+    return value.is_boolean() || Fail(path, "expected a boolean, got " + JsonTypeName(value));
+  }
+  bool StringArray(const Json& value, const std::string& path, std::vector<std::string>& out) {
+    if (!Array(value, path)) return false;
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (!String(value[i], path + "/" + std::to_string(i))) return false;
+      out.push_back(value[i].get<std::string>());
+    }
+    return true;
+  }
+  // A duration as milliseconds (number) or text ("2 seconds", "PT1M").
+  bool DurationValue(const Json& value, const std::string& path, Duration& out) {
+    if (value.is_number_unsigned() || value.is_number_integer()) {
+      out = value.get<Duration>();
+      return out >= 0 || Fail(path, "must not be negative");
+    }
+    if (value.is_string()) {
+      auto parsed = ParseDuration(value.get<std::string>());
+      if (parsed) {
+        out = *parsed;
+        return true;
+      }
+    }
+    return Fail(path,
+                "expected a duration: milliseconds, \"<n> <unit>\" or ISO-8601 like \"PT2S\"");
+  }
+
+ private:
+  std::string error_;
+};
+
+const std::set<std::string> kChannels = {"email", "sms",     "push",          "chat",
+                                         "inbox", "webhook", "direct_message"};
+
+bool ParseNotification(Checker& c, const Json& n, const std::string& path,
+                       NotificationDefinition& out) {
+  if (!c.Object(n, path) ||
+      !c.Keys(n, path, {"id", "name", "channels", "routing", "content", "subscription_topic"})) {
+    return false;
+  }
+  if (!n.contains("id")) return c.Fail(path + "/id", "required");
+  if (!c.String(n["id"], path + "/id")) return false;
+  out.id = n["id"].get<std::string>();
+  if (n.contains("channels")) {
+    if (!c.StringArray(n["channels"], path + "/channels", out.channels)) return false;
+    for (size_t i = 0; i < out.channels.size(); ++i) {
+      if (!kChannels.count(out.channels[i])) {
+        return c.Fail(path + "/channels/" + std::to_string(i),
+                      "unknown channel '" + out.channels[i] +
+                          "' (expected email, sms, push, chat, inbox, webhook, direct_message)");
+      }
+    }
+  }
+  if (n.contains("routing")) {
+    if (!c.String(n["routing"], path + "/routing")) return false;
+    out.routing = n["routing"].get<std::string>();
+    if (out.routing != "single" && out.routing != "all") {
+      return c.Fail(path + "/routing", "expected \"single\" or \"all\"");
+    }
+  }
+  if (n.contains("content")) {
+    if (!c.Object(n["content"], path + "/content")) return false;
+    out.content = n["content"];
+    for (auto it = out.content.begin(); it != out.content.end(); ++it) {
+      std::string cpath = path + "/content/" + it.key();
+      if (!c.Object(it.value(), cpath)) return false;
+      if (!c.Keys(it.value(), cpath, {"title", "subject", "body", "html", "text"})) return false;
+    }
+    if (out.channels.empty()) {
+      for (auto it = out.content.begin(); it != out.content.end(); ++it) {
+        out.channels.push_back(it.key());
+      }
+    }
+  }
+  if (out.channels.empty()) out.channels.push_back("email");
+  if (n.contains("subscription_topic")) {
+    if (!c.String(n["subscription_topic"], path + "/subscription_topic")) return false;
+    out.subscription_topic = n["subscription_topic"].get<std::string>();
+  }
+  return true;
+}
+
+bool ParseAutomation(Checker& c, const Json& a, const std::string& path,
+                     AutomationDefinition& out) {
+  if (!c.Object(a, path) ||
+      !c.Keys(a, path,
+              {"id", "alias", "name", "trigger", "triggers", "cancelation_token",
+               "cancelationToken", "cancellation_token", "steps"})) {
+    return false;
+  }
+  if (!a.contains("id")) return c.Fail(path + "/id", "required");
+  if (!c.String(a["id"], path + "/id")) return false;
+  out.id = a["id"].get<std::string>();
+  if (a.contains("alias")) {
+    if (!c.String(a["alias"], path + "/alias")) return false;
+    out.alias = a["alias"].get<std::string>();
+  }
+  if (a.contains("trigger")) {
+    if (!c.String(a["trigger"], path + "/trigger")) return false;
+    out.triggers.push_back(a["trigger"].get<std::string>());
+  }
+  if (a.contains("triggers") && !c.StringArray(a["triggers"], path + "/triggers", out.triggers)) {
+    return false;
+  }
+  for (const char* key : {"cancelation_token", "cancelationToken"}) {
+    if (a.contains(key)) {
+      if (!c.String(a[key], path + "/" + key)) return false;
+      out.cancelation_token = a[key].get<std::string>();
+    }
+  }
+  // Courier ignores the two-L spelling on an automation (reference/courier-api.md §6.3);
+  // the file may say it so that scenarios can reproduce the trap.
+  if (a.contains("cancellation_token")) {
+    if (!c.String(a["cancellation_token"], path + "/cancellation_token")) return false;
+    out.misspelled_token = true;
+  }
+  if (!a.contains("steps")) return c.Fail(path + "/steps", "required");
+  if (!c.Array(a["steps"], path + "/steps")) return false;
+  for (size_t i = 0; i < a["steps"].size(); ++i) {
+    std::string spath = path + "/steps/" + std::to_string(i);
+    if (!c.Object(a["steps"][i], spath)) return false;
+    if (!a["steps"][i].contains("action") || !a["steps"][i]["action"].is_string()) {
+      return c.Fail(spath + "/action", "required string");
+    }
+  }
+  out.steps = a["steps"];
+  return true;
+}
+
+bool ParseFault(Checker& c, const Json& f, const std::string& path, FaultRule& out) {
+  if (!c.Object(f, path) || !c.Keys(f, path, {"match", "status", "reason", "error"})) return false;
+  if (!f.contains("match")) return c.Fail(path + "/match", "required");
+  if (!c.Object(f["match"], path + "/match")) return false;
+  if (!c.Keys(f["match"], path + "/match", {"email_suffix", "email", "phone_number", "user_id"})) {
+    return false;
+  }
+  for (auto it = f["match"].begin(); it != f["match"].end(); ++it) {
+    if (!c.String(it.value(), path + "/match/" + it.key())) return false;
+  }
+  out.match = f["match"];
+  if (f.contains("status")) {
+    if (!c.String(f["status"], path + "/status")) return false;
+    out.status = f["status"].get<std::string>();
+    if (out.status != "UNDELIVERABLE") {
+      return c.Fail(path + "/status", "expected \"UNDELIVERABLE\"");
+    }
+  }
+  for (const char* key : {"reason", "error"}) {
+    if (f.contains(key)) {
+      if (!c.String(f[key], path + "/" + key)) return false;
+      (std::string(key) == "reason" ? out.reason : out.error) = f[key].get<std::string>();
+    }
+  }
+  return true;
+}
+
+bool ParseProvider(Checker& c, const std::string& channel, const Json& p, const std::string& path,
+                   ProviderDefinition& out) {
+  out = DefaultProvider(channel);
+  if (!c.Object(p, path) ||
+      !c.Keys(p, path, {"provider", "delivery_delay", "auto_deliver", "faults"})) {
+    return false;
+  }
+  if (p.contains("provider")) {
+    if (!c.String(p["provider"], path + "/provider")) return false;
+    out.provider = p["provider"].get<std::string>();
+  }
+  if (p.contains("delivery_delay") &&
+      !c.DurationValue(p["delivery_delay"], path + "/delivery_delay", out.delivery_delay)) {
+    return false;
+  }
+  if (p.contains("auto_deliver")) {
+    if (!c.Bool(p["auto_deliver"], path + "/auto_deliver")) return false;
+    out.auto_deliver = p["auto_deliver"].get<bool>();
+  }
+  if (p.contains("faults")) {
+    if (!c.Array(p["faults"], path + "/faults")) return false;
+    for (size_t i = 0; i < p["faults"].size(); ++i) {
+      FaultRule rule;
+      if (!ParseFault(c, p["faults"][i], path + "/faults/" + std::to_string(i), rule)) return false;
+      out.faults.push_back(std::move(rule));
+    }
+  }
+  return true;
+}
+
+bool ParseIdArray(Checker& c, const Json& value, const std::string& path,
+                  const std::set<std::string>& keys, std::map<std::string, Json>& out) {
+  if (!c.Array(value, path)) return false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    std::string ipath = path + "/" + std::to_string(i);
+    if (!c.Object(value[i], ipath) || !c.Keys(value[i], ipath, keys)) return false;
+    if (!value[i].contains("id")) return c.Fail(ipath + "/id", "required");
+    if (!c.String(value[i]["id"], ipath + "/id")) return false;
+    std::string id = value[i]["id"].get<std::string>();
+    if (out.count(id)) return c.Fail(ipath + "/id", "duplicate id '" + id + "'");
+    out[id] = value[i];
+  }
+  return true;
+}
+
+}  // namespace
+
+ProviderDefinition DefaultProvider(const std::string& channel) {
+  ProviderDefinition p;
+  p.channel = channel;
+  if (channel == "email")
+    p.provider = "sendgrid";
+  else if (channel == "sms")
+    p.provider = "twilio";
+  else if (channel == "push")
+    p.provider = "firebase-fcm";
+  else if (channel == "chat")
+    p.provider = "slack";
+  else if (channel == "inbox")
+    p.provider = "courier";
+  else if (channel == "webhook")
+    p.provider = "webhook";
+  else
+    p.provider = channel;
+  return p;
+}
+
+const AutomationDefinition* WorkspaceDefinition::FindAutomation(
+    const std::string& id_or_alias) const {
+  for (const auto& a : automations) {
+    if (a.id == id_or_alias) return &a;
+  }
+  for (const auto& a : automations) {
+    if (!a.alias.empty() && a.alias == id_or_alias) return &a;
+  }
+  return nullptr;
+}
+
+Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
+  Checker c;
+  WorkspaceDefinition def;
+  def.raw = json;
+  auto fail = [&]() -> Result<WorkspaceDefinition> { return Status::BadRequest(c.error()); };
+  if (!c.Object(json, "") ||
+      !c.Keys(json, "",
+              {"$schema", "name", "description", "environment", "tenant_id", "api_keys", "segment",
+               "notifications", "event_maps", "automations", "lists", "profiles", "audiences",
+               "brands", "providers", "preferences"})) {
+    return fail();
+  }
+  if (json.contains("name")) {
+    if (!c.String(json["name"], "/name")) return fail();
+    def.name = json["name"].get<std::string>();
+  }
+  if (json.contains("environment")) {
+    if (!c.String(json["environment"], "/environment")) return fail();
+    def.environment = json["environment"].get<std::string>();
+    if (def.environment != "production" && def.environment != "test") {
+      c.Fail("/environment", "expected \"production\" or \"test\"");
+      return fail();
+    }
+  }
+  if (json.contains("tenant_id")) {
+    if (!c.String(json["tenant_id"], "/tenant_id")) return fail();
+    def.tenant_id = json["tenant_id"].get<std::string>();
+  }
+  if (json.contains("api_keys") && !c.StringArray(json["api_keys"], "/api_keys", def.api_keys)) {
+    return fail();
+  }
+  if (json.contains("segment")) {
+    const Json& s = json["segment"];
+    if (!c.Object(s, "/segment") ||
+        !c.Keys(s, "/segment", {"write_key", "source_write_keys", "destination"})) {
+      return fail();
+    }
+    if (s.contains("write_key")) {
+      if (!c.String(s["write_key"], "/segment/write_key")) return fail();
+      def.segment.write_key = s["write_key"].get<std::string>();
+    }
+    if (s.contains("source_write_keys") &&
+        !c.StringArray(s["source_write_keys"], "/segment/source_write_keys",
+                       def.segment.source_write_keys)) {
+      return fail();
+    }
+    if (s.contains("destination")) {
+      if (!c.String(s["destination"], "/segment/destination")) return fail();
+      def.segment.destination = s["destination"].get<std::string>();
+      if (def.segment.destination != "actions" && def.segment.destination != "classic") {
+        c.Fail("/segment/destination", "expected \"actions\" or \"classic\"");
+        return fail();
+      }
+    }
+  }
+  if (json.contains("notifications")) {
+    if (!c.Array(json["notifications"], "/notifications")) return fail();
+    for (size_t i = 0; i < json["notifications"].size(); ++i) {
+      std::string path = "/notifications/" + std::to_string(i);
+      NotificationDefinition n;
+      if (!ParseNotification(c, json["notifications"][i], path, n)) return fail();
+      if (def.notifications.count(n.id)) {
+        c.Fail(path + "/id", "duplicate id '" + n.id + "'");
+        return fail();
+      }
+      def.notifications[n.id] = std::move(n);
+    }
+  }
+  if (json.contains("event_maps")) {
+    if (!c.Object(json["event_maps"], "/event_maps")) return fail();
+    for (auto it = json["event_maps"].begin(); it != json["event_maps"].end(); ++it) {
+      if (!c.String(it.value(), "/event_maps/" + it.key())) return fail();
+      def.event_maps[it.key()] = it.value().get<std::string>();
+    }
+  }
+  if (json.contains("automations")) {
+    if (!c.Array(json["automations"], "/automations")) return fail();
+    std::set<std::string> ids;
+    for (size_t i = 0; i < json["automations"].size(); ++i) {
+      std::string path = "/automations/" + std::to_string(i);
+      AutomationDefinition a;
+      if (!ParseAutomation(c, json["automations"][i], path, a)) return fail();
+      if (!ids.insert(a.id).second) {
+        c.Fail(path + "/id", "duplicate id '" + a.id + "'");
+        return fail();
+      }
+      def.automations.push_back(std::move(a));
+    }
+  }
+  if (json.contains("lists")) {
+    std::map<std::string, Json> lists;
+    if (!ParseIdArray(c, json["lists"], "/lists", {"id", "name", "subscribers"}, lists)) {
+      return fail();
+    }
+    for (auto& [id, list] : lists) {
+      if (list.contains("subscribers")) {
+        std::vector<std::string> ignored;
+        if (!c.StringArray(list["subscribers"], "/lists/" + id + "/subscribers", ignored)) {
+          return fail();
+        }
+      }
+      def.lists.push_back(list);
+    }
+  }
+  if (json.contains("profiles")) {
+    if (!c.Object(json["profiles"], "/profiles")) return fail();
+    for (auto it = json["profiles"].begin(); it != json["profiles"].end(); ++it) {
+      if (!c.Object(it.value(), "/profiles/" + it.key())) return fail();
+      def.profiles[it.key()] = it.value();
+    }
+  }
+  if (json.contains("audiences") &&
+      !ParseIdArray(c, json["audiences"], "/audiences", {"id", "name", "description", "filter"},
+                    def.audiences)) {
+    return fail();
+  }
+  if (json.contains("brands")) {
+    if (!c.Array(json["brands"], "/brands")) return fail();
+    for (size_t i = 0; i < json["brands"].size(); ++i) {
+      std::string path = "/brands/" + std::to_string(i);
+      const Json& b = json["brands"][i];
+      if (!c.Object(b, path)) return fail();
+      if (!b.contains("id") || !c.String(b["id"], path + "/id")) {
+        if (!c.failed()) c.Fail(path + "/id", "required");
+        return fail();
+      }
+      def.brands[b["id"].get<std::string>()] = b;
+    }
+  }
+  if (json.contains("providers")) {
+    if (!c.Object(json["providers"], "/providers")) return fail();
+    for (auto it = json["providers"].begin(); it != json["providers"].end(); ++it) {
+      std::string path = "/providers/" + it.key();
+      if (!kChannels.count(it.key())) {
+        c.Fail(path,
+               "unknown channel (expected email, sms, push, chat, inbox, webhook, direct_message)");
+        return fail();
+      }
+      ProviderDefinition p;
+      if (!ParseProvider(c, it.key(), it.value(), path, p)) return fail();
+      def.providers[it.key()] = std::move(p);
+    }
+  }
+  if (json.contains("preferences")) {
+    const Json& p = json["preferences"];
+    if (!c.Object(p, "/preferences") || !c.Keys(p, "/preferences", {"topics"})) return fail();
+    if (p.contains("topics") &&
+        !ParseIdArray(c, p["topics"], "/preferences/topics", {"id", "name", "default_status"},
+                      def.preference_topics)) {
+      return fail();
+    }
+  }
+  // Cross references: event maps and notifications' topics must point at something.
+  for (const auto& [event, notification] : def.event_maps) {
+    if (!def.notifications.count(notification)) {
+      c.Fail("/event_maps/" + event, "unknown notification '" + notification + "'");
+      return fail();
+    }
+  }
+  if (def.name.empty()) def.name = def.api_keys.empty() ? "Workspace" : def.api_keys.front();
+  if (def.tenant_id.empty()) {
+    for (char ch : def.name) {
+      def.tenant_id += std::isalnum(static_cast<unsigned char>(ch))
+                           ? static_cast<char>(std::tolower(static_cast<unsigned char>(ch)))
+                           : '-';
+    }
+  }
+  return def;
+}
+
+}  // namespace mock_courier

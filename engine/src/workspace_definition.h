@@ -1,0 +1,95 @@
+// WorkspaceDefinition: a workspace file (fixtures/workspaces/*.json), parsed
+// and validated. Internal to the engine; the file format is documented in
+// docs/workspace-format.md.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mock_courier/clock.h"
+#include "mock_courier/status.h"
+
+namespace mock_courier {
+
+using Json = nlohmann::json;
+
+struct NotificationDefinition {
+  std::string id;
+  std::vector<std::string> channels;  // In routing order: "email", "sms", "push", "chat", ...
+  std::string routing = "single";     // "single" (first routable) or "all".
+  // Per-channel content with {{variables}}: {"email":{"subject":..,"body":..}, "sms":{"body":..}}
+  Json content = Json::object();
+  std::string subscription_topic;  // Preference topic that can opt users out ("" = none).
+};
+
+struct AutomationDefinition {
+  std::string id;
+  std::string alias;
+  // Triggers: "track/<event>", "identify", "group", "identify/<x>" ... (§8.1 d).
+  std::vector<std::string> triggers;
+  // Raw token expression (refs./${}/literal), absent when the automation has none.
+  std::optional<std::string> cancelation_token;
+  // True when the file spelled the key `cancellation_token` (two Ls): Courier
+  // ignores it; the run records a diagnostic (§6.3).
+  bool misspelled_token = false;
+  Json steps = Json::array();
+};
+
+// A simulated delivery failure: when `match` matches the recipient, the
+// provider answers with `status` (UNDELIVERABLE) and `reason`/`error`.
+struct FaultRule {
+  // Keys: "email_suffix", "email", "phone_number", "user_id"; all must match.
+  Json match = Json::object();
+  std::string status = "UNDELIVERABLE";
+  std::string reason = "BOUNCED";
+  std::string error = "Simulated bounce";
+};
+
+struct ProviderDefinition {
+  std::string channel;   // "email"
+  std::string provider;  // "sendgrid"
+  // Simulated latency between SENT and DELIVERED (0 = delivered at once).
+  Duration delivery_delay = 0;
+  bool auto_deliver = true;  // false: stays SENT until an engagement "delivered".
+  std::vector<FaultRule> faults;
+};
+
+struct SegmentSettings {
+  std::string write_key;                       // Outbound: Courier -> Segment.
+  std::vector<std::string> source_write_keys;  // Inbound: relayed by the fake Segment API.
+  std::string destination = "actions";         // "actions" or "classic".
+};
+
+struct WorkspaceDefinition {
+  std::string name;
+  std::string environment = "production";  // "production" or "test".
+  std::string tenant_id;                   // Defaults from the name.
+  std::vector<std::string> api_keys;
+  SegmentSettings segment;
+  std::map<std::string, NotificationDefinition> notifications;
+  std::map<std::string, std::string> event_maps;  // event id -> notification id.
+  std::vector<AutomationDefinition> automations;
+  std::vector<Json> lists;                              // {id, name}
+  std::map<std::string, Json> profiles;                 // user id -> profile
+  std::map<std::string, Json> audiences;                // id -> {id, name, description, filter}
+  std::map<std::string, Json> brands;                   // id -> brand
+  std::map<std::string, ProviderDefinition> providers;  // channel -> provider
+  std::map<std::string, Json> preference_topics;        // topic id -> {id, name, default_status}
+  Json raw;                                             // The file as given.
+
+  const AutomationDefinition* FindAutomation(const std::string& id_or_alias) const;
+};
+
+// Parses and validates a workspace definition. Errors are 400 with a message
+// naming the JSON path: "workspace: /automations/0/steps: expected an array".
+// Unknown keys are errors.
+Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json);
+
+// The provider used for a channel when the workspace file names none.
+ProviderDefinition DefaultProvider(const std::string& channel);
+
+}  // namespace mock_courier

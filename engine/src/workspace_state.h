@@ -1,0 +1,193 @@
+// WorkspaceState: everything one Courier workspace holds, and the services the
+// engine's modules share. Internal to the engine.
+//
+// Ownership and locking: the Engine owns one WorkspaceState per workspace and
+// holds its `mutex` while any module runs on it. Modules are free functions
+// taking (WorkspaceState&, Services&); they never lock anything but the leaf
+// locks inside Services (scheduler, fake Segment store).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fake_segment.h"
+#include "mock_courier/clock.h"
+#include "mock_courier/engine.h"
+#include "mock_courier/ids.h"
+#include "scheduler.h"
+#include "workspace_definition.h"
+
+namespace mock_courier {
+
+// Shared engine services. All members are thread-safe or immutable.
+struct Services {
+  Clock& clock;
+  Scheduler& scheduler;
+  FakeSegment& fake_segment;
+  const EngineOptions& options;
+  std::atomic<std::uint64_t>& version;
+};
+
+// ---- Messages ------------------------------------------------------------
+
+struct Message {
+  std::string id;
+  // The GET /messages/{id} record (reference/courier-api.md §9.2), kept
+  // current: id, status, enqueued, sent, delivered, ..., recipient, event,
+  // notification, error, reason, providers[].
+  Json record;
+  // GET /messages/{id}/history items, oldest first.
+  std::vector<Json> history;
+  // Rendered content per channel, for the admin API: {"email":{"subject":...}}.
+  Json rendered = Json::object();
+  std::string channel;   // Channel chosen by routing ("" before routing).
+  std::string provider;  // Simulated provider key.
+  std::string request_id;
+  TimerId pending_timer;  // Delayed send / delivery step, if any.
+  bool canceled = false;
+};
+
+struct MessageStore {
+  std::vector<Message> messages;  // Creation order.
+  std::unordered_map<std::string, std::size_t> index;
+  Message* Find(const std::string& id) {
+    auto it = index.find(id);
+    return it == index.end() ? nullptr : &messages[it->second];
+  }
+  Message& Add(Message message) {
+    index[message.id] = messages.size();
+    messages.push_back(std::move(message));
+    return messages.back();
+  }
+};
+
+// ---- Automation runs -------------------------------------------------------
+
+struct StepState {
+  Json definition;                       // The step as invoked (after context defaults).
+  std::string status = "NOT PROCESSED";  // PROCESSED, WAITING, SKIPPED, ERROR, ...
+  std::optional<TimePoint> processed_at;
+  Json result;  // Step output (e.g. messageId of a send).
+  std::string error;
+};
+
+struct AutomationRun {
+  std::string id;
+  std::string source;                 // "invoke", "invoke/<template>", "track/<event>/<id>"
+  std::string template_id;            // Automation template, "" for ad hoc.
+  std::string status = "PROCESSING";  // PROCESSING, WAITING, PROCESSED, CANCELED, ERROR
+  std::string cancelation_token;      // Resolved; "" when none.
+  Json context;                       // {brand, data, profile, recipient, template}
+  Json refs = Json::object();         // Step outputs by `ref` name.
+  std::vector<StepState> steps;
+  std::size_t next_step = 0;
+  TimerId pending_timer;
+  TimePoint created_at = 0;
+  TimePoint updated_at = 0;
+  std::vector<std::string> diagnostics;
+};
+
+struct RunStore {
+  std::vector<AutomationRun> runs;  // Creation order.
+  std::unordered_map<std::string, std::size_t> index;
+  // Resolved cancelation token -> run ids (§6.6).
+  std::unordered_map<std::string, std::vector<std::string>> by_token;
+  AutomationRun* Find(const std::string& id) {
+    auto it = index.find(id);
+    return it == index.end() ? nullptr : &runs[it->second];
+  }
+};
+
+// ---- Inbound journal, catalogue -----------------------------------------
+
+struct JournalEntry {
+  std::string id;       // Courier id answered (or "" when rejected).
+  std::string source;   // "segment", "courier", "segment-relay"
+  std::string type;     // track / identify / group / page ...
+  std::string event;    // Track event name.
+  std::string outcome;  // accepted | duplicate | rejected | unmapped
+  int http_status = 0;
+  TimePoint received_at = 0;
+  Json payload;
+  std::vector<std::string> diagnostics;
+  Json effects = Json::object();  // {"messages":[...], "runs":[...], "profile":...}
+};
+
+struct CatalogueEntry {
+  std::string id;  // track/<event>, identify, group
+  std::uint64_t count = 0;
+  TimePoint first_seen = 0;
+  TimePoint last_seen = 0;
+  Json sample;
+};
+
+// ---- Outbound to Segment ---------------------------------------------------
+
+struct OutboxEntry {
+  std::string id;                 // Stable: also the Segment messageId of the call.
+  Json event;                     // The Segment track call.
+  std::string state = "pending";  // pending | delivered | retrying | failed
+  int attempts = 0;
+  std::string last_error;
+  TimePoint created_at = 0;
+  bool taken = false;  // Handed to the server's delivery worker.
+};
+
+// ---- Idempotency -------------------------------------------------------------
+
+struct IdempotentRecord {
+  std::optional<Reply> reply;  // Empty while the first request is running.
+  TimePoint expires_at = 0;
+};
+
+// ---- The workspace ------------------------------------------------------------
+
+struct WorkspaceState {
+  explicit WorkspaceState(WorkspaceDefinition def);
+
+  // Restores the state the definition describes (profiles, lists, event maps,
+  // audiences) and clears everything else. Ids restart from the seed.
+  void ResetState(std::uint64_t seed);
+
+  std::string id;  // The first API key: stable name for timers and logs.
+  WorkspaceDefinition def;
+  std::mutex mutex;
+  IdGenerator ids;
+
+  // Profiles and preferences, by user id.
+  std::map<std::string, Json> profiles;
+  std::map<std::string, Json> preferences;  // user -> {topic_id: {status, ...}}
+  // Lists: id -> {id, name, created, updated}; subscriptions list -> users (ordered).
+  std::map<std::string, Json> lists;
+  std::map<std::string, std::map<std::string, Json>>
+      subscriptions;  // list -> user -> {preferences}
+  // Event maps: event id -> notification id (Events API and workspace file).
+  std::map<std::string, std::string> event_maps;
+  // Audiences: id -> definition; members: id -> user ids currently matched.
+  std::map<std::string, Json> audiences;
+  std::map<std::string, std::set<std::string>> audience_members;
+
+  MessageStore messages;
+  RunStore runs;
+  std::deque<JournalEntry> journal;
+  std::map<std::string, CatalogueEntry> catalogue;
+  std::vector<OutboxEntry> outbox;
+  // Segment messageId -> stored /inbound/segment reply (§8.1 idempotency).
+  std::unordered_map<std::string, Reply> segment_replies;
+  // /inbound/courier messageIds seen (§8.2: 409 on repeat).
+  std::unordered_map<std::string, std::string> courier_inbound_ids;
+  // Idempotency-Key records by "<key>/<scope>" (§3).
+  std::unordered_map<std::string, IdempotentRecord> idempotency;
+};
+
+}  // namespace mock_courier

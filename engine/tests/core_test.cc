@@ -1,0 +1,159 @@
+// Status, clocks, ids, time formats and the timer queue.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "mock_courier/clock.h"
+#include "mock_courier/engine.h"
+#include "mock_courier/ids.h"
+#include "mock_courier/status.h"
+#include "mock_courier/time_format.h"
+#include "scheduler.h"
+
+namespace mock_courier {
+namespace {
+
+TEST(StatusTest, BodiesFollowCourierShapes) {
+  EXPECT_EQ(Status::Unauthorized().ToBody(),
+            (Json{{"message", "Unauthorized"}, {"type", "authentication_error"}}));
+  EXPECT_EQ(Status::BadRequest("x").WithShape(ErrorShape::kLegacySend).ToBody(),
+            (Json{{"message", "x"}, {"status", 400}}));
+  EXPECT_EQ(Status::NotImplemented("Event Type Unsupported: page").ToBody(),
+            (Json{{"message", "Event Type Unsupported: page"}}));
+  EXPECT_EQ(Status::Error(402, "pay").type(), "authorization_error");
+  EXPECT_EQ(Status::Error(429, "slow").type(), "rate_limit_error");
+  EXPECT_EQ(Status::Error(503, "down").type(), "api_error");
+  EXPECT_EQ(Status::Conflict("dup").type(), "invalid_request_error");
+  EXPECT_TRUE(Status::Ok().ok());
+  EXPECT_FALSE(Status::NotFound("x").ok());
+}
+
+TEST(ResultTest, HoldsValueOrStatus) {
+  Result<int> good = 7;
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(*good, 7);
+  Result<int> bad = Status::NotFound("gone");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().http_status(), 404);
+  EXPECT_EQ(bad.status().message(), "gone");
+}
+
+TEST(ManualClockTest, NeverMovesBackwardsThroughAdvanceTo) {
+  ManualClock clock(1000);
+  clock.AdvanceTo(500);
+  EXPECT_EQ(clock.Now(), 1000);
+  clock.Advance(kHour);
+  EXPECT_EQ(clock.Now(), 1000 + kHour);
+  EXPECT_STREQ(clock.Mode(), "virtual");
+}
+
+TEST(ScaledSystemClockTest, SkipsAheadWhenAdvanced) {
+  ScaledSystemClock clock(1000, 1.0);
+  clock.AdvanceTo(1000 + kDay);
+  EXPECT_GE(clock.Now(), 1000 + kDay);
+  EXPECT_STREQ(clock.Mode(), "real");
+}
+
+TEST(IdGeneratorTest, ProducesCourierShapedIds) {
+  IdGenerator ids(1);
+  std::string id = ids.Next(0x65f240a0LL * 1000);
+  ASSERT_EQ(id.size(), 2 + 8 + 1 + 24u);
+  EXPECT_EQ(id.substr(0, 11), "1-65f240a0-");
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef", 11), std::string::npos);
+}
+
+TEST(IdGeneratorTest, SameSeedSameIdsOtherSeedOtherIds) {
+  IdGenerator a(42), b(42), c(43);
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    std::string id = a.Next(0);
+    EXPECT_EQ(id, b.Next(0));
+    EXPECT_NE(id, c.Next(0));
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+}
+
+TEST(TimeFormatTest, FormatsAndParsesIso8601) {
+  EXPECT_EQ(FormatIso8601(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(1767603600123), "2026-01-05T09:00:00.123Z");
+  EXPECT_EQ(ParseIso8601("2026-01-05T09:00:00.123Z"), 1767603600123);
+  EXPECT_EQ(ParseIso8601("2026-01-05T11:00:00+02:00"), 1767603600000);
+  EXPECT_EQ(ParseIso8601("2026-01-05"), 1767571200000);
+  // The basic form Courier's docs use in the invoke example (§6.1).
+  EXPECT_EQ(ParseIso8601("20240408T080910.123"), ParseIso8601("2024-04-08T08:09:10.123Z"));
+}
+
+TEST(TimeFormatBadInputTest, RejectsWhatIsNotATimestamp) {
+  EXPECT_FALSE(ParseIso8601(""));
+  EXPECT_FALSE(ParseIso8601("tomorrow"));
+  EXPECT_FALSE(ParseIso8601("2026-02-30T00:00:00Z"));
+  EXPECT_FALSE(ParseIso8601("2026-01-05T25:00:00Z"));
+  EXPECT_FALSE(ParseIso8601("2026-01-05T09:00:00Zjunk"));
+}
+
+TEST(DurationTest, ParsesCourierDelayForms) {
+  EXPECT_EQ(ParseDelayDuration("2 hours"), 2 * kHour);
+  EXPECT_EQ(ParseDelayDuration("1 hour"), kHour);
+  EXPECT_EQ(ParseDelayDuration("5 minutes"), 5 * kMinute);
+  EXPECT_EQ(ParseDelayDuration("3 days"), 3 * kDay);
+  EXPECT_EQ(ParseDelayDuration("1 week"), 7 * kDay);
+  // date-fns floors a fractional amount (§6.5).
+  EXPECT_EQ(ParseDelayDuration("1.5 hours"), kHour);
+  EXPECT_EQ(ParseDelayDuration("PT2H"), 2 * kHour);
+  EXPECT_EQ(ParseDelayDuration("P1DT30M"), kDay + 30 * kMinute);
+}
+
+TEST(DurationBadInputTest, RejectsSecondsInDelaysAndGarbage) {
+  // Courier's delay regex has no seconds (§6.5).
+  EXPECT_FALSE(ParseDelayDuration("30 seconds"));
+  EXPECT_FALSE(ParseDelayDuration("2hours"));
+  EXPECT_FALSE(ParseDelayDuration("two hours"));
+  EXPECT_FALSE(ParseDelayDuration("P"));
+  EXPECT_FALSE(ParseDelayDuration("PT"));
+  EXPECT_FALSE(ParseDelayDuration(""));
+}
+
+TEST(DurationTest, AdminFormsAlsoTakeSecondsAndMilliseconds) {
+  EXPECT_EQ(ParseDuration("30 seconds"), 30 * kSecond);
+  EXPECT_EQ(ParseDuration("1500"), 1500);
+  EXPECT_EQ(ParseDuration("2 hours"), 2 * kHour);
+  EXPECT_FALSE(ParseDuration("soon"));
+}
+
+TEST(SchedulerTest, PopsInDueThenCreationOrder) {
+  Scheduler s;
+  s.Schedule(200, "w", "b", nullptr);
+  s.Schedule(100, "w", "a1", nullptr);
+  s.Schedule(100, "w", "a2", nullptr);
+  EXPECT_EQ(s.NextDue(), 100);
+  EXPECT_FALSE(s.PopDue(99));
+  EXPECT_EQ(s.PopDue(1000)->description, "a1");
+  EXPECT_EQ(s.PopDue(1000)->description, "a2");
+  EXPECT_EQ(s.PopDue(1000)->description, "b");
+  EXPECT_FALSE(s.PopDue(1000));
+}
+
+TEST(SchedulerTest, CanceledTimerNeverPops) {
+  Scheduler s;
+  TimerId keep = s.Schedule(100, "w", "keep", nullptr);
+  TimerId drop = s.Schedule(50, "w", "drop", nullptr);
+  EXPECT_TRUE(s.Cancel(drop));
+  EXPECT_FALSE(s.Cancel(drop));
+  auto first = s.PopDue(1000);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->id, keep);
+  EXPECT_EQ(s.size(), 0u);
+}
+
+TEST(SchedulerTest, RemoveWorkspaceDropsOnlyItsTimers) {
+  Scheduler s;
+  s.Schedule(1, "a", "a", nullptr);
+  s.Schedule(2, "b", "b", nullptr);
+  s.RemoveWorkspace("a");
+  EXPECT_EQ(s.size(), 1u);
+  EXPECT_EQ(s.PopDue(10)->workspace_id, "b");
+}
+
+}  // namespace
+}  // namespace mock_courier

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The project's test command: installs what is missing, checks formatting, builds
+# with warnings as errors and runs every test (unit, server, conformance, clients).
+# Usage: scripts/test.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir="${1:-build}"
+
+bash scripts/setup.sh
+bash scripts/check-format.sh
+
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMOCK_COURIER_WERROR=ON -DMOCK_COURIER_BUILD_TESTS=ON
+cmake --build "$build_dir" -j2
+ctest --test-dir "$build_dir" --output-on-failure -j2
+
+if [[ -x scripts/test-extra.sh ]]; then
+  bash scripts/test-extra.sh "$build_dir"
+fi
