@@ -1,0 +1,604 @@
+#include "accessors.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+
+namespace mock_courier {
+namespace {
+
+const Json kUndefined = Json(Json::value_t::discarded);
+
+bool IsUndefined(const Json& v) { return v.is_discarded(); }
+bool IsNullish(const Json& v) { return v.is_null() || v.is_discarded(); }
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// One step of Courier's getValue: `acc && acc[p] ? acc[p] : null`.
+Json StepInto(const Json& acc, const std::string& property) {
+  if (!Truthy(acc)) return nullptr;
+  if (acc.is_object()) {
+    auto it = acc.find(property);
+    if (it != acc.end() && Truthy(*it)) return *it;
+    return nullptr;
+  }
+  if (acc.is_array()) {
+    if (property.empty() || property.size() > 9) return nullptr;
+    for (char c : property) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return nullptr;
+    }
+    std::size_t index = std::stoul(property);
+    if (index < acc.size() && Truthy(acc[index])) return acc[index];
+    return nullptr;
+  }
+  if (acc.is_string() && property == "length") {
+    return acc.get_ref<const std::string&>().size();
+  }
+  return nullptr;
+}
+
+std::vector<std::string> SplitDots(std::string_view path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = path.find('.', start);
+    parts.emplace_back(path.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+double ToNumber(const Json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
+  if (v.is_null()) return 0;
+  if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    std::size_t b = s.find_first_not_of(" \t\n\r");
+    if (b == std::string::npos) return 0;
+    std::size_t e = s.find_last_not_of(" \t\n\r");
+    std::string trimmed = s.substr(b, e - b + 1);
+    char* end = nullptr;
+    double d = std::strtod(trimmed.c_str(), &end);
+    if (end != trimmed.c_str() + trimmed.size()) return std::numeric_limits<double>::quiet_NaN();
+    return d;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+Json MakeNumber(double d) {
+  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) {
+    return static_cast<std::int64_t>(d);
+  }
+  return d;
+}
+
+bool StrictEquals(const Json& a, const Json& b) {
+  if (IsUndefined(a) || IsUndefined(b)) return IsUndefined(a) && IsUndefined(b);
+  if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
+  if (a.type() != b.type()) return false;
+  return a == b;
+}
+
+bool LooseEquals(const Json& a, const Json& b) {
+  if (IsNullish(a) || IsNullish(b)) return IsNullish(a) && IsNullish(b);
+  if (a.type() == b.type() || (a.is_number() && b.is_number())) return StrictEquals(a, b);
+  if (a.is_structured() || b.is_structured()) {
+    const Json& primitive = a.is_structured() ? b : a;
+    const Json& object = a.is_structured() ? a : b;
+    return LooseEquals(primitive, Json(JsString(object)));
+  }
+  return ToNumber(a) == ToNumber(b);
+}
+
+// A recursive-descent parser that evaluates as it parses. When `evaluate_`
+// is false (the skipped side of && / ||), it only parses.
+class ExpressionParser {
+ public:
+  ExpressionParser(std::string_view text, const Json& scope) : text_(text), scope_(scope) {}
+
+  Result<Json> Run() {
+    Json value = ParseOr();
+    SkipSpace();
+    if (error_.empty() && pos_ < text_.size())
+      Fail("unexpected '" + std::string(1, text_[pos_]) + "'");
+    if (!error_.empty()) {
+      return Status::BadRequest("Invalid expression '" + std::string(text_) + "': " + error_);
+    }
+    return value;
+  }
+
+ private:
+  void Fail(const std::string& message) {
+    if (error_.empty()) error_ = message + " at offset " + std::to_string(pos_);
+  }
+  bool Failed() const { return !error_.empty(); }
+
+  void SkipSpace() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  bool Peek(std::string_view token) {
+    SkipSpace();
+    return text_.substr(pos_, token.size()) == token;
+  }
+  bool Accept(std::string_view token) {
+    if (!Peek(token)) return false;
+    pos_ += token.size();
+    return true;
+  }
+
+  Json ParseOr() {
+    Json left = ParseAnd();
+    while (!Failed() && Accept("||")) {
+      bool saved = evaluate_;
+      if (Truthy(left)) evaluate_ = false;
+      Json right = ParseAnd();
+      if (evaluate_) left = std::move(right);
+      evaluate_ = saved;
+    }
+    return left;
+  }
+
+  Json ParseAnd() {
+    Json left = ParseEquality();
+    while (!Failed() && Accept("&&")) {
+      bool saved = evaluate_;
+      if (!Truthy(left) || IsUndefined(left)) evaluate_ = false;
+      Json right = ParseEquality();
+      if (evaluate_) left = std::move(right);
+      evaluate_ = saved;
+    }
+    return left;
+  }
+
+  Json ParseEquality() {
+    Json left = ParseRelational();
+    while (!Failed()) {
+      bool strict = false;
+      bool negate = false;
+      if (Accept("===")) {
+        strict = true;
+      } else if (Accept("!==")) {
+        strict = true;
+        negate = true;
+      } else if (Accept("==")) {
+      } else if (Accept("!=")) {
+        negate = true;
+      } else {
+        break;
+      }
+      Json right = ParseRelational();
+      bool equal = strict ? StrictEquals(left, right) : LooseEquals(left, right);
+      left = negate ? !equal : equal;
+    }
+    return left;
+  }
+
+  Json ParseRelational() {
+    Json left = ParseAdditive();
+    while (!Failed()) {
+      std::string op;
+      if (Accept("<="))
+        op = "<=";
+      else if (Accept(">="))
+        op = ">=";
+      else if (Accept("<"))
+        op = "<";
+      else if (Accept(">"))
+        op = ">";
+      else
+        break;
+      Json right = ParseAdditive();
+      bool result = false;
+      if (left.is_string() && right.is_string()) {
+        const auto& a = left.get_ref<const std::string&>();
+        const auto& b = right.get_ref<const std::string&>();
+        result = op == "<" ? a < b : op == "<=" ? a <= b : op == ">" ? a > b : a >= b;
+      } else {
+        double a = ToNumber(left);
+        double b = ToNumber(right);
+        result = op == "<" ? a < b : op == "<=" ? a <= b : op == ">" ? a > b : a >= b;
+      }
+      left = result;
+    }
+    return left;
+  }
+
+  Json ParseAdditive() {
+    Json left = ParseUnary();
+    while (!Failed()) {
+      if (Accept("+")) {
+        Json right = ParseUnary();
+        if (left.is_string() || right.is_string() || left.is_structured() ||
+            right.is_structured()) {
+          left = JsString(left) + JsString(right);
+        } else {
+          left = MakeNumber(ToNumber(left) + ToNumber(right));
+        }
+      } else if (Accept("-")) {
+        Json right = ParseUnary();
+        left = MakeNumber(ToNumber(left) - ToNumber(right));
+      } else {
+        break;
+      }
+    }
+    return left;
+  }
+
+  Json ParseUnary() {
+    if (Peek("!") && !Peek("!=")) {
+      Accept("!");
+      Json operand = ParseUnary();
+      return !Truthy(operand);
+    }
+    if (Accept("-")) return MakeNumber(-ToNumber(ParseUnary()));
+    return ParsePostfix();
+  }
+
+  // A primary expression followed by member accesses.
+  Json ParsePostfix() {
+    SkipSpace();
+    if (pos_ >= text_.size()) {
+      Fail("unexpected end of expression");
+      return kUndefined;
+    }
+    char c = text_[pos_];
+    Json value;
+    if (c == '(') {
+      ++pos_;
+      value = ParseOr();
+      if (!Accept(")")) Fail("expected ')'");
+    } else if (c == '\'' || c == '"') {
+      value = ParseQuoted(c);
+    } else if (c == '`') {
+      value = ParseTemplateLiteral();
+    } else if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
+      value = ParseNumber();
+    } else if (IsIdentStart(c)) {
+      std::string name = ParseIdentifier();
+      if (name == "true") return true;
+      if (name == "false") return false;
+      if (name == "null") return nullptr;
+      if (name == "undefined") return kUndefined;
+      auto it = scope_.find(name);
+      if (it == scope_.end()) {
+        if (evaluate_) Fail(name + " is not defined");
+        value = kUndefined;
+      } else {
+        value = *it;
+      }
+    } else {
+      Fail("unexpected '" + std::string(1, c) + "'");
+      return kUndefined;
+    }
+    while (!Failed()) {
+      std::string member;
+      if (Accept("?.")) {
+        if (IsNullish(value)) {
+          // Optional chaining: parse the member and stay undefined.
+          bool saved = evaluate_;
+          evaluate_ = false;
+          ParseMemberName(member);
+          evaluate_ = saved;
+          value = kUndefined;
+          continue;
+        }
+        if (!ParseMemberName(member)) break;
+      } else if (Peek(".") && !Peek("..")) {
+        Accept(".");
+        if (!ParseMemberName(member)) break;
+      } else if (Accept("[")) {
+        Json key = ParseOr();
+        if (!Accept("]")) Fail("expected ']'");
+        member = key.is_string() ? key.get<std::string>() : JsString(key);
+      } else {
+        break;
+      }
+      value = Member(value, member);
+    }
+    return value;
+  }
+
+  bool ParseMemberName(std::string& member) {
+    SkipSpace();
+    if (pos_ >= text_.size() || !IsIdentStart(text_[pos_])) {
+      Fail("expected a property name");
+      return false;
+    }
+    member = ParseIdentifier();
+    return true;
+  }
+
+  Json Member(const Json& value, const std::string& member) {
+    if (!evaluate_) return kUndefined;
+    if (IsNullish(value)) {
+      Fail("cannot read property '" + member + "' of " + JsString(value));
+      return kUndefined;
+    }
+    if (value.is_object()) {
+      auto it = value.find(member);
+      return it == value.end() ? kUndefined : *it;
+    }
+    if (value.is_array()) {
+      if (member == "length") return value.size();
+      char* end = nullptr;
+      unsigned long index = std::strtoul(member.c_str(), &end, 10);
+      if (!member.empty() && *end == '\0' && index < value.size()) return value[index];
+      return kUndefined;
+    }
+    if (value.is_string() && member == "length") {
+      return value.get_ref<const std::string&>().size();
+    }
+    return kUndefined;
+  }
+
+  static bool IsIdentStart(char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+  }
+
+  std::string ParseIdentifier() {
+    std::size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (IsIdentStart(text_[pos_]) || std::isdigit(static_cast<unsigned char>(text_[pos_])))) {
+      ++pos_;
+    }
+    return std::string(text_.substr(start, pos_ - start));
+  }
+
+  Json ParseNumber() {
+    std::size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '.')) {
+      ++pos_;
+    }
+    std::string digits(text_.substr(start, pos_ - start));
+    char* end = nullptr;
+    double d = std::strtod(digits.c_str(), &end);
+    if (end != digits.c_str() + digits.size()) Fail("invalid number '" + digits + "'");
+    return MakeNumber(d);
+  }
+
+  char ParseEscape() {
+    if (pos_ >= text_.size()) return '\\';
+    char e = text_[pos_++];
+    switch (e) {
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      default:
+        return e;
+    }
+  }
+
+  Json ParseQuoted(char quote) {
+    ++pos_;
+    std::string out;
+    while (pos_ < text_.size() && text_[pos_] != quote) {
+      char c = text_[pos_++];
+      out += c == '\\' ? ParseEscape() : c;
+    }
+    if (pos_ >= text_.size()) {
+      Fail("unterminated string");
+      return kUndefined;
+    }
+    ++pos_;
+    return out;
+  }
+
+  Json ParseTemplateLiteral() {
+    ++pos_;
+    std::string out;
+    while (pos_ < text_.size() && text_[pos_] != '`') {
+      if (text_.substr(pos_, 2) == "${") {
+        pos_ += 2;
+        Json part = ParseOr();
+        if (!Accept("}")) {
+          Fail("expected '}' in template literal");
+          return kUndefined;
+        }
+        out += JsString(part);
+        continue;
+      }
+      char c = text_[pos_++];
+      out += c == '\\' ? ParseEscape() : c;
+    }
+    if (pos_ >= text_.size()) {
+      Fail("unterminated template literal");
+      return kUndefined;
+    }
+    ++pos_;
+    return out;
+  }
+
+  std::string_view text_;
+  const Json& scope_;
+  std::size_t pos_ = 0;
+  bool evaluate_ = true;
+  std::string error_;
+};
+
+// The scope interpolations see: the context roots, and `refs` as the context
+// itself (so "${refs.data.userId}" works as the designer writes it).
+Json InterpolationScope(const Json& context) {
+  Json scope = context.is_object() ? context : Json::object();
+  scope["refs"] = scope;
+  return scope;
+}
+
+}  // namespace
+
+bool IsAccessor(const Json& value) {
+  if (!value.is_object()) return false;
+  auto it = value.find("$ref");
+  return it != value.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
+}
+
+Json AccessorValue(std::string_view path, const Json& context, const Json& refs) {
+  std::vector<std::string> parts = SplitDots(path);
+  const std::string& root = parts.front();
+  Json acc = nullptr;
+  if (refs.is_object() && refs.contains(root)) {
+    acc = refs[root];
+  } else if (context.is_object() && context.contains(root)) {
+    acc = context[root];
+  } else {
+    acc = nullptr;
+  }
+  for (std::size_t i = 1; i < parts.size(); ++i) acc = StepInto(acc, parts[i]);
+  return acc;
+}
+
+Json ApplyAccessors(const Json& value, const Json& context, const Json& refs) {
+  if (IsAccessor(value)) {
+    return AccessorValue(value["$ref"].get_ref<const std::string&>(), context, refs);
+  }
+  if (value.is_object()) {
+    Json out = Json::object();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      out[it.key()] = ApplyAccessors(it.value(), context, refs);
+    }
+    return out;
+  }
+  if (value.is_array()) {
+    Json out = Json::array();
+    for (const Json& item : value) out.push_back(ApplyAccessors(item, context, refs));
+    return out;
+  }
+  return value;
+}
+
+std::optional<Json> LookupRefsPath(std::string_view text, const Json& context, std::string* note) {
+  std::string_view path = text.substr(5);  // After "refs.".
+  if (path.empty()) return std::nullopt;
+  if (const Json* exact = FindPath(context, path)) {
+    if (exact->is_null()) return std::nullopt;
+    return *exact;
+  }
+  // Case-insensitive fallback, segment by segment.
+  const Json* node = &context;
+  std::string used;
+  for (const std::string& part : SplitDots(path)) {
+    if (!node->is_object()) return std::nullopt;
+    const Json* next = nullptr;
+    std::string key;
+    auto exact = node->find(part);
+    if (exact != node->end()) {
+      next = &*exact;
+      key = part;
+    } else {
+      std::string lower = Lower(part);
+      for (auto it = node->begin(); it != node->end(); ++it) {
+        if (Lower(it.key()) == lower) {
+          next = &it.value();
+          key = it.key();
+          break;
+        }
+      }
+    }
+    if (next == nullptr) return std::nullopt;
+    used += (used.empty() ? "" : ".") + key;
+    node = next;
+  }
+  if (node->is_null()) return std::nullopt;
+  if (note != nullptr) {
+    *note = "'" + std::string(text) +
+            "' has no exact match; resolved case-insensitively to 'refs." + used + "'";
+  }
+  return *node;
+}
+
+std::string JsString(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::discarded:
+      return "undefined";
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::string:
+      return value.get<std::string>();
+    case Json::value_t::boolean:
+      return value.get<bool>() ? "true" : "false";
+    case Json::value_t::number_float: {
+      double d = value.get<double>();
+      if (std::isnan(d)) return "NaN";
+      if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+      if (d == std::floor(d) && std::fabs(d) < 1e21) {
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%.0f", d);
+        return buffer;
+      }
+      char buffer[32];
+      std::snprintf(buffer, sizeof buffer, "%.17g", d);
+      // Shortest representation that round-trips, as JavaScript prints it.
+      for (int precision = 1; precision <= 17; ++precision) {
+        std::snprintf(buffer, sizeof buffer, "%.*g", precision, d);
+        if (std::strtod(buffer, nullptr) == d) break;
+      }
+      return buffer;
+    }
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return value.dump();
+    case Json::value_t::array: {
+      std::string out;
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (i > 0) out += ",";
+        if (!IsNullish(value[i])) out += JsString(value[i]);
+      }
+      return out;
+    }
+    default:
+      return "[object Object]";
+  }
+}
+
+Result<Json> EvaluateExpression(std::string_view expression, const Json& scope) {
+  return ExpressionParser(expression, scope).Run();
+}
+
+ResolvedToken ResolveCancelationToken(const std::string& expression, const Json& context) {
+  ResolvedToken out;
+  if (expression.rfind("refs.", 0) == 0) {
+    std::string note;
+    std::optional<Json> value = LookupRefsPath(expression, context, &note);
+    if (!note.empty()) out.diagnostics.push_back("cancelation_token: " + note);
+    if (!value || IsNullish(*value)) {
+      out.diagnostics.push_back("cancelation_token '" + expression +
+                                "' resolved to nothing: the run has no cancelation token");
+      return out;
+    }
+    out.token = JsString(*value);
+    return out;
+  }
+  if (expression.size() >= 3 && expression.rfind("${", 0) == 0 && expression.back() == '}') {
+    std::string_view inner(expression);
+    inner = inner.substr(2, inner.size() - 3);
+    Result<Json> value = EvaluateExpression(inner, InterpolationScope(context));
+    if (!value.ok()) {
+      out.diagnostics.push_back("cancelation_token '" + expression +
+                                "' could not be interpolated (" + value.status().message() +
+                                "): the run has no cancelation token");
+      return out;
+    }
+    if (IsNullish(*value)) {
+      out.diagnostics.push_back("cancelation_token '" + expression +
+                                "' resolved to nothing: the run has no cancelation token");
+      return out;
+    }
+    out.token = JsString(*value);
+    return out;
+  }
+  out.token = expression;
+  return out;
+}
+
+}  // namespace mock_courier

@@ -1,0 +1,66 @@
+// Accessors: how automation steps read the run context
+// (reference/courier-api.md §6.4). Internal to the engine; pure functions.
+//
+// Three forms exist:
+//  - API accessors {"$ref": "data.email"} anywhere inside a step;
+//  - designer lookups "refs.data.userId" (recipient fields, cancelation tokens);
+//  - "${...}" JavaScript interpolation (cancelation tokens), and `if`
+//    expressions, evaluated by a small JavaScript-expression subset.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "json_util.h"
+
+namespace mock_courier {
+
+// The value of an accessor path: the first segment names a step `ref` (when
+// `refs` holds it) or a run-context root (data, profile, brand, template,
+// recipient). Like Courier, a missing or falsy value anywhere on the path
+// gives null (`acc && acc[p] ? acc[p] : null`).
+Json AccessorValue(std::string_view path, const Json& context, const Json& refs);
+
+// Replaces every {"$ref": "<path>"} object inside `value` (recursively, in
+// objects and arrays) with its AccessorValue.
+Json ApplyAccessors(const Json& value, const Json& context, const Json& refs);
+
+// Whether `value` is an accessor object {"$ref": "<string>"}.
+bool IsAccessor(const Json& value);
+
+// A designer lookup "refs.<root>.<path>" against the run context. When the
+// exact path is missing, segments are matched case-insensitively (Courier's
+// FAQ writes `refs.data.userid` for Segment's `userId`); `note` then
+// receives a diagnostic naming the path used. Returns nullopt when nothing
+// matches. REQUIRES: `text` starts with "refs.".
+std::optional<Json> LookupRefsPath(std::string_view text, const Json& context, std::string* note);
+
+// JavaScript's String(value): "null", "undefined" (a discarded Json),
+// integers without a fraction, "[object Object]", arrays joined by ",".
+std::string JsString(const Json& value);
+
+// Evaluates a JavaScript expression subset against `scope` (an object whose
+// keys are the identifiers in scope): literals (numbers, '..', "..",
+// `..${expr}..`, true, false, null, undefined), member paths (a.b, a["b"],
+// a[0]), ! - + == != === !== < <= > >= && || and parentheses, with
+// JavaScript semantics (&& and || return an operand). JavaScript's
+// `undefined` is returned as a discarded Json. Errors (syntax, unknown
+// identifier, member of null/undefined) are 400 statuses describing them.
+Result<Json> EvaluateExpression(std::string_view expression, const Json& scope);
+
+// The outcome of resolving a cancelation token expression.
+struct ResolvedToken {
+  std::string token;  // "" when the run has no token.
+  std::vector<std::string> diagnostics;
+};
+
+// Resolves a cancelation token at run creation (§6.4): a whole string starting
+// "refs." is a context lookup; a string wrapped in "${...}" is a JavaScript
+// interpolation over the context roots; anything else is a literal.
+// A lookup or interpolation that finds nothing gives no token (with a
+// diagnostic saying so).
+ResolvedToken ResolveCancelationToken(const std::string& expression, const Json& context);
+
+}  // namespace mock_courier

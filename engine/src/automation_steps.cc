@@ -1,0 +1,316 @@
+#include "automation_steps.h"
+
+#include <initializer_list>
+#include <set>
+#include <string>
+
+#include "accessors.h"
+#include "mock_courier/time_format.h"
+
+namespace mock_courier {
+namespace {
+
+bool Present(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && !it->is_null();
+}
+
+// Courier's deepExtend(root, step): a deep copy of a truthy root extended by
+// the step value, else the step value.
+Json DeepExtend(const Json& root, const Json& step) {
+  if (!Truthy(root)) return step;
+  Json out = root.is_object() ? root : Json::object();
+  if (step.is_object()) DeepMerge(out, step);
+  return out;
+}
+
+Json Get(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it == object.end() ? Json(nullptr) : *it;
+}
+
+// ---- Schema checks (Courier's automations/schemas.ts, additionalProperties false) ----
+
+bool OnlyKeys(const Json& object, std::initializer_list<const char*> allowed) {
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    bool known = false;
+    for (const char* key : allowed) {
+      if (it.key() == key) {
+        known = true;
+        break;
+      }
+    }
+    if (!known) return false;
+  }
+  return true;
+}
+
+// {type: string, minLength} or an accessor.
+bool StringOrAccessor(const Json& value, std::size_t min_length = 0) {
+  if (IsAccessor(value)) return value.size() == 1;
+  return value.is_string() && value.get_ref<const std::string&>().size() >= min_length;
+}
+
+bool OptionalString(const Json& step, const char* key, std::size_t min_length = 0) {
+  auto it = step.find(key);
+  return it == step.end() || StringOrAccessor(*it, min_length);
+}
+
+bool RequiredString(const Json& step, const char* key, std::size_t min_length = 0) {
+  auto it = step.find(key);
+  return it != step.end() && StringOrAccessor(*it, min_length);
+}
+
+bool OptionalObject(const Json& step, const char* key) {
+  auto it = step.find(key);
+  return it == step.end() || it->is_object();
+}
+
+bool EnumOrAccessor(const Json& value, std::initializer_list<const char*> values) {
+  if (IsAccessor(value)) return value.size() == 1;
+  if (!value.is_string()) return false;
+  for (const char* v : values) {
+    if (value.get_ref<const std::string&>() == v) return true;
+  }
+  return false;
+}
+
+bool MergeStrategyValid(const Json& value) {
+  return EnumOrAccessor(value, {"replace", "overwrite", "soft-merge", "none"});
+}
+
+bool WebhookValid(const Json& webhook) {
+  if (IsAccessor(webhook)) return webhook.size() == 1;
+  if (!webhook.is_object()) return false;
+  if (!OnlyKeys(webhook, {"body", "headers", "params", "method", "url"})) return false;
+  if (!RequiredString(webhook, "url", 1)) return false;
+  if (webhook.contains("method") &&
+      !EnumOrAccessor(webhook["method"], {"GET", "get", "POST", "post"}))
+    return false;
+  return OptionalObject(webhook, "body") && OptionalObject(webhook, "headers") &&
+         OptionalObject(webhook, "params");
+}
+
+bool CommonValid(const Json& step) {
+  return OptionalString(step, "if") && OptionalString(step, "ref");
+}
+
+bool SendValid(const Json& step) {
+  if (step.contains("message")) {
+    // v2 steps are validated by the /send v2 validator when they run.
+    return step["message"].is_object();
+  }
+  return OnlyKeys(step,
+                  {"action", "template", "recipient", "profile", "brand", "idempotency_expiry",
+                   "idempotency_key", "data", "override", "if", "ref"}) &&
+         RequiredString(step, "template", 1) && RequiredString(step, "recipient", 1) &&
+         OptionalObject(step, "profile") && OptionalString(step, "brand") &&
+         OptionalString(step, "idempotency_expiry") && OptionalString(step, "idempotency_key") &&
+         OptionalObject(step, "data") && OptionalObject(step, "override");
+}
+
+bool SendListValid(const Json& step) {
+  if (!OnlyKeys(step, {"action", "template", "list", "brand", "idempotency_expiry",
+                       "idempotency_key", "data", "override", "if", "ref", "data_source"})) {
+    return false;
+  }
+  if (step.contains("data_source")) {
+    const Json& source = step["data_source"];
+    if (IsAccessor(source)) {
+      if (source.size() != 1) return false;
+    } else if (!source.is_object() || !OnlyKeys(source, {"webhook", "merge_strategy"}) ||
+               !source.contains("webhook") || !source.contains("merge_strategy") ||
+               !WebhookValid(source["webhook"]) || !MergeStrategyValid(source["merge_strategy"])) {
+      return false;
+    }
+  }
+  return RequiredString(step, "template", 1) && RequiredString(step, "list", 1) &&
+         OptionalString(step, "brand") && OptionalString(step, "idempotency_expiry") &&
+         OptionalString(step, "idempotency_key") && OptionalObject(step, "data") &&
+         OptionalObject(step, "override");
+}
+
+bool DelayValid(const Json& step) {
+  // Exactly one of the four delay keys (Courier's anyOf of one-key schemas).
+  const char* keys[] = {"duration", "until", "delayFor", "delayUntil"};
+  const char* found = nullptr;
+  for (const char* key : keys) {
+    if (step.contains(key)) {
+      if (found != nullptr) return false;
+      found = key;
+    }
+  }
+  if (found == nullptr) return false;
+  if (!OnlyKeys(step, {"action", found, "if", "ref"})) return false;
+  const Json& value = step[found];
+  if (!StringOrAccessor(value, 1)) return false;
+  if (!value.is_string()) return true;  // An accessor: checked when the step runs.
+  const std::string& text = value.get_ref<const std::string&>();
+  std::string key = found;
+  if (key == "duration" || key == "delayFor") return ParseDelayDuration(text).has_value();
+  return ParseIso8601(text).has_value();
+}
+
+bool InvokeValid(const Json& step) {
+  if (!OnlyKeys(step, {"action", "context", "if", "ref", "template"})) return false;
+  if (!RequiredString(step, "template", 1)) return false;
+  if (step.contains("context")) {
+    const Json& context = step["context"];
+    if (IsAccessor(context)) return context.size() == 1;
+    if (!context.is_object() ||
+        !OnlyKeys(context, {"brand", "data", "profile", "template", "recipient"})) {
+      return false;
+    }
+    return OptionalString(context, "brand") && OptionalObject(context, "data") &&
+           OptionalObject(context, "profile") && OptionalString(context, "template") &&
+           OptionalString(context, "recipient");
+  }
+  return true;
+}
+
+bool CancelValid(const Json& step) {
+  for (const char* key : {"cancelation_token", "cancelationToken"}) {
+    if (step.contains(key) && OnlyKeys(step, {"action", key, "if", "ref"}) &&
+        StringOrAccessor(step[key], 1)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool FetchDataValid(const Json& step) {
+  return OnlyKeys(step, {"action", "webhook", "merge_strategy", "idempotency_expiry",
+                         "idempotency_key", "if", "ref"}) &&
+         step.contains("webhook") && WebhookValid(step["webhook"]) &&
+         step.contains("merge_strategy") && MergeStrategyValid(step["merge_strategy"]) &&
+         OptionalString(step, "idempotency_expiry") && OptionalString(step, "idempotency_key");
+}
+
+bool UpdateProfileValid(const Json& step) {
+  return OnlyKeys(step, {"action", "merge", "recipient_id", "profile", "if", "ref"}) &&
+         step.contains("merge") && MergeStrategyValid(step["merge"]) &&
+         RequiredString(step, "recipient_id") && step.contains("profile") &&
+         step["profile"].is_object();
+}
+
+bool SubscribeValid(const Json& step) {
+  if (!OnlyKeys(step, {"action", "list_id", "recipient_id", "subscription", "if", "ref"}))
+    return false;
+  if (!RequiredString(step, "list_id", 1) || !RequiredString(step, "recipient_id", 1)) return false;
+  if (step.contains("subscription")) {
+    const Json& subscription = step["subscription"];
+    if (IsAccessor(subscription)) return subscription.size() == 1;
+    if (!subscription.is_object() || !OnlyKeys(subscription, {"preferences"}) ||
+        !subscription.contains("preferences")) {
+      return false;
+    }
+    const Json& preferences = subscription["preferences"];
+    if (IsAccessor(preferences)) return preferences.size() == 1;
+    return preferences.is_object() && OnlyKeys(preferences, {"notification", "categories"}) &&
+           preferences.contains("notification") && preferences["notification"].is_object() &&
+           OptionalObject(preferences, "categories");
+  }
+  return true;
+}
+
+}  // namespace
+
+Json NormalizeContext(const Json& brand, const Json& data, const Json& profile,
+                      const Json& recipient, const Json& template_name) {
+  return Json{{"brand", brand},
+              {"data", data},
+              {"profile", profile},
+              {"recipient", recipient},
+              {"template", template_name}};
+}
+
+Json ExtendStep(const Json& step, const Json& context) {
+  if (!step.is_object()) return step;
+  const Json& action = Get(step, "action");
+  if (action == "send" && !step.contains("message")) {
+    Json out = step;
+    if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context["brand"];
+    Json data = DeepExtend(Get(context, "data"), Get(step, "data"));
+    out["data"] = data.is_null() ? Json::object() : data;
+    if (!Present(step, "override")) out["override"] = Json::object();
+    Json profile = DeepExtend(Get(context, "profile"), Get(step, "profile"));
+    out["profile"] = profile.is_null() ? Json::object() : profile;
+    // `step.recipient ? step.recipient : context.recipient`.
+    if (!Truthy(Get(step, "recipient"))) {
+      if (Present(context, "recipient")) {
+        out["recipient"] = context["recipient"];
+      } else {
+        out.erase("recipient");
+      }
+    }
+    if (!Present(step, "template") && Present(context, "template")) {
+      out["template"] = context["template"];
+    }
+    return out;
+  }
+  if (action == "send") {
+    Json out = step;
+    Json message = step["message"];
+    if (!message.is_object()) return out;
+    Json to = Json::object();
+    if (Present(context, "recipient")) to["user_id"] = context["recipient"];
+    if (message.contains("to") && message["to"].is_object()) DeepMerge(to, message["to"]);
+    to = DeepExtend(Get(context, "profile"), to);
+    if (Truthy(to)) message["to"] = to;
+    if (!Truthy(Get(message, "brand_id")) && Truthy(Get(context, "brand"))) {
+      message["brand_id"] = context["brand"];
+    }
+    Json data = DeepExtend(Get(context, "data"), Get(message, "data"));
+    if (Truthy(data)) message["data"] = data;
+    if (!Truthy(Get(message, "template")) && Truthy(Get(context, "template"))) {
+      message["template"] = context["template"];
+    }
+    out["message"] = std::move(message);
+    return out;
+  }
+  if (action == "send-list") {
+    Json out = step;
+    if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context["brand"];
+    Json data = DeepExtend(Get(context, "data"), Get(step, "data"));
+    out["data"] = data.is_null() ? Json::object() : data;
+    if (!Present(step, "override")) out["override"] = Json::object();
+    if (!Present(step, "template") && Present(context, "template")) {
+      out["template"] = context["template"];
+    }
+    return out;
+  }
+  return step;
+}
+
+bool StepIsValid(const Json& step) {
+  if (!step.is_object()) return false;
+  auto action = step.find("action");
+  if (action == step.end() || !action->is_string()) return false;
+  if (!CommonValid(step)) return false;
+  const std::string& name = action->get_ref<const std::string&>();
+  if (name == "send") return SendValid(step);
+  if (name == "send-list") return SendListValid(step);
+  if (name == "delay") return DelayValid(step);
+  if (name == "invoke") return InvokeValid(step);
+  if (name == "cancel") return CancelValid(step);
+  if (name == "fetch-data") return FetchDataValid(step);
+  if (name == "update-profile") return UpdateProfileValid(step);
+  if (name == "subscribe") return SubscribeValid(step);
+  return false;
+}
+
+Status ValidateSteps(const Json& steps, const Json& context) {
+  if (!steps.is_array() || steps.empty()) {
+    return Status::BadRequest(
+        "Invalid automation definition. An array of valid steps is required.");
+  }
+  for (const Json& step : steps) {
+    if (!StepIsValid(ExtendStep(step, context))) {
+      return Status::BadRequest(
+          "Invalid Steps Definition: one or more steps are incorrectly defined.");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace mock_courier

@@ -1,0 +1,37 @@
+// Automation step definitions: context defaults and strict validation
+// (reference/courier-api.md §6.1-§6.3, §6.5). Internal to the engine; pure
+// functions.
+#pragma once
+
+#include <string>
+
+#include "json_util.h"
+
+namespace mock_courier {
+
+// Fills a step's defaults from the run context (§6.2): legacy send steps take
+// recipient, template, brand from the context when missing, and deep-extend
+// its data and profile; v2 send steps get message.to/template/brand_id/data;
+// send-list steps get brand, data, template. Other steps are returned as is.
+// Null context values count as absent.
+Json ExtendStep(const Json& step, const Json& context);
+
+// Whether an extended step matches its action's schema, with Courier's
+// `additionalProperties: false` (an unknown key, e.g. `cancellation_token` on
+// a cancel step, fails). v2 send steps only need `message` to be an object.
+// Literal delay values must parse (duration via ParseDelayDuration, until via
+// ParseIso8601); accessor values are checked when the step runs.
+bool StepIsValid(const Json& step);
+
+// Validates an invoke's steps against the run context. Errors are 400 with
+// Courier's messages: "Invalid automation definition. An array of valid steps
+// is required." (not a non-empty array) and "Invalid Steps Definition: one or
+// more steps are incorrectly defined.".
+Status ValidateSteps(const Json& steps, const Json& context);
+
+// The five keys of a run context {brand, data, profile, recipient, template},
+// missing ones as null.
+Json NormalizeContext(const Json& brand, const Json& data, const Json& profile,
+                      const Json& recipient, const Json& template_name);
+
+}  // namespace mock_courier

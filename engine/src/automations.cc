@@ -1,0 +1,841 @@
+// Automations (reference/courier-api.md §6, §8.1 d).
+//
+// A run executes its steps synchronously, in order, until a delay (the run
+// waits on a scheduler timer and continues from the next step when it fires),
+// an error, or the end. Canceled runs process no further steps.
+//
+// Memory: a run keeps its context, its step states and, for template runs,
+// no copy of the step definitions until a step runs (they are read from the
+// workspace's template), so a million waiting runs stay cheap. Cancelation
+// is by RunStore::by_token, never by scanning runs.
+#include "automations.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "accessors.h"
+#include "automation_steps.h"
+#include "messaging.h"
+#include "mock_courier/time_format.h"
+#include "profiles.h"
+
+namespace mock_courier {
+namespace {
+
+// Invoke steps that start runs that invoke further runs: deeper than this is
+// treated as a cycle (Courier detects cycles in its designer).
+constexpr int kMaxInvokeDepth = 8;
+
+const char* const kStepsRequired =
+    "Invalid automation definition. An array of valid steps is required.";
+const char* const kNoFetcher =
+    "fetch-data: no fetcher configured (mock-courier makes no network calls)";
+
+void Bump(Services& svc) { svc.version.fetch_add(1); }
+
+// Courier's parseJsonObject: a string is parsed as JSON (null when it is not
+// JSON); anything else is used as is (reference/courier-api.md §6.1).
+Json ParseJsonObject(const Json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end()) return nullptr;
+  if (it->is_string()) {
+    Json parsed = Json::parse(it->get<std::string>(), nullptr, /*allow_exceptions=*/false);
+    return parsed.is_discarded() ? Json(nullptr) : parsed;
+  }
+  return *it;
+}
+
+Json Field(const Json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? Json(nullptr) : *it;
+}
+
+bool IsFinished(const std::string& status) {
+  return status == "PROCESSED" || status == "CANCELED" || status == "ERROR";
+}
+
+// ---- Run bookkeeping -------------------------------------------------------
+
+// What a new run is made of.
+struct RunSpec {
+  std::string source;
+  std::string template_id;             // "" for ad hoc runs.
+  const Json* ad_hoc_steps = nullptr;  // Copied into the run; null for template runs.
+  std::size_t step_count = 0;
+  Json token_expression;  // null, a string, or an accessor object.
+  bool misspelled_token = false;
+  Json context;
+  std::vector<std::string> diagnostics;
+  std::string failed_validation;  // Non-empty: the run starts in ERROR (trigger runs).
+};
+
+// The step definition to run: the stored one, or the template's.
+const Json& RawStep(const WorkspaceState& ws, const AutomationRun& run, std::size_t index) {
+  static const Json kNull;
+  const Json& stored = run.steps[index].definition;
+  if (!stored.is_null() || run.template_id.empty()) return stored;
+  const AutomationDefinition* automation = ws.def.FindAutomation(run.template_id);
+  if (automation == nullptr || !automation->steps.is_array() || index >= automation->steps.size()) {
+    return kNull;
+  }
+  return automation->steps[index];
+}
+
+void AddToTokenIndex(WorkspaceState& ws, const std::string& token, const std::string& run_id) {
+  std::vector<std::string>& ids = ws.runs.by_token[token];
+  // Amortized compaction: drop finished runs whenever the list doubles.
+  if (ids.size() >= 16 && (ids.size() & (ids.size() - 1)) == 0) {
+    std::erase_if(ids, [&](const std::string& id) {
+      const AutomationRun* run = ws.runs.Find(id);
+      return run == nullptr || IsFinished(run->status);
+    });
+  }
+  ids.push_back(run_id);
+}
+
+void RemoveFromTokenIndex(WorkspaceState& ws, const AutomationRun& run) {
+  if (run.cancelation_token.empty()) return;
+  auto it = ws.runs.by_token.find(run.cancelation_token);
+  if (it == ws.runs.by_token.end()) return;
+  std::vector<std::string>& ids = it->second;
+  if (!ids.empty() && ids.back() == run.id) {
+    ids.pop_back();
+  } else if (ids.size() <= 16) {
+    std::erase(ids, run.id);
+  }  // Else left for the next compaction.
+  if (ids.empty()) ws.runs.by_token.erase(it);
+}
+
+void FinishRun(WorkspaceState& ws, Services& svc, std::size_t run_index, const char* status) {
+  AutomationRun& run = ws.runs.runs[run_index];
+  run.status = status;
+  run.updated_at = svc.clock.Now();
+  run.pending_timer = TimerId{};
+  RemoveFromTokenIndex(ws, run);
+  Bump(svc);
+}
+
+std::vector<std::string> CancelRunsWithToken(WorkspaceState& ws, Services& svc,
+                                             const std::string& token,
+                                             const std::string& canceled_by) {
+  std::vector<std::string> canceled;
+  auto it = ws.runs.by_token.find(token);
+  if (it == ws.runs.by_token.end()) return canceled;
+  std::vector<std::string> ids = std::move(it->second);
+  ws.runs.by_token.erase(it);
+  TimePoint now = svc.clock.Now();
+  for (const std::string& id : ids) {
+    AutomationRun* run = ws.runs.Find(id);
+    // Canceling a finished run does nothing (reference/courier-api.md §6.6).
+    if (run == nullptr || IsFinished(run->status)) continue;
+    run->status = "CANCELED";
+    run->updated_at = now;
+    if (run->pending_timer.valid()) svc.scheduler.Cancel(run->pending_timer);
+    run->pending_timer = TimerId{};
+    run->diagnostics.push_back("canceled by a cancel step of run " + canceled_by +
+                               " (cancelation_token '" + token + "')");
+    canceled.push_back(id);
+  }
+  Bump(svc);
+  return canceled;
+}
+
+// ---- Step execution --------------------------------------------------------
+
+struct StepOutcome {
+  enum Kind { kDone, kWaiting, kError } kind = kDone;
+  Json result;
+  std::string error;
+  static StepOutcome Done(Json result = nullptr) { return {kDone, std::move(result), ""}; }
+  static StepOutcome Error(std::string message) { return {kError, nullptr, std::move(message)}; }
+  static StepOutcome Waiting() { return {kWaiting, nullptr, ""}; }
+};
+
+void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int depth);
+std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth);
+
+// Merges fetched data into `existing` by a merge strategy
+// (reference/courier-api.md §6.7).
+Json MergeByStrategy(const Json& existing, const Json& incoming, const std::string& strategy) {
+  if (strategy == "replace") return incoming;
+  if (strategy == "overwrite") {
+    if (!incoming.is_object()) return incoming;
+    Json out = existing.is_object() ? existing : Json::object();
+    DeepMerge(out, incoming);
+    return out;
+  }
+  if (strategy == "soft-merge") {
+    if (!existing.is_object()) return incoming;
+    if (!incoming.is_object()) return existing;
+    Json out = existing;
+    for (auto it = incoming.begin(); it != incoming.end(); ++it) {
+      if (!out.contains(it.key())) out[it.key()] = it.value();
+    }
+    return out;
+  }
+  // "none": write only when nothing exists yet.
+  if (existing.is_null() || (existing.is_object() && existing.empty())) return incoming;
+  return existing;
+}
+
+void ResolveRecipientLookup(Json& holder, const char* key, AutomationRun& run) {
+  if (!holder.is_object()) return;
+  auto it = holder.find(key);
+  if (it == holder.end() || !it->is_string()) return;
+  const std::string text = it->get<std::string>();
+  if (text.rfind("refs.", 0) != 0) return;
+  std::string note;
+  std::optional<Json> value = LookupRefsPath(text, run.context, &note);
+  if (!note.empty()) run.diagnostics.push_back(std::string(key) + ": " + note);
+  if (!value) {
+    run.diagnostics.push_back(std::string(key) + " '" + text +
+                              "' resolved to nothing in the run context");
+    *it = nullptr;
+    return;
+  }
+  *it = value->is_string() ? *value : Json(JsString(*value));
+}
+
+// Designer lookups ("refs.data.userId") in recipient fields (§6.4, §13).
+void ResolveRecipientLookups(Json& step, AutomationRun& run) {
+  ResolveRecipientLookup(step, "recipient", run);
+  ResolveRecipientLookup(step, "recipient_id", run);
+  if (step.contains("message") && step["message"].is_object()) {
+    ResolveRecipientLookup(step["message"], "to", run);
+    if (step["message"].contains("to"))
+      ResolveRecipientLookup(step["message"]["to"], "user_id", run);
+  }
+}
+
+std::string StringField(const Json& step, const char* key) {
+  auto it = step.find(key);
+  return it != step.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+StepOutcome RunDelay(WorkspaceState& ws, Services& svc, std::size_t run_index,
+                     std::size_t step_index, const Json& step) {
+  TimePoint now = svc.clock.Now();
+  std::optional<TimePoint> due;
+  std::string duration = StringField(step, "duration");
+  if (duration.empty()) duration = StringField(step, "delayFor");
+  std::string until = StringField(step, "until");
+  if (until.empty()) until = StringField(step, "delayUntil");
+  if (step.contains("duration") || step.contains("delayFor")) {
+    std::optional<Duration> length = ParseDelayDuration(duration);
+    // Courier's step errors (reference/courier-api.md §6.5).
+    if (!length) return StepOutcome::Error("Invalid delay duration definition.");
+    due = now + *length;
+  } else if (step.contains("until") || step.contains("delayUntil")) {
+    due = ParseIso8601(until);
+    if (!due) return StepOutcome::Error("Invalid delay interval defined.");
+  } else {
+    return StepOutcome::Error("Invalid automation delay step definition.");
+  }
+  if (*due <= now) return StepOutcome::Done({{"actualDelayValue", FormatIso8601(now)}});
+
+  AutomationRun& run = ws.runs.runs[run_index];
+  StepState& state = run.steps[step_index];
+  state.status = "WAITING";
+  state.result = {{"expectedDelayValue", FormatIso8601(*due)}};
+  run.status = "WAITING";
+  run.updated_at = now;
+  Services timer_services = svc;
+  std::string run_id = run.id;
+  run.pending_timer =
+      svc.scheduler.Schedule(*due, ws.id, "delay run " + run.id,
+                             [timer_services, run_id](WorkspaceState& workspace) mutable {
+                               AutomationRun* waiting = workspace.runs.Find(run_id);
+                               if (waiting == nullptr || waiting->status != "WAITING") return;
+                               TimePoint fired_at = timer_services.clock.Now();
+                               StepState& delay = waiting->steps[waiting->next_step];
+                               delay.status = "PROCESSED";
+                               delay.processed_at = fired_at;
+                               delay.result["actualDelayValue"] = FormatIso8601(fired_at);
+                               auto ref = delay.definition.find("ref");
+                               if (ref != delay.definition.end() && ref->is_string()) {
+                                 waiting->refs[ref->get<std::string>()] = delay.result;
+                               }
+                               waiting->pending_timer = TimerId{};
+                               waiting->status = "PROCESSING";
+                               waiting->updated_at = fired_at;
+                               ++waiting->next_step;
+                               Bump(timer_services);
+                               Execute(workspace, timer_services, run_id, 0);
+                             });
+  Bump(svc);
+  return StepOutcome::Waiting();
+}
+
+// A string profile on a send step (the Segment tutorial's {"$ref":"data.email"}):
+// an email becomes {"email": ...}; anything else is dropped (§6.4).
+void NormalizeSendProfile(Json& step, AutomationRun& run) {
+  auto it = step.find("profile");
+  if (it == step.end() || it->is_object()) return;
+  if (it->is_string()) {
+    std::string text = it->get<std::string>();
+    bool looks_like_email = text.find('@') != std::string::npos &&
+                            text.find(' ') == std::string::npos && text.front() != '@' &&
+                            text.back() != '@';
+    if (looks_like_email) {
+      run.diagnostics.push_back("send: profile resolved to the string '" + text +
+                                "'; used as {\"email\": \"" + text +
+                                "\"} (write {\"email\": {\"$ref\": ...}} for a correct profile)");
+      *it = Json{{"email", text}};
+      return;
+    }
+    run.diagnostics.push_back("send: profile resolved to the string '" + text +
+                              "', which is not an email; ignored");
+  }
+  *it = Json::object();
+}
+
+Result<Json> Fetch(Services& svc, const Json& webhook, AutomationRun& run) {
+  if (svc.options.fetcher == nullptr) return Status::BadRequest(kNoFetcher);
+  Result<Json> fetched = svc.options.fetcher->Fetch(webhook);
+  if (!fetched.ok()) {
+    // Courier logs a failed request and continues with empty data
+    // (automations/triggers/sqs/step/fetch-data.ts).
+    run.diagnostics.push_back("fetch-data: " + StringField(webhook, "url") +
+                              " failed: " + fetched.status().message() + "; continued with {}");
+    return Json::object();
+  }
+  return fetched;
+}
+
+StepOutcome RunStep(WorkspaceState& ws, Services& svc, std::size_t run_index,
+                    std::size_t step_index, Json& step, int depth) {
+  const std::string action = StringField(step, "action");
+  const std::string run_id = ws.runs.runs[run_index].id;
+
+  if (action == "delay") return RunDelay(ws, svc, run_index, step_index, step);
+
+  if (action == "send" || action == "send-list") {
+    SendOrigin origin{"automation", run_id, ""};
+    if (action == "send" && !step.contains("message")) {
+      NormalizeSendProfile(step, ws.runs.runs[run_index]);
+      if (!step.contains("recipient") || !Truthy(step["recipient"])) {
+        return StepOutcome::Error("Invalid step definition: the send step has no recipient");
+      }
+    }
+    if (action == "send-list" && step.contains("data_source") && step["data_source"].is_object()) {
+      const Json& source = step["data_source"];
+      Result<Json> fetched = Fetch(svc, Field(source, "webhook"), ws.runs.runs[run_index]);
+      if (!fetched.ok()) return StepOutcome::Error(fetched.status().message());
+      step["data"] =
+          MergeByStrategy(Field(step, "data"), *fetched, StringField(source, "merge_strategy"));
+    }
+    Result<std::vector<std::string>> sent = action == "send"
+                                                ? SendFromAutomation(ws, svc, step, origin)
+                                                : SendListFromAutomation(ws, svc, step, origin);
+    if (!sent.ok()) return StepOutcome::Error(sent.status().message());
+    Json result = Json::object();
+    if (!sent->empty()) result["messageId"] = sent->front();
+    if (action == "send-list" || sent->size() > 1) result["messageIds"] = *sent;
+    return StepOutcome::Done(std::move(result));
+  }
+
+  if (action == "cancel") {
+    Json raw = Field(step, "cancelation_token");
+    if (raw.is_null()) raw = Field(step, "cancelationToken");
+    if (!raw.is_string()) {
+      return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
+    }
+    AutomationRun& run = ws.runs.runs[run_index];
+    ResolvedToken token = ResolveCancelationToken(raw.get<std::string>(), run.context);
+    for (std::string& d : token.diagnostics) run.diagnostics.push_back("cancel step: " + d);
+    if (token.token.empty()) {
+      return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
+    }
+    std::vector<std::string> canceled = CancelRunsWithToken(ws, svc, token.token, run_id);
+    return StepOutcome::Done({{"cancelation_token", token.token}, {"canceled", canceled}});
+  }
+
+  if (action == "invoke") {
+    std::string template_id = StringField(step, "template");
+    const AutomationDefinition* automation = ws.def.FindAutomation(template_id);
+    if (automation == nullptr) {
+      return StepOutcome::Error("Invalid Step Definition: Template " + template_id + " not found");
+    }
+    if (depth >= kMaxInvokeDepth) {
+      return StepOutcome::Error("invoke: automations invoke each other more than " +
+                                std::to_string(kMaxInvokeDepth) + " levels deep (a cycle?)");
+    }
+    const Json child = Field(step, "context");
+    RunSpec spec;
+    spec.context =
+        NormalizeContext(Field(child, "brand"), Field(child, "data"), Field(child, "profile"),
+                         Field(child, "recipient"), Field(child, "template"));
+    if (!ValidateSteps(automation->steps, spec.context).ok()) {
+      return StepOutcome::Error("Automation being invoked has invalid steps");
+    }
+    spec.source = "invoke/" + template_id;
+    spec.template_id = automation->id;
+    spec.step_count = automation->steps.size();
+    if (automation->cancelation_token) spec.token_expression = *automation->cancelation_token;
+    spec.misspelled_token = automation->misspelled_token;
+    spec.diagnostics.push_back("invoked by run " + run_id);
+    std::string child_id = CreateRun(ws, svc, std::move(spec), depth + 1);
+    return StepOutcome::Done({{"runId", child_id}});
+  }
+
+  if (action == "fetch-data") {
+    Result<Json> fetched = Fetch(svc, Field(step, "webhook"), ws.runs.runs[run_index]);
+    if (!fetched.ok()) return StepOutcome::Error(fetched.status().message());
+    AutomationRun& run = ws.runs.runs[run_index];
+    run.context["data"] =
+        MergeByStrategy(Field(run.context, "data"), *fetched, StringField(step, "merge_strategy"));
+    return StepOutcome::Done({{"data", *fetched}});
+  }
+
+  if (action == "update-profile") {
+    std::string user = StringField(step, "recipient_id");
+    std::string merge = StringField(step, "merge");
+    if (user.empty()) return StepOutcome::Error("update-profile: recipient_id resolved to nothing");
+    if (merge != "replace" && merge != "overwrite" && merge != "soft-merge" && merge != "none") {
+      return StepOutcome::Error("update-profile: invalid merge strategy '" + merge + "'");
+    }
+    Json profile = Field(step, "profile");
+    if (!profile.is_object()) return StepOutcome::Error("update-profile: profile is not an object");
+    WriteProfileWithStrategy(ws, svc, user, profile, merge);
+    return StepOutcome::Done({{"recipient_id", user}, {"merge", merge}});
+  }
+
+  if (action == "subscribe") {
+    std::string list = StringField(step, "list_id");
+    std::string user = StringField(step, "recipient_id");
+    if (list.empty() || user.empty()) {
+      return StepOutcome::Error("subscribe: list_id and recipient_id must resolve to strings");
+    }
+    Json preferences = Field(Field(step, "subscription"), "preferences");
+    Status status = SubscribeUser(ws, svc, list, user, preferences);
+    if (!status.ok()) return StepOutcome::Error(status.message());
+    return StepOutcome::Done({{"list_id", list}, {"recipient_id", user}});
+  }
+
+  // Courier's worker: an unknown action fails the step.
+  return StepOutcome::Error(action + " is not a valid step action");
+}
+
+// The scope `if` expressions see: the run context roots, the step's own
+// fields (Courier evaluates the condition with the step as its sandbox), step
+// outputs under `refs`, and Courier's MessageStatus constants.
+Json ConditionScope(const AutomationRun& run, const Json& step) {
+  Json scope = run.context.is_object() ? run.context : Json::object();
+  for (auto it = step.begin(); it != step.end(); ++it) {
+    if (it.key() != "if") scope[it.key()] = it.value();
+  }
+  scope["refs"] = run.refs;
+  scope["MessageStatus"] = {{"Skipped", 0}, {"Queued", 1},  {"Sent", 2},          {"Delivered", 3},
+                            {"Opened", 4},  {"Clicked", 5}, {"Undeliverable", 6}, {"Unmapped", 6}};
+  return scope;
+}
+
+void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int depth) {
+  auto found = ws.runs.index.find(run_id);
+  if (found == ws.runs.index.end()) return;
+  const std::size_t ri = found->second;
+  while (true) {
+    AutomationRun& run = ws.runs.runs[ri];
+    // Courier's step worker stops at a canceled run (§6.6).
+    if (run.status != "PROCESSING") return;
+    if (run.next_step >= run.steps.size()) {
+      FinishRun(ws, svc, ri, "PROCESSED");
+      return;
+    }
+    const std::size_t si = run.next_step;
+    Json raw = RawStep(ws, run, si);
+    TimePoint now = svc.clock.Now();
+    if (!raw.is_object()) {
+      run.steps[si].status = "ERROR";
+      run.steps[si].error = "Invalid step definition";
+      run.steps[si].processed_at = now;
+      FinishRun(ws, svc, ri, "ERROR");
+      return;
+    }
+    // Accessors first, then the context defaults (Courier's steps.get).
+    Json step = ExtendStep(ApplyAccessors(raw, run.context, run.refs), run.context);
+    ResolveRecipientLookups(step, run);
+    run.steps[si].definition = step;
+
+    if (step.contains("if")) {
+      const Json& condition = step["if"];
+      bool pass = true;
+      if (condition.is_string()) {
+        Result<Json> value =
+            EvaluateExpression(condition.get<std::string>(), ConditionScope(run, step));
+        if (!value.ok()) {
+          // Courier's worker message for a failing condition.
+          run.steps[si].status = "ERROR";
+          run.steps[si].error = "Invalid step conditional";
+          run.steps[si].processed_at = now;
+          run.diagnostics.push_back("step " + std::to_string(si) +
+                                    " if: " + value.status().message());
+          FinishRun(ws, svc, ri, "ERROR");
+          return;
+        }
+        if (!value->is_boolean()) {
+          run.diagnostics.push_back(
+              "step " + std::to_string(si) + " if '" + condition.get<std::string>() +
+              "' evaluated to " + JsString(*value) +
+              ", not a boolean: Courier requires a boolean; mock-courier used its truthiness");
+        }
+        pass = Truthy(*value);
+      } else {
+        pass = Truthy(condition);
+      }
+      if (!pass) {
+        run.steps[si].status = "SKIPPED";
+        run.steps[si].processed_at = now;
+        run.updated_at = now;
+        ++run.next_step;
+        Bump(svc);
+        continue;
+      }
+    }
+
+    StepOutcome outcome = RunStep(ws, svc, ri, si, step, depth);
+    AutomationRun& after = ws.runs.runs[ri];  // RunStep may have added runs.
+    StepState& state = after.steps[si];
+    now = svc.clock.Now();
+    if (outcome.kind == StepOutcome::kWaiting) return;
+    state.definition = std::move(step);
+    state.processed_at = now;
+    if (outcome.kind == StepOutcome::kError) {
+      state.status = "ERROR";
+      state.error = outcome.error;
+      if (after.status == "PROCESSING") {
+        FinishRun(ws, svc, ri, "ERROR");
+      } else {
+        Bump(svc);
+      }
+      return;
+    }
+    state.status = "PROCESSED";
+    state.result = std::move(outcome.result);
+    auto ref = state.definition.find("ref");
+    if (ref != state.definition.end() && ref->is_string()) {
+      Json output = state.definition;
+      if (state.result.is_object()) DeepMerge(output, state.result);
+      after.refs[ref->get<std::string>()] = std::move(output);
+    }
+    after.updated_at = now;
+    ++after.next_step;
+    Bump(svc);
+  }
+}
+
+std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth) {
+  TimePoint now = svc.clock.Now();
+  AutomationRun run;
+  run.id = ws.ids.Next(now);
+  run.source = std::move(spec.source);
+  run.template_id = std::move(spec.template_id);
+  run.context = std::move(spec.context);
+  run.created_at = now;
+  run.updated_at = now;
+  run.diagnostics = std::move(spec.diagnostics);
+  run.steps.resize(spec.step_count);
+  if (spec.ad_hoc_steps != nullptr) {
+    for (std::size_t i = 0; i < spec.step_count; ++i) {
+      run.steps[i].definition = (*spec.ad_hoc_steps)[i];
+    }
+  }
+  if (spec.misspelled_token) {
+    run.diagnostics.push_back(
+        "'cancellation_token' (two Ls) is not a Courier key and was ignored: this run has no "
+        "cancelation token and cannot be canceled; spell it 'cancelation_token' "
+        "(reference/courier-api.md §6.3)");
+  }
+  // The token is resolved once, at run creation (§6.4).
+  if (IsAccessor(spec.token_expression)) {
+    spec.token_expression =
+        AccessorValue(spec.token_expression["$ref"].get<std::string>(), run.context, run.refs);
+    if (spec.token_expression.is_null()) {
+      run.diagnostics.push_back(
+          "cancelation_token accessor resolved to nothing: the run has "
+          "no cancelation token");
+    }
+  }
+  if (spec.token_expression.is_string()) {
+    ResolvedToken token =
+        ResolveCancelationToken(spec.token_expression.get<std::string>(), run.context);
+    run.cancelation_token = std::move(token.token);
+    for (std::string& d : token.diagnostics) run.diagnostics.push_back(std::move(d));
+  } else if (!spec.token_expression.is_null()) {
+    run.cancelation_token = JsString(spec.token_expression);
+  }
+  if (!spec.failed_validation.empty()) {
+    run.status = "ERROR";
+    run.diagnostics.push_back(spec.failed_validation);
+  }
+  std::string id = run.id;
+  const std::string token = run.cancelation_token;
+  const bool start = run.status == "PROCESSING";
+  ws.runs.index[id] = ws.runs.runs.size();
+  ws.runs.runs.push_back(std::move(run));
+  if (!token.empty() && start) AddToTokenIndex(ws, token, id);
+  Bump(svc);
+  if (start) Execute(ws, svc, id, depth);
+  return id;
+}
+
+// The cancelation token keys of an `automation` object, and whether it only
+// has the misspelled one (§6.3).
+void ReadAutomationToken(const Json& automation, RunSpec& spec) {
+  Json token = Field(automation, "cancelation_token");
+  if (token.is_null()) token = Field(automation, "cancelationToken");
+  spec.token_expression = token;
+  spec.misspelled_token =
+      token.is_null() && automation.is_object() && automation.contains("cancellation_token");
+}
+
+std::string Iso(TimePoint t) { return FormatIso8601(t); }
+
+Json StepForAdmin(const WorkspaceState& ws, const AutomationRun& run, std::size_t index) {
+  const StepState& state = run.steps[index];
+  const Json& definition = RawStep(ws, run, index);
+  Json out = {{"action", Field(definition, "action")},
+              {"status", state.status},
+              {"processed_at", state.processed_at ? Json(Iso(*state.processed_at)) : Json()},
+              {"result", state.result},
+              {"error", state.error.empty() ? Json() : Json(state.error)}};
+  return out;
+}
+
+Json RunForApi(const WorkspaceState& ws, const AutomationRun& run) {
+  Json steps = Json::array();
+  for (std::size_t i = 0; i < run.steps.size(); ++i) {
+    Json step = StepForAdmin(ws, run, i);
+    Json api = {{"action", step["action"]}, {"status", step["status"]}};
+    if (run.steps[i].processed_at) api["updated_at"] = step["processed_at"];
+    if (run.steps[i].result.is_object() && run.steps[i].result.contains("messageId")) {
+      api["message_id"] = run.steps[i].result["messageId"];
+    }
+    if (!run.steps[i].error.empty()) api["error"] = run.steps[i].error;
+    steps.push_back(std::move(api));
+  }
+  Json out = {{"runId", run.id},
+              {"run_id", run.id},
+              {"status", run.status},
+              {"source", Json::array({run.source})},
+              {"created_at", Iso(run.created_at)},
+              {"updated_at", Iso(run.updated_at)},
+              {"steps", std::move(steps)}};
+  if (!run.template_id.empty()) out["template_id"] = run.template_id;
+  if (!run.cancelation_token.empty()) out["cancelation_token"] = run.cancelation_token;
+  return out;
+}
+
+// A query parameter as one string (the first value of a repeated one).
+std::string QueryString(const Json& query, const char* key) {
+  Json value = Field(query, key);
+  if (value.is_array()) value = value.empty() ? Json() : value.front();
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number()) return value.dump();
+  return "";
+}
+
+std::vector<std::string> SplitCommas(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (!part.empty()) out.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Reply> HandleInvokeAdHoc(WorkspaceState& ws, Services& svc, const Json& body_in) {
+  const Json body = body_in.is_object() ? body_in : Json::object();
+  Json automation = ParseJsonObject(body, "automation");
+  Json data = ParseJsonObject(body, "data");
+  Json override_value = ParseJsonObject(body, "override");
+  Json profile = ParseJsonObject(body, "profile");
+  // The order of Courier's checks (automations/api/invoke.ts).
+  if (Truthy(override_value)) {
+    return Status::BadRequest(
+        "Invalid request property. 'override' is only applicable to send and send-list steps.");
+  }
+  if (!Truthy(automation)) {
+    return Status::BadRequest("Either an ad hoc automation or valid templateId is required.");
+  }
+  const Json steps = Field(automation, "steps");
+  if (!steps.is_array() || steps.empty()) return Status::BadRequest(kStepsRequired);
+  RunSpec spec;
+  spec.context = NormalizeContext(Field(body, "brand"), data, profile, Field(body, "recipient"),
+                                  Field(body, "template"));
+  MC_RETURN_IF_ERROR(ValidateSteps(steps, spec.context));
+  spec.source = "invoke";
+  spec.ad_hoc_steps = &steps;
+  spec.step_count = steps.size();
+  ReadAutomationToken(automation, spec);
+  std::string id = CreateRun(ws, svc, std::move(spec), 0);
+  return Reply{200, {{"runId", id}}};
+}
+
+Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
+                                   const std::string& template_id, const Json& body_in) {
+  const Json body = body_in.is_object() ? body_in : Json::object();
+  Json data = ParseJsonObject(body, "data");
+  Json override_value = ParseJsonObject(body, "override");
+  Json profile = ParseJsonObject(body, "profile");
+  if (Truthy(override_value)) {
+    return Status::BadRequest(
+        "Invalid request property. 'override' is only applicable to send and send-list steps.");
+  }
+  const AutomationDefinition* automation = ws.def.FindAutomation(template_id);
+  if (automation == nullptr) return Status::BadRequest("Invalid TemplateId.");
+  RunSpec spec;
+  spec.context = NormalizeContext(Field(body, "brand"), data, profile, Field(body, "recipient"),
+                                  Field(body, "template"));
+  MC_RETURN_IF_ERROR(ValidateSteps(automation->steps, spec.context));
+  spec.source = "invoke/" + template_id;
+  spec.template_id = automation->id;
+  spec.step_count = automation->steps.size();
+  if (automation->cancelation_token) spec.token_expression = *automation->cancelation_token;
+  spec.misspelled_token = automation->misspelled_token;
+  std::string id = CreateRun(ws, svc, std::move(spec), 0);
+  return Reply{200, {{"runId", id}}};
+}
+
+std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
+                                            const std::string& trigger, const Json& event,
+                                            const std::string& recipient,
+                                            const std::string& template_name,
+                                            const std::string& source) {
+  std::vector<std::string> started;
+  // Collect first: running steps never changes the definition, but keep the
+  // loop independent of what the runs do.
+  std::vector<const AutomationDefinition*> matching;
+  for (const AutomationDefinition& automation : ws.def.automations) {
+    for (const std::string& t : automation.triggers) {
+      // Courier matches `<type>/<event>` and `segment/<type>/<event>` (§8.1 d).
+      if (t == trigger || t == "segment/" + trigger) {
+        matching.push_back(&automation);
+        break;
+      }
+    }
+  }
+  for (const AutomationDefinition* automation : matching) {
+    RunSpec spec;
+    spec.context =
+        NormalizeContext(nullptr, event, nullptr, recipient.empty() ? Json() : Json(recipient),
+                         template_name.empty() ? Json() : Json(template_name));
+    Status valid = ValidateSteps(automation->steps, spec.context);
+    if (!valid.ok()) {
+      spec.failed_validation =
+          "the automation's steps are invalid for this event: " + valid.message() +
+          " (the run did not start)";
+    }
+    spec.source = source;
+    spec.template_id = automation->id;
+    spec.step_count = automation->steps.is_array() ? automation->steps.size() : 0;
+    if (automation->cancelation_token) spec.token_expression = *automation->cancelation_token;
+    spec.misspelled_token = automation->misspelled_token;
+    started.push_back(CreateRun(ws, svc, std::move(spec), 0));
+  }
+  return started;
+}
+
+Result<Reply> GetRunReply(WorkspaceState& ws, const std::string& run_id) {
+  const AutomationRun* run = ws.runs.Find(run_id);
+  if (run == nullptr) return Status::NotFound("Run not found");
+  return Reply{200, {{"run", RunForApi(ws, *run)}}};
+}
+
+Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query) {
+  // Paging and filters as the 2026 SDK documents them (NODE9 automations/runs.ts):
+  // newest first, limit 1..50 (default 20, clamped), status and template_id
+  // comma lists, start_date/end_date inclusive bounds, an opaque cursor.
+  std::size_t limit = 20;
+  std::string limit_text = QueryString(query, "limit");
+  if (!limit_text.empty()) {
+    char* end = nullptr;
+    long value = std::strtol(limit_text.c_str(), &end, 10);
+    if (end != limit_text.c_str()) limit = static_cast<std::size_t>(std::clamp(value, 1L, 50L));
+  }
+  std::vector<std::string> statuses = SplitCommas(QueryString(query, "status"));
+  std::vector<std::string> templates = SplitCommas(QueryString(query, "template_id"));
+  std::optional<TimePoint> start;
+  std::optional<TimePoint> end;
+  if (std::string text = QueryString(query, "start_date"); !text.empty()) {
+    start = ParseIso8601(text);
+    if (!start) return Status::BadRequest("Invalid start_date: expected an ISO 8601 date");
+  }
+  if (std::string text = QueryString(query, "end_date"); !text.empty()) {
+    end = ParseIso8601(text);
+    if (!end) return Status::BadRequest("Invalid end_date: expected an ISO 8601 date");
+  }
+  // The cursor is the position (from the newest run) to continue from.
+  std::size_t skip = 0;
+  if (std::string cursor = QueryString(query, "cursor"); !cursor.empty()) {
+    char* stop = nullptr;
+    unsigned long value = std::strtoul(cursor.c_str(), &stop, 10);
+    if (*stop != '\0') return Status::BadRequest("Invalid cursor");
+    skip = value;
+  }
+  Json items = Json::array();
+  std::size_t position = skip;
+  const std::size_t total = ws.runs.runs.size();
+  bool more = false;
+  for (; position < total; ++position) {
+    const AutomationRun& run = ws.runs.runs[total - 1 - position];
+    if (!statuses.empty() &&
+        std::find(statuses.begin(), statuses.end(), run.status) == statuses.end()) {
+      continue;
+    }
+    if (!templates.empty() &&
+        std::find(templates.begin(), templates.end(), run.template_id) == templates.end()) {
+      continue;
+    }
+    if ((start && run.created_at < *start) || (end && run.created_at > *end)) continue;
+    if (items.size() == limit) {
+      more = true;
+      break;
+    }
+    Json item = {{"run_id", run.id},
+                 {"source", Json::array({run.source})},
+                 {"created_at", Iso(run.created_at)},
+                 {"status", run.status}};
+    if (!run.template_id.empty()) item["template_id"] = run.template_id;
+    items.push_back(std::move(item));
+  }
+  Json body = {
+      {"runs", items},
+      {"results", items},
+      {"paging", {{"cursor", more ? Json(std::to_string(position)) : Json()}, {"more", more}}}};
+  if (more) body["next_cursor"] = std::to_string(position);
+  return Reply{200, std::move(body)};
+}
+
+Json RunsForAdmin(const WorkspaceState& ws) {
+  Json results = Json::array();
+  for (const AutomationRun& run : ws.runs.runs) {
+    Json steps = Json::array();
+    for (std::size_t i = 0; i < run.steps.size(); ++i) steps.push_back(StepForAdmin(ws, run, i));
+    results.push_back({{"id", run.id},
+                       {"source", run.source},
+                       {"template", run.template_id.empty() ? Json() : Json(run.template_id)},
+                       {"status", run.status},
+                       {"cancelation_token",
+                        run.cancelation_token.empty() ? Json() : Json(run.cancelation_token)},
+                       {"context", run.context},
+                       {"steps", std::move(steps)},
+                       {"diagnostics", run.diagnostics},
+                       {"created_at", Iso(run.created_at)},
+                       {"updated_at", Iso(run.updated_at)}});
+  }
+  return {{"results", std::move(results)}};
+}
+
+}  // namespace mock_courier
