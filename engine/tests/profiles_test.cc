@@ -1,0 +1,165 @@
+// Profiles and lists through the Engine (reference/courier-api.md §7, §7.1).
+#include <gtest/gtest.h>
+
+#include "mock_courier/testing/engine_fixture.h"
+
+namespace mock_courier {
+namespace {
+
+using nlohmann::json;
+using testing::TestEngine;
+
+TEST(ProfileTest, UnknownUserIsAnEmptyProfileNotA404) {
+  TestEngine t;
+  auto reply = t.engine.GetProfile(t.key, "nobody");
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_EQ(reply->body, (json{{"profile", json::object()}, {"preferences", json::object()}}));
+}
+
+TEST(ProfileTest, MergeIsDeepAndNewValuesWin) {
+  TestEngine t;
+  ASSERT_TRUE(
+      t.engine
+          .MergeProfile(t.key, "u1", {{"profile", {{"a", 1}, {"nested", {{"x", 1}, {"y", 1}}}}}})
+          .ok());
+  auto reply =
+      t.engine.MergeProfile(t.key, "u1", {{"profile", {{"b", 2}, {"nested", {{"y", 2}}}}}});
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->body, (json{{"status", "SUCCESS"}}));
+  EXPECT_EQ(t.Profile("u1"), (json{{"a", 1}, {"b", 2}, {"nested", {{"x", 1}, {"y", 2}}}}));
+}
+
+TEST(ProfileTest, EmptyMergeCreatesAnEmptyProfile) {
+  TestEngine t;
+  ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", json::object()}}).ok());
+  auto profiles = *t.engine.Profiles(t.key);
+  ASSERT_EQ(profiles["results"].size(), 1u);
+  EXPECT_EQ(profiles["results"][0]["user_id"], "u1");
+}
+
+TEST(ProfileTest, ReplaceRemovesKeysMissingFromTheNewProfile) {
+  TestEngine t;
+  ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", {{"a", 1}, {"b", 2}}}}).ok());
+  ASSERT_TRUE(t.engine.ReplaceProfile(t.key, "u1", {{"profile", {{"c", 3}}}}).ok());
+  EXPECT_EQ(t.Profile("u1"), (json{{"c", 3}}));
+}
+
+TEST(ProfileTest, PatchAppliesJsonPatchCreatingMissingParents) {
+  TestEngine t;
+  ASSERT_TRUE(
+      t.engine.MergeProfile(t.key, "u1", {{"profile", {{"email", "old@x.io"}, {"n", 1}}}}).ok());
+  auto reply = t.engine.PatchProfile(t.key, "u1", R"({"patch":[
+      {"op":"replace","path":"/email","value":"new@x.io"},
+      {"op":"add","path":"/address/city","value":"Paris"},
+      {"op":"remove","path":"/n"}]})"_json);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(t.Profile("u1"), (json{{"email", "new@x.io"}, {"address", {{"city", "Paris"}}}}));
+}
+
+TEST(ProfileTest, DeleteRemovesTheProfileButNotSubscriptions) {
+  TestEngine t;
+  ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", {{"a", 1}}}}).ok());
+  ASSERT_TRUE(t.engine.Subscribe(t.key, "news", "u1", nullptr).ok());
+  ASSERT_TRUE(t.engine.DeleteProfile(t.key, "u1").ok());
+  EXPECT_EQ(t.Profile("u1"), json::object());
+  EXPECT_EQ(t.engine.GetProfileLists(t.key, "u1")->body["results"].size(), 1u);
+}
+
+struct BadProfileBody {
+  const char* name;
+  const char* body;
+  const char* message;
+};
+
+class ProfileBadInputTest : public ::testing::TestWithParam<BadProfileBody> {};
+
+TEST_P(ProfileBadInputTest, MergeRejectsWithCouriersMessageAndChangesNothing) {
+  TestEngine t;
+  ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", {{"a", 1}}}}).ok());
+  auto reply = t.engine.MergeProfile(t.key, "u1", json::parse(GetParam().body));
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().http_status(), 400);
+  EXPECT_EQ(reply.status().type(), "invalid_request_error");
+  EXPECT_EQ(reply.status().message(), GetParam().message);
+  EXPECT_EQ(t.Profile("u1"), (json{{"a", 1}}));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Bodies, ProfileBadInputTest,
+    ::testing::Values(BadProfileBody{"ExtraKeys", R"({"profile":{},"user_id":"x"})",
+                                     "body contains extra keys"},
+                      BadProfileBody{"MissingProfile", R"({})", "profile property is required"},
+                      BadProfileBody{"ProfileNotObject", R"({"profile":"a@b.c"})",
+                                     "profile property must be an object"},
+                      BadProfileBody{"NotAnObject", R"([1])", "No Body Provided"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ProfileBadInputTest, PatchRequiresPatchAndKeepsProfileOnFailure) {
+  TestEngine t;
+  ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", {{"a", 1}}}}).ok());
+  EXPECT_EQ(t.engine.PatchProfile(t.key, "u1", json::object()).status().message(),
+            "patch property is required");
+  auto failed = t.engine.PatchProfile(t.key, "u1", R"({"patch":[
+      {"op":"add","path":"/b","value":2}, {"op":"remove","path":"/missing"}]})"_json);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().http_status(), 400);
+  EXPECT_NE(failed.status().message().find("Invalid patch operation at index 1 (remove /missing)"),
+            std::string::npos)
+      << failed.status().message();
+  EXPECT_EQ(t.Profile("u1"), (json{{"a", 1}}));
+}
+
+TEST(ProfileBadInputTest, UnknownKeyIsUnauthorized) {
+  TestEngine t;
+  auto reply = t.engine.GetProfile("wrong-key", "u1");
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().http_status(), 401);
+  EXPECT_EQ(reply.status().ToBody(),
+            (json{{"message", "Unauthorized"}, {"type", "authentication_error"}}));
+}
+
+TEST(ListTest, SubscribingCreatesTheListAndAnswers204) {
+  TestEngine t;
+  auto reply = t.engine.Subscribe(t.key, "orders.eu", "u1", nullptr);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->status, 204);
+  EXPECT_EQ(t.engine.GetList(t.key, "orders.eu")->body["id"], "orders.eu");
+  auto subs = t.engine.GetListSubscriptions(t.key, "orders.eu");
+  ASSERT_TRUE(subs.ok());
+  EXPECT_EQ(subs->body["items"][0]["recipientId"], "u1");
+  EXPECT_EQ(t.engine.Unsubscribe(t.key, "orders.eu", "u1")->status, 204);
+  EXPECT_TRUE(t.engine.GetListSubscriptions(t.key, "orders.eu")->body["items"].empty());
+}
+
+TEST(ListTest, SeedSubscribersComeFromTheWorkspaceFile) {
+  TestEngine t(
+      R"({"api_keys":["k"], "lists":[{"id":"news","name":"News","subscribers":["a","b"]}]})"_json);
+  EXPECT_EQ(t.engine.GetListSubscriptions("k", "news")->body["items"].size(), 2u);
+  EXPECT_EQ(t.engine.ListLists("k", json::object())->body["items"][0]["name"], "News");
+}
+
+TEST(ListTest, PatternsMatchDotSeparatedSegments) {
+  TestEngine t;
+  for (const char* id : {"orders.eu", "orders.us", "orders.eu.vip", "news"}) {
+    ASSERT_TRUE(t.engine.PutList(t.key, id, {{"name", id}}).ok());
+  }
+  auto eu = t.engine.ListLists(t.key, {{"pattern", "orders.*"}});
+  ASSERT_EQ(eu->body["items"].size(), 2u);
+  EXPECT_EQ(eu->body["items"][0]["id"], "orders.eu");
+  EXPECT_EQ(t.engine.ListLists(t.key, {{"pattern", "orders.**"}})->body["items"].size(), 3u);
+}
+
+TEST(ListBadInputTest, UnknownListIs404AndBadBodiesAre400) {
+  TestEngine t;
+  EXPECT_EQ(t.engine.GetList(t.key, "nope").status().ToBody(),
+            (json{{"message", "List not found"}, {"type", "invalid_request_error"}}));
+  EXPECT_EQ(t.engine.PutList(t.key, "l", {{"title", "x"}}).status().message(),
+            "'title' is not a valid property of a list");
+  EXPECT_EQ(t.engine.Subscribe(t.key, "l", "u", {{"prefs", 1}}).status().message(),
+            "'prefs' is not a valid property of a subscription");
+  EXPECT_EQ(t.engine.GetList(t.key, "l").status().http_status(), 404);
+}
+
+}  // namespace
+}  // namespace mock_courier

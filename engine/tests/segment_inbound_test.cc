@@ -1,0 +1,253 @@
+// POST /inbound/segment and /inbound/courier semantics (reference/courier-api.md §8).
+#include <gtest/gtest.h>
+
+#include "mock_courier/testing/engine_fixture.h"
+
+namespace mock_courier {
+namespace {
+
+using nlohmann::json;
+using testing::TestEngine;
+
+TEST(SegmentInboundTest, AcceptedEventAnswers202WithAFreshCourierId) {
+  TestEngine t;
+  auto reply = t.engine.SegmentInbound(t.key, TestEngine::Track("Signed Up", "u1", "m-1"));
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->status, 202);
+  std::string id = reply->body["messageId"];
+  EXPECT_EQ(id.rfind("1-", 0), 0u);
+  EXPECT_NE(id, "m-1");
+  auto journal = t.Journal()["results"];
+  ASSERT_EQ(journal.size(), 1u);
+  EXPECT_EQ(journal[0]["id"], id);
+  EXPECT_EQ(journal[0]["type"], "track");
+}
+
+TEST(SegmentInboundTest, RepeatedMessageIdReplaysTheFirstResponseAndRunsNothingAgain) {
+  TestEngine t;
+  auto first = t.engine.SegmentInbound(t.key, TestEngine::Identify("u1", "m-1", {{"plan", "pro"}}));
+  auto second =
+      t.engine.SegmentInbound(t.key, TestEngine::Identify("u1", "m-1", {{"plan", "free"}}));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->status, 202);
+  EXPECT_EQ(second->body, first->body);
+  EXPECT_EQ(t.Profile("u1")["plan"], "pro");
+  auto journal = t.Journal()["results"];
+  ASSERT_EQ(journal.size(), 2u);
+  EXPECT_EQ(journal[1]["outcome"], "duplicate");
+}
+
+TEST(SegmentInboundTest, EventTesterMessagesAreNotDeduplicated) {
+  TestEngine t;
+  json e = TestEngine::Identify("u1", "segment-test-message-a8rmf", {{"n", 1}});
+  auto first = t.engine.SegmentInbound(t.key, e);
+  e["traits"]["n"] = 2;
+  auto second = t.engine.SegmentInbound(t.key, e);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(first->body["messageId"], second->body["messageId"]);
+  EXPECT_EQ(t.Profile("u1")["n"], 2);
+}
+
+TEST(SegmentInboundTest, IdentifyDeepMergesTraitsIntoTheProfile) {
+  TestEngine t;
+  ASSERT_TRUE(t.engine
+                  .SegmentInbound(t.key, TestEngine::Identify("u1", "m1",
+                                                              {{"email", "a@x.io"},
+                                                               {"address", {{"city", "Oslo"}}}}))
+                  .ok());
+  ASSERT_TRUE(
+      t.engine
+          .SegmentInbound(t.key, TestEngine::Identify(
+                                     "u1", "m2", {{"plan", "pro"}, {"address", {{"zip", "0150"}}}}))
+          .ok());
+  EXPECT_EQ(t.Profile("u1"), (json{{"email", "a@x.io"},
+                                   {"plan", "pro"},
+                                   {"address", {{"city", "Oslo"}, {"zip", "0150"}}}}));
+}
+
+TEST(SegmentInboundTest, AnonymousIdentifyBuildsTheAnonymousProfile) {
+  TestEngine t;
+  json e = {{"type", "identify"},
+            {"anonymousId", "anon-7"},
+            {"userId", nullptr},
+            {"messageId", "m1"},
+            {"traits", {{"cart", 2}}}};
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, e).ok());
+  EXPECT_EQ(t.Profile("anon-7")["cart"], 2);
+}
+
+TEST(SegmentInboundTest, TopLevelEmailIsIgnoredWithADiagnostic) {
+  TestEngine t;
+  // The Segment Event Tester sample of Courier's troubleshooting guide.
+  json e =
+      R"({"messageId":"segment-test-message-iskh4123","type":"identify","email":"test@example.org",
+               "traits":{"trait1":2},"userId":"rod-test"})"_json;
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, e).ok());
+  EXPECT_FALSE(t.Profile("rod-test").contains("email"));
+  auto diagnostics = t.Journal()["results"][0]["diagnostics"];
+  ASSERT_EQ(diagnostics.size(), 2u);
+  EXPECT_EQ(diagnostics[1],
+            "'email' at the top level of an identify is ignored; put it in traits (Courier's "
+            "troubleshooting guide)");
+}
+
+TEST(SegmentInboundTest, UnmappedTrackIsJournaledAsUnmapped) {
+  TestEngine t;
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, TestEngine::Track("Nothing Here", "u1", "m1")).ok());
+  auto entry = t.Journal()["results"][0];
+  EXPECT_EQ(entry["outcome"], "unmapped");
+  EXPECT_EQ(entry["diagnostics"][0],
+            "no event map 'Segment-TrackEvent:Nothing Here' and no automation triggered by "
+            "'track/Nothing Here': the event is unmapped");
+  EXPECT_TRUE(t.Messages()["results"].empty());
+}
+
+TEST(SegmentInboundTest, CatalogueUsesTheTrackPrefix) {
+  TestEngine t;
+  ASSERT_TRUE(
+      t.engine.SegmentInbound(t.key, TestEngine::Track("Order Completed", "u1", "m1")).ok());
+  ASSERT_TRUE(
+      t.engine.SegmentInbound(t.key, TestEngine::Track("Order Completed", "u2", "m2")).ok());
+  ASSERT_TRUE(
+      t.engine.SegmentInbound(t.key, TestEngine::Identify("u1", "m3", json::object())).ok());
+  auto catalogue = t.Journal()["catalogue"];
+  ASSERT_EQ(catalogue.size(), 2u);
+  EXPECT_EQ(catalogue[0]["id"], "identify");
+  EXPECT_EQ(catalogue[1]["id"], "track/Order Completed");
+  EXPECT_EQ(catalogue[1]["count"], 2);
+}
+
+TEST(SegmentInboundTest, GroupIsAcceptedAndCatalogued) {
+  TestEngine t;
+  json e =
+      R"({"type":"group","groupId":"acme","userId":"u1","messageId":"g1","traits":{"plan":"enterprise"}})"_json;
+  auto reply = t.engine.SegmentInbound(t.key, e);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->status, 202);
+  EXPECT_EQ(t.Journal()["catalogue"][0]["id"], "group");
+}
+
+struct BadEvent {
+  const char* name;
+  const char* event;
+  int status;
+  const char* message;
+};
+
+class SegmentInboundBadInputTest : public ::testing::TestWithParam<BadEvent> {};
+
+TEST_P(SegmentInboundBadInputTest, RejectsWithMessageOnlyBodyAndChangesNoProfile) {
+  TestEngine t(R"({"api_keys":["k"], "lists":[{"id":"known"}]})"_json);
+  auto reply = t.engine.SegmentInbound(t.key, json::parse(GetParam().event));
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().http_status(), GetParam().status);
+  EXPECT_EQ(reply.status().ToBody(), (json{{"message", GetParam().message}}));
+  EXPECT_EQ(t.engine.Profiles(t.key)->at("results").size(), 0u);
+  auto journal = t.Journal()["results"];
+  ASSERT_EQ(journal.size(), 1u);
+  EXPECT_EQ(journal[0]["outcome"], "rejected");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Events, SegmentInboundBadInputTest,
+    ::testing::Values(
+        BadEvent{"Page", R"({"type":"page","userId":"u","messageId":"m"})", 501,
+                 "Event Type Unsupported: page"},
+        BadEvent{"Screen", R"({"type":"screen","userId":"u","messageId":"m"})", 501,
+                 "Event Type Unsupported: screen"},
+        BadEvent{"Alias", R"({"type":"alias","userId":"u","previousId":"p","messageId":"m"})", 501,
+                 "Event Type Unsupported: alias"},
+        BadEvent{"NoType", R"({"userId":"u","messageId":"m"})", 501,
+                 "Event Type Unsupported: undefined"},
+        BadEvent{"NoUser", R"({"type":"track","event":"E","messageId":"m"})", 400,
+                 "Invalid track event: must have required property 'userId' or 'anonymousId'"},
+        BadEvent{
+            "NullUsers",
+            R"({"type":"identify","userId":null,"anonymousId":null,"traits":{},"messageId":"m"})",
+            400, "Invalid identify event: must have required property 'userId' or 'anonymousId'"},
+        BadEvent{"NumericUser", R"({"type":"track","event":"E","userId":7,"messageId":"m"})", 400,
+                 "Invalid track event: 'userId' must be a string or null"},
+        BadEvent{"TrackWithoutEvent", R"({"type":"track","userId":"u","messageId":"m"})", 400,
+                 "Invalid track event: must have required property 'event'"},
+        BadEvent{"IdentifyWithoutTraits", R"({"type":"identify","userId":"u","messageId":"m"})",
+                 400, "Invalid identify event: must have required property 'traits'"},
+        BadEvent{"GroupWithoutGroupId",
+                 R"({"type":"group","userId":"u","traits":{},"messageId":"m"})", 400,
+                 "Invalid group event: must have required property 'groupId'"},
+        BadEvent{"GroupWithoutTraits",
+                 R"({"type":"group","userId":"u","groupId":"g","messageId":"m"})", 400,
+                 "Invalid group event: must have required property 'traits'"},
+        BadEvent{
+            "ListAndPattern",
+            R"({"type":"track","event":"E","userId":"u","messageId":"m","properties":{"courier":{"list":"known","pattern":"k*"}}})",
+            400, "Only one of the following courier properties allowed: 'list', 'pattern'"},
+        BadEvent{
+            "UnknownList",
+            R"({"type":"track","event":"E","userId":"u","messageId":"m","properties":{"courier":{"list":"missing"}}})",
+            400, "List missing not found"},
+        BadEvent{"MissingMessageId", R"({"type":"identify","userId":"u","traits":{"a":1}})", 400,
+                 "Invalid Segment event: 'messageId' is required (Segment sets it on every event; "
+                 "Courier itself answers 500 without it)"},
+        BadEvent{"NotAnObject", R"([1,2])", 400,
+                 "Invalid Segment event: the body must be a JSON object"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(SegmentInboundBadInputTest, RejectionIsReplayedForTheSameMessageId) {
+  TestEngine t;
+  json page = R"({"type":"page","userId":"u","messageId":"m"})"_json;
+  auto first = t.engine.SegmentInbound(t.key, page);
+  auto second = t.engine.SegmentInbound(t.key, page);
+  EXPECT_EQ(first.status(), second.status());
+  EXPECT_EQ(second.status().http_status(), 501);
+}
+
+TEST(SegmentInboundBadInputTest, WrongApiKeyIs401AndRecordsNothing) {
+  TestEngine t;
+  auto reply = t.engine.SegmentInbound("not-a-key", TestEngine::Track("E", "u", "m"));
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().http_status(), 401);
+  EXPECT_TRUE(t.Journal()["results"].empty());
+}
+
+TEST(CourierInboundTest, AcceptsATrackAndRejectsARepeatedMessageIdWith409) {
+  TestEngine t;
+  json body = {{"event", "Signed Up"},
+               {"messageId", "c-1"},
+               {"properties", {{"a", 1}}},
+               {"type", "track"},
+               {"userId", "u1"}};
+  auto first = t.engine.CourierInbound(t.key, body);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->status, 202);
+  auto second = t.engine.CourierInbound(t.key, body);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().ToBody(), (json{{"message", "Message with id 'c-1' already exists"},
+                                            {"type", "invalid_request_error"}}));
+  auto journal = t.Journal()["results"];
+  ASSERT_EQ(journal.size(), 2u);
+  EXPECT_EQ(journal[0]["source"], "courier");
+  EXPECT_EQ(journal[1]["outcome"], "duplicate");
+}
+
+TEST(CourierInboundBadInputTest, RequiresEventMessageIdPropertiesAndTrackType) {
+  TestEngine t;
+  json good = {
+      {"event", "E"}, {"messageId", "c"}, {"properties", json::object()}, {"type", "track"}};
+  auto without = [&](const char* key) {
+    json b = good;
+    b.erase(key);
+    return t.engine.CourierInbound(t.key, b).status().message();
+  };
+  EXPECT_EQ(without("event"), "'event' is required");
+  EXPECT_EQ(without("messageId"), "'messageId' is required");
+  EXPECT_EQ(without("type"), "'type' is required");
+  EXPECT_EQ(without("properties"), "'properties' is required");
+  json page = good;
+  page["type"] = "page";
+  EXPECT_EQ(t.engine.CourierInbound(t.key, page).status().message(), "'type' must be \"track\"");
+  EXPECT_TRUE(t.Journal()["results"].empty());
+}
+
+}  // namespace
+}  // namespace mock_courier
