@@ -1,0 +1,190 @@
+// Accessors, designer lookups, `if` expressions and cancelation token
+// resolution (reference/courier-api.md §6.4).
+#include <gtest/gtest.h>
+
+#include "accessors.h"
+
+namespace mock_courier {
+namespace {
+
+Json Context() {
+  return {{"brand", nullptr},
+          {"data",
+           {{"userId", "user_123"},
+            {"email", "ada@example.com"},
+            {"count", 0},
+            {"plan", "pro"},
+            {"vip", true},
+            {"properties", {{"vendor_name", "Acme"}, {"items", {"a", "b"}}}}}},
+          {"profile", nullptr},
+          {"recipient", "user_123"},
+          {"template", "Checkout Page Visited"}};
+}
+
+TEST(AccessorTest, RefReadsARunContextPath) {
+  Json refs = Json::object();
+  EXPECT_EQ(AccessorValue("data.email", Context(), refs), "ada@example.com");
+  EXPECT_EQ(AccessorValue("data.properties.vendor_name", Context(), refs), "Acme");
+  EXPECT_EQ(AccessorValue("data.properties.items.1", Context(), refs), "b");
+  EXPECT_EQ(AccessorValue("recipient", Context(), refs), "user_123");
+}
+
+TEST(AccessorTest, MissingOrFalsyValuesResolveToNull) {
+  // Courier: `acc && acc[p] ? acc[p] : null` (apply-accessors.ts).
+  Json refs = Json::object();
+  EXPECT_TRUE(AccessorValue("data.count", Context(), refs).is_null());
+  EXPECT_TRUE(AccessorValue("data.missing", Context(), refs).is_null());
+  EXPECT_TRUE(AccessorValue("data.missing.deeper", Context(), refs).is_null());
+  EXPECT_TRUE(AccessorValue("profile.email", Context(), refs).is_null());
+  EXPECT_TRUE(AccessorValue("nowhere.x", Context(), refs).is_null());
+}
+
+TEST(AccessorTest, NestedAccessorsResolveRecursively) {
+  Json step = {{"action", "send"},
+               {"profile", {{"email", {{"$ref", "data.email"}}}}},
+               {"data", {{"list", Json::array({{{"$ref", "data.plan"}}, "literal"})}}}};
+  Json out = ApplyAccessors(step, Context(), Json::object());
+  EXPECT_EQ(out["profile"]["email"], "ada@example.com");
+  EXPECT_EQ(out["data"]["list"], Json::array({"pro", "literal"}));
+  EXPECT_EQ(out["action"], "send");
+}
+
+TEST(AccessorTest, StepRefNamesTakePrecedenceOverContextRoots) {
+  Json refs = {{"lookup", {{"messageId", "1-abc"}}}, {"data", {{"email", "from-ref"}}}};
+  EXPECT_EQ(AccessorValue("lookup.messageId", Context(), refs), "1-abc");
+  EXPECT_EQ(AccessorValue("data.email", Context(), refs), "from-ref");
+}
+
+TEST(AccessorTest, AnObjectWithANonStringRefIsNotAnAccessor) {
+  EXPECT_FALSE(IsAccessor(Json{{"$ref", 3}}));
+  EXPECT_FALSE(IsAccessor(Json{{"ref", "data.x"}}));
+  EXPECT_TRUE(IsAccessor(Json{{"$ref", "data.x"}}));
+}
+
+TEST(RefsLookupTest, ExactPathIsUsedWithoutNote) {
+  std::string note;
+  auto value = LookupRefsPath("refs.data.userId", Context(), &note);
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(*value, "user_123");
+  EXPECT_TRUE(note.empty());
+}
+
+TEST(RefsLookupTest, LowerCaseFaqSpellingResolvesCaseInsensitivelyWithANote) {
+  // Courier's FAQ writes `refs.data.userid` for Segment's `userId` (§13).
+  std::string note;
+  auto value = LookupRefsPath("refs.data.userid", Context(), &note);
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(*value, "user_123");
+  EXPECT_NE(note.find("refs.data.userId"), std::string::npos) << note;
+}
+
+TEST(RefsLookupTest, MissingPathFindsNothing) {
+  std::string note;
+  EXPECT_FALSE(LookupRefsPath("refs.data.nobody", Context(), &note).has_value());
+  EXPECT_FALSE(LookupRefsPath("refs.profile.email", Context(), &note).has_value());
+}
+
+bool Eval(const std::string& expression) {
+  auto value = EvaluateExpression(expression, Context());
+  EXPECT_TRUE(value.ok()) << value.status().ToString();
+  return value.ok() && Truthy(*value);
+}
+
+TEST(ExpressionTest, ComparesStringsNumbersAndBooleans) {
+  EXPECT_TRUE(Eval("data.plan == 'pro'"));
+  EXPECT_FALSE(Eval("data.plan == \"free\""));
+  EXPECT_TRUE(Eval("data.plan != 'free'"));
+  EXPECT_TRUE(Eval("data.count === 0"));
+  EXPECT_TRUE(Eval("data.count == '0'"));
+  EXPECT_FALSE(Eval("data.count === '0'"));
+  EXPECT_TRUE(Eval("data.vip == true"));
+  EXPECT_TRUE(Eval("data.properties.items.length >= 2"));
+  EXPECT_TRUE(Eval("data.count + 1 > 0.5"));
+}
+
+TEST(ExpressionTest, CombinesWithLogicalOperatorsAndParentheses) {
+  EXPECT_TRUE(Eval("data.plan == 'pro' && data.vip"));
+  EXPECT_TRUE(Eval("data.plan == 'free' || data.vip"));
+  EXPECT_FALSE(Eval("!data.vip"));
+  EXPECT_TRUE(Eval("!(data.plan == 'free' && data.vip)"));
+  EXPECT_TRUE(Eval("!data.missing"));
+  EXPECT_FALSE(Eval("data.missing"));
+  // The skipped side of && is not evaluated: no error for a member of undefined.
+  EXPECT_FALSE(Eval("data.missing && data.missing.x == 1"));
+}
+
+TEST(ExpressionTest, AndOrReturnAnOperandAsJavaScriptDoes) {
+  auto value = EvaluateExpression("data.missing || data.plan", Context());
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(*value, "pro");
+}
+
+TEST(ExpressionTest, TemplateLiteralsInterpolate) {
+  auto value = EvaluateExpression("`onboarding-${data.userId}`", Context());
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(*value, "onboarding-user_123");
+}
+
+TEST(ExpressionBadInputTest, ErrorsNameTheProblem) {
+  auto unknown = EvaluateExpression("nobody == 1", Context());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("nobody is not defined"), std::string::npos);
+  auto member = EvaluateExpression("data.missing.x == 1", Context());
+  ASSERT_FALSE(member.ok());
+  EXPECT_NE(member.status().message().find("cannot read property 'x' of undefined"),
+            std::string::npos);
+  EXPECT_FALSE(EvaluateExpression("data.plan ==", Context()).ok());
+  EXPECT_FALSE(EvaluateExpression("'unterminated", Context()).ok());
+  EXPECT_FALSE(EvaluateExpression("data.plan == 'pro' )", Context()).ok());
+}
+
+TEST(CancelationTokenTest, RefsPrefixIsAContextLookup) {
+  auto token = ResolveCancelationToken("refs.data.userId", Context());
+  EXPECT_EQ(token.token, "user_123");
+  EXPECT_TRUE(token.diagnostics.empty());
+}
+
+TEST(CancelationTokenTest, WrappedInDollarBracesIsInterpolated) {
+  EXPECT_EQ(ResolveCancelationToken("${data.userId}", Context()).token, "user_123");
+  EXPECT_EQ(ResolveCancelationToken("${`onboarding-flow-${data.userId}`}", Context()).token,
+            "onboarding-flow-user_123");
+  EXPECT_EQ(ResolveCancelationToken("${refs.data.userId}", Context()).token, "user_123");
+}
+
+TEST(CancelationTokenTest, AnythingElseIsALiteral) {
+  EXPECT_EQ(ResolveCancelationToken("onboarding-refs.data.user_id", Context()).token,
+            "onboarding-refs.data.user_id");
+  EXPECT_EQ(ResolveCancelationToken("delay-send--user-yes", Context()).token,
+            "delay-send--user-yes");
+}
+
+TEST(CancelationTokenTest, LookupThatFindsNothingGivesNoTokenAndSaysSo) {
+  auto token = ResolveCancelationToken("refs.data.nobody", Context());
+  EXPECT_EQ(token.token, "");
+  ASSERT_EQ(token.diagnostics.size(), 1u);
+  EXPECT_NE(token.diagnostics[0].find("resolved to nothing"), std::string::npos);
+  auto interpolated = ResolveCancelationToken("${data.nobody}", Context());
+  EXPECT_EQ(interpolated.token, "");
+  EXPECT_FALSE(interpolated.diagnostics.empty());
+}
+
+TEST(CancelationTokenTest, LowerCaseLookupResolvesWithADiagnostic) {
+  auto token = ResolveCancelationToken("refs.data.userid", Context());
+  EXPECT_EQ(token.token, "user_123");
+  ASSERT_EQ(token.diagnostics.size(), 1u);
+  EXPECT_NE(token.diagnostics[0].find("case-insensitively"), std::string::npos);
+}
+
+TEST(JsStringTest, PrintsValuesAsJavaScriptDoes) {
+  EXPECT_EQ(JsString(Json(42)), "42");
+  EXPECT_EQ(JsString(Json(2.5)), "2.5");
+  EXPECT_EQ(JsString(Json(3.0)), "3");
+  EXPECT_EQ(JsString(Json(true)), "true");
+  EXPECT_EQ(JsString(Json(nullptr)), "null");
+  EXPECT_EQ(JsString(Json(Json::value_t::discarded)), "undefined");
+  EXPECT_EQ(JsString(Json::array({1, "a"})), "1,a");
+  EXPECT_EQ(JsString(Json::object()), "[object Object]");
+}
+
+}  // namespace
+}  // namespace mock_courier
