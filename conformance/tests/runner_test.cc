@@ -1,0 +1,172 @@
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+
+#include <boost/property_tree/ptree.hpp>
+#include <boost/property_tree/xml_parser.hpp>
+
+#include "mock_courier/conformance/runner.h"
+#include "mock_courier/conformance/target.h"
+#include "mock_courier/reports/reports.h"
+
+namespace mock_courier::conformance {
+namespace {
+
+// A scripted target: answers each "METHOD path" with a canned response and
+// records what it was sent. Lets the runner be tested without an engine.
+class FakeTarget final : public Target {
+ public:
+  std::map<std::string, std::pair<int, Json>> routes;
+  std::vector<HttpRequest> sent;
+  std::string name() const override { return "fake"; }
+  std::string base_url() const override { return "http://fake.invalid"; }
+  std::string Begin(const Scenario&) override { return ""; }
+  HttpResponse Send(const HttpRequest& request) override {
+    sent.push_back(request);
+    HttpResponse r;
+    std::string path = request.path.substr(0, request.path.find('?'));
+    auto it = routes.find(request.method + " " + path);
+    if (it == routes.end()) {
+      r.status = 404;
+      r.body = R"({"message":"no route"})";
+      return r;
+    }
+    r.status = it->second.first;
+    r.body = it->second.second.dump();
+    return r;
+  }
+};
+
+Scenario Parse(const char* text) {
+  std::string error;
+  auto s = ParseScenario(Json::parse(text), "runner/test.json", ".", &error);
+  EXPECT_TRUE(s.has_value()) << error;
+  return *s;
+}
+
+const char* kBrokenScenario = R"({
+  "name": "deliberately broken", "source": "runner test", "workspace": {"api_keys": ["k"]},
+  "start": "2026-01-05T09:00:00Z",
+  "steps": [
+    {"segment": {"type": "track", "event": "Checkout Page Visited", "userId": "u1", "messageId": "m1"},
+     "expect": {"status": 202, "body": {"messageId": "1-*"}}, "save": {"inbound": "body.messageId"}},
+    {"expect_messages": {"exactly": 1, "match": {"recipient": "u1", "status": "DELIVERED"}}}
+  ]})";
+
+FakeTarget BrokenTarget() {
+  FakeTarget t;
+  t.routes["POST /inbound/segment"] = {202, {{"messageId", "1-00000001-abc"}}};
+  t.routes["GET /_mock/messages"] = {200, Json::parse(R"({"results":[
+        {"id":"1-a","recipient":"u2","status":"DELIVERED"},
+        {"id":"1-b","recipient":"u1","status":"UNROUTABLE","enqueued":1767603600000}]})")};
+  return t;
+}
+
+TEST(RunnerTest, BrokenExpectationShowsClosestCandidateAndFieldDiff) {
+  FakeTarget target = BrokenTarget();
+  Json result = RunScenario(Parse(kBrokenScenario), target);
+  ASSERT_EQ(result["status"], "failed");
+  const Json& f = result["failure"];
+  EXPECT_EQ(f["step"], 1);
+  EXPECT_EQ(f["closest"]["id"], "1-b");
+  ASSERT_EQ(f["diff"].size(), 1u);
+  EXPECT_EQ(f["diff"][0]["path"], "status");
+  EXPECT_EQ(f["diff"][0]["expected"], "DELIVERED");
+  EXPECT_EQ(f["diff"][0]["actual"], "UNROUTABLE");
+  EXPECT_EQ(f["exchanges"].size(), 1u);
+}
+
+TEST(RunnerTest, BrokenExpectationIsReadableInEveryReportFormat) {
+  FakeTarget target = BrokenTarget();
+  Json run = MakeRunResult({"fake"}, Json::array({RunScenario(Parse(kBrokenScenario), target)}), 1,
+                           "2026-01-05T09:00:00.000Z");
+  const std::string diff_line = "status: expected \"DELIVERED\", actual \"UNROUTABLE\"";
+  EXPECT_NE(run.dump().find("UNROUTABLE"), std::string::npos);  // JSON
+  std::string junit = reports::RenderJunitXml(run);
+  std::string md = reports::RenderMarkdown(run);
+  std::string html = reports::RenderHtml(run);
+  EXPECT_NE(md.find(diff_line), std::string::npos) << md;
+  // XML and HTML escape the quotes; check the unescaped text after parsing XML.
+  std::istringstream in(junit);
+  boost::property_tree::ptree tree;
+  boost::property_tree::read_xml(in, tree);
+  std::string failure_text = tree.get<std::string>("testsuites.testsuite.testcase.failure");
+  EXPECT_NE(failure_text.find(diff_line), std::string::npos) << junit;
+  EXPECT_NE(html.find("status: expected &quot;DELIVERED&quot;, actual &quot;UNROUTABLE&quot;"),
+            std::string::npos);
+  EXPECT_NE(html.find("curl -i -X GET"), std::string::npos);
+}
+
+TEST(RunnerTest, SavedValuesAreSubstitutedIntoLaterSteps) {
+  FakeTarget target;
+  target.routes["POST /send"] = {202, {{"requestId", "1-req"}}};
+  target.routes["GET /messages/1-req"] = {200, {{"id", "1-req"}, {"status", "SENT"}}};
+  Json result = RunScenario(Parse(R"({
+    "name": "save", "source": "runner test", "workspace": {"api_keys": ["k"]},
+    "start": "2026-01-05T09:00:00Z",
+    "steps": [
+      {"request": {"method": "POST", "path": "/send", "body": {"message": {}}},
+       "save": {"req": "body.requestId"}},
+      {"request": {"method": "GET", "path": "/messages/${req}"},
+       "expect": {"status": 200, "body": {"id": "${req}", "status": "SENT"}}}
+    ]})"),
+                            target);
+  EXPECT_EQ(result["status"], "passed") << result.dump(2);
+  ASSERT_EQ(target.sent.size(), 6u);  // Two actions, then four timeline inspections.
+  EXPECT_EQ(target.sent[1].path, "/messages/1-req");
+}
+
+TEST(RunnerTest, UnknownSavedValueFailsTheStepWithItsName) {
+  FakeTarget target;
+  Json result = RunScenario(Parse(R"({
+    "name": "unknown", "source": "runner test", "workspace": {"api_keys": ["k"]},
+    "start": "2026-01-05T09:00:00Z",
+    "steps": [{"request": {"method": "GET", "path": "/messages/${nope}"}}]})"),
+                            target);
+  ASSERT_EQ(result["status"], "failed");
+  EXPECT_EQ(
+      result["failure"]["message"],
+      "unknown saved value '${nope}' (saved so far: api_key, start; write $${ for a literal ${)");
+}
+
+TEST(RunnerTest, NoneAndExactlyFormsCountMatches) {
+  FakeTarget target = BrokenTarget();
+  Json none = RunScenario(Parse(R"({
+    "name": "none", "source": "t", "workspace": {"api_keys": ["k"]}, "start": "2026-01-05T09:00:00Z",
+    "steps": [{"expect_messages": {"none": true, "match": {"recipient": "u1"}}}]})"),
+                          target);
+  ASSERT_EQ(none["status"], "failed");
+  EXPECT_EQ(none["failure"]["closest"]["id"], "1-b");
+  Json exactly = RunScenario(Parse(R"({
+    "name": "exactly", "source": "t", "workspace": {"api_keys": ["k"]}, "start": "2026-01-05T09:00:00Z",
+    "steps": [{"expect_messages": {"exactly": 2}},
+              {"expect_messages": {"none": true, "match": {"recipient": "u3"}}}]})"),
+                             target);
+  EXPECT_EQ(exactly["status"], "passed") << exactly.dump(2);
+}
+
+TEST(RunnerTest, TimelineIsOrderedOnTheVirtualClock) {
+  FakeTarget target = BrokenTarget();
+  Json result = RunScenario(Parse(kBrokenScenario), target);
+  ASSERT_GE(result["timeline"].size(), 2u);
+  EXPECT_EQ(result["timeline"][0]["at"], "2026-01-05T09:00:00.000Z");
+  EXPECT_EQ(result["timeline"][0]["kind"], "segment");
+}
+
+TEST(RunnerDeterminismTest, SameScenarioAndSeedGiveIdenticalResults) {
+  std::string error;
+  auto s = LoadScenario(std::string(MOCK_COURIER_SCENARIO_DIR) + "/seeds/checkout-reminder.json",
+                        "seeds/checkout-reminder.json", MOCK_COURIER_WORKSPACE_DIR, &error);
+  ASSERT_TRUE(s.has_value()) << error;
+  auto strip = [](Json r) {
+    r.erase("duration_ms");
+    return r.dump();
+  };
+  auto t1 = MakeInProcessTarget();
+  auto t2 = MakeInProcessTarget();
+  EXPECT_EQ(strip(RunScenario(*s, *t1)), strip(RunScenario(*s, *t2)));
+}
+
+}  // namespace
+}  // namespace mock_courier::conformance
