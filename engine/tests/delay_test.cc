@@ -1,0 +1,194 @@
+// Delay steps (reference/courier-api.md §6.5): timers on the engine's clock,
+// and a cancel sibling for every delayed behaviour.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "mock_courier/testing/engine_fixture.h"
+#include "mock_courier/time_format.h"
+
+namespace mock_courier {
+namespace {
+
+using nlohmann::json;
+using testing::kTestStart;
+using testing::TestEngine;
+
+json Workspace() { return {{"api_keys", {"test-key"}}}; }
+
+json RunById(TestEngine& t, const std::string& id) {
+  json runs = t.Runs()["results"];
+  for (const json& run : runs) {
+    if (run["id"] == id) return run;
+  }
+  return nullptr;
+}
+
+json Mark(const std::string& value) {
+  return {{"action", "update-profile"},
+          {"recipient_id", "u1"},
+          {"merge", "overwrite"},
+          {"profile", {{"mark", value}}}};
+}
+
+std::string Invoke(TestEngine& t, json steps, const std::string& token = "") {
+  json automation = {{"steps", std::move(steps)}};
+  if (!token.empty()) automation["cancelation_token"] = token;
+  auto reply = t.engine.InvokeAutomation(
+      t.key, {{"automation", automation}, {"data", {{"wait", "2 hours"}, {"bad", "soon"}}}});
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  return reply.ok() ? reply->body["runId"].get<std::string>() : "";
+}
+
+std::string Cancel(TestEngine& t, const std::string& token) {
+  return Invoke(t, {{{"action", "cancel"}, {"cancelation_token", token}}});
+}
+
+json MarkOf(TestEngine& t) { return t.Profile("u1").value("mark", json()); }
+
+TEST(DelayTest, DurationWaitsThenContinuesAtExactlyTheDueTime) {
+  TestEngine t(Workspace());
+  std::string id = Invoke(t, {{{"action", "delay"}, {"duration", "2 hours"}}, Mark("after")});
+  json run = RunById(t, id);
+  EXPECT_EQ(run["status"], "WAITING");
+  EXPECT_EQ(run["steps"][0]["status"], "WAITING");
+  EXPECT_EQ(run["steps"][0]["result"]["expectedDelayValue"], FormatIso8601(kTestStart + 2 * kHour));
+  EXPECT_EQ(run["steps"][1]["status"], "NOT PROCESSED");
+  ASSERT_TRUE(t.engine.NextDue().has_value());
+  EXPECT_EQ(*t.engine.NextDue(), kTestStart + 2 * kHour);
+
+  EXPECT_EQ(t.Advance(2 * kHour - 1).fired, 0);
+  EXPECT_EQ(RunById(t, id)["status"], "WAITING");
+  EXPECT_TRUE(MarkOf(t).is_null());
+
+  EXPECT_EQ(t.Advance(1).fired, 1);
+  run = RunById(t, id);
+  EXPECT_EQ(run["status"], "PROCESSED");
+  EXPECT_EQ(run["steps"][0]["status"], "PROCESSED");
+  EXPECT_EQ(run["steps"][0]["processed_at"], FormatIso8601(kTestStart + 2 * kHour));
+  EXPECT_EQ(run["steps"][1]["status"], "PROCESSED");
+  EXPECT_EQ(run["steps"][1]["processed_at"], FormatIso8601(kTestStart + 2 * kHour));
+  EXPECT_EQ(MarkOf(t), "after");
+}
+
+TEST(DelayTest, CanceledDelayedRunNeverContinues) {
+  TestEngine t(Workspace());
+  std::string id =
+      Invoke(t, {{{"action", "delay"}, {"duration", "2 hours"}}, Mark("after")}, "tok");
+  Cancel(t, "tok");
+  EXPECT_FALSE(t.engine.NextDue().has_value());
+  EXPECT_EQ(t.Advance(3 * kHour).fired, 0);
+  json run = RunById(t, id);
+  EXPECT_EQ(run["status"], "CANCELED");
+  EXPECT_EQ(run["steps"][1]["status"], "NOT PROCESSED");
+  EXPECT_TRUE(MarkOf(t).is_null());
+}
+
+TEST(DelayTest, AdvancingPastSeveralDelaysRunsThemInOrder) {
+  TestEngine t(Workspace());
+  std::string id = Invoke(t, {{{"action", "delay"}, {"duration", "1 hour"}},
+                              Mark("one"),
+                              {{"action", "delay"}, {"duration", "PT30M"}},
+                              Mark("two")});
+  EXPECT_EQ(t.Advance(5 * kHour).fired, 2);
+  json run = RunById(t, id);
+  EXPECT_EQ(run["status"], "PROCESSED");
+  EXPECT_EQ(run["steps"][2]["processed_at"], FormatIso8601(kTestStart + 90 * kMinute));
+  EXPECT_EQ(MarkOf(t), "two");
+}
+
+TEST(DelayTest, CancelBetweenTwoDelaysStopsTheSecond) {
+  TestEngine t(Workspace());
+  std::string id = Invoke(t,
+                          {{{"action", "delay"}, {"duration", "1 hour"}},
+                           Mark("one"),
+                           {{"action", "delay"}, {"duration", "1 hour"}},
+                           Mark("two")},
+                          "tok");
+  t.Advance(kHour);
+  EXPECT_EQ(MarkOf(t), "one");
+  Cancel(t, "tok");
+  EXPECT_EQ(t.Advance(5 * kHour).fired, 0);
+  EXPECT_EQ(MarkOf(t), "one");
+  EXPECT_EQ(RunById(t, id)["steps"][3]["status"], "NOT PROCESSED");
+}
+
+TEST(DelayTest, IsoDurationAndDeprecatedDelayForAreAccepted) {
+  TestEngine t(Workspace());
+  std::string iso = Invoke(t, {{{"action", "delay"}, {"duration", "PT2H"}}});
+  std::string legacy = Invoke(t, {{{"action", "delay"}, {"delayFor", "2 hours"}}});
+  t.Advance(2 * kHour - 1);
+  EXPECT_EQ(RunById(t, iso)["status"], "WAITING");
+  EXPECT_EQ(RunById(t, legacy)["status"], "WAITING");
+  t.Advance(1);
+  EXPECT_EQ(RunById(t, iso)["status"], "PROCESSED");
+  EXPECT_EQ(RunById(t, legacy)["status"], "PROCESSED");
+}
+
+TEST(DelayTest, UntilWaitsForTheTimestamp) {
+  TestEngine t(Workspace());
+  std::string id = Invoke(
+      t, {{{"action", "delay"}, {"until", FormatIso8601(kTestStart + kDay)}}, Mark("later")});
+  EXPECT_EQ(RunById(t, id)["status"], "WAITING");
+  t.Advance(kDay);
+  EXPECT_EQ(RunById(t, id)["status"], "PROCESSED");
+  EXPECT_EQ(MarkOf(t), "later");
+}
+
+TEST(DelayTest, CanceledUntilDelayNeverContinues) {
+  TestEngine t(Workspace());
+  std::string id = Invoke(
+      t, {{{"action", "delay"}, {"delayUntil", FormatIso8601(kTestStart + kDay)}}, Mark("later")},
+      "tok");
+  Cancel(t, "tok");
+  EXPECT_EQ(t.Advance(2 * kDay).fired, 0);
+  EXPECT_EQ(RunById(t, id)["status"], "CANCELED");
+  EXPECT_TRUE(MarkOf(t).is_null());
+}
+
+TEST(DelayTest, UntilInThePastContinuesImmediately) {
+  TestEngine t(Workspace());
+  std::string id =
+      Invoke(t, {{{"action", "delay"}, {"until", "2020-01-01T00:00:00.000Z"}}, Mark("now")});
+  json run = RunById(t, id);
+  EXPECT_EQ(run["status"], "PROCESSED");
+  EXPECT_EQ(run["steps"][0]["status"], "PROCESSED");
+  EXPECT_EQ(MarkOf(t), "now");
+  EXPECT_FALSE(t.engine.NextDue().has_value());
+}
+
+TEST(DelayTest, DurationFromAnAccessorIsReadAtRunTime) {
+  TestEngine t(Workspace());
+  std::string id = Invoke(t, {{{"action", "delay"}, {"duration", {{"$ref", "data.wait"}}}}});
+  EXPECT_EQ(RunById(t, id)["status"], "WAITING");
+  t.Advance(2 * kHour);
+  EXPECT_EQ(RunById(t, id)["status"], "PROCESSED");
+}
+
+TEST(DelayBadInputTest, UnparsableAccessorDurationErrorsTheStep) {
+  TestEngine t(Workspace());
+  std::string id =
+      Invoke(t, {{{"action", "delay"}, {"duration", {{"$ref", "data.bad"}}}}, Mark("x")});
+  json run = RunById(t, id);
+  EXPECT_EQ(run["status"], "ERROR");
+  EXPECT_EQ(run["steps"][0]["status"], "ERROR");
+  EXPECT_EQ(run["steps"][0]["error"], "Invalid delay duration definition.");
+  EXPECT_EQ(run["steps"][1]["status"], "NOT PROCESSED");
+}
+
+TEST(DelayBadInputTest, UnparsableAccessorUntilErrorsTheStep) {
+  TestEngine t(Workspace());
+  std::string id = Invoke(t, {{{"action", "delay"}, {"until", {{"$ref", "data.bad"}}}}});
+  json run = RunById(t, id);
+  EXPECT_EQ(run["status"], "ERROR");
+  EXPECT_EQ(run["steps"][0]["error"], "Invalid delay interval defined.");
+}
+
+TEST(DelayBadInputTest, MissingAccessorValueErrorsTheStep) {
+  TestEngine t(Workspace());
+  std::string id = Invoke(t, {{{"action", "delay"}, {"duration", {{"$ref", "data.none"}}}}});
+  EXPECT_EQ(RunById(t, id)["steps"][0]["error"], "Invalid delay duration definition.");
+}
+
+}  // namespace
+}  // namespace mock_courier
