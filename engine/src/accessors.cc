@@ -431,6 +431,9 @@ class ExpressionParser {
 // itself (so "${refs.data.userId}" works as the designer writes it).
 Json InterpolationScope(const Json& context) {
   Json scope = context.is_object() ? context : Json::object();
+  for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
+    if (!scope.contains(root)) scope[root] = nullptr;
+  }
   scope["refs"] = scope;
   return scope;
 }

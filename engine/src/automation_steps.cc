@@ -217,11 +217,14 @@ bool SubscribeValid(const Json& step) {
 
 Json NormalizeContext(const Json& brand, const Json& data, const Json& profile,
                       const Json& recipient, const Json& template_name) {
-  return Json{{"brand", brand},
-              {"data", data},
-              {"profile", profile},
-              {"recipient", recipient},
-              {"template", template_name}};
+  // Null roots are left out: they cost memory on every waiting run.
+  Json context = Json::object();
+  if (!brand.is_null()) context["brand"] = brand;
+  if (!data.is_null()) context["data"] = data;
+  if (!profile.is_null()) context["profile"] = profile;
+  if (!recipient.is_null()) context["recipient"] = recipient;
+  if (!template_name.is_null()) context["template"] = template_name;
+  return context;
 }
 
 Json ExtendStep(const Json& step, const Json& context) {

@@ -29,8 +29,8 @@ bool StepIsValid(const Json& step);
 // more steps are incorrectly defined.".
 Status ValidateSteps(const Json& steps, const Json& context);
 
-// The five keys of a run context {brand, data, profile, recipient, template},
-// missing ones as null.
+// A run context {brand, data, profile, recipient, template}; null values are
+// left out (lookups treat a missing root as null).
 Json NormalizeContext(const Json& brand, const Json& data, const Json& profile,
                       const Json& recipient, const Json& template_name);
 

@@ -4,10 +4,11 @@
 // waits on a scheduler timer and continues from the next step when it fires),
 // an error, or the end. Canceled runs process no further steps.
 //
-// Memory: a run keeps its context, its step states and, for template runs,
-// no copy of the step definitions until a step runs (they are read from the
-// workspace's template), so a million waiting runs stay cheap. Cancelation
-// is by RunStore::by_token, never by scanning runs.
+// Memory: a run keeps its context (null roots left out), its step states
+// and, for template runs, no copy of the step definitions (they are read
+// from the workspace's template); a waiting delay's expected time is its
+// timer's due time. So a million waiting runs stay cheap. Cancelation is by
+// RunStore::by_token, never by scanning runs.
 #include "automations.h"
 
 #include <algorithm>
@@ -53,6 +54,15 @@ Json Field(const Json& object, const char* key) {
   if (!object.is_object()) return nullptr;
   auto it = object.find(key);
   return it == object.end() ? Json(nullptr) : *it;
+}
+
+// The context with every root present (null when the run has none).
+Json WithAllRoots(const Json& context) {
+  Json out = context.is_object() ? context : Json::object();
+  for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
+    if (!out.contains(root)) out[root] = nullptr;
+  }
+  return out;
 }
 
 bool IsFinished(const std::string& status) {
@@ -217,6 +227,33 @@ std::string StringField(const Json& step, const char* key) {
   return it != step.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A delay's timer fired (with the workspace lock held): the delay step is
+// PROCESSED and the run continues from the next step (§6.5). A run that was
+// canceled or reset meanwhile is left alone.
+void OnDelayDue(WorkspaceState& ws, Services& svc, const std::string& run_id) {
+  AutomationRun* run = ws.runs.Find(run_id);
+  if (run == nullptr || run->status != "WAITING") return;
+  TimePoint now = svc.clock.Now();
+  StepState& delay = run->steps[run->next_step];
+  delay.status = "PROCESSED";
+  delay.processed_at = now;
+  // Courier records both values on the step (triggers/sqs/step/delay.ts).
+  delay.result = {{"expectedDelayValue", FormatIso8601(run->pending_timer.due)},
+                  {"actualDelayValue", FormatIso8601(now)}};
+  const Json& definition = RawStep(ws, *run, run->next_step);
+  auto ref = definition.find("ref");
+  if (ref != definition.end() && ref->is_string()) {
+    if (!run->refs.is_object()) run->refs = Json::object();
+    run->refs[ref->get<std::string>()] = delay.result;
+  }
+  run->pending_timer = TimerId{};
+  run->status = "PROCESSING";
+  run->updated_at = now;
+  ++run->next_step;
+  Bump(svc);
+  Execute(ws, svc, run_id, 0);
+}
+
 StepOutcome RunDelay(WorkspaceState& ws, Services& svc, std::size_t run_index,
                      std::size_t step_index, const Json& step) {
   TimePoint now = svc.clock.Now();
@@ -241,7 +278,6 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, std::size_t run_index,
   AutomationRun& run = ws.runs.runs[run_index];
   StepState& state = run.steps[step_index];
   state.status = "WAITING";
-  state.result = {{"expectedDelayValue", FormatIso8601(*due)}};
   run.status = "WAITING";
   run.updated_at = now;
   Services timer_services = svc;
@@ -249,23 +285,7 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, std::size_t run_index,
   run.pending_timer =
       svc.scheduler.Schedule(*due, ws.id, "delay run " + run.id,
                              [timer_services, run_id](WorkspaceState& workspace) mutable {
-                               AutomationRun* waiting = workspace.runs.Find(run_id);
-                               if (waiting == nullptr || waiting->status != "WAITING") return;
-                               TimePoint fired_at = timer_services.clock.Now();
-                               StepState& delay = waiting->steps[waiting->next_step];
-                               delay.status = "PROCESSED";
-                               delay.processed_at = fired_at;
-                               delay.result["actualDelayValue"] = FormatIso8601(fired_at);
-                               auto ref = delay.definition.find("ref");
-                               if (ref != delay.definition.end() && ref->is_string()) {
-                                 waiting->refs[ref->get<std::string>()] = delay.result;
-                               }
-                               waiting->pending_timer = TimerId{};
-                               waiting->status = "PROCESSING";
-                               waiting->updated_at = fired_at;
-                               ++waiting->next_step;
-                               Bump(timer_services);
-                               Execute(workspace, timer_services, run_id, 0);
+                               OnDelayDue(workspace, timer_services, run_id);
                              });
   Bump(svc);
   return StepOutcome::Waiting();
@@ -425,11 +445,11 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, std::size_t run_index,
 // fields (Courier evaluates the condition with the step as its sandbox), step
 // outputs under `refs`, and Courier's MessageStatus constants.
 Json ConditionScope(const AutomationRun& run, const Json& step) {
-  Json scope = run.context.is_object() ? run.context : Json::object();
+  Json scope = WithAllRoots(run.context);
   for (auto it = step.begin(); it != step.end(); ++it) {
     if (it.key() != "if") scope[it.key()] = it.value();
   }
-  scope["refs"] = run.refs;
+  scope["refs"] = run.refs.is_object() ? run.refs : Json::object();
   scope["MessageStatus"] = {{"Skipped", 0}, {"Queued", 1},  {"Sent", 2},          {"Delivered", 3},
                             {"Opened", 4},  {"Clicked", 5}, {"Undeliverable", 6}, {"Unmapped", 6}};
   return scope;
@@ -460,7 +480,9 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
     // Accessors first, then the context defaults (Courier's steps.get).
     Json step = ExtendStep(ApplyAccessors(raw, run.context, run.refs), run.context);
     ResolveRecipientLookups(step, run);
-    run.steps[si].definition = step;
+    // Template runs read their definitions from the template (memory).
+    const bool keep_definition = run.template_id.empty();
+    if (keep_definition) run.steps[si].definition = step;
 
     if (step.contains("if")) {
       const Json& condition = step["if"];
@@ -503,7 +525,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
     StepState& state = after.steps[si];
     now = svc.clock.Now();
     if (outcome.kind == StepOutcome::kWaiting) return;
-    state.definition = std::move(step);
+    if (keep_definition) state.definition = step;
     state.processed_at = now;
     if (outcome.kind == StepOutcome::kError) {
       state.status = "ERROR";
@@ -517,10 +539,11 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
     }
     state.status = "PROCESSED";
     state.result = std::move(outcome.result);
-    auto ref = state.definition.find("ref");
-    if (ref != state.definition.end() && ref->is_string()) {
-      Json output = state.definition;
+    auto ref = step.find("ref");
+    if (ref != step.end() && ref->is_string()) {
+      Json output = step;
       if (state.result.is_object()) DeepMerge(output, state.result);
+      if (!after.refs.is_object()) after.refs = Json::object();
       after.refs[ref->get<std::string>()] = std::move(output);
     }
     after.updated_at = now;
@@ -539,6 +562,7 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
   run.created_at = now;
   run.updated_at = now;
   run.diagnostics = std::move(spec.diagnostics);
+  run.refs = nullptr;  // Created by the first step with a `ref`.
   run.steps.resize(spec.step_count);
   if (spec.ad_hoc_steps != nullptr) {
     for (std::size_t i = 0; i < spec.step_count; ++i) {
@@ -599,10 +623,14 @@ std::string Iso(TimePoint t) { return FormatIso8601(t); }
 Json StepForAdmin(const WorkspaceState& ws, const AutomationRun& run, std::size_t index) {
   const StepState& state = run.steps[index];
   const Json& definition = RawStep(ws, run, index);
+  Json result = state.result;
+  if (state.status == "WAITING" && index == run.next_step && run.pending_timer.valid()) {
+    result = {{"expectedDelayValue", Iso(run.pending_timer.due)}};  // Not stored (memory).
+  }
   Json out = {{"action", Field(definition, "action")},
               {"status", state.status},
               {"processed_at", state.processed_at ? Json(Iso(*state.processed_at)) : Json()},
-              {"result", state.result},
+              {"result", std::move(result)},
               {"error", state.error.empty() ? Json() : Json(state.error)}};
   return out;
 }
@@ -829,7 +857,7 @@ Json RunsForAdmin(const WorkspaceState& ws) {
                        {"status", run.status},
                        {"cancelation_token",
                         run.cancelation_token.empty() ? Json() : Json(run.cancelation_token)},
-                       {"context", run.context},
+                       {"context", WithAllRoots(run.context)},
                        {"steps", std::move(steps)},
                        {"diagnostics", run.diagnostics},
                        {"created_at", Iso(run.created_at)},
