@@ -571,7 +571,8 @@ class ScenarioRun {
     }
     for (const Json& run : Inspect("/_mock/runs" + ws)) {
       TimePoint created = FirstTime(run, {"created_at", "createdAt", "at"}).value_or(s_.start);
-      std::string name = Str(run, "template_id");
+      std::string name = Str(run, "template");
+      if (name.empty()) name = Str(run, "template_id");
       if (name.empty()) name = Str(run, "source");
       Add(created, "run", "run " + name + " " + Str(run, "status"),
           Str(run, "id") + (Str(run, "cancelation_token").empty()

@@ -44,7 +44,8 @@ std::string PercentEncode(const std::string& text, bool in_query) {
   for (unsigned char c : text) {
     bool keep = std::isalnum(c) ||
                 std::string("-._~%!$'()*,;:@/").find(static_cast<char>(c)) != std::string::npos;
-    if (!in_query && (c == '&' || c == '=' || c == '+')) keep = true;
+    // '&', '=' and '?' delimit the query; in a path they are ordinary characters.
+    if (c == '&' || c == '=' || c == '?' || (!in_query && c == '+')) keep = true;
     if (keep) {
       out += static_cast<char>(c);
     } else {

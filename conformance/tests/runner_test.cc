@@ -51,15 +51,15 @@ const char* kBrokenScenario = R"({
   "steps": [
     {"segment": {"type": "track", "event": "Checkout Page Visited", "userId": "u1", "messageId": "m1"},
      "expect": {"status": 202, "body": {"messageId": "1-*"}}, "save": {"inbound": "body.messageId"}},
-    {"expect_messages": {"exactly": 1, "match": {"recipient": "u1", "status": "DELIVERED"}}}
+    {"expect_messages": {"exactly": 1, "match": {"recipient": "u1", "notification": "n", "status": "DELIVERED"}}}
   ]})";
 
 FakeTarget BrokenTarget() {
   FakeTarget t;
   t.routes["POST /inbound/segment"] = {202, {{"messageId", "1-00000001-abc"}}};
   t.routes["GET /_mock/messages"] = {200, Json::parse(R"({"results":[
-        {"id":"1-a","recipient":"u2","status":"DELIVERED"},
-        {"id":"1-b","recipient":"u1","status":"UNROUTABLE","enqueued":1767603600000}]})")};
+        {"id":"1-a","recipient":"u2","notification":"other","status":"DELIVERED"},
+        {"id":"1-b","recipient":"u1","notification":"n","status":"UNROUTABLE","enqueued":1767603600000}]})")};
   return t;
 }
 
