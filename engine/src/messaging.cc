@@ -1,0 +1,1057 @@
+// Sending: POST /send v1 and v2, automation and Segment-mapped sends, routing,
+// rendering and the simulated providers (reference/courier-api.md §4, §5, §9).
+#include "messaging.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <utility>
+
+#include "json_util.h"
+#include "messaging_internal.h"
+#include "mock_courier/time_format.h"
+#include "profiles.h"
+
+namespace mock_courier {
+namespace {
+
+void Touch(Services& svc) { svc.version.fetch_add(1); }
+
+Status V2Error(std::string message) { return Status::BadRequest(std::move(message)); }
+
+Status V1Error(int http_status, std::string message) {
+  return Status::Error(http_status, std::move(message), ErrorShape::kLegacySend);
+}
+
+// ---- v2 validation (reference/courier-api.md §4.2) --------------------------
+
+// Keys of `message` accepted by Courier: the 2022 set plus context,
+// preferences and expiry from the current spec (§4.2).
+const std::set<std::string>& AllowedMessageKeys() {
+  static const std::set<std::string> keys = {"brand_id", "brand",       "channels", "content",
+                                             "data",     "delay",       "metadata", "providers",
+                                             "routing",  "template",    "timeout",  "to",
+                                             "context",  "preferences", "expiry"};
+  return keys;
+}
+
+Status ValidateRecipient(const Json& to) {
+  if (!to.is_object()) {
+    return V2Error(
+        "Invalid definition for property 'message.to'. 'message.to' must be of type object.");
+  }
+  if (to.contains("data") && !to["data"].is_object()) {
+    return V2Error(
+        "Invalid definition for property 'message.to.data'. 'message.to.data' must be of type "
+        "object.");
+  }
+  for (const char* key :
+       {"user_id", "email", "phone_number", "list_id", "list_pattern", "audience_id"}) {
+    if (to.contains(key) && !to[key].is_string()) {
+      return V2Error(std::string("Invalid definition for property 'message.to.") + key + "'. '" +
+                     "message.to." + key + "' must be of type string.");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateContent(const Json& content) {
+  if (!content.is_object() ||
+      (!content.contains("title") && !content.contains("body") && !content.contains("elements"))) {
+    return V2Error(
+        "Invalid Request. 'content' must contain one of the following properties: 'title', "
+        "'body', or 'elements'");
+  }
+  if (!content.contains("body") && !content.contains("elements")) {
+    return V2Error("Invalid Request. 'message.content' must contain either 'elements' or 'body'.");
+  }
+  if (content.contains("elements")) {
+    if (!content["elements"].is_array()) {
+      return V2Error("Invalid Request. 'message.content.elements' must be of type array.");
+    }
+    if (!content.contains("version")) {
+      return V2Error(
+          "Invalid Request. 'message.content' must contain a 'version' property when using "
+          "`content.elements`.");
+    }
+  }
+  for (const char* key : {"title", "body"}) {
+    if (content.contains(key) && !content[key].is_string()) {
+      return V2Error(std::string("Invalid Request. 'message.content.") + key +
+                     "' must be of type string.");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateRouting(const Json& routing) {
+  if (!routing.is_object()) {
+    return V2Error("Invalid Request. 'message.routing' must be of type object.");
+  }
+  if (!routing.contains("channels")) {
+    return V2Error("Invalid Request. 'channels' is a required property of 'message.routing'.");
+  }
+  if (!routing.contains("method")) {
+    return V2Error("Invalid Request. 'method' is a required property of 'message.routing'.");
+  }
+  const Json& method = routing["method"];
+  if (!method.is_string() || (method != "all" && method != "single")) {
+    std::string shown = method.is_string() ? method.get<std::string>() : method.dump();
+    return V2Error("Invalid Request. " + shown +
+                   " is not a valid 'routing.method' value. Either 'all' or 'single' are valid "
+                   "values.");
+  }
+  if (!routing["channels"].is_array()) {
+    return V2Error("Invalid Request. 'message.routing.channels' must be of type array.");
+  }
+  for (const Json& channel : routing["channels"]) {
+    if (!channel.is_string() && !channel.is_object()) {
+      return V2Error(
+          "Invalid Request. Each of 'message.routing.channels' must be a channel name or a "
+          "routing object.");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateDelay(const Json& delay) {
+  if (!delay.is_object())
+    return V2Error("Invalid Request. 'message.delay' must be of type object.");
+  for (auto it = delay.begin(); it != delay.end(); ++it) {
+    if (it.key() != "duration" && it.key() != "until" && it.key() != "timezone") {
+      return V2Error("Invalid Request. '" + it.key() +
+                     "' is not a valid property of 'message.delay'.");
+    }
+  }
+  if (delay.contains("duration")) {
+    if (!delay["duration"].is_number()) {
+      return V2Error("Invalid Request. 'duration' must be of type number.");
+    }
+    if (delay["duration"].get<double>() < 0) {
+      return V2Error("Invalid Request. 'duration' must be greater than or equal to 0.");
+    }
+  }
+  if (delay.contains("until")) {
+    if (!delay["until"].is_string() || !ParseIso8601(delay["until"].get<std::string>())) {
+      // Opening-hours windows ("Mo-Fr 08:00-16:30") are not simulated.
+      return V2Error(
+          "Invalid Request. 'until' must be an ISO-8601 timestamp (opening hours are not "
+          "supported by mock-courier).");
+    }
+  }
+  if (delay.contains("timezone") && !delay["timezone"].is_string()) {
+    return V2Error("Invalid Request. 'timezone' must be of type string.");
+  }
+  return Status::Ok();
+}
+
+Status ValidateMetadata(const Json& metadata) {
+  if (!metadata.is_object()) {
+    return V2Error("Invalid Request. 'message.metadata' must be of type object.");
+  }
+  for (auto it = metadata.begin(); it != metadata.end(); ++it) {
+    if (it.key() != "event" && it.key() != "tags" && it.key() != "trace_id" && it.key() != "utm") {
+      return V2Error("Invalid Request. '" + it.key() +
+                     "' is not a valid property of 'message.metadata'.");
+    }
+  }
+  if (metadata.contains("tags")) {
+    const Json& tags = metadata["tags"];
+    if (!tags.is_array()) return V2Error("Invalid Request. 'metadata.tags' must be of type array.");
+    if (tags.size() > 9) {
+      return V2Error("Invalid Request. 'metadata.tags' must contain at most 9 tags.");
+    }
+    for (const Json& tag : tags) {
+      if (!tag.is_string()) return V2Error("Invalid Request. 'metadata.tags' must be strings.");
+      if (tag.get_ref<const std::string&>().size() > 30) {
+        return V2Error("Invalid Request. Each of 'metadata.tags' must be at most 30 characters.");
+      }
+    }
+  }
+  if (metadata.contains("trace_id")) {
+    if (!metadata["trace_id"].is_string()) {
+      return V2Error("Invalid Request. 'metadata.trace_id' must be of type string.");
+    }
+    if (metadata["trace_id"].get_ref<const std::string&>().size() > 36) {
+      return V2Error("Invalid Request. 'metadata.trace_id' must be at most 36 characters.");
+    }
+  }
+  if (metadata.contains("utm")) {
+    const Json& utm = metadata["utm"];
+    if (!utm.is_object()) return V2Error("Invalid Request. 'metadata.utm' must be of type object.");
+    static const std::set<std::string> utm_keys = {"source", "medium", "campaign", "term",
+                                                   "content"};
+    for (auto it = utm.begin(); it != utm.end(); ++it) {
+      if (!utm_keys.count(it.key())) {
+        return V2Error("Invalid Request. '" + it.key() +
+                       "' is not a valid property of 'message.metadata.utm'.");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateTimeout(const Json& timeout) {
+  if (!timeout.is_object()) {
+    return V2Error("Invalid Request. 'message.timeout' must be of type object.");
+  }
+  if (timeout.contains("message")) {
+    const Json& m = timeout["message"];
+    if (!m.is_number() || m.get<double>() < 0 || m.get<double>() > 259200000.0) {
+      return V2Error("Invalid Request. 'message' must be between 0 and 259200000");
+    }
+  }
+  return Status::Ok();
+}
+
+// The v2 validator (reference/courier-api.md §4.2), also run on automation
+// send steps that carry a `message` (§6.1).
+Status ValidateV2Message(const Json& message) {
+  if (!message.is_object()) {
+    return V2Error("Invalid Request. Either 'message' or 'sequence' must be defined.");
+  }
+  for (auto it = message.begin(); it != message.end(); ++it) {
+    if (!AllowedMessageKeys().count(it.key())) {
+      return V2Error("Invalid Request. '" + it.key() + "' is not a valid property of 'message'.");
+    }
+  }
+  bool has_content = message.contains("content");
+  bool has_template = message.contains("template");
+  if (has_content && has_template) {
+    return V2Error("Invalid Request. Either 'content' or 'template' may be defined, but not both.");
+  }
+  if (!has_content && !has_template) {
+    return V2Error("Invalid Request. Either 'content' or 'template' must be defined.");
+  }
+  if (!message.contains("to") || message["to"].is_null()) {
+    return V2Error("Invalid Request. The 'to' property is required.");
+  }
+  if (message["to"].is_array()) {
+    for (const Json& to : message["to"]) MC_RETURN_IF_ERROR(ValidateRecipient(to));
+  } else {
+    MC_RETURN_IF_ERROR(ValidateRecipient(message["to"]));
+  }
+  if (has_template && !message["template"].is_string()) {
+    return V2Error("Invalid Request. 'message.template' must be of type string.");
+  }
+  if (message.contains("data") && !message["data"].is_object()) {
+    return V2Error("Invalid definition for property 'data'. 'data' must be of type object.");
+  }
+  if (has_content) MC_RETURN_IF_ERROR(ValidateContent(message["content"]));
+  if (message.contains("routing")) MC_RETURN_IF_ERROR(ValidateRouting(message["routing"]));
+  if (message.contains("delay")) MC_RETURN_IF_ERROR(ValidateDelay(message["delay"]));
+  if (message.contains("metadata")) MC_RETURN_IF_ERROR(ValidateMetadata(message["metadata"]));
+  if (message.contains("timeout")) MC_RETURN_IF_ERROR(ValidateTimeout(message["timeout"]));
+  if (message.contains("preferences")) {
+    const Json& p = message["preferences"];
+    if (!p.is_object() ||
+        (p.contains("subscription_topic_id") && !p["subscription_topic_id"].is_string())) {
+      return V2Error(
+          "Invalid Request. 'message.preferences' must be an object with a string "
+          "'subscription_topic_id'.");
+    }
+  }
+  return Status::Ok();
+}
+
+// ---- Plans --------------------------------------------------------------------
+
+// The notification an event or template id resolves to: the id itself when
+// it names a notification, else the Events API mapping (§5).
+std::optional<std::string> ResolveNotification(const WorkspaceState& ws, const std::string& event) {
+  if (ws.def.notifications.count(event)) return event;
+  auto mapped = ws.event_maps.find(event);
+  if (mapped != ws.event_maps.end() && ws.def.notifications.count(mapped->second)) {
+    return mapped->second;
+  }
+  return std::nullopt;
+}
+
+Json OriginJson(const SendOrigin& origin) {
+  return {{"source", origin.source},
+          {"run_id", origin.run_id},
+          {"idempotency_key", origin.idempotency_key}};
+}
+
+// A v1-style plan: `event` to user `recipient`.
+Json V1Plan(const WorkspaceState& ws, const std::string& event, const std::string& recipient,
+            const Json& profile, const Json& data, const Json& body, const SendOrigin& origin) {
+  std::optional<std::string> notification = ResolveNotification(ws, event);
+  Json to = {{"user_id", recipient}};
+  return {{"api", "v1"},
+          {"event", event},
+          {"mapped", notification.has_value()},
+          {"notification", notification.value_or("")},
+          {"content", nullptr},
+          {"routing", nullptr},
+          {"to", to},
+          {"recipient", recipient},
+          {"received_profile", profile.is_object() ? profile : Json::object()},
+          {"data", data.is_object() ? data : Json::object()},
+          {"brand", body.value("brand", Json())},
+          {"override", body.value("override", Json())},
+          {"preferences", body.value("preferences", Json())},
+          {"metadata", Json::object()},
+          {"context", Json::object()},
+          {"list_id", body.value("list_id", "")},
+          {"list_pattern", body.value("list_pattern", "")},
+          {"audience_id", ""},
+          {"origin", OriginJson(origin)}};
+}
+
+// Courier records some recipient id for every message; without a user_id the
+// mock uses the address the message goes to (see docs/fidelity.md).
+std::string RecipientIdOf(const Json& to) {
+  for (const char* key : {"user_id", "email", "phone_number"}) {
+    if (to.contains(key) && to[key].is_string()) return to[key].get<std::string>();
+  }
+  return "";
+}
+
+// A v2 plan for one user recipient `to` (already validated).
+Json V2Plan(const WorkspaceState& ws, const Json& message, const Json& to,
+            const SendOrigin& origin) {
+  Json plan;
+  plan["api"] = "v2";
+  std::string event;
+  const Json metadata = message.value("metadata", Json::object());
+  if (message.contains("template")) {
+    event = message["template"].get<std::string>();
+    std::optional<std::string> notification = ResolveNotification(ws, event);
+    plan["mapped"] = notification.has_value();
+    plan["notification"] = notification.value_or("");
+    plan["content"] = nullptr;
+  } else {
+    plan["mapped"] = true;
+    plan["notification"] = "";
+    plan["content"] = message["content"];
+  }
+  if (metadata.contains("event") && metadata["event"].is_string()) {
+    event = metadata["event"].get<std::string>();
+  }
+  plan["event"] = event;
+  plan["routing"] = message.value("routing", Json());
+  Json data = message.value("data", Json::object());
+  if (to.contains("data")) DeepMerge(data, to["data"]);
+  Json received = to;
+  for (const char* key : {"data", "filters", "list_id", "list_pattern", "audience_id"}) {
+    received.erase(key);
+  }
+  plan["to"] = to;
+  plan["recipient"] = RecipientIdOf(to);
+  plan["received_profile"] = received;
+  plan["data"] = data;
+  plan["brand"] = message.value("brand_id", message.value("brand", Json()));
+  plan["override"] = message.value("providers", Json());
+  plan["preferences"] = message.value("preferences", Json());
+  plan["metadata"] = metadata;
+  plan["context"] = message.value("context", Json::object());
+  plan["list_id"] = to.value("list_id", "");
+  plan["list_pattern"] = to.value("list_pattern", "");
+  plan["audience_id"] = to.value("audience_id", "");
+  plan["origin"] = OriginJson(origin);
+  return plan;
+}
+
+// Expands one v2 `to` entry into user recipients (list, pattern and audience
+// recipients become their members). Unknown lists fail (§4.2).
+Status ExpandRecipient(const WorkspaceState& ws, const Json& to, std::vector<Json>& out) {
+  if (to.contains("user_id") ||
+      (!to.contains("list_id") && !to.contains("list_pattern") && !to.contains("audience_id"))) {
+    out.push_back(to);
+    return Status::Ok();
+  }
+  Json extra = Json::object();
+  if (to.contains("data")) extra["data"] = to["data"];
+  auto add_user = [&](const std::string& user_id, const std::string& list_key,
+                      const std::string& list_value) {
+    Json recipient = extra;
+    recipient["user_id"] = user_id;
+    recipient[list_key] = list_value;
+    out.push_back(std::move(recipient));
+  };
+  if (to.contains("list_id")) {
+    std::string list_id = to["list_id"].get<std::string>();
+    auto list = ws.lists.find(list_id);
+    if (list == ws.lists.end() || list->second.value("archived", false)) {
+      return V2Error("Invalid Request. The list id '" + list_id + "', was not found.");
+    }
+    for (const std::string& user : ListSubscribers(ws, list_id)) add_user(user, "list_id", list_id);
+  } else if (to.contains("list_pattern")) {
+    std::string pattern = to["list_pattern"].get<std::string>();
+    std::set<std::string> seen;
+    for (const auto& [list_id, record] : ws.lists) {
+      if (record.value("archived", false) || !ListPatternMatches(pattern, list_id)) continue;
+      for (const std::string& user : ListSubscribers(ws, list_id)) {
+        if (seen.insert(user).second) add_user(user, "list_pattern", pattern);
+      }
+    }
+  } else {
+    std::string audience_id = to["audience_id"].get<std::string>();
+    if (!ws.audiences.count(audience_id)) {
+      return V2Error("Invalid Request. The audience id '" + audience_id + "', was not found.");
+    }
+    auto members = ws.audience_members.find(audience_id);
+    if (members != ws.audience_members.end()) {
+      for (const std::string& user : members->second) add_user(user, "audience_id", audience_id);
+    }
+  }
+  return Status::Ok();
+}
+
+// When a v2 message is due: `delay.duration` rounded up to the next minute,
+// or `delay.until` (the later of the two when both are given) (§4.1).
+std::optional<TimePoint> DeliverAt(const Json& message, TimePoint now) {
+  if (!message.contains("delay")) return std::nullopt;
+  const Json& delay = message["delay"];
+  TimePoint due = now;
+  if (delay.contains("duration")) {
+    double ms = delay["duration"].get<double>();
+    auto minutes = static_cast<Duration>(std::ceil(ms / static_cast<double>(kMinute)));
+    due = std::max(due, now + minutes * kMinute);
+  }
+  if (delay.contains("until")) {
+    if (auto until = ParseIso8601(delay["until"].get<std::string>())) due = std::max(due, *until);
+  }
+  if (due <= now) return std::nullopt;
+  return due;
+}
+
+// ---- Routing, rendering, providers ------------------------------------------
+
+// Whether the merged profile holds the data a channel needs (DESIGN.md "Sends
+// and messages": email -> email, sms -> phone_number, ...).
+bool HasChannelData(const std::string& channel, const Json& profile) {
+  auto has = [&](const char* key) {
+    return profile.contains(key) && !profile[key].is_null() &&
+           !(profile[key].is_string() && profile[key].get_ref<const std::string&>().empty());
+  };
+  if (channel == "email") return has("email");
+  if (channel == "sms") return has("phone_number");
+  if (channel == "push") return has("firebaseToken") || has("apn") || has("expo");
+  if (channel == "chat") return has("slack") || has("ms_teams") || has("discord");
+  if (channel == "inbox") return has("user_id");
+  return has(channel.c_str());
+}
+
+void RenderStrings(Json& value, const Json& variables) {
+  if (value.is_string()) {
+    value = RenderTemplate(value.get<std::string>(), variables);
+  } else if (value.is_object() || value.is_array()) {
+    for (auto& child : value) RenderStrings(child, variables);
+  }
+}
+
+// The content a channel renders from: the notification's per-channel
+// content, or the inline `content` of a v2 send.
+Json ChannelContent(const WorkspaceState& ws, const Json& plan, const std::string& channel) {
+  if (plan["content"].is_object()) {
+    const Json& content = plan["content"];
+    Json out = Json::object();
+    std::string title = content.value("title", "");
+    std::string body = content.value("body", "");
+    if (content.contains("elements")) {
+      // Elemental: the meta title and the text/action contents, in order.
+      std::string text;
+      for (const Json& element : content["elements"]) {
+        if (!element.is_object()) continue;
+        std::string type = element.value("type", "");
+        if (type == "meta" && element.contains("title")) {
+          title = element.value("title", "");
+        } else if (element.contains("content") && element["content"].is_string()) {
+          if (!text.empty()) text += "\n";
+          text += element["content"].get<std::string>();
+        }
+      }
+      if (!text.empty()) body = text;
+    }
+    if (channel == "email") out["subject"] = title;
+    out["title"] = title;
+    out["body"] = body;
+    return out;
+  }
+  auto notification = ws.def.notifications.find(plan["notification"].get<std::string>());
+  if (notification == ws.def.notifications.end()) return Json::object();
+  const Json& content = notification->second.content;
+  if (content.is_object() && content.contains(channel)) return content[channel];
+  return Json::object();
+}
+
+bool FaultMatches(const FaultRule& rule, const Json& profile) {
+  auto text = [&](const char* key) {
+    return profile.contains(key) && profile[key].is_string() ? profile[key].get<std::string>()
+                                                             : std::string();
+  };
+  for (auto it = rule.match.begin(); it != rule.match.end(); ++it) {
+    if (!it.value().is_string()) return false;
+    const std::string& want = it.value().get_ref<const std::string&>();
+    if (it.key() == "email_suffix") {
+      std::string email = text("email");
+      if (email.size() < want.size() ||
+          email.compare(email.size() - want.size(), want.size(), want) != 0) {
+        return false;
+      }
+    } else if (it.key() == "email" || it.key() == "phone_number" || it.key() == "user_id") {
+      if (text(it.key().c_str()) != want) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+ProviderDefinition ProviderFor(const WorkspaceState& ws, const std::string& channel) {
+  auto it = ws.def.providers.find(channel);
+  return it != ws.def.providers.end() ? it->second : DefaultProvider(channel);
+}
+
+Json RoutedItem(const std::string& type, TimePoint now, const std::string& channel,
+                const std::string& provider) {
+  return {{"type", type},
+          {"ts", now},
+          {"channel", {{"id", channel}}},
+          {"integration", {{"id", provider}, {"provider", provider}}}};
+}
+
+void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& message_id);
+
+void ScheduleDelivery(WorkspaceState& ws, Services& svc, Message& message,
+                      const std::string& channel, TimePoint due) {
+  Services captured = svc;
+  std::string id = message.id;
+  message.pending_timer =
+      svc.scheduler.Schedule(due, ws.id, "deliver message " + id + " on " + channel,
+                             [captured, id, channel](WorkspaceState& state) mutable {
+                               Message* m = state.messages.Find(id);
+                               if (m == nullptr) return;
+                               m->pending_timer = TimerId{};
+                               DeliverChannel(state, captured, *m, channel);
+                             });
+}
+
+// Runs the pipeline of an ENQUEUED message: mapping, profile, preferences,
+// routing, rendering, the simulated providers (§9.2, §9.3).
+void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& message_id) {
+  Message* found = ws.messages.Find(message_id);
+  if (found == nullptr || found->canceled || found->record.value("status", "") != "ENQUEUED") {
+    return;
+  }
+  Message& m = *found;
+  m.pending_timer = TimerId{};
+  const TimePoint now = svc.clock.Now();
+  const Json plan = SendPlanOf(m);
+  const std::string event = plan.value("event", "");
+
+  if (!plan.value("mapped", false)) {
+    // A v1 event mapped to no notification still yields a message (§5).
+    m.history.push_back({{"type", "UNMAPPED"}, {"ts", now}, {"event_id", event}});
+    SetMessageStatus(ws, svc, m, "UNMAPPED", "");
+    return;
+  }
+  const std::string notification_id = plan.value("notification", "");
+  const NotificationDefinition* notification = nullptr;
+  if (!notification_id.empty()) {
+    notification = &ws.def.notifications.at(notification_id);
+    m.history.push_back({{"type", "MAPPED"},
+                         {"ts", now},
+                         {"event_id", event},
+                         {"notification_id", notification_id}});
+  }
+
+  // Profile: the stored profile of the user, merged with what the request
+  // brought, for this send only (§5 `profile`).
+  const std::string user_id = plan["to"].value("user_id", "");
+  Json stored = Json::object();
+  if (!user_id.empty()) {
+    auto it = ws.profiles.find(user_id);
+    if (it != ws.profiles.end() && it->second.is_object()) stored = it->second;
+  }
+  Json merged = stored;
+  DeepMerge(merged, plan["received_profile"]);
+  if (!user_id.empty() && !merged.contains("user_id")) merged["user_id"] = user_id;
+  m.history.push_back({{"type", "PROFILE_LOADED"},
+                       {"ts", now},
+                       {"merged_profile", merged},
+                       {"received_profile", plan["received_profile"]},
+                       {"stored_profile", stored}});
+
+  // Channels and method: v2 routing wins over the notification's.
+  std::vector<std::string> channels;
+  std::string method = "single";
+  if (plan["routing"].is_object()) {
+    method = plan["routing"].value("method", "single");
+    for (const Json& c : plan["routing"]["channels"]) {
+      if (c.is_string()) channels.push_back(c.get<std::string>());
+      if (c.is_object() && c.contains("channel") && c["channel"].is_string()) {
+        channels.push_back(c["channel"].get<std::string>());
+      }
+    }
+  } else if (notification != nullptr) {
+    channels = notification->channels;
+    method = notification->routing;
+  } else {
+    channels = {"email"};
+  }
+
+  // Preferences (reference/courier-api.md §10.2 UNDELIVERABLE example).
+  std::string topic;
+  if (plan["preferences"].is_object()) {
+    topic = plan["preferences"].value("subscription_topic_id", "");
+  }
+  if (topic.empty() && notification != nullptr) topic = notification->subscription_topic;
+  std::string blocked_reason;
+  std::string blocked_error;
+  if (!topic.empty() && !user_id.empty()) {
+    bool stored_pref = false;
+    Json pref = EffectivePreference(ws, user_id, topic, &stored_pref);
+    std::string status = pref.value("status", "OPTED_IN");
+    if (status == "OPTED_OUT" && stored_pref) {
+      blocked_reason = "UNSUBSCRIBED";
+      blocked_error = "Notification opted out by user";
+    } else if (status == "OPTED_OUT") {
+      blocked_reason = "OPT_IN_REQUIRED";
+      blocked_error = "Notification requires the user to opt in";
+    } else if (pref.value("has_custom_routing", false) && pref.contains("custom_routing") &&
+               pref["custom_routing"].is_array() && !pref["custom_routing"].empty()) {
+      channels.clear();
+      for (const Json& c : pref["custom_routing"]) {
+        if (c.is_string()) channels.push_back(c.get<std::string>());
+      }
+    }
+  }
+
+  std::vector<std::string> routed;
+  for (const std::string& channel : channels) {
+    if (!HasChannelData(channel, merged)) continue;
+    if (std::find(routed.begin(), routed.end(), channel) != routed.end()) continue;
+    routed.push_back(channel);
+    if (method == "single") break;
+  }
+
+  Json variables = plan["data"];
+  if (!variables.is_object()) variables = Json::object();
+  if (!variables.contains("data")) variables["data"] = plan["data"];
+  variables["profile"] = merged;
+  variables["recipient"] = plan.value("recipient", "");
+
+  if (!blocked_reason.empty()) {
+    for (const std::string& channel : routed) {
+      ProviderDefinition provider = ProviderFor(ws, channel);
+      m.record["providers"].push_back(
+          {{"channel", {{"key", channel}, {"name", channel}, {"template", notification_id}}},
+           {"provider", provider.provider},
+           {"status", "UNDELIVERABLE"},
+           {"error", blocked_error}});
+      Json item = RoutedItem("UNDELIVERABLE", now, channel, provider.provider);
+      item["error_message"] = blocked_error;
+      m.history.push_back(std::move(item));
+    }
+    if (!routed.empty()) {
+      m.channel = routed.front();
+      m.provider = ProviderFor(ws, routed.front()).provider;
+    }
+    m.record["reason"] = blocked_reason;
+    m.record["error"] = blocked_error;
+    SetMessageStatus(ws, svc, m, "UNDELIVERABLE", "");
+    return;
+  }
+
+  if (routed.empty()) {
+    // No channel has the recipient data it needs. Courier's reason list has
+    // no closer match than NO_CHANNELS (§9.2); the error text is the mock's.
+    if (channels.empty()) channels.push_back("");
+    for (const std::string& channel : channels) {
+      m.history.push_back({{"type", "UNROUTABLE"},
+                           {"ts", now},
+                           {"channel", {{"id", channel}}},
+                           {"reason", "NO_CHANNELS"}});
+    }
+    m.record["reason"] = "NO_CHANNELS";
+    m.record["error"] = "No channels available for the recipient";
+    SetMessageStatus(ws, svc, m, "UNROUTABLE", "");
+    return;
+  }
+
+  m.channel = routed.front();
+  m.provider = ProviderFor(ws, routed.front()).provider;
+  std::vector<std::pair<std::string, ProviderDefinition>> sent;
+  const FaultRule* first_fault = nullptr;
+  for (const std::string& channel : routed) {
+    ProviderDefinition provider = ProviderFor(ws, channel);
+    Json output = ChannelContent(ws, plan, channel);
+    RenderStrings(output, variables);
+    m.rendered[channel] = output;
+    Json rendered = RoutedItem("RENDERED", now, channel, provider.provider);
+    rendered["output"] = output;
+    m.history.push_back(std::move(rendered));
+
+    Json entry = {{"channel", {{"key", channel}, {"name", channel}, {"template", notification_id}}},
+                  {"provider", provider.provider}};
+    // Fault rules live on the workspace's provider definitions (pointers
+    // into ws.def stay valid: the definition does not change here).
+    const FaultRule* fault = nullptr;
+    auto provider_def = ws.def.providers.find(channel);
+    if (provider_def != ws.def.providers.end()) {
+      for (const FaultRule& rule : provider_def->second.faults) {
+        if (FaultMatches(rule, merged)) {
+          fault = &rule;
+          break;
+        }
+      }
+    }
+    if (fault != nullptr) {
+      entry["status"] = fault->status;
+      entry["error"] = fault->error;
+      Json item = RoutedItem("UNDELIVERABLE", now, channel, provider.provider);
+      item["error_message"] = fault->error;
+      m.history.push_back(std::move(item));
+      if (first_fault == nullptr) first_fault = fault;
+    } else {
+      entry["status"] = "SENT";
+      entry["sent"] = now;
+      m.history.push_back(RoutedItem("SENT", now, channel, provider.provider));
+      sent.emplace_back(channel, provider);
+    }
+    m.record["providers"].push_back(std::move(entry));
+  }
+
+  if (sent.empty()) {
+    m.record["reason"] = first_fault->reason;
+    m.record["error"] = first_fault->error;
+    SetMessageStatus(ws, svc, m, first_fault->status, "");
+    return;
+  }
+  SetMessageStatus(ws, svc, m, "SENT", "sent");
+  for (const auto& [channel, provider] : sent) {
+    if (!provider.auto_deliver) continue;  // Stays SENT until an engagement.
+    Message* current = ws.messages.Find(message_id);
+    if (current == nullptr) return;
+    if (provider.delivery_delay <= 0) {
+      DeliverChannel(ws, svc, *current, channel);
+    } else {
+      ScheduleDelivery(ws, svc, *current, channel, now + provider.delivery_delay);
+    }
+  }
+}
+
+// Creates an ENQUEUED message from `plan` and processes it now, or when
+// `deliver_at` falls due. Returns the message id.
+std::string CreateMessage(WorkspaceState& ws, Services& svc, Json plan,
+                          const std::string& request_id, std::optional<TimePoint> deliver_at,
+                          std::string message_id = "") {
+  const TimePoint now = svc.clock.Now();
+  Message message;
+  message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
+  message.request_id = request_id.empty() ? message.id : request_id;
+  message.record = {{"id", message.id},
+                    {"status", "ENQUEUED"},
+                    {"enqueued", now},
+                    {"recipient", plan.value("recipient", "")},
+                    {"event", plan.value("event", "")},
+                    {"providers", Json::array()}};
+  if (!plan.value("notification", "").empty()) {
+    message.record["notification"] = plan["notification"];
+  }
+  if (deliver_at) plan["deliver_at"] = *deliver_at;
+  message.history.push_back({{"type", "ENQUEUED"},
+                             {"ts", now},
+                             {"event", plan.value("event", "")},
+                             {"recipient", plan.value("recipient", "")},
+                             {"data", plan["data"]},
+                             {"profile", plan["received_profile"]},
+                             {"override", plan["override"]},
+                             {"request", plan}});
+  std::string id = message.id;
+  Message& stored = ws.messages.Add(std::move(message));
+  Touch(svc);
+  if (deliver_at) {
+    Services captured = svc;
+    stored.pending_timer = svc.scheduler.Schedule(
+        *deliver_at, ws.id, "delayed send " + id,
+        [captured, id](WorkspaceState& state) mutable { ProcessMessage(state, captured, id); });
+  } else {
+    ProcessMessage(ws, svc, id);
+  }
+  return id;
+}
+
+// Validates and expands a v2 message into plans; changes nothing.
+Status PlanV2(const WorkspaceState& ws, const Json& message, const SendOrigin& origin,
+              std::vector<Json>& plans, bool& single) {
+  MC_RETURN_IF_ERROR(ValidateV2Message(message));
+  std::vector<Json> recipients;
+  const Json& to = message["to"];
+  single = to.is_object() &&
+           (to.contains("user_id") || (!to.contains("list_id") && !to.contains("list_pattern") &&
+                                       !to.contains("audience_id")));
+  if (to.is_array()) {
+    for (const Json& entry : to) MC_RETURN_IF_ERROR(ExpandRecipient(ws, entry, recipients));
+  } else {
+    MC_RETURN_IF_ERROR(ExpandRecipient(ws, to, recipients));
+  }
+  for (const Json& recipient : recipients) plans.push_back(V2Plan(ws, message, recipient, origin));
+  return Status::Ok();
+}
+
+// Creates the messages of a validated v2 request. Returns the message ids.
+std::vector<std::string> SendV2(WorkspaceState& ws, Services& svc, const Json& message,
+                                std::vector<Json> plans, bool single,
+                                const std::string& request_id) {
+  std::optional<TimePoint> deliver_at = DeliverAt(message, svc.clock.Now());
+  std::vector<std::string> ids;
+  for (Json& plan : plans) {
+    // A single recipient's message id is the request id (§4.3).
+    ids.push_back(
+        CreateMessage(ws, svc, std::move(plan), request_id, deliver_at, single ? request_id : ""));
+  }
+  return ids;
+}
+
+// v1 body checks (reference/courier-api.md §5), errors in the {message,status} shape.
+Status ValidateV1(const WorkspaceState& ws, const Json& body) {
+  if (!body.is_object() || !body.contains("recipient") || body["recipient"].is_null()) {
+    return V1Error(400, "The 'recipient' parameter is required.");
+  }
+  if (!body["recipient"].is_string()) {
+    return V1Error(400, "The 'recipient' parameter must be a string.");
+  }
+  if (!body.contains("event") || body["event"].is_null()) {
+    return V1Error(400, "The 'event' parameter is required.");
+  }
+  if (!body["event"].is_string()) return V1Error(400, "The 'event' parameter must be a string.");
+  for (const char* key : {"profile", "data"}) {
+    if (body.contains(key) && !body[key].is_null() && !body[key].is_object()) {
+      return V1Error(400, std::string("The '") + key + "' parameter must be an object.");
+    }
+  }
+  if (body.contains("brand") && !body["brand"].is_null()) {
+    std::string brand =
+        body["brand"].is_string() ? body["brand"].get<std::string>() : body["brand"].dump();
+    if (!body["brand"].is_string() || !ws.def.brands.count(brand)) {
+      return V1Error(422, "Invalid brand (" + brand + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Reply> HandleV1(WorkspaceState& ws, Services& svc, const Json& body) {
+  MC_RETURN_IF_ERROR(ValidateV1(ws, body));
+  SendOrigin origin{"api", "", ""};
+  Json plan = V1Plan(ws, body["event"].get<std::string>(), body["recipient"].get<std::string>(),
+                     body.value("profile", Json::object()), body.value("data", Json::object()),
+                     body, origin);
+  std::string id = CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
+  return Reply{200, {{"messageId", id}}};
+}
+
+std::string StringField(const Json& object, const char* key) {
+  return object.contains(key) && object[key].is_string() ? object[key].get<std::string>() : "";
+}
+
+}  // namespace
+
+// ---- Public entry points ----------------------------------------------------
+
+Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body) {
+  try {
+    if (!body.is_object()) return HandleV1(ws, svc, body);
+    if (!body.contains("message") && !body.contains("sequence")) return HandleV1(ws, svc, body);
+    if (!body.contains("message")) {
+      return Status::Error(501, "Not implemented in mock-courier yet: 'sequence' sends");
+    }
+    std::vector<Json> plans;
+    bool single = false;
+    MC_RETURN_IF_ERROR(PlanV2(ws, body["message"], SendOrigin{"api", "", ""}, plans, single));
+    std::string request_id = ws.ids.Next(svc.clock.Now());
+    (void)SendV2(ws, svc, body["message"], std::move(plans), single, request_id);
+    return Reply{202, {{"requestId", request_id}}};
+  } catch (const Json::exception& e) {
+    return Status::BadRequest(std::string("Invalid Request. ") + e.what());
+  }
+}
+
+Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services& svc,
+                                                    const Json& step, const SendOrigin& origin) {
+  try {
+    if (!step.is_object()) return Status::BadRequest("Invalid send step definition.");
+    if (step.contains("message")) {
+      std::vector<Json> plans;
+      bool single = false;
+      MC_RETURN_IF_ERROR(PlanV2(ws, step["message"], origin, plans, single));
+      std::string request_id = ws.ids.Next(svc.clock.Now());
+      return SendV2(ws, svc, step["message"], std::move(plans), single, request_id);
+    }
+    // Legacy step: `template` plays v1's `event`. A non-object profile (the
+    // docs' `{"$ref":"data.email"}` example) is tolerated and ignored (§6.4).
+    std::string event = StringField(step, "template");
+    std::string recipient = StringField(step, "recipient");
+    if (event.empty()) return Status::BadRequest("The 'template' parameter is required.");
+    if (recipient.empty()) return Status::BadRequest("The 'recipient' parameter is required.");
+    Json plan = V1Plan(ws, event, recipient, step.value("profile", Json::object()),
+                       step.value("data", Json::object()), step, origin);
+    return std::vector<std::string>{CreateMessage(ws, svc, std::move(plan), "", std::nullopt)};
+  } catch (const Json::exception& e) {
+    return Status::BadRequest(std::string("Invalid send step: ") + e.what());
+  }
+}
+
+Result<std::vector<std::string>> SendListFromAutomation(WorkspaceState& ws, Services& svc,
+                                                        const Json& step,
+                                                        const SendOrigin& origin) {
+  try {
+    std::string event = StringField(step, "template");
+    std::string list_id = StringField(step, "list");
+    if (event.empty()) return Status::BadRequest("The 'template' parameter is required.");
+    if (list_id.empty()) return Status::BadRequest("The 'list' parameter is required.");
+    return SendMappedEventToList(ws, svc, event, list_id, "", step.value("data", Json::object()),
+                                 origin);
+  } catch (const Json::exception& e) {
+    return Status::BadRequest(std::string("Invalid send-list step: ") + e.what());
+  }
+}
+
+namespace {
+
+// Event-map sends are idempotent on the Segment messageId (§8.1 c); the
+// created ids are kept in the workspace's idempotency records under a scope
+// no HTTP path uses.
+std::string MappedSendKey(const std::string& idempotency_key, const char* scope) {
+  return idempotency_key + "/" + scope;
+}
+
+}  // namespace
+
+std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
+                                           const std::string& event_id,
+                                           const std::string& recipient, const Json& data,
+                                           const SendOrigin& origin) {
+  if (!ResolveNotification(ws, event_id)) return std::nullopt;  // Nothing is created (§8.1 c).
+  const std::string key = MappedSendKey(origin.idempotency_key, "mock-courier:mapped-send");
+  if (!origin.idempotency_key.empty()) {
+    auto it = ws.idempotency.find(key);
+    if (it != ws.idempotency.end() && it->second.reply) {
+      return it->second.reply->body.value("messageId", "");
+    }
+  }
+  Json plan = V1Plan(ws, event_id, recipient, Json::object(), data, Json::object(), origin);
+  std::string id = CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
+  if (!origin.idempotency_key.empty()) {
+    ws.idempotency[key] = IdempotentRecord{Reply{200, {{"messageId", id}}}, svc.clock.Now() + kDay};
+  }
+  return id;
+}
+
+Result<std::vector<std::string>> SendMappedEventToList(WorkspaceState& ws, Services& svc,
+                                                       const std::string& event_id,
+                                                       const std::string& list_id,
+                                                       const std::string& pattern, const Json& data,
+                                                       const SendOrigin& origin) {
+  const std::string key = MappedSendKey(origin.idempotency_key, "mock-courier:list-send");
+  if (!origin.idempotency_key.empty()) {
+    auto it = ws.idempotency.find(key);
+    if (it != ws.idempotency.end() && it->second.reply) {
+      return it->second.reply->body.value("messageIds", std::vector<std::string>{});
+    }
+  }
+  // (list or pattern) -> subscribers, each once, in list then user order.
+  std::vector<std::pair<std::string, std::string>> recipients;  // user, list
+  if (!list_id.empty()) {
+    auto list = ws.lists.find(list_id);
+    if (list == ws.lists.end()) return Status::BadRequest("List " + list_id + " not found");
+    if (list->second.value("archived", false)) {
+      return Status::BadRequest("Cannot send to archived list (" + list_id + ")");
+    }
+    for (const std::string& user : ListSubscribers(ws, list_id))
+      recipients.emplace_back(user, list_id);
+  } else {
+    std::set<std::string> seen;
+    for (const auto& [id, record] : ws.lists) {
+      if (record.value("archived", false) || !ListPatternMatches(pattern, id)) continue;
+      for (const std::string& user : ListSubscribers(ws, id)) {
+        if (seen.insert(user).second) recipients.emplace_back(user, id);
+      }
+    }
+  }
+  std::vector<std::string> ids;
+  for (const auto& [user, list] : recipients) {
+    Json body = {{"list_id", list}};
+    if (!pattern.empty()) body["list_pattern"] = pattern;
+    Json plan = V1Plan(ws, event_id, user, Json::object(), data, body, origin);
+    ids.push_back(CreateMessage(ws, svc, std::move(plan), "", std::nullopt));
+  }
+  if (!origin.idempotency_key.empty()) {
+    ws.idempotency[key] =
+        IdempotentRecord{Reply{200, {{"messageIds", ids}}}, svc.clock.Now() + kDay};
+  }
+  return ids;
+}
+
+// ---- Shared lifecycle helpers (messaging_internal.h) --------------------------
+
+const Json& SendPlanOf(const Message& message) {
+  static const Json kEmpty = Json::object();
+  if (message.history.empty() || !message.history.front().contains("request")) return kEmpty;
+  return message.history.front()["request"];
+}
+
+Json* ProviderEntryOf(Message& message, const std::string& channel) {
+  if (!message.record.contains("providers")) return nullptr;
+  for (Json& entry : message.record["providers"]) {
+    if (entry["channel"].value("key", "") == channel) return &entry;
+  }
+  return nullptr;
+}
+
+Json OutboundMessageProperties(const Message& message) {
+  Json properties = message.record;
+  properties["recipientId"] = message.record.value("recipient", "");
+  properties["messageId"] = message.id;
+  properties["channel"] = message.channel;
+  properties["provider"] = message.provider;
+  return properties;
+}
+
+void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message,
+                      const std::string& status, const std::string& timestamp_field) {
+  message.record["status"] = status;
+  if (!timestamp_field.empty() && !message.record.contains(timestamp_field)) {
+    message.record[timestamp_field] = svc.clock.Now();
+  }
+  Touch(svc);
+  static const std::map<std::string, std::string> kEvents = {
+      {"SENT", "Message Sent"},
+      {"DELIVERED", "Message Delivered"},
+      {"OPENED", "Message Opened"},
+      {"CLICKED", "Message Clicked"},
+      {"UNDELIVERABLE", "Message Undeliverable"},
+      {"UNROUTABLE", "Message Unroutable"}};
+  auto event = kEvents.find(status);
+  if (event == kEvents.end()) return;
+  // Copy what EmitOutbound needs first: it may not touch messages, but the
+  // reference must not be used across a container change.
+  Json properties = OutboundMessageProperties(message);
+  std::string user = message.record.value("recipient", "");
+  EmitOutbound(ws, svc, event->second, user, properties);
+}
+
+bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
+                    const std::string& channel) {
+  Json* entry = ProviderEntryOf(message, channel);
+  if (entry == nullptr || entry->value("status", "") != "SENT") return false;
+  const TimePoint now = svc.clock.Now();
+  (*entry)["status"] = "DELIVERED";
+  (*entry)["delivered"] = now;
+  Json reference = {{"id", message.id + "/" + channel}};
+  (*entry)["reference"] = reference;
+  Json item = RoutedItem("DELIVERED", now, channel, entry->value("provider", ""));
+  item["reference"] = reference;
+  message.history.push_back(std::move(item));
+  if (message.record.value("status", "") == "SENT") {
+    SetMessageStatus(ws, svc, message, "DELIVERED", "delivered");
+  } else {
+    Touch(svc);
+  }
+  return true;
+}
+
+}  // namespace mock_courier

@@ -1,0 +1,351 @@
+// Messages API (reference/courier-api.md §9), recipient engagement, the
+// Events API (§5) and the admin views of messages.
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "json_util.h"
+#include "messaging.h"
+#include "messaging_internal.h"
+#include "mock_courier/time_format.h"
+
+namespace mock_courier {
+namespace {
+
+void Touch(Services& svc) { svc.version.fetch_add(1); }
+
+Status MessageNotFound() { return Status::NotFound("Message not found"); }
+
+// Messages per page of GET /messages. Courier's page size is undocumented.
+constexpr std::size_t kMessagesPageSize = 100;
+
+// Query values may be a string or (for repeated parameters) an array.
+std::vector<std::string> QueryValues(const Json& query, const char* key) {
+  std::vector<std::string> values;
+  if (!query.is_object() || !query.contains(key)) return values;
+  const Json& v = query[key];
+  auto add = [&](const Json& item) {
+    if (item.is_string())
+      values.push_back(item.get<std::string>());
+    else if (!item.is_null())
+      values.push_back(item.dump());
+  };
+  if (v.is_array()) {
+    for (const Json& item : v) add(item);
+  } else {
+    add(v);
+  }
+  return values;
+}
+
+std::string QueryValue(const Json& query, const char* key) {
+  std::vector<std::string> values = QueryValues(query, key);
+  return values.empty() ? "" : values.front();
+}
+
+// Cursors are opaque to clients: "mcm1." + hex of the creation index of the
+// next (older) message to return.
+std::string EncodeCursor(std::size_t index) {
+  static const char* kHex = "0123456789abcdef";
+  std::string digits = std::to_string(index);
+  std::string out = "mcm1.";
+  for (unsigned char c : digits) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
+  }
+  return out;
+}
+
+std::optional<std::size_t> DecodeCursor(const std::string& cursor) {
+  if (cursor.rfind("mcm1.", 0) != 0) return std::nullopt;
+  std::string hex = cursor.substr(5);
+  if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 40) return std::nullopt;
+  std::string digits;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    auto nibble = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    int hi = nibble(hex[i]);
+    int lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    char c = static_cast<char>(hi * 16 + lo);
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    digits += c;
+  }
+  return static_cast<std::size_t>(std::stoull(digits));
+}
+
+bool MatchesFilters(const Message& m, const Json& query) {
+  const Json& plan = SendPlanOf(m);
+  auto any_of = [](const std::vector<std::string>& wanted, const std::string& value) {
+    return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
+  };
+  if (!any_of(QueryValues(query, "status"), m.record.value("status", ""))) return false;
+  if (!any_of(QueryValues(query, "recipient"), m.record.value("recipient", ""))) return false;
+  if (!any_of(QueryValues(query, "notification"), m.record.value("notification", ""))) {
+    return false;
+  }
+  if (!any_of(QueryValues(query, "event"), m.record.value("event", ""))) return false;
+  if (!any_of(QueryValues(query, "messageId"), m.id)) return false;
+  if (!any_of(QueryValues(query, "list"), plan.value("list_id", ""))) return false;
+  const Json metadata = plan.value("metadata", Json::object());
+  if (!any_of(QueryValues(query, "traceId"), metadata.value("trace_id", ""))) return false;
+  const Json context = plan.value("context", Json::object());
+  if (!any_of(QueryValues(query, "tenant_id"),
+              context.is_object() ? context.value("tenant_id", "") : "")) {
+    return false;
+  }
+  std::vector<std::string> providers = QueryValues(query, "provider");
+  if (!providers.empty()) {
+    bool found = false;
+    for (const Json& entry : m.record.value("providers", Json::array())) {
+      if (any_of(providers, entry.value("provider", ""))) found = true;
+    }
+    if (!found) return false;
+  }
+  std::vector<std::string> tags = QueryValues(query, "tag");
+  for (const std::string& list : QueryValues(query, "tags")) {
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      std::size_t comma = list.find(',', start);
+      std::string tag =
+          list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!tag.empty()) tags.push_back(tag);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  if (!tags.empty()) {
+    const Json message_tags = metadata.value("tags", Json::array());
+    for (const std::string& tag : tags) {
+      if (std::find(message_tags.begin(), message_tags.end(), Json(tag)) == message_tags.end()) {
+        return false;
+      }
+    }
+  }
+  std::string after = QueryValue(query, "enqueued_after");
+  if (!after.empty()) {
+    std::optional<TimePoint> t = ParseIso8601(after);
+    if (!t && std::all_of(after.begin(), after.end(), ::isdigit)) t = std::stoll(after);
+    if (t && m.record.value("enqueued", TimePoint{0}) <= *t) return false;
+  }
+  return true;
+}
+
+// History items as the API returns them: without the mock's send plan.
+Json PublicHistoryItem(const Json& item) {
+  Json out = item;
+  if (out.is_object()) out.erase("request");
+  return out;
+}
+
+// Status order for engagement: a message never moves back (§9.2 progression).
+int Rank(const std::string& status) {
+  if (status == "SENT") return 1;
+  if (status == "DELIVERED") return 2;
+  if (status == "OPENED") return 3;
+  if (status == "CLICKED") return 4;
+  return 0;
+}
+
+void StampProvider(Message& m, const std::string& status, const std::string& field, TimePoint now) {
+  Json* entry = ProviderEntryOf(m, m.channel);
+  if (entry == nullptr) return;
+  if (Rank(status) > Rank(entry->value("status", ""))) (*entry)["status"] = status;
+  if (!entry->contains(field)) (*entry)[field] = now;
+}
+
+Json RoutedItem(const std::string& type, TimePoint now, const Message& m) {
+  return {{"type", type},
+          {"ts", now},
+          {"channel", {{"id", m.channel}}},
+          {"integration", {{"id", m.provider}, {"provider", m.provider}}}};
+}
+
+Status CheckEventBody(const Json& body) {
+  // Courier validates the body with a closed schema (§5): exactly id + type.
+  if (!body.is_object()) return Status::BadRequest("must be object");
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "id" && it.key() != "type") {
+      return Status::BadRequest("must NOT have additional properties");
+    }
+  }
+  if (!body.contains("id")) return Status::BadRequest("must have required property 'id'");
+  if (!body.contains("type")) return Status::BadRequest("must have required property 'type'");
+  if (!body["id"].is_string()) return Status::BadRequest("/id must be string");
+  if (body["type"] != "notification") {
+    return Status::BadRequest("/type must be equal to one of the allowed values");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Reply> ListMessagesReply(WorkspaceState& ws, const Json& query) {
+  const auto& messages = ws.messages.messages;
+  std::size_t start = messages.size();  // Exclusive upper bound, newest first.
+  std::string cursor = QueryValue(query, "cursor");
+  if (!cursor.empty()) {
+    std::optional<std::size_t> decoded = DecodeCursor(cursor);
+    if (!decoded || *decoded > messages.size()) return Status::BadRequest("Invalid cursor");
+    start = *decoded;
+  }
+  Json results = Json::array();
+  std::size_t i = start;
+  while (i > 0 && results.size() < kMessagesPageSize) {
+    --i;
+    if (MatchesFilters(messages[i], query)) results.push_back(messages[i].record);
+  }
+  bool more = false;
+  for (std::size_t j = i; j > 0 && !more; --j) more = MatchesFilters(messages[j - 1], query);
+  Json paging = {{"cursor", more ? Json(EncodeCursor(i)) : Json()}, {"more", more}};
+  return Reply{200, {{"paging", paging}, {"results", results}}};
+}
+
+Result<Reply> GetMessageReply(WorkspaceState& ws, const std::string& message_id) {
+  Message* m = ws.messages.Find(message_id);
+  if (m == nullptr) return MessageNotFound();
+  return Reply{200, m->record};
+}
+
+Result<Reply> GetMessageHistoryReply(WorkspaceState& ws, const std::string& message_id,
+                                     const Json& query) {
+  Message* m = ws.messages.Find(message_id);
+  if (m == nullptr) return MessageNotFound();
+  std::vector<std::string> types = QueryValues(query, "type");
+  Json results = Json::array();
+  for (const Json& item : m->history) {
+    if (!types.empty() &&
+        std::find(types.begin(), types.end(), item.value("type", "")) == types.end()) {
+      continue;
+    }
+    results.push_back(PublicHistoryItem(item));
+  }
+  return Reply{200, {{"results", results}}};
+}
+
+Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::string& message_id) {
+  Message* m = ws.messages.Find(message_id);
+  if (m == nullptr) return MessageNotFound();
+  // Only a message not yet processed (waiting on its delay) can be canceled;
+  // otherwise Courier answers 409 with the record (§9.4).
+  if (m->canceled || m->record.value("status", "") != "ENQUEUED") return Reply{409, m->record};
+  if (m->pending_timer.valid()) svc.scheduler.Cancel(m->pending_timer);
+  m->pending_timer = TimerId{};
+  m->canceled = true;
+  m->record["status"] = "CANCELED";
+  m->record["canceledAt"] = svc.clock.Now();
+  Touch(svc);
+  return Reply{200, m->record};
+}
+
+Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string& message_id,
+                            const Json& body) {
+  Message* found = ws.messages.Find(message_id);
+  if (found == nullptr) return MessageNotFound();
+  static const std::set<std::string> kEvents = {"opened", "clicked", "delivered", "undeliverable"};
+  std::string event = body.is_object() && body.contains("event") && body["event"].is_string()
+                          ? body["event"].get<std::string>()
+                          : "";
+  if (!kEvents.count(event)) {
+    return Status::BadRequest("Invalid engagement event '" + event +
+                              "'. Expected one of: opened, clicked, delivered, undeliverable");
+  }
+  Message& m = *found;
+  const std::string status = m.record.value("status", "");
+  const TimePoint now = svc.clock.Now();
+  if (Rank(status) == 0) {
+    return Status::Conflict("Message " + message_id + " is " + status +
+                            ": only a sent message can be engaged");
+  }
+  if (event == "undeliverable") {
+    // A bounce can only follow a send that was not yet confirmed delivered.
+    if (status != "SENT") {
+      return Status::Conflict("Message " + message_id + " is " + status +
+                              ": only a SENT message can become UNDELIVERABLE");
+    }
+    std::string reason = body.value("reason", "BOUNCED");
+    std::string error = body.value("error", "Simulated bounce");
+    if (Json* entry = ProviderEntryOf(m, m.channel)) {
+      (*entry)["status"] = "UNDELIVERABLE";
+      (*entry)["error"] = error;
+    }
+    Json item = RoutedItem("UNDELIVERABLE", now, m);
+    item["error_message"] = error;
+    m.history.push_back(std::move(item));
+    m.record["reason"] = reason;
+    m.record["error"] = error;
+    SetMessageStatus(ws, svc, m, "UNDELIVERABLE", "");
+    return Reply{200, m.record};
+  }
+  // Engagement implies the earlier steps: a click means opened, an open
+  // means delivered. Each missing step is recorded (and emitted) in order.
+  int target = event == "delivered" ? 2 : event == "opened" ? 3 : 4;
+  if (target >= 2 && !m.record.contains("delivered")) {
+    if (!DeliverChannel(ws, svc, m, m.channel)) {
+      StampProvider(m, "DELIVERED", "delivered", now);
+      m.history.push_back(RoutedItem("DELIVERED", now, m));
+      SetMessageStatus(ws, svc, m, Rank(status) < 2 ? "DELIVERED" : status, "delivered");
+    }
+  }
+  if (target >= 3 && !m.record.contains("opened")) {
+    StampProvider(m, "OPENED", "opened", now);
+    m.history.push_back(RoutedItem("OPENED", now, m));
+    SetMessageStatus(ws, svc, m, "OPENED", "opened");
+  }
+  if (target >= 4 && !m.record.contains("clicked")) {
+    StampProvider(m, "CLICKED", "clicked", now);
+    m.history.push_back(RoutedItem("CLICKED", now, m));
+    SetMessageStatus(ws, svc, m, "CLICKED", "clicked");
+  }
+  return Reply{200, m.record};
+}
+
+Json MessagesForAdmin(const WorkspaceState& ws) {
+  Json results = Json::array();
+  for (const Message& m : ws.messages.messages) {
+    Json entry = m.record;
+    entry["channel"] = m.channel;
+    entry["provider"] = m.provider;
+    entry["rendered"] = m.rendered;
+    entry["history"] = m.history;
+    entry["request_id"] = m.request_id;
+    entry["origin"] = SendPlanOf(m).value("origin", Json::object());
+    entry["pending_timer"] = m.pending_timer.valid();
+    results.push_back(std::move(entry));
+  }
+  return {{"results", results}};
+}
+
+// ---- Events API (§5) -----------------------------------------------------
+
+Result<Reply> ListEventsReply(WorkspaceState& ws) {
+  Json results = Json::array();
+  for (const auto& [event, notification] : ws.event_maps) {
+    results.push_back({{"event", event}, {"id", notification}, {"type", "notification"}});
+  }
+  return Reply{200, {{"results", results}}};
+}
+
+Result<Reply> GetEventReply(WorkspaceState& ws, const std::string& event_id) {
+  auto it = ws.event_maps.find(event_id);
+  if (it == ws.event_maps.end()) return Status::NotFound("Event not found");
+  return Reply{200, {{"id", it->second}, {"type", "notification"}}};
+}
+
+Result<Reply> PutEventReply(WorkspaceState& ws, Services& svc, const std::string& event_id,
+                            const Json& body) {
+  MC_RETURN_IF_ERROR(CheckEventBody(body));
+  ws.event_maps[event_id] = body["id"].get<std::string>();
+  Touch(svc);
+  return Reply{200, body};
+}
+
+Result<Reply> DeleteEventReply(WorkspaceState& ws, Services& svc, const std::string& event_id) {
+  if (ws.event_maps.erase(event_id) > 0) Touch(svc);
+  return Reply{204, nullptr};
+}
+
+}  // namespace mock_courier

@@ -1,0 +1,46 @@
+// Helpers shared by the messaging module's files (messaging.cc,
+// messaging_api.cc, audiences.cc, preferences.cc, outbox.cc). Internal to the
+// messaging module; every function runs with the workspace lock held.
+#pragma once
+
+#include <string>
+
+#include "messaging.h"
+#include "workspace_state.h"
+
+namespace mock_courier {
+
+// The mock's send plan of a message: everything needed to process it later
+// (after a delay). It is kept in the ENQUEUED history item under "request"
+// and stripped from the Courier API's history replies.
+const Json& SendPlanOf(const Message& message);
+
+// Sets the message's status, stamps `timestamp_field` ("sent", "delivered",
+// "opened", "clicked"; "" for none) with the clock when not yet set, and
+// emits the matching outbound Segment event ("Message Sent", ...) when there
+// is one for the status (reference/courier-api.md §10.1).
+void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message,
+                      const std::string& status, const std::string& timestamp_field);
+
+// The providers[] entry of `channel`, or nullptr.
+Json* ProviderEntryOf(Message& message, const std::string& channel);
+
+// Marks the provider entry of `channel` DELIVERED (from SENT), appends the
+// DELIVERED history item and moves the message to DELIVERED when it was SENT.
+// Returns false when the entry was not SENT (nothing changes).
+bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
+                    const std::string& channel);
+
+// The effective preference of `user_id` for `topic_id`: the stored topic
+// ({status, has_custom_routing, custom_routing}) or, when none is stored, the
+// workspace topic's default ({"status": default_status}, OPTED_IN when the
+// topic is unknown). `stored` tells which one it was.
+Json EffectivePreference(const WorkspaceState& ws, const std::string& user_id,
+                         const std::string& topic_id, bool* stored);
+
+// The Segment outbound properties of a message: its record plus recipientId,
+// messageId, channel and provider (reference/courier-api.md §10.1, UNCONFIRMED
+// names; see docs/fidelity.md).
+Json OutboundMessageProperties(const Message& message);
+
+}  // namespace mock_courier

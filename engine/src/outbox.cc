@@ -1,0 +1,48 @@
+// Outbound Segment: Courier as a Segment source (reference/courier-api.md
+// §10.1). Status changes and audience matches become Segment track calls in
+// the workspace's outbox.
+#include "messaging.h"
+#include "mock_courier/time_format.h"
+
+namespace mock_courier {
+
+void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
+                  const std::string& user_id, const Json& properties) {
+  const std::string& write_key = ws.def.segment.write_key;
+  if (write_key.empty()) return;  // No Segment source configured in Courier.
+  const TimePoint now = svc.clock.Now();
+  OutboxEntry entry;
+  entry.id = ws.ids.Next(now);
+  entry.created_at = now;
+  // Property names are undocumented: the call mirrors the message record
+  // (or the audience webhook data) and uses the recipient as userId (§10.1).
+  entry.event = {{"type", "track"},
+                 {"event", event_name},
+                 {"userId", user_id},
+                 {"properties", properties},
+                 {"messageId", entry.id},
+                 {"timestamp", FormatIso8601(now)},
+                 {"context", {{"library", {{"name", "mock-courier"}}}}}};
+  if (svc.options.deliver_outbound_to_fake_segment) {
+    svc.fake_segment.Record(write_key, entry.event, "/v1/batch", "courier-outbound", now);
+    entry.state = "delivered";
+    entry.attempts = 1;
+  }
+  ws.outbox.push_back(std::move(entry));
+  svc.version.fetch_add(1);
+}
+
+Json OutboxForAdmin(const WorkspaceState& ws) {
+  Json results = Json::array();
+  for (const OutboxEntry& entry : ws.outbox) {
+    results.push_back({{"id", entry.id},
+                       {"state", entry.state},
+                       {"attempts", entry.attempts},
+                       {"last_error", entry.last_error},
+                       {"created_at", FormatIso8601(entry.created_at)},
+                       {"event", entry.event}});
+  }
+  return {{"results", results}};
+}
+
+}  // namespace mock_courier
