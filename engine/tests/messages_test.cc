@@ -1,0 +1,308 @@
+// Messages API (reference/courier-api.md §9), engagement, the Events API
+// (§5), Segment-mapped sends (§8.1 c) and automation send steps (§6.3).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "mock_courier/testing/engine_fixture.h"
+
+namespace mock_courier {
+namespace {
+
+using nlohmann::json;
+using testing::TestEngine;
+
+json Workspace() {
+  return R"({
+    "api_keys": ["k"],
+    "notifications": [
+      {"id": "welcome", "channels": ["email"], "content": {"email": {"subject": "Hi {{properties.total}}"}}},
+      {"id": "other", "channels": ["email"], "content": {"email": {"subject": "Other"}}}
+    ],
+    "event_maps": {"Segment-TrackEvent:Order Completed": "welcome"},
+    "lists": [{"id": "vip", "subscribers": ["ann", "bob"]}],
+    "profiles": {"ann": {"email": "ann@example.com"}, "bob": {"email": "bob@example.com"}}
+  })"_json;
+}
+
+std::string Send(TestEngine& t, const std::string& user,
+                 const std::string& notification = "welcome", json extra = json::object()) {
+  json message = {{"to", {{"user_id", user}}}, {"template", notification}};
+  message.update(extra);
+  auto reply = t.engine.Send(t.key, {{"message", message}});
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  return reply.ok() ? reply->body["requestId"].get<std::string>() : "";
+}
+
+// ---- GET /messages -----------------------------------------------------------
+
+TEST(MessagesListTest, NewestFirstWithFilters) {
+  TestEngine t(Workspace());
+  std::string a = Send(t, "ann");
+  std::string b = Send(t, "bob", "other");
+  std::string c = Send(t, "nobody");  // UNROUTABLE
+  auto all = t.engine.ListMessages(t.key, json::object());
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->body["results"].size(), 3u);
+  EXPECT_EQ(all->body["results"][0]["id"], c);
+  EXPECT_EQ(all->body["results"][2]["id"], a);
+  EXPECT_EQ(all->body["paging"], (json{{"cursor", nullptr}, {"more", false}}));
+
+  EXPECT_EQ(t.engine.ListMessages(t.key, {{"recipient", "bob"}})->body["results"][0]["id"], b);
+  EXPECT_EQ(t.engine.ListMessages(t.key, {{"notification", "other"}})->body["results"].size(), 1u);
+  EXPECT_EQ(t.engine.ListMessages(t.key, {{"event", "welcome"}})->body["results"].size(), 2u);
+  EXPECT_EQ(t.engine.ListMessages(t.key, {{"messageId", a}})->body["results"][0]["id"], a);
+  auto statuses = t.engine.ListMessages(t.key, {{"status", {"UNROUTABLE", "DELIVERED"}}});
+  EXPECT_EQ(statuses->body["results"].size(), 3u);
+  EXPECT_EQ(t.engine.ListMessages(t.key, {{"status", "UNROUTABLE"}})->body["results"][0]["id"], c);
+}
+
+TEST(MessagesListTest, TraceIdAndTagFilters) {
+  TestEngine t(Workspace());
+  std::string a =
+      Send(t, "ann", "welcome", {{"metadata", {{"trace_id", "tr-1"}, {"tags", {"x", "y"}}}}});
+  Send(t, "bob");
+  EXPECT_EQ(t.engine.ListMessages(t.key, {{"traceId", "tr-1"}})->body["results"][0]["id"], a);
+  EXPECT_EQ(t.engine.ListMessages(t.key, {{"traceId", "tr-1"}})->body["results"].size(), 1u);
+  EXPECT_EQ(t.engine.ListMessages(t.key, {{"tags", "x,y"}})->body["results"].size(), 1u);
+  EXPECT_EQ(t.engine.ListMessages(t.key, {{"tag", {"z"}}})->body["results"].size(), 0u);
+  EXPECT_EQ(t.engine.ListMessages(t.key, {{"provider", "sendgrid"}})->body["results"].size(), 2u);
+}
+
+TEST(MessagesListTest, PagesWithAnOpaqueCursor) {
+  TestEngine t(Workspace());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 105; ++i) ids.push_back(Send(t, "ann"));
+  auto first = t.engine.ListMessages(t.key, json::object());
+  ASSERT_EQ(first->body["results"].size(), 100u);
+  EXPECT_TRUE(first->body["paging"]["more"]);
+  EXPECT_EQ(first->body["results"][0]["id"], ids[104]);
+  std::string cursor = first->body["paging"]["cursor"];
+  auto second = t.engine.ListMessages(t.key, {{"cursor", cursor}});
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->body["results"].size(), 5u);
+  EXPECT_EQ(second->body["results"][0]["id"], ids[4]);
+  EXPECT_EQ(second->body["results"][4]["id"], ids[0]);
+  EXPECT_FALSE(second->body["paging"]["more"]);
+  EXPECT_TRUE(second->body["paging"]["cursor"].is_null());
+}
+
+TEST(MessagesBadInputTest, BadCursorIs400) {
+  TestEngine t(Workspace());
+  auto reply = t.engine.ListMessages(t.key, {{"cursor", "garbage"}});
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().http_status(), 400);
+  EXPECT_EQ(reply.status().message(), "Invalid cursor");
+}
+
+TEST(MessagesBadInputTest, UnknownMessageIs404) {
+  TestEngine t(Workspace());
+  for (auto reply :
+       {t.engine.GetMessage(t.key, "1-x"), t.engine.GetMessageHistory(t.key, "1-x", json::object()),
+        t.engine.CancelMessage(t.key, "1-x")}) {
+    ASSERT_FALSE(reply.ok());
+    EXPECT_EQ(reply.status().ToBody(),
+              (json{{"message", "Message not found"}, {"type", "invalid_request_error"}}));
+    EXPECT_EQ(reply.status().http_status(), 404);
+  }
+}
+
+TEST(MessagesHistoryTest, TypeFilterAndNoInternalKeys) {
+  TestEngine t(Workspace());
+  std::string id = Send(t, "ann");
+  auto all = t.engine.GetMessageHistory(t.key, id, json::object());
+  json enqueued = all->body["results"][0];
+  EXPECT_EQ(enqueued["type"], "ENQUEUED");
+  EXPECT_EQ(enqueued["recipient"], "ann");
+  EXPECT_FALSE(enqueued.contains("request"));
+  auto mapped = t.engine.GetMessageHistory(t.key, id, {{"type", "MAPPED"}});
+  ASSERT_EQ(mapped->body["results"].size(), 1u);
+  EXPECT_EQ(mapped->body["results"][0], (json{{"type", "MAPPED"},
+                                              {"ts", testing::kTestStart},
+                                              {"event_id", "welcome"},
+                                              {"notification_id", "welcome"}}));
+  auto sent = t.engine.GetMessageHistory(t.key, id, {{"type", "SENT"}});
+  EXPECT_EQ(sent->body["results"][0],
+            (json{{"type", "SENT"},
+                  {"ts", testing::kTestStart},
+                  {"channel", {{"id", "email"}}},
+                  {"integration", {{"id", "sendgrid"}, {"provider", "sendgrid"}}}}));
+}
+
+// ---- Engagement ------------------------------------------------------------------
+
+TEST(EngagementTest, ClickImpliesOpenAndKeepsTheOrder) {
+  json ws = Workspace();
+  ws["providers"] = {{"email", {{"auto_deliver", false}}}};
+  TestEngine t(ws);
+  std::string id = Send(t, "ann");
+  t.Advance(kMinute);
+  auto clicked = t.engine.Engage(id, {{"event", "clicked"}});
+  ASSERT_TRUE(clicked.ok()) << clicked.status().ToString();
+  EXPECT_EQ(clicked->body["status"], "CLICKED");
+  EXPECT_EQ(clicked->body["delivered"], testing::kTestStart + kMinute);
+  EXPECT_EQ(clicked->body["opened"], testing::kTestStart + kMinute);
+  EXPECT_EQ(clicked->body["clicked"], testing::kTestStart + kMinute);
+  EXPECT_EQ(clicked->body["providers"][0]["status"], "CLICKED");
+  // A later open or delivery does not move the status back.
+  auto opened = t.engine.Engage(id, {{"event", "opened"}});
+  EXPECT_EQ(opened->body["status"], "CLICKED");
+  auto delivered = t.engine.Engage(id, {{"event", "delivered"}});
+  EXPECT_EQ(delivered->body["status"], "CLICKED");
+  auto history = t.engine.GetMessageHistory(t.key, id, json::object())->body["results"];
+  std::vector<std::string> tail;
+  for (std::size_t i = history.size() - 3; i < history.size(); ++i)
+    tail.push_back(history[i]["type"]);
+  EXPECT_EQ(tail, (std::vector<std::string>{"DELIVERED", "OPENED", "CLICKED"}));
+}
+
+TEST(EngagementTest, UndeliverableOnlyFromSent) {
+  json ws = Workspace();
+  ws["providers"] = {{"email", {{"auto_deliver", false}}}};
+  TestEngine t(ws);
+  std::string id = Send(t, "ann");
+  auto bounced = t.engine.Engage(id, {{"event", "undeliverable"}});
+  ASSERT_TRUE(bounced.ok());
+  EXPECT_EQ(bounced->body["status"], "UNDELIVERABLE");
+  EXPECT_EQ(bounced->body["reason"], "BOUNCED");
+  auto again = t.engine.Engage(id, {{"event", "opened"}});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().http_status(), 409);
+}
+
+TEST(EngagementBadInputTest, UnknownEventListsTheAllowedValues) {
+  TestEngine t(Workspace());
+  std::string id = Send(t, "ann");
+  auto reply = t.engine.Engage(id, {{"event", "read"}});
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().http_status(), 400);
+  EXPECT_EQ(reply.status().message(),
+            "Invalid engagement event 'read'. Expected one of: opened, clicked, delivered, "
+            "undeliverable");
+  EXPECT_EQ(t.engine.Engage("1-none", {{"event", "opened"}}).status().http_status(), 404);
+}
+
+// ---- Events API -----------------------------------------------------------------
+
+TEST(EventsApiTest, PutGetListDelete) {
+  TestEngine t(Workspace());
+  json body = {{"id", "other"}, {"type", "notification"}};
+  auto put = t.engine.PutEvent(t.key, "signup", body);
+  ASSERT_TRUE(put.ok());
+  EXPECT_EQ(put->status, 200);
+  EXPECT_EQ(put->body, body);
+  EXPECT_EQ(t.engine.GetEvent(t.key, "signup")->body, body);
+  auto list = t.engine.ListEvents(t.key);
+  EXPECT_EQ(list->body["results"],
+            (json{{{"event", "Segment-TrackEvent:Order Completed"},
+                   {"id", "welcome"},
+                   {"type", "notification"}},
+                  {{"event", "signup"}, {"id", "other"}, {"type", "notification"}}}));
+  auto deleted = t.engine.DeleteEvent(t.key, "signup");
+  EXPECT_EQ(deleted->status, 204);
+  EXPECT_EQ(t.engine.GetEvent(t.key, "signup").status().http_status(), 404);
+}
+
+TEST(EventsApiBadInputTest, BodyMustBeExactlyIdAndNotificationType) {
+  TestEngine t(Workspace());
+  auto extra = t.engine.PutEvent(t.key, "e", {{"id", "x"}, {"type", "notification"}, {"more", 1}});
+  EXPECT_EQ(extra.status().http_status(), 400);
+  EXPECT_EQ(extra.status().message(), "must NOT have additional properties");
+  auto type = t.engine.PutEvent(t.key, "e", {{"id", "x"}, {"type", "automation"}});
+  EXPECT_EQ(type.status().message(), "/type must be equal to one of the allowed values");
+  auto missing = t.engine.PutEvent(t.key, "e", {{"type", "notification"}});
+  EXPECT_EQ(missing.status().message(), "must have required property 'id'");
+  EXPECT_EQ(t.engine.GetEvent(t.key, "e").status().http_status(), 404);
+}
+
+// ---- Segment-mapped sends ---------------------------------------------------------
+
+TEST(MappedSendTest, SegmentTrackSendsWithTheWholeEventAsData) {
+  TestEngine t(Workspace());
+  auto reply = t.engine.SegmentInbound(
+      t.key, TestEngine::Track("Order Completed", "ann", "seg-1", {{"total", 42}}));
+  ASSERT_TRUE(reply.ok());
+  json messages = t.Messages()["results"];
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["event"], "Segment-TrackEvent:Order Completed");
+  EXPECT_EQ(messages[0]["notification"], "welcome");
+  EXPECT_EQ(messages[0]["rendered"]["email"]["subject"], "Hi 42");
+  EXPECT_EQ(messages[0]["origin"]["idempotency_key"], "seg-1");
+}
+
+TEST(MappedSendTest, SameSegmentMessageIdNeverSendsTwice) {
+  TestEngine t(Workspace());
+  json event = TestEngine::Track("Order Completed", "ann", "seg-1");
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, event).ok());
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, event).ok());
+  EXPECT_EQ(t.Messages()["results"].size(), 1u);
+}
+
+TEST(MappedSendTest, ListPropertySendsToSubscribers) {
+  TestEngine t(Workspace());
+  auto reply = t.engine.SegmentInbound(t.key, TestEngine::Track("Order Completed", "ann", "seg-2",
+                                                                {{"courier", {{"list", "vip"}}}}));
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  json messages = t.Messages()["results"];
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1]["recipient"], "bob");
+  auto by_list = t.engine.ListMessages(t.key, {{"list", "vip"}});
+  EXPECT_EQ(by_list->body["results"].size(), 2u);
+}
+
+TEST(MappedSendTest, UnknownListIsRejected) {
+  TestEngine t(Workspace());
+  auto reply = t.engine.SegmentInbound(t.key, TestEngine::Track("Order Completed", "ann", "seg-3",
+                                                                {{"courier", {{"list", "nope"}}}}));
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().message(), "List nope not found");
+}
+
+// ---- Automation send steps --------------------------------------------------------
+
+TEST(AutomationSendTest, V2StepRecordsTheRun) {
+  TestEngine t(Workspace());
+  auto run = t.engine.InvokeAutomation(
+      t.key, {{"automation",
+               {{"steps",
+                 {{{"action", "send"},
+                   {"message", {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}}}}}}}}});
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  json messages = t.Messages()["results"];
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["status"], "DELIVERED");
+  EXPECT_EQ(messages[0]["origin"]["run_id"], run->body["runId"]);
+  EXPECT_EQ(messages[0]["origin"]["source"], "automation");
+}
+
+TEST(AutomationSendTest, InvalidV2StepMessageSendsNothing) {
+  TestEngine t(Workspace());
+  auto run = t.engine.InvokeAutomation(
+      t.key, {{"automation",
+               {{"steps",
+                 {{{"action", "send"},
+                   {"message",
+                    {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"bogus", 1}}}}}}}}});
+  if (run.ok()) {
+    json runs = t.Runs()["results"];
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0]["status"], "ERROR");
+  } else {
+    EXPECT_EQ(run.status().message(),
+              "Invalid Request. 'bogus' is not a valid property of 'message'.");
+  }
+  EXPECT_TRUE(t.Messages()["results"].empty());
+}
+
+TEST(AutomationSendTest, SendListStepSendsToTheList) {
+  TestEngine t(Workspace());
+  auto run = t.engine.InvokeAutomation(
+      t.key,
+      {{"automation",
+        {{"steps", {{{"action", "send-list"}, {"template", "welcome"}, {"list", "vip"}}}}}}});
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(t.Messages()["results"].size(), 2u);
+}
+
+}  // namespace
+}  // namespace mock_courier
