@@ -1,0 +1,127 @@
+// Outbound Segment calls (reference/courier-api.md §10.1): message status
+// changes become Segment track calls in the outbox and the fake Segment API.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "mock_courier/testing/engine_fixture.h"
+
+namespace mock_courier {
+namespace {
+
+using nlohmann::json;
+using testing::TestEngine;
+
+json Workspace(bool with_write_key = true) {
+  json ws = R"({
+    "api_keys": ["k"],
+    "notifications": [{"id": "welcome", "channels": ["email"], "content": {"email": {"subject": "Hi"}}}],
+    "providers": {"email": {"faults": [{"match": {"email_suffix": "@bounce.test"}}]}},
+    "profiles": {"ann": {"email": "ann@example.com"}, "bad": {"email": "x@bounce.test"}, "none": {}}
+  })"_json;
+  if (with_write_key) ws["segment"] = {{"write_key", "wk"}};
+  return ws;
+}
+
+std::vector<std::string> OutboxEvents(TestEngine& t) {
+  std::vector<std::string> names;
+  const json outbox = t.Outbox();
+  for (const json& entry : outbox["results"]) names.push_back(entry["event"]["event"]);
+  return names;
+}
+
+std::string Send(TestEngine& t, const std::string& user) {
+  auto reply =
+      t.engine.Send(t.key, {{"message", {{"to", {{"user_id", user}}}, {"template", "welcome"}}}});
+  EXPECT_TRUE(reply.ok());
+  return reply.ok() ? reply->body["requestId"].get<std::string>() : "";
+}
+
+TEST(OutboxTest, SentAndDeliveredBecomeTrackCalls) {
+  TestEngine t(Workspace());
+  std::string id = Send(t, "ann");
+  EXPECT_EQ(OutboxEvents(t), (std::vector<std::string>{"Message Sent", "Message Delivered"}));
+  json entry = t.Outbox()["results"][1];
+  EXPECT_EQ(entry["state"], "delivered");
+  EXPECT_EQ(entry["attempts"], 1);
+  json call = entry["event"];
+  EXPECT_EQ(call["type"], "track");
+  EXPECT_EQ(call["userId"], "ann");
+  EXPECT_EQ(call["messageId"], entry["id"]);
+  EXPECT_EQ(call["timestamp"], "2026-01-05T09:00:00.000Z");
+  EXPECT_EQ(call["context"], (json{{"library", {{"name", "mock-courier"}}}}));
+  json p = call["properties"];
+  EXPECT_EQ(p["id"], id);
+  EXPECT_EQ(p["messageId"], id);
+  EXPECT_EQ(p["recipientId"], "ann");
+  EXPECT_EQ(p["status"], "DELIVERED");
+  EXPECT_EQ(p["channel"], "email");
+  EXPECT_EQ(p["provider"], "sendgrid");
+  EXPECT_EQ(p["delivered"], testing::kTestStart);
+}
+
+TEST(OutboxTest, CallsReachTheFakeSegmentApi) {
+  TestEngine t(Workspace());
+  Send(t, "ann");
+  json received = t.engine.SegmentReceived("wk")["results"];
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0]["origin"], "courier-outbound");
+  EXPECT_EQ(received[0]["path"], "/v1/batch");
+  EXPECT_EQ(received[0]["event"]["event"], "Message Sent");
+}
+
+TEST(OutboxTest, FailuresAndEngagementAreEmitted) {
+  TestEngine t(Workspace());
+  Send(t, "bad");
+  Send(t, "none");
+  std::string id = Send(t, "ann");
+  ASSERT_TRUE(t.engine.Engage(id, {{"event", "clicked"}}).ok());
+  EXPECT_EQ(OutboxEvents(t),
+            (std::vector<std::string>{"Message Undeliverable", "Message Unroutable", "Message Sent",
+                                      "Message Delivered", "Message Opened", "Message Clicked"}));
+  EXPECT_EQ(t.Outbox()["results"][0]["event"]["properties"]["reason"], "BOUNCED");
+}
+
+TEST(OutboxTest, NothingWithoutAWriteKey) {
+  TestEngine t(Workspace(false));
+  Send(t, "ann");
+  EXPECT_TRUE(t.Outbox()["results"].empty());
+  EXPECT_TRUE(t.engine.SegmentReceived("")["results"].empty());
+}
+
+TEST(OutboxTest, EntriesWaitForTheServerWhenFakeDeliveryIsOff) {
+  EngineOptions options;
+  options.deliver_outbound_to_fake_segment = false;
+  TestEngine t(Workspace(), options);
+  Send(t, "ann");
+  EXPECT_EQ(t.Outbox()["results"][0]["state"], "pending");
+  EXPECT_TRUE(t.engine.SegmentReceived("wk")["results"].empty());
+  std::vector<OutboundCall> batch = t.engine.TakeOutboundBatch(10);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch[0].write_key, "wk");
+  EXPECT_EQ(batch[0].outbox_id, t.Outbox()["results"][0]["id"]);
+}
+
+TEST(OutboxTest, IdsAreDeterministic) {
+  TestEngine a(Workspace());
+  TestEngine b(Workspace());
+  Send(a, "ann");
+  Send(b, "ann");
+  EXPECT_EQ(a.Outbox(), b.Outbox());
+}
+
+TEST(OutboxTest, DelayedSendCanceledEmitsNothing) {
+  TestEngine t(Workspace());
+  auto reply = t.engine.Send(t.key, {{"message",
+                                      {{"to", {{"user_id", "ann"}}},
+                                       {"template", "welcome"},
+                                       {"delay", {{"duration", 60000}}}}}});
+  ASSERT_TRUE(reply.ok());
+  ASSERT_TRUE(t.engine.CancelMessage(t.key, reply->body["requestId"]).ok());
+  t.Advance(kHour);
+  EXPECT_TRUE(t.Outbox()["results"].empty());
+}
+
+}  // namespace
+}  // namespace mock_courier
