@@ -107,10 +107,25 @@ Result<Reply> PutUserPreferenceTopicReply(WorkspaceState& ws, Services& svc,
           "Invalid Request. 'topic.custom_routing' must be an array of channel names.");
     }
   }
+  const std::string before =
+      EffectivePreference(ws, user_id, topic_id, nullptr).value("status", "");
   Json& prefs = ws.preferences[user_id];
   if (!prefs.is_object()) prefs = Json::object();
   prefs[topic_id] = topic;
   svc.version.fetch_add(1);
+  // Courier lists "User Subscribed"/"User Unsubscribed" among its Segment
+  // source events (seeds/002, Preferences events); their payload is
+  // undocumented. The mock emits them when the effective status of a topic
+  // crosses OPTED_OUT, with {user_id, topic_id, status, previous_status}.
+  const std::string after = topic["status"].get<std::string>();
+  if ((before == "OPTED_OUT") != (after == "OPTED_OUT")) {
+    Json properties = {{"user_id", user_id},
+                       {"topic_id", topic_id},
+                       {"status", after},
+                       {"previous_status", before}};
+    EmitOutbound(ws, svc, after == "OPTED_OUT" ? "User Unsubscribed" : "User Subscribed", user_id,
+                 properties);
+  }
   return Reply{200, {{"message", "success"}}};
 }
 

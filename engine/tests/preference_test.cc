@@ -90,5 +90,43 @@ TEST(PreferenceBadInputTest, BodyShapeIsChecked) {
       "Invalid Request. 'topic.custom_routing' must be an array of channel names.");
 }
 
+TEST(PreferenceOutboundTest, CrossingOptedOutEmitsUnsubscribedThenSubscribed) {
+  json ws = Workspace();
+  ws["segment"] = {{"write_key", "wk"}};
+  TestEngine t(ws);
+  auto put = [&](const std::string& topic, const std::string& status) {
+    ASSERT_TRUE(
+        t.engine.PutUserPreferenceTopic(t.key, "ann", topic, {{"topic", {{"status", status}}}})
+            .ok());
+  };
+  put("marketing", "OPTED_IN");  // Same as the default: no event.
+  put("marketing", "OPTED_OUT");
+  put("marketing", "OPTED_OUT");  // No change: no event.
+  put("marketing", "REQUIRED");
+  put("beta", "OPTED_IN");  // Default OPTED_OUT -> subscribed.
+  json outbox = t.Outbox()["results"];
+  ASSERT_EQ(outbox.size(), 3u);
+  EXPECT_EQ(outbox[0]["event"]["event"], "User Unsubscribed");
+  EXPECT_EQ(outbox[0]["event"]["userId"], "ann");
+  EXPECT_EQ(outbox[0]["event"]["properties"], (json{{"user_id", "ann"},
+                                                    {"topic_id", "marketing"},
+                                                    {"status", "OPTED_OUT"},
+                                                    {"previous_status", "OPTED_IN"}}));
+  EXPECT_EQ(outbox[1]["event"]["event"], "User Subscribed");
+  EXPECT_EQ(outbox[1]["event"]["properties"]["status"], "REQUIRED");
+  EXPECT_EQ(outbox[2]["event"]["event"], "User Subscribed");
+  EXPECT_EQ(outbox[2]["event"]["properties"]["topic_id"], "beta");
+}
+
+TEST(PreferenceOutboundTest, RejectedPutEmitsNothing) {
+  json ws = Workspace();
+  ws["segment"] = {{"write_key", "wk"}};
+  TestEngine t(ws);
+  EXPECT_FALSE(
+      t.engine.PutUserPreferenceTopic(t.key, "ann", "marketing", {{"topic", {{"status", "NO"}}}})
+          .ok());
+  EXPECT_TRUE(t.Outbox()["results"].empty());
+}
+
 }  // namespace
 }  // namespace mock_courier
