@@ -525,7 +525,10 @@ void ScheduleDelivery(WorkspaceState& ws, Services& svc, Message& message,
                                Message* m = state.messages.Find(id);
                                if (m == nullptr) return;
                                m->pending_timer = TimerId{};
-                               DeliverChannel(state, captured, *m, channel);
+                               try {
+                                 DeliverChannel(state, captured, *m, channel);
+                               } catch (const std::exception&) {
+                               }
                              });
 }
 
@@ -595,8 +598,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
 
   // Preferences (reference/courier-api.md §10.2 UNDELIVERABLE example).
   std::string topic;
-  if (plan["preferences"].is_object()) {
-    topic = plan["preferences"].value("subscription_topic_id", "");
+  if (plan["preferences"].is_object() && plan["preferences"].contains("subscription_topic_id") &&
+      plan["preferences"]["subscription_topic_id"].is_string()) {
+    topic = plan["preferences"]["subscription_topic_id"].get<std::string>();
   }
   if (topic.empty() && notification != nullptr) topic = notification->subscription_topic;
   std::string blocked_reason;
@@ -766,9 +770,16 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, Json plan,
   Touch(svc);
   if (deliver_at) {
     Services captured = svc;
-    stored.pending_timer = svc.scheduler.Schedule(
-        *deliver_at, ws.id, "delayed send " + id,
-        [captured, id](WorkspaceState& state) mutable { ProcessMessage(state, captured, id); });
+    stored.pending_timer = svc.scheduler.Schedule(*deliver_at, ws.id, "delayed send " + id,
+                                                  [captured, id](WorkspaceState& state) mutable {
+                                                    // Timer callbacks must not throw into the clock
+                                                    // loop; plans are built by this module, so this
+                                                    // is only a safety net.
+                                                    try {
+                                                      ProcessMessage(state, captured, id);
+                                                    } catch (const std::exception&) {
+                                                    }
+                                                  });
   } else {
     ProcessMessage(ws, svc, id);
   }
@@ -919,12 +930,10 @@ std::string MappedSendKey(const std::string& idempotency_key, const char* scope)
   return idempotency_key + "/" + scope;
 }
 
-}  // namespace
-
-std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
-                                           const std::string& event_id,
-                                           const std::string& recipient, const Json& data,
-                                           const SendOrigin& origin) {
+std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services& svc,
+                                                    const std::string& event_id,
+                                                    const std::string& recipient, const Json& data,
+                                                    const SendOrigin& origin) {
   if (!ResolveNotification(ws, event_id)) return std::nullopt;  // Nothing is created (§8.1 c).
   const std::string key = MappedSendKey(origin.idempotency_key, "mock-courier:mapped-send");
   if (!origin.idempotency_key.empty()) {
@@ -941,11 +950,9 @@ std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
   return id;
 }
 
-Result<std::vector<std::string>> SendMappedEventToList(WorkspaceState& ws, Services& svc,
-                                                       const std::string& event_id,
-                                                       const std::string& list_id,
-                                                       const std::string& pattern, const Json& data,
-                                                       const SendOrigin& origin) {
+Result<std::vector<std::string>> SendMappedEventToListUnguarded(
+    WorkspaceState& ws, Services& svc, const std::string& event_id, const std::string& list_id,
+    const std::string& pattern, const Json& data, const SendOrigin& origin) {
   const std::string key = MappedSendKey(origin.idempotency_key, "mock-courier:list-send");
   if (!origin.idempotency_key.empty()) {
     auto it = ws.idempotency.find(key);
@@ -984,6 +991,29 @@ Result<std::vector<std::string>> SendMappedEventToList(WorkspaceState& ws, Servi
         IdempotentRecord{Reply{200, {{"messageIds", ids}}}, svc.clock.Now() + kDay};
   }
   return ids;
+}
+
+}  // namespace
+
+std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
+                                           const std::string& event_id,
+                                           const std::string& recipient, const Json& data,
+                                           const SendOrigin& origin) {
+  try {
+    return SendMappedEventUnguarded(ws, svc, event_id, recipient, data, origin);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+Result<std::vector<std::string>> SendMappedEventToList(WorkspaceState& ws, Services& svc,
+                                                       const std::string& event_id,
+                                                       const std::string& list_id,
+                                                       const std::string& pattern, const Json& data,
+                                                       const SendOrigin& origin) {
+  return GuardInput([&]() -> Result<std::vector<std::string>> {
+    return SendMappedEventToListUnguarded(ws, svc, event_id, list_id, pattern, data, origin);
+  });
 }
 
 // ---- Shared lifecycle helpers (messaging_internal.h) --------------------------

@@ -59,7 +59,7 @@ std::string EncodeCursor(std::size_t index) {
 std::optional<std::size_t> DecodeCursor(const std::string& cursor) {
   if (cursor.rfind("mcm1.", 0) != 0) return std::nullopt;
   std::string hex = cursor.substr(5);
-  if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 40) return std::nullopt;
+  if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 38) return std::nullopt;
   std::string digits;
   for (std::size_t i = 0; i < hex.size(); i += 2) {
     auto nibble = [](char c) -> int {
@@ -184,24 +184,26 @@ Status CheckEventBody(const Json& body) {
 }  // namespace
 
 Result<Reply> ListMessagesReply(WorkspaceState& ws, const Json& query) {
-  const auto& messages = ws.messages.messages;
-  std::size_t start = messages.size();  // Exclusive upper bound, newest first.
-  std::string cursor = QueryValue(query, "cursor");
-  if (!cursor.empty()) {
-    std::optional<std::size_t> decoded = DecodeCursor(cursor);
-    if (!decoded || *decoded > messages.size()) return Status::BadRequest("Invalid cursor");
-    start = *decoded;
-  }
-  Json results = Json::array();
-  std::size_t i = start;
-  while (i > 0 && results.size() < kMessagesPageSize) {
-    --i;
-    if (MatchesFilters(messages[i], query)) results.push_back(messages[i].record);
-  }
-  bool more = false;
-  for (std::size_t j = i; j > 0 && !more; --j) more = MatchesFilters(messages[j - 1], query);
-  Json paging = {{"cursor", more ? Json(EncodeCursor(i)) : Json()}, {"more", more}};
-  return Reply{200, {{"paging", paging}, {"results", results}}};
+  return GuardInput([&]() -> Result<Reply> {
+    const auto& messages = ws.messages.messages;
+    std::size_t start = messages.size();  // Exclusive upper bound, newest first.
+    std::string cursor = QueryValue(query, "cursor");
+    if (!cursor.empty()) {
+      std::optional<std::size_t> decoded = DecodeCursor(cursor);
+      if (!decoded || *decoded > messages.size()) return Status::BadRequest("Invalid cursor");
+      start = *decoded;
+    }
+    Json results = Json::array();
+    std::size_t i = start;
+    while (i > 0 && results.size() < kMessagesPageSize) {
+      --i;
+      if (MatchesFilters(messages[i], query)) results.push_back(messages[i].record);
+    }
+    bool more = false;
+    for (std::size_t j = i; j > 0 && !more; --j) more = MatchesFilters(messages[j - 1], query);
+    Json paging = {{"cursor", more ? Json(EncodeCursor(i)) : Json()}, {"more", more}};
+    return Reply{200, {{"paging", paging}, {"results", results}}};
+  });
 }
 
 Result<Reply> GetMessageReply(WorkspaceState& ws, const std::string& message_id) {
@@ -243,64 +245,67 @@ Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::s
 
 Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string& message_id,
                             const Json& body) {
-  Message* found = ws.messages.Find(message_id);
-  if (found == nullptr) return MessageNotFound();
-  static const std::set<std::string> kEvents = {"opened", "clicked", "delivered", "undeliverable"};
-  std::string event = body.is_object() && body.contains("event") && body["event"].is_string()
-                          ? body["event"].get<std::string>()
-                          : "";
-  if (!kEvents.count(event)) {
-    return Status::BadRequest("Invalid engagement event '" + event +
-                              "'. Expected one of: opened, clicked, delivered, undeliverable");
-  }
-  Message& m = *found;
-  const std::string status = m.record.value("status", "");
-  const TimePoint now = svc.clock.Now();
-  if (Rank(status) == 0) {
-    return Status::Conflict("Message " + message_id + " is " + status +
-                            ": only a sent message can be engaged");
-  }
-  if (event == "undeliverable") {
-    // A bounce can only follow a send that was not yet confirmed delivered.
-    if (status != "SENT") {
+  return GuardInput([&]() -> Result<Reply> {
+    Message* found = ws.messages.Find(message_id);
+    if (found == nullptr) return MessageNotFound();
+    static const std::set<std::string> kEvents = {"opened", "clicked", "delivered",
+                                                  "undeliverable"};
+    std::string event = body.is_object() && body.contains("event") && body["event"].is_string()
+                            ? body["event"].get<std::string>()
+                            : "";
+    if (!kEvents.count(event)) {
+      return Status::BadRequest("Invalid engagement event '" + event +
+                                "'. Expected one of: opened, clicked, delivered, undeliverable");
+    }
+    Message& m = *found;
+    const std::string status = m.record.value("status", "");
+    const TimePoint now = svc.clock.Now();
+    if (Rank(status) == 0) {
       return Status::Conflict("Message " + message_id + " is " + status +
-                              ": only a SENT message can become UNDELIVERABLE");
+                              ": only a sent message can be engaged");
     }
-    std::string reason = body.value("reason", "BOUNCED");
-    std::string error = body.value("error", "Simulated bounce");
-    if (Json* entry = ProviderEntryOf(m, m.channel)) {
-      (*entry)["status"] = "UNDELIVERABLE";
-      (*entry)["error"] = error;
+    if (event == "undeliverable") {
+      // A bounce can only follow a send that was not yet confirmed delivered.
+      if (status != "SENT") {
+        return Status::Conflict("Message " + message_id + " is " + status +
+                                ": only a SENT message can become UNDELIVERABLE");
+      }
+      std::string reason = body.value("reason", "BOUNCED");
+      std::string error = body.value("error", "Simulated bounce");
+      if (Json* entry = ProviderEntryOf(m, m.channel)) {
+        (*entry)["status"] = "UNDELIVERABLE";
+        (*entry)["error"] = error;
+      }
+      Json item = RoutedItem("UNDELIVERABLE", now, m);
+      item["error_message"] = error;
+      m.history.push_back(std::move(item));
+      m.record["reason"] = reason;
+      m.record["error"] = error;
+      SetMessageStatus(ws, svc, m, "UNDELIVERABLE", "");
+      return Reply{200, m.record};
     }
-    Json item = RoutedItem("UNDELIVERABLE", now, m);
-    item["error_message"] = error;
-    m.history.push_back(std::move(item));
-    m.record["reason"] = reason;
-    m.record["error"] = error;
-    SetMessageStatus(ws, svc, m, "UNDELIVERABLE", "");
+    // Engagement implies the earlier steps: a click means opened, an open
+    // means delivered. Each missing step is recorded (and emitted) in order.
+    int target = event == "delivered" ? 2 : event == "opened" ? 3 : 4;
+    if (target >= 2 && !m.record.contains("delivered")) {
+      if (!DeliverChannel(ws, svc, m, m.channel)) {
+        StampProvider(m, "DELIVERED", "delivered", now);
+        m.history.push_back(RoutedItem("DELIVERED", now, m));
+        SetMessageStatus(ws, svc, m, Rank(status) < 2 ? "DELIVERED" : status, "delivered");
+      }
+    }
+    if (target >= 3 && !m.record.contains("opened")) {
+      StampProvider(m, "OPENED", "opened", now);
+      m.history.push_back(RoutedItem("OPENED", now, m));
+      SetMessageStatus(ws, svc, m, "OPENED", "opened");
+    }
+    if (target >= 4 && !m.record.contains("clicked")) {
+      StampProvider(m, "CLICKED", "clicked", now);
+      m.history.push_back(RoutedItem("CLICKED", now, m));
+      SetMessageStatus(ws, svc, m, "CLICKED", "clicked");
+    }
     return Reply{200, m.record};
-  }
-  // Engagement implies the earlier steps: a click means opened, an open
-  // means delivered. Each missing step is recorded (and emitted) in order.
-  int target = event == "delivered" ? 2 : event == "opened" ? 3 : 4;
-  if (target >= 2 && !m.record.contains("delivered")) {
-    if (!DeliverChannel(ws, svc, m, m.channel)) {
-      StampProvider(m, "DELIVERED", "delivered", now);
-      m.history.push_back(RoutedItem("DELIVERED", now, m));
-      SetMessageStatus(ws, svc, m, Rank(status) < 2 ? "DELIVERED" : status, "delivered");
-    }
-  }
-  if (target >= 3 && !m.record.contains("opened")) {
-    StampProvider(m, "OPENED", "opened", now);
-    m.history.push_back(RoutedItem("OPENED", now, m));
-    SetMessageStatus(ws, svc, m, "OPENED", "opened");
-  }
-  if (target >= 4 && !m.record.contains("clicked")) {
-    StampProvider(m, "CLICKED", "clicked", now);
-    m.history.push_back(RoutedItem("CLICKED", now, m));
-    SetMessageStatus(ws, svc, m, "CLICKED", "clicked");
-  }
-  return Reply{200, m.record};
+  });
 }
 
 Json MessagesForAdmin(const WorkspaceState& ws) {
@@ -337,10 +342,12 @@ Result<Reply> GetEventReply(WorkspaceState& ws, const std::string& event_id) {
 
 Result<Reply> PutEventReply(WorkspaceState& ws, Services& svc, const std::string& event_id,
                             const Json& body) {
-  MC_RETURN_IF_ERROR(CheckEventBody(body));
-  ws.event_maps[event_id] = body["id"].get<std::string>();
-  Touch(svc);
-  return Reply{200, body};
+  return GuardInput([&]() -> Result<Reply> {
+    MC_RETURN_IF_ERROR(CheckEventBody(body));
+    ws.event_maps[event_id] = body["id"].get<std::string>();
+    Touch(svc);
+    return Reply{200, body};
+  });
 }
 
 Result<Reply> DeleteEventReply(WorkspaceState& ws, Services& svc, const std::string& event_id) {

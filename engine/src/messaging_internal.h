@@ -3,6 +3,7 @@
 // messaging module; every function runs with the workspace lock held.
 #pragma once
 
+#include <exception>
 #include <string>
 
 #include "messaging.h"
@@ -42,5 +43,17 @@ Json EffectivePreference(const WorkspaceState& ws, const std::string& user_id,
 // messageId, channel and provider (reference/courier-api.md §10.1, UNCONFIRMED
 // names; see docs/fidelity.md).
 Json OutboundMessageProperties(const Message& message);
+
+// Runs `body` (returning a Result or Status) and turns a JSON type error or
+// any other exception from malformed input into a 400, so that nothing
+// throws across the module boundary.
+template <typename F>
+auto GuardInput(F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return Status::BadRequest(std::string("Invalid Request. ") + e.what());
+  }
+}
 
 }  // namespace mock_courier

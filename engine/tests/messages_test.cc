@@ -95,6 +95,27 @@ TEST(MessagesBadInputTest, BadCursorIs400) {
   EXPECT_EQ(reply.status().message(), "Invalid cursor");
 }
 
+TEST(MessagesBadInputTest, OverlongCursorIs400) {
+  TestEngine t(Workspace());
+  std::string digits(20, '9');
+  std::string cursor = "mcm1.";
+  for (std::size_t i = 0; i < digits.size(); ++i) cursor += "39";
+  auto reply = t.engine.ListMessages(t.key, {{"cursor", cursor}});
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().message(), "Invalid cursor");
+}
+
+TEST(EngagementBadInputTest, WrongTypedFieldIs400AndChangesNothing) {
+  json ws = Workspace();
+  ws["providers"] = {{"email", {{"auto_deliver", false}}}};
+  TestEngine t(ws);
+  std::string id = Send(t, "ann");
+  auto reply = t.engine.Engage(id, {{"event", "undeliverable"}, {"reason", 5}});
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().http_status(), 400);
+  EXPECT_EQ(t.engine.GetMessage(t.key, id)->body["status"], "SENT");
+}
+
 TEST(MessagesBadInputTest, UnknownMessageIs404) {
   TestEngine t(Workspace());
   for (auto reply :
