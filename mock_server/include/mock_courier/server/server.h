@@ -1,0 +1,62 @@
+// Server: mock-courier over HTTP (cpp-httplib), an adapter around Api.
+//
+// Binds the given host and port (port 0 picks a free one), serves every
+// request through Api::Handle on a thread pool, and runs two workers of its
+// own: the real-time ticker (for a clock that moves by itself) and the
+// outbound Segment delivery worker. Start() returns once the socket is bound.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "mock_courier/engine.h"
+#include "mock_courier/server/api.h"
+
+namespace mock_courier::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: a free port.
+  ApiOptions api;
+  // Where outbound Segment calls go: "" = the built-in fake Segment API (in
+  // process, no HTTP); else a base URL such as http://127.0.0.1:9999.
+  std::string segment_url;
+  // Delivery tries per outbound batch before it is marked failed.
+  int segment_max_attempts = 5;
+  // Backoff before try n+1 is segment_backoff_ms * 2^(n-1) (capped at 60 s).
+  int segment_backoff_ms = 500;
+  // How long Stop() keeps delivering queued outbound calls.
+  int drain_timeout_ms = 3000;
+  // Access log: "text", "json" or "" (off). Keys are redacted.
+  std::string log_format;
+  // Where the access log goes; stderr when null. Not owned.
+  std::FILE* log_stream = nullptr;
+  int threads = 0;  // 0: sized to the machine.
+};
+
+class Server {
+ public:
+  // `engine` is not owned and must outlive the server. When
+  // options.segment_url is set, the engine must have been built with
+  // deliver_outbound_to_fake_segment = false.
+  Server(Engine& engine, ServerOptions options);
+  ~Server();  // Stops if running.
+
+  // Binds and starts serving on background threads. Returns false (and
+  // error() says why) when the address cannot be bound.
+  bool Start();
+  // Stops accepting, drains the outbound queue (bounded), joins the threads.
+  void Stop();
+
+  int port() const;
+  // "http://127.0.0.1:<port>"
+  std::string base_url() const;
+  const std::string& error() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mock_courier::server

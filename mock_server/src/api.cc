@@ -1,0 +1,101 @@
+#include "mock_courier/server/api.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+
+#include "api_internal.h"
+
+namespace mock_courier::server {
+
+bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) <
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+nlohmann::json ApiResponse::JsonBody() const {
+  if (body.empty()) return nullptr;
+  return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+}
+
+ApiResponse JsonResponse(int status, const Json& body) {
+  ApiResponse response;
+  response.status = status;
+  if (!body.is_null()) {
+    response.body = body.dump();
+    response.headers["Content-Type"] = "application/json";
+  }
+  return response;
+}
+
+ApiResponse StatusResponse(const Status& status) {
+  Json body = status.ToBody();
+  // Courier's error middleware hides 5xx details (reference/courier-api.md §2).
+  if (status.http_status() >= 500 && status.http_status() != 501) {
+    body["message"] = "Internal Server Error";
+  }
+  return JsonResponse(status.http_status(), body);
+}
+
+ApiResponse ReplyResponse(const Result<Reply>& result) {
+  if (!result.ok()) return StatusResponse(result.status());
+  return JsonResponse(result->status, result->body);
+}
+
+bool PartialMatch(const Json& expected, const Json& actual) {
+  if (expected.is_string() && expected.get_ref<const std::string&>() == "*") {
+    return !actual.is_null();
+  }
+  if (expected.is_object()) {
+    if (!actual.is_object()) return false;
+    for (const auto& [key, value] : expected.items()) {
+      auto it = actual.find(key);
+      if (it == actual.end()) return false;
+      if (!PartialMatch(value, *it)) return false;
+    }
+    return true;
+  }
+  if (expected.is_array()) {
+    if (!actual.is_array()) return false;
+    return std::all_of(expected.begin(), expected.end(), [&](const Json& want) {
+      return std::any_of(actual.begin(), actual.end(),
+                         [&](const Json& have) { return PartialMatch(want, have); });
+    });
+  }
+  if (expected.is_number() && actual.is_number()) {
+    return expected.get<double>() == actual.get<double>();
+  }
+  return expected == actual;
+}
+
+struct Api::Impl {
+  ApiOptions options;
+  std::atomic<std::uint64_t> segment_sequence{0};
+};
+
+Api::Api(Engine& engine, ApiOptions options) : engine_(engine), impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+Api::~Api() = default;
+
+ApiResponse Api::Handle(const ApiRequest& request) {
+  ApiResponse response;
+  if (request.path == "/_mock" || request.path.starts_with("/_mock/")) {
+    response = HandleAdmin(engine_, impl_->options, request);
+  } else if (request.path.starts_with("/v1/")) {
+    response = HandleSegmentTracking(engine_, request, impl_->segment_sequence);
+  } else {
+    response = HandleCourier(engine_, impl_->options, request);
+  }
+  // Every Courier response carries these (reference/courier-api.md §1.4);
+  // the CORS header also lets browser Segment libraries post to /v1/.
+  response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains";
+  response.headers["X-Content-Type-Options"] = "nosniff";
+  response.headers["Access-Control-Allow-Origin"] = "*";
+  return response;
+}
+
+}  // namespace mock_courier::server

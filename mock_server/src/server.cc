@@ -1,0 +1,239 @@
+#include "mock_courier/server/server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <httplib.h>
+
+#include "mock_courier/time_format.h"
+#include "segment_delivery.h"
+
+namespace mock_courier::server {
+namespace {
+
+constexpr const char* kRedacted = "<redacted>";
+
+// Query parameters whose values are keys (API keys, write keys).
+bool IsSecretParam(const std::string& name) {
+  return name == "workspace" || name == "write_key" || name == "writeKey" || name == "key";
+}
+
+// The path with key-bearing segments redacted: /_mock/workspaces/{api_key}.
+std::string RedactPath(const std::string& path) {
+  constexpr std::string_view kWorkspaces = "/_mock/workspaces/";
+  if (path.starts_with(kWorkspaces) && path.size() > kWorkspaces.size()) {
+    return std::string(kWorkspaces) + kRedacted;
+  }
+  return path;
+}
+
+std::string RedactedAuth(const httplib::Request& req) {
+  std::string auth = req.get_header_value("Authorization");
+  if (auth.empty()) return "-";
+  auto space = auth.find(' ');
+  return (space == std::string::npos ? std::string("?") : auth.substr(0, space)) + " " + kRedacted;
+}
+
+std::string RedactedQuery(const httplib::Request& req) {
+  std::string out;
+  for (const auto& [name, value] : req.params) {
+    out += out.empty() ? "?" : "&";
+    out += name + "=" + (IsSecretParam(name) ? kRedacted : value);
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(Engine& e, ServerOptions o) : engine(e), options(std::move(o)), api(e, options.api) {}
+
+  void Handle(const httplib::Request& req, httplib::Response& res);
+  void Log(const httplib::Request& req, const httplib::Response& res);
+  void Tick();
+
+  Engine& engine;
+  ServerOptions options;
+  Api api;
+  httplib::Server http;
+  std::unique_ptr<SegmentDelivery> delivery;
+  std::thread listener;
+  std::thread ticker;
+  std::mutex mutex;  // Guards stopping and the log stream.
+  std::condition_variable wake;
+  bool stopping = false;
+  bool started = false;
+  int port = 0;
+  std::string error;
+};
+
+void Server::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
+  ApiRequest request;
+  request.method = req.method;
+  request.path = req.path;
+  for (const auto& [name, value] : req.params) request.query.emplace_back(name, value);
+  for (const auto& [name, value] : req.headers) request.headers.emplace(name, value);
+  request.body = req.body;
+  ApiResponse response = api.Handle(request);
+  res.status = response.status;
+  std::string content_type;
+  for (const auto& [name, value] : response.headers) {
+    if (name == "Content-Type" || name == "content-type") {
+      content_type = value;
+    } else {
+      res.set_header(name, value);
+    }
+  }
+  if (!response.body.empty()) res.set_content(response.body, content_type.c_str());
+}
+
+void Server::Impl::Log(const httplib::Request& req, const httplib::Response& res) {
+  std::FILE* out = options.log_stream != nullptr ? options.log_stream : stderr;
+  const std::string time = FormatIso8601(ScaledSystemClock::WallNow());
+  std::string line;
+  if (options.log_format == "json") {
+    Json entry = {{"time", time},
+                  {"remote", req.remote_addr},
+                  {"method", req.method},
+                  {"path", RedactPath(req.path)},
+                  {"query", RedactedQuery(req)},
+                  {"status", res.status},
+                  {"bytes", res.body.size()},
+                  {"auth", RedactedAuth(req)}};
+    line = entry.dump();
+  } else {
+    line = time + " " + req.remote_addr + " \"" + req.method + " " + RedactPath(req.path) +
+           RedactedQuery(req) + "\" " + std::to_string(res.status) + " " +
+           std::to_string(res.body.size()) + " auth=" + RedactedAuth(req);
+  }
+  std::lock_guard lock(mutex);
+  std::fprintf(out, "%s\n", line.c_str());
+  std::fflush(out);
+}
+
+// The real-time ticker: a clock that moves by itself needs someone to run
+// what falls due (Engine::RunDue). Wakes at least every 50 ms of wall time,
+// since a scaled clock's due times are not wall times.
+void Server::Impl::Tick() {
+  std::unique_lock lock(mutex);
+  while (!stopping) {
+    lock.unlock();
+    auto next = engine.NextDue();
+    if (next && *next <= engine.clock().Now()) (void)engine.RunDue();
+    lock.lock();
+    wake.wait_for(lock, std::chrono::milliseconds(next ? 5 : 50), [&] { return stopping; });
+  }
+}
+
+Server::Server(Engine& engine, ServerOptions options)
+    : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
+
+Server::~Server() { Stop(); }
+
+bool Server::Start() {
+  Impl& s = *impl_;
+  if (s.started) return true;
+  const ServerOptions& o = s.options;
+  // Without TCP_NODELAY every keep-alive request stalls ~40 ms on the
+  // Nagle/delayed-ACK interaction (reference/mock-peers.md §3.2).
+  s.http.set_tcp_nodelay(true);
+  s.http.set_keep_alive_max_count(100000);
+  s.http.set_keep_alive_timeout(5);
+  s.http.set_read_timeout(10);
+  s.http.set_write_timeout(10);
+  // Bodies a little over the Courier limit still reach the Api, which
+  // answers 413 with Courier's body; larger ones are refused by httplib and
+  // get the same body from the error handler.
+  s.http.set_payload_max_length(o.api.max_body_bytes + 1024 * 1024);
+  int threads = o.threads;
+  if (threads <= 0) {
+    threads = std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+  }
+  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  auto handler = [&s](const httplib::Request& req, httplib::Response& res) { s.Handle(req, res); };
+  s.http.Get(".*", handler);
+  s.http.Post(".*", handler);
+  s.http.Put(".*", handler);
+  s.http.Patch(".*", handler);
+  s.http.Delete(".*", handler);
+  s.http.Options(".*", handler);
+  s.http.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (res.status == 413) {
+          if (req.path.starts_with("/v1/")) {
+            res.status = 400;  // Segment's size errors are 400 (reference/segment-spec.md §2.3).
+            res.set_content(R"({"success":false,"message":"Batch exceeds 500 KB"})",
+                            "application/json");
+          } else {
+            res.set_content(R"({"message":"Payload Too Large","type":"invalid_request_error"})",
+                            "application/json");
+          }
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      }));
+  if (!o.log_format.empty()) {
+    s.http.set_logger(
+        [&s](const httplib::Request& req, const httplib::Response& res) { s.Log(req, res); });
+  }
+
+  if (o.port == 0) {
+    s.port = s.http.bind_to_any_port(o.host);
+  } else {
+    s.port = s.http.bind_to_port(o.host, o.port) ? o.port : -1;
+  }
+  if (s.port <= 0) {
+    s.error = "cannot bind " + o.host + ":" + std::to_string(o.port);
+    return false;
+  }
+  s.listener = std::thread([&s] { s.http.listen_after_bind(); });
+  s.stopping = false;
+  if (std::string(s.engine.clock().Mode()) == "real") s.ticker = std::thread([&s] { s.Tick(); });
+  if (!o.segment_url.empty()) {
+    SegmentDeliveryOptions d;
+    d.segment_url = o.segment_url;
+    d.max_attempts = std::max(1, o.segment_max_attempts);
+    d.backoff_base_ms = o.segment_backoff_ms;
+    d.drain_timeout_ms = o.drain_timeout_ms;
+    s.delivery = std::make_unique<SegmentDelivery>(s.engine, d);
+    s.delivery->Start();
+  }
+  // stop() is a no-op until the listener runs; wait for it so that a quick
+  // Start/Stop cannot leave the listener blocked.
+  while (!s.http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  s.started = true;
+  return true;
+}
+
+void Server::Stop() {
+  Impl& s = *impl_;
+  if (!s.started) return;
+  s.http.stop();
+  if (s.listener.joinable()) s.listener.join();
+  {
+    std::lock_guard lock(s.mutex);
+    s.stopping = true;
+  }
+  s.wake.notify_all();
+  if (s.ticker.joinable()) s.ticker.join();
+  // Requests have stopped, so what the outbox holds now is all there is.
+  if (s.delivery) s.delivery->Stop();
+  s.started = false;
+}
+
+int Server::port() const { return impl_->port; }
+
+std::string Server::base_url() const {
+  const std::string& host = impl_->options.host;
+  std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return "http://" + shown + ":" + std::to_string(impl_->port);
+}
+
+const std::string& Server::error() const { return impl_->error; }
+
+}  // namespace mock_courier::server
