@@ -219,6 +219,23 @@ std::optional<std::string> WriteKeyFromBasic(std::string_view header) {
   return key;
 }
 
+std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('&', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view pair = text.substr(start, end - start);
+    if (!pair.empty()) {
+      auto eq = pair.find('=');
+      out.emplace_back(PercentDecode(pair.substr(0, eq)),
+                       eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1)));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 Json QueryToJson(const std::vector<std::pair<std::string, std::string>>& query) {
   Json out = Json::object();
   for (const auto& [name, value] : query) {

@@ -45,6 +45,10 @@ std::optional<std::string> WriteKeyFromBasic(std::string_view header);
 std::optional<std::string> Base64Decode(std::string_view text);
 std::string Base64Encode(std::string_view bytes);
 
+// "a=1&b=x%20y" -> {{"a","1"},{"b","x y"}}, in order (percent- and
+// plus-decoded).
+std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view text);
+
 // The query as JSON for the engine: {"name": "value"}, or an array of values
 // when a name repeats.
 Json QueryToJson(const std::vector<std::pair<std::string, std::string>>& query);

@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include "mock_courier/time_format.h"
+#include "request_body.h"
 #include "segment_delivery.h"
 
 namespace mock_courier::server {
@@ -38,9 +39,17 @@ std::string RedactedAuth(const httplib::Request& req) {
   return (space == std::string::npos ? std::string("?") : auth.substr(0, space)) + " " + kRedacted;
 }
 
+// The query of the request line only: httplib also puts urlencoded form
+// bodies into req.params, and those belong to the body.
+std::vector<std::pair<std::string, std::string>> QueryOf(const httplib::Request& req) {
+  auto mark = req.target.find('?');
+  if (mark == std::string::npos) return {};
+  return ParseQueryString(std::string_view(req.target).substr(mark + 1));
+}
+
 std::string RedactedQuery(const httplib::Request& req) {
   std::string out;
-  for (const auto& [name, value] : req.params) {
+  for (const auto& [name, value] : QueryOf(req)) {
     out += out.empty() ? "?" : "&";
     out += name + "=" + (IsSecretParam(name) ? kRedacted : value);
   }
@@ -75,7 +84,7 @@ void Server::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
   ApiRequest request;
   request.method = req.method;
   request.path = req.path;
-  for (const auto& [name, value] : req.params) request.query.emplace_back(name, value);
+  request.query = QueryOf(req);
   for (const auto& [name, value] : req.headers) request.headers.emplace(name, value);
   request.body = req.body;
   ApiResponse response = api.Handle(request);
