@@ -1,0 +1,171 @@
+// End to end: the real mock-courier binary, started as the README does (with
+// fixtures/workspaces/demo.json), plays the Segment checkout scenario
+// (reference/seeds/000: "Checkout Page Visited" starts a 2-hour reminder
+// canceled by "Checkout Complete") over HTTP, with the clock advanced
+// through the admin API, then stops on SIGTERM.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "request_body.h"
+
+extern char** environ;
+
+namespace mock_courier::server {
+namespace {
+
+using nlohmann::json;
+
+// A running mock-courier child process.
+class MockCourierProcess {
+ public:
+  explicit MockCourierProcess(std::vector<std::string> args) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    args.insert(args.begin(), MOCK_COURIER_BINARY);
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, MOCK_COURIER_BINARY, &actions, nullptr, argv.data(), environ) != 0)
+      pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    stdout_ = fdopen(out[0], "r");
+  }
+  ~MockCourierProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (stdout_ != nullptr) std::fclose(stdout_);
+  }
+
+  // The first stdout line: "mock-courier listening on http://127.0.0.1:PORT".
+  std::string ReadLine() {
+    char line[512];
+    if (stdout_ == nullptr || std::fgets(line, sizeof line, stdout_) == nullptr) return "";
+    std::string text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+  }
+
+  // Sends SIGTERM and returns the exit status (-1 unless it exited normally).
+  int Terminate() {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  bool started() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+  std::FILE* stdout_ = nullptr;
+};
+
+json Track(const std::string& event, const std::string& user, const std::string& message_id,
+           json properties) {
+  return {{"type", "track"},          {"event", event},
+          {"userId", user},           {"messageId", message_id},
+          {"properties", properties}, {"timestamp", "2026-01-05T09:00:00.000Z"}};
+}
+
+TEST(EndToEndTest, CheckoutScenarioOverHttpWithTheRealBinary) {
+  MockCourierProcess process(
+      {"--port", "0", "--log-format", "off", "--start-time", "2026-01-05T09:00:00Z", "--workspace",
+       std::string(MOCK_COURIER_SOURCE_DIR) + "/fixtures/workspaces/demo.json"});
+  ASSERT_TRUE(process.started());
+  const std::string line = process.ReadLine();
+  const std::string prefix = "mock-courier listening on http://127.0.0.1:";
+  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
+  httplib::Client client("http://127.0.0.1:" + line.substr(prefix.size()));
+  client.set_tcp_nodelay(true);
+  const httplib::Headers bearer = {{"Authorization", "Bearer demo-key"}};
+  auto post = [&](const std::string& path, const json& body, const httplib::Headers& headers) {
+    auto res = client.Post(path.c_str(), headers, body.dump(), "application/json");
+    return res ? res->status : 0;
+  };
+  auto get = [&](const std::string& path) {
+    auto res = client.Get(path.c_str());
+    return res && res->status == 200 ? json::parse(res->body) : json();
+  };
+
+  // user-1 visits checkout through the Courier (Actions) destination.
+  ASSERT_EQ(post("/inbound/segment",
+                 Track("Checkout Page Visited", "user-1", "e2e-1",
+                       {{"item", "Shoes"}, {"cart_id", "c1"}}),
+                 bearer),
+            202);
+  // user-2 visits checkout through the app's Segment library, relayed by the
+  // fake Segment API from the demo source write key.
+  ASSERT_EQ(
+      post("/v1/track",
+           Track("Checkout Page Visited", "user-2", "e2e-2", {{"item", "Hat"}, {"cart_id", "c2"}}),
+           {{"Authorization", "Basic " + Base64Encode("demo-source-write-key:")}}),
+      200);
+  ASSERT_EQ(post("/_mock/clock/advance", {{"by", "1 hour"}}, {}), 200);
+  // user-2 completes checkout (classic destination's Basic key: form).
+  ASSERT_EQ(
+      post("/inbound/segment",
+           Track("Checkout Complete", "user-2", "e2e-3", {{"order_id", "o-2"}, {"total", 30}}),
+           {{"Authorization", "Basic " + Base64Encode("demo-key:")}}),
+      202);
+  ASSERT_EQ(post("/_mock/clock/advance", {{"by", "1 hour"}}, {}), 200);
+
+  // Sends: user-1 got the reminder; user-2 got the invoice and no reminder.
+  json messages = get("/_mock/messages?workspace=demo-key")["results"];
+  std::vector<std::string> sends;
+  for (const json& m : messages)
+    sends.push_back(m.value("recipient", "") + ":" + m.value("notification", ""));
+  std::sort(sends.begin(), sends.end());
+  EXPECT_EQ(sends, (std::vector<std::string>{"user-1:checkout-reminder", "user-2:order-invoice"}))
+      << messages.dump(1);
+
+  // Runs: user-2's reminder run was canceled by the token refs.data.userId.
+  json runs = get("/_mock/runs?workspace=demo-key")["results"];
+  int canceled = 0;
+  for (const json& run : runs) canceled += run.value("status", "") == "CANCELED";
+  EXPECT_EQ(canceled, 1) << runs.dump(1);
+
+  // Outbound Segment calls reached the built-in fake Segment API.
+  json received = get("/_mock/segment/received?write_key=demo-outbound-write-key")["results"];
+  std::vector<std::string> outbound;
+  for (const json& call : received) {
+    outbound.push_back(call["event"].value("userId", "") + ":" + call["event"].value("event", ""));
+  }
+  EXPECT_NE(std::find(outbound.begin(), outbound.end(), "user-1:Message Sent"), outbound.end())
+      << received.dump(1);
+  EXPECT_NE(std::find(outbound.begin(), outbound.end(), "user-2:Message Sent"), outbound.end())
+      << received.dump(1);
+
+  EXPECT_EQ(process.Terminate(), 0);
+}
+
+TEST(EndToEndBadInputTest, BadFlagExitsWithCode2) {
+  MockCourierProcess process({"--clock", "sideways"});
+  ASSERT_TRUE(process.started());
+  EXPECT_EQ(process.ReadLine(), "");  // Nothing on stdout: the problem goes to stderr.
+  // The child exits by itself; Terminate() only collects the status then.
+  EXPECT_EQ(process.Terminate(), 2);
+}
+
+}  // namespace
+}  // namespace mock_courier::server
