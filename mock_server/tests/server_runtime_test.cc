@@ -210,3 +210,32 @@ TEST_F(AccessLogTest, JsonLogIsOneObjectPerLine) {
 
 }  // namespace
 }  // namespace mock_courier::server::testing
+
+namespace mock_courier::server::testing {
+namespace {
+
+// With a clock that moves by itself, the server's ticker runs due timers
+// without any admin advance. The clock runs a million times faster than
+// wall time, so the 1-hour delay falls due within milliseconds.
+TEST(RealClockTickerTest, DueTimersRunWithoutAnAdvance) {
+  ScaledSystemClock clock(mock_courier::testing::kTestStart, 1e6);
+  Engine engine(clock);
+  ASSERT_TRUE(engine.PutWorkspace(TestWorkspace()).ok());
+  Server server(engine, ServerOptions{});
+  ASSERT_TRUE(server.Start());
+  httplib::Client client("127.0.0.1", server.port());
+  auto invoked = client.Post(
+      "/automations/invoke", {{"Authorization", Bearer()}},
+      R"({"recipient":"ada","automation":{"steps":[{"action":"delay","duration":"1 hour"},
+          {"action":"send","template":"welcome"}]}})",
+      "application/json");
+  ASSERT_TRUE(invoked);
+  ASSERT_EQ(invoked->status, 200) << invoked->body;
+  auto waited = client.Get("/_mock/wait?workspace=test-key&kind=messages&timeout_ms=20000");
+  ASSERT_TRUE(waited);
+  EXPECT_EQ(waited->status, 200) << waited->body;
+  server.Stop();
+}
+
+}  // namespace
+}  // namespace mock_courier::server::testing
