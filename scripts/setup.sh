@@ -7,6 +7,9 @@ packages=(
   build-essential cmake ninja-build pkg-config clang clang-format
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libboost-dev libbenchmark-dev libcli11-dev
+  # The report tests: headless Chromium renders the HTML report, Python's XML
+  # parser reads the JUnit file.
+  chromium python3
 )
 
 missing=()

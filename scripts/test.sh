@@ -12,7 +12,8 @@ bash scripts/check-format.sh
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMOCK_COURIER_WERROR=ON -DMOCK_COURIER_BUILD_TESTS=ON
 cmake --build "$build_dir" -j2
-ctest --test-dir "$build_dir" --output-on-failure -j2
+# Tests that drive external tools (Chromium, python3) fail rather than skip here.
+MOCK_COURIER_REQUIRE_TOOLS=1 ctest --test-dir "$build_dir" --output-on-failure -j2
 
 if [[ -x scripts/test-extra.sh ]]; then
   bash scripts/test-extra.sh "$build_dir"

@@ -25,6 +25,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The test command sets MOCK_COURIER_REQUIRE_TOOLS so that a missing python3 or
+// Chromium fails the run instead of silently skipping the external-tool checks.
+bool ToolsRequired() { return std::getenv("MOCK_COURIER_REQUIRE_TOOLS") != nullptr; }
+
 // A run result with one passing, one failing (with diff and exchange) and one
 // skipped scenario on two targets.
 Json SampleRun() {
@@ -88,6 +92,7 @@ TEST(JunitReportTest, ParsesWithOneTestcasePerScenarioAndTarget) {
 
 TEST(JunitReportTest, PythonXmlParserAcceptsTheFile) {
   if (std::system("python3 -c 'import xml.etree.ElementTree' >/dev/null 2>&1") != 0) {
+    if (ToolsRequired()) FAIL() << "python3 is required (MOCK_COURIER_REQUIRE_TOOLS is set)";
     GTEST_SKIP() << "python3 is not installed";
   }
   fs::path file = fs::temp_directory_path() / ("junit-" + std::to_string(::getpid()) + ".xml");
@@ -172,7 +177,10 @@ std::string FindChromium() {
 
 TEST(HtmlReportTest, HeadlessChromiumRendersScenariosWithoutNetworkRequests) {
   const std::string chromium = FindChromium();
-  if (chromium.empty()) GTEST_SKIP() << "Chromium not installed (Debian package: chromium)";
+  if (chromium.empty()) {
+    if (ToolsRequired()) FAIL() << "Chromium is required (MOCK_COURIER_REQUIRE_TOOLS is set)";
+    GTEST_SKIP() << "Chromium not installed (Debian package: chromium)";
+  }
   fs::path dir = fs::temp_directory_path() / ("html-report-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   fs::path page = dir / "report.html";
