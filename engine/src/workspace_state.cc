@@ -1,8 +1,22 @@
 #include "workspace_state.h"
 
-#include <functional>
+#include <string_view>
 
 namespace mock_courier {
+namespace {
+
+// FNV-1a, 64 bit: a hash fixed by its definition, unlike std::hash, so the same
+// seed gives the same ids whatever standard library the mock was built with.
+std::uint64_t StableHash(std::string_view text) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+}  // namespace
 
 WorkspaceState::WorkspaceState(WorkspaceDefinition definition)
     : id(definition.api_keys.empty() ? definition.name : definition.api_keys.front()),
@@ -12,7 +26,7 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   // Each workspace draws ids from its own generator, seeded from the engine's
   // seed and the workspace id, so parallel suites on different keys do not
   // change each other's ids.
-  ids = IdGenerator(seed ^ std::hash<std::string>{}(id));
+  ids = IdGenerator(seed ^ StableHash(id));
   profiles = def.profiles;
   preferences.clear();
   lists.clear();
