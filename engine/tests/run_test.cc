@@ -165,5 +165,33 @@ TEST(TriggerTest, SegmentTrackStartsTheLinkedAutomationWithTheEventAsData) {
   EXPECT_TRUE(context["profile"].is_null());
 }
 
+// Decision (docs/fidelity.md): /inbound/courier events are tracking requests like
+// Segment's, so they start the automations triggered by track/<event> too.
+TEST(TriggerTest, CourierInboundTrackStartsTheLinkedAutomation) {
+  TestEngine t({{"api_keys", {"test-key"}},
+                {"automations",
+                 {{{"id", "visited"},
+                   {"trigger", "track/Pricing Viewed"},
+                   {"steps", {{{"action", "delay"}, {"duration", "1 day"}}}}}}}});
+  json body = {{"event", "Pricing Viewed"},
+               {"messageId", "c-1"},
+               {"properties", {{"plan", "pro"}}},
+               {"type", "track"},
+               {"userId", "u1"}};
+  auto reply = t.engine.CourierInbound(t.key, body);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  json runs = t.Runs()["results"];
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["template"], "visited");
+  EXPECT_EQ(runs[0]["context"]["recipient"], "u1");
+  EXPECT_EQ(runs[0]["context"]["data"]["properties"]["plan"], "pro");
+
+  json other = body;
+  other["event"] = "Something Else";
+  other["messageId"] = "c-2";
+  ASSERT_TRUE(t.engine.CourierInbound(t.key, other).ok());
+  EXPECT_EQ(t.Runs()["results"].size(), 1u);
+}
+
 }  // namespace
 }  // namespace mock_courier
