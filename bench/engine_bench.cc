@@ -1,0 +1,291 @@
+// engine_bench: Google Benchmark programs for the engine alone (no HTTP).
+//
+//   engine_bench [--scale=full|smoke] [--workspace=FILE] [Google Benchmark flags]
+//
+// --scale=smoke runs every benchmark once at tiny sizes (the ctest smoke);
+// full (the default) uses the sizes of issue 6: 100k profiles, 1M pending
+// delays. Memory figures are allocator bytes (mallinfo2) held after setup,
+// scaled to the reported unit; RSS deltas are reported alongside.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench_memory.h"
+#include "mock_courier/clock.h"
+#include "mock_courier/engine.h"
+#include "mock_courier/server/api.h"
+#include "segment_events.h"
+
+#ifndef MOCK_COURIER_BENCH_WORKSPACE
+#define MOCK_COURIER_BENCH_WORKSPACE "bench/workspace.json"
+#endif
+
+namespace {
+
+using mock_courier::AdvanceResult;
+using mock_courier::Engine;
+using mock_courier::Json;
+using mock_courier::kHour;
+using mock_courier::ManualClock;
+using mock_courier::bench::AllocatedBytes;
+using mock_courier::bench::BenchUserId;
+using mock_courier::bench::EventKind;
+using mock_courier::bench::kBenchApiKey;
+using mock_courier::bench::MakeSegmentEvent;
+using mock_courier::bench::ResidentBytes;
+
+// 2026-11-23T08:00:00Z, the bench's date.
+constexpr mock_courier::TimePoint kStart = 1795420800000;
+
+struct Sizes {
+  bool smoke = false;
+  std::int64_t profiles = 100000;         // Identify target and memory unit.
+  std::int64_t pending_delays = 1000000;  // Clock advance and memory unit.
+  std::int64_t users = 10000;             // Recipients of ingested events.
+  std::int64_t smoke_iterations = 200;    // Fixed iterations of the rate benchmarks.
+};
+
+Json g_workspace;
+Sizes g_sizes;
+
+// A fresh engine with bench/workspace.json and `users` profiles that have an
+// email (so sends route and render like real ones).
+struct Fixture {
+  explicit Fixture(std::int64_t users) : clock(kStart), engine(clock) {
+    if (!engine.PutWorkspace(g_workspace).ok()) {
+      std::fprintf(stderr, "engine_bench: the bench workspace was refused\n");
+      std::exit(1);
+    }
+    for (std::int64_t i = 0; i < users; ++i) {
+      std::string user = BenchUserId(static_cast<std::uint64_t>(i), 0);
+      (void)engine.MergeProfile(kBenchApiKey, user,
+                                {{"profile", {{"email", user + "@example.com"}, {"name", user}}}});
+    }
+  }
+  ManualClock clock;
+  Engine engine;
+};
+
+// A pool of prepared events; each iteration takes one and gives it a fresh
+// messageId, so every request is distinct and nothing is replayed.
+std::vector<Json> EventPool(EventKind kind, std::uint64_t users) {
+  std::vector<Json> pool;
+  for (std::uint64_t i = 0; i < 256; ++i) pool.push_back(MakeSegmentEvent(kind, i, 0, users));
+  return pool;
+}
+
+void TrackIngest(benchmark::State& state, EventKind kind) {
+  Fixture f(g_sizes.users);
+  std::vector<Json> pool = EventPool(kind, static_cast<std::uint64_t>(g_sizes.users));
+  std::uint64_t n = 0;
+  std::int64_t failed = 0;
+  for (auto _ : state) {
+    Json& event = pool[n % pool.size()];
+    event["messageId"] = "ingest-" + std::to_string(n++);
+    auto reply = f.engine.SegmentInbound(kBenchApiKey, event);
+    if (!reply.ok()) ++failed;
+    benchmark::DoNotOptimize(reply);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["errors"] = static_cast<double>(failed);
+}
+
+// The transport-free HTTP layer: body parsing, routing, auth and the engine,
+// as the server runs it per request (without sockets and httplib).
+void ApiIngest(benchmark::State& state) {
+  Fixture f(g_sizes.users);
+  mock_courier::server::Api api(f.engine);
+  std::uint64_t n = 0;
+  std::int64_t failed = 0;
+  std::vector<std::string> bodies;
+  for (std::uint64_t i = 0; i < 256; ++i) {
+    bodies.push_back(
+        MakeSegmentEvent(mock_courier::bench::MixedKind(i), i, 1, g_sizes.users).dump());
+  }
+  mock_courier::server::ApiRequest request;
+  request.method = "POST";
+  request.path = "/inbound/segment";
+  request.headers["Authorization"] = std::string("Bearer ") + kBenchApiKey;
+  request.headers["Content-Type"] = "application/json";
+  for (auto _ : state) {
+    // Distinct messageId: replace the prepared body's id ("bench-1-<i>").
+    request.body = bodies[n % bodies.size()];
+    std::string id = "\"bench-1-" + std::to_string(n % bodies.size()) + "\"";
+    request.body.replace(request.body.find(id), id.size(), "\"api-" + std::to_string(n) + "\"");
+    ++n;
+    auto response = api.Handle(request);
+    if (response.status != 202) ++failed;
+    benchmark::DoNotOptimize(response);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["errors"] = static_cast<double>(failed);
+}
+
+// Identify merges (deep merge of traits) into a store of `profiles` profiles.
+void IdentifyMerge(benchmark::State& state) {
+  const auto profiles = static_cast<std::uint64_t>(g_sizes.profiles);
+  Fixture f(g_sizes.profiles);
+  std::vector<Json> pool = EventPool(EventKind::kIdentify, profiles);
+  std::uint64_t n = 0;
+  std::int64_t failed = 0;
+  for (auto _ : state) {
+    Json& event = pool[n % pool.size()];
+    event["messageId"] = "identify-" + std::to_string(n);
+    event["userId"] = BenchUserId(n * 7919, profiles);
+    ++n;
+    auto reply = f.engine.SegmentInbound(kBenchApiKey, event);
+    if (!reply.ok()) ++failed;
+    benchmark::DoNotOptimize(reply);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["profiles"] = static_cast<double>(profiles);
+  state.counters["errors"] = static_cast<double>(failed);
+}
+
+// Starts `count` automation runs waiting on their 2 h delay
+// (/automations/checkout-reminder/invoke with Segment-like data).
+void StartPendingRuns(Engine& engine, std::int64_t count, std::uint64_t users) {
+  for (std::int64_t i = 0; i < count; ++i) {
+    Json event =
+        MakeSegmentEvent(EventKind::kAutomationTrack, static_cast<std::uint64_t>(i), 2, users);
+    Json body = {{"recipient", event["userId"]}, {"data", std::move(event)}};
+    (void)engine.InvokeAutomationTemplate(kBenchApiKey, "checkout-reminder", body);
+  }
+}
+
+// Advancing the clock past `pending_delays` pending delays: every run's send
+// step fires (render, route, simulated delivery, outbound Segment calls).
+void AdvanceOverPendingDelays(benchmark::State& state) {
+  const std::int64_t pending = g_sizes.pending_delays;
+  double fired = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto f = std::make_unique<Fixture>(g_sizes.users);
+    StartPendingRuns(f->engine, pending, static_cast<std::uint64_t>(g_sizes.users));
+    state.ResumeTiming();
+    AdvanceResult result = f->engine.AdvanceClock(3 * kHour);
+    fired = result.fired;
+    state.PauseTiming();
+    f.reset();
+    state.ResumeTiming();
+  }
+  state.counters["pending"] = static_cast<double>(pending);
+  state.counters["fired"] = fired;
+  state.SetItemsProcessed(state.iterations() * pending);
+}
+
+// Memory held by `profiles` profiles (identify-shaped traits).
+void ProfileMemory(benchmark::State& state) {
+  double per_unit = 0;
+  double rss_per_unit = 0;
+  const double unit = 100000.0 / static_cast<double>(g_sizes.profiles);
+  for (auto _ : state) {
+    ManualClock clock(kStart);
+    Engine engine(clock);
+    (void)engine.PutWorkspace(g_workspace);
+    const std::size_t before = AllocatedBytes();
+    const std::size_t rss_before = ResidentBytes();
+    for (std::int64_t i = 0; i < g_sizes.profiles; ++i) {
+      Json event = MakeSegmentEvent(EventKind::kIdentify, static_cast<std::uint64_t>(i), 3, 0);
+      (void)engine.MergeProfile(kBenchApiKey, event["userId"].get<std::string>(),
+                                {{"profile", event["traits"]}});
+    }
+    per_unit = static_cast<double>(AllocatedBytes() - before) * unit;
+    rss_per_unit = static_cast<double>(ResidentBytes() - rss_before) * unit;
+  }
+  state.counters["MB_per_100k_profiles"] = per_unit / 1e6;
+  state.counters["RSS_MB_per_100k_profiles"] = rss_per_unit / 1e6;
+}
+
+// Memory held by `pending_delays` runs waiting on a delay.
+void PendingRunMemory(benchmark::State& state) {
+  double per_unit = 0;
+  double rss_per_unit = 0;
+  const double unit = 1000000.0 / static_cast<double>(g_sizes.pending_delays);
+  for (auto _ : state) {
+    Fixture f(g_sizes.users);
+    const std::size_t before = AllocatedBytes();
+    const std::size_t rss_before = ResidentBytes();
+    StartPendingRuns(f.engine, g_sizes.pending_delays, static_cast<std::uint64_t>(g_sizes.users));
+    per_unit = static_cast<double>(AllocatedBytes() - before) * unit;
+    rss_per_unit = static_cast<double>(ResidentBytes() - rss_before) * unit;
+  }
+  state.counters["MB_per_1M_runs"] = per_unit / 1e6;
+  state.counters["RSS_MB_per_1M_runs"] = rss_per_unit / 1e6;
+}
+
+// Rate benchmarks: fixed iterations in the smoke, time-bounded otherwise.
+void Rate(benchmark::internal::Benchmark* b) {
+  if (g_sizes.smoke) {
+    b->Iterations(g_sizes.smoke_iterations);
+  } else {
+    b->MinTime(2.0);
+  }
+}
+
+bool LoadWorkspace(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return false;
+  g_workspace = Json::parse(in, nullptr, false);
+  return !g_workspace.is_discarded();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string workspace = MOCK_COURIER_BENCH_WORKSPACE;
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--scale=smoke") {
+      g_sizes = {true, 1000, 2000, 100, 200};
+    } else if (arg == "--scale=full") {
+      g_sizes = Sizes{};
+    } else if (arg.rfind("--workspace=", 0) == 0) {
+      workspace = arg.substr(std::strlen("--workspace="));
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+  if (!LoadWorkspace(workspace)) {
+    std::fprintf(stderr, "engine_bench: cannot read workspace %s\n", workspace.c_str());
+    return 2;
+  }
+  const std::string profiles = std::to_string(g_sizes.profiles);
+  const std::string pending = std::to_string(g_sizes.pending_delays);
+
+  benchmark::RegisterBenchmark("track_ingest/no_mapping", TrackIngest, EventKind::kUnmappedTrack)
+      ->Apply(Rate);
+  benchmark::RegisterBenchmark("track_ingest/one_automation", TrackIngest,
+                               EventKind::kAutomationTrack)
+      ->Apply(Rate);
+  benchmark::RegisterBenchmark("track_ingest/event_map_send", TrackIngest,
+                               EventKind::kEventMapTrack)
+      ->Apply(Rate);
+  benchmark::RegisterBenchmark("api_ingest/mixed", ApiIngest)->Apply(Rate);
+  benchmark::RegisterBenchmark(("identify_merge/profiles:" + profiles).c_str(), IdentifyMerge)
+      ->Apply(Rate);
+  benchmark::RegisterBenchmark(("advance_clock/pending_delays:" + pending).c_str(),
+                               AdvanceOverPendingDelays)
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark(("memory/profiles:" + profiles).c_str(), ProfileMemory)
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark(("memory/pending_runs:" + pending).c_str(), PendingRunMemory)
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond);
+
+  int bench_argc = static_cast<int>(args.size());
+  benchmark::Initialize(&bench_argc, args.data());
+  if (benchmark::ReportUnrecognizedArguments(bench_argc, args.data())) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
