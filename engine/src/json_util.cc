@@ -1,5 +1,6 @@
 #include "json_util.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -65,13 +66,22 @@ bool Truthy(const Json& value) {
 
 namespace {
 
-// Creates the missing parent containers of a JSON pointer path.
+// True for a pointer token that addresses an array element: "-" or an index.
+bool IsArrayToken(const std::string& token) {
+  return token == "-" ||
+         (!token.empty() && std::all_of(token.begin(), token.end(),
+                                        [](unsigned char c) { return std::isdigit(c) != 0; }));
+}
+
+// Creates the missing parent containers of a JSON pointer path, as Courier's
+// PATCH does (courier-api.md §7): an array when the child token is an index or
+// "-", otherwise an object.
 void CreateParents(Json& document, const Json::json_pointer& pointer) {
   if (pointer.empty()) return;
   Json::json_pointer parent = pointer.parent_pointer();
   if (parent.empty() || document.contains(parent)) return;
   CreateParents(document, parent);
-  document[parent] = Json::object();
+  document[parent] = IsArrayToken(pointer.back()) ? Json::array() : Json::object();
 }
 
 }  // namespace

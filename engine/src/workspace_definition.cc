@@ -327,6 +327,18 @@ Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
                        def.segment.source_write_keys)) {
       return fail();
     }
+    // A workspace whose outbound key is also one of its sources would relay its
+    // own "Message ..." calls back into itself, forever.
+    const auto& sources = def.segment.source_write_keys;
+    for (size_t i = 0; i < sources.size(); ++i) {
+      if (!def.segment.write_key.empty() && sources[i] == def.segment.write_key) {
+        c.Fail(
+            "/segment/source_write_keys/" + std::to_string(i),
+            "expected a write key other than /segment/write_key (Courier's outbound calls would be "
+            "relayed back into this workspace)");
+        return fail();
+      }
+    }
     if (s.contains("destination")) {
       if (!c.String(s["destination"], "/segment/destination")) return fail();
       def.segment.destination = s["destination"].get<std::string>();

@@ -57,6 +57,15 @@ TEST(ProfileTest, PatchAppliesJsonPatchCreatingMissingParents) {
   EXPECT_EQ(t.Profile("u1"), (json{{"email", "new@x.io"}, {"address", {{"city", "Paris"}}}}));
 }
 
+TEST(ProfileTest, PatchCreatesMissingParentArraysForIndexTokens) {
+  TestEngine t;
+  auto reply = t.engine.PatchProfile(t.key, "u1", R"({"patch":[
+      {"op":"add","path":"/tags/-","value":"vip"},
+      {"op":"add","path":"/devices/0/token","value":"t-1"}]})"_json);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(t.Profile("u1"), R"({"tags":["vip"],"devices":[{"token":"t-1"}]})"_json);
+}
+
 TEST(ProfileTest, DeleteRemovesTheProfileButNotSubscriptions) {
   TestEngine t;
   ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", {{"a", 1}}}}).ok());

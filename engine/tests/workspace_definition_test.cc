@@ -90,6 +90,11 @@ INSTANTIATE_TEST_SUITE_P(
                      "workspace: /event_maps/Segment-TrackEvent:X: unknown notification 'missing'"},
         BadWorkspace{"BadDestination", R"({"segment":{"destination":"webhook"}})",
                      "workspace: /segment/destination: expected \"actions\" or \"classic\""},
+        BadWorkspace{"OutboundKeyAlsoASource",
+                     R"({"segment":{"write_key":"wk","source_write_keys":["a","wk"]}})",
+                     "workspace: /segment/source_write_keys/1: expected a write key other than "
+                     "/segment/write_key (Courier's outbound calls would be relayed back into "
+                     "this workspace)"},
         BadWorkspace{"BadDelay", R"({"providers":{"email":{"delivery_delay":"soon"}}})",
                      "workspace: /providers/email/delivery_delay: expected a duration: "
                      "milliseconds, \"<n> <unit>\" or ISO-8601 like \"PT2S\""},
