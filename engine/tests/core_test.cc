@@ -104,6 +104,14 @@ TEST(DurationTest, ParsesCourierDelayForms) {
   EXPECT_EQ(ParseDelayDuration("P1DT30M"), kDay + 30 * kMinute);
 }
 
+// Deviation D10 (docs/fidelity.md): months and years have fixed lengths, not
+// date-fns calendar arithmetic.
+TEST(DurationTest, MonthsAreThirtyDaysAndYearsThreeHundredSixtyFive) {
+  EXPECT_EQ(ParseDelayDuration("1 month"), 30 * kDay);
+  EXPECT_EQ(ParseDelayDuration("2 months"), 60 * kDay);
+  EXPECT_EQ(ParseDelayDuration("1 year"), 365 * kDay);
+}
+
 TEST(DurationBadInputTest, RejectsSecondsInDelaysAndGarbage) {
   // Courier's delay regex has no seconds (§6.5).
   EXPECT_FALSE(ParseDelayDuration("30 seconds"));
