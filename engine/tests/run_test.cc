@@ -193,5 +193,24 @@ TEST(TriggerTest, CourierInboundTrackStartsTheLinkedAutomation) {
   EXPECT_EQ(t.Runs()["results"].size(), 1u);
 }
 
+// Decision D39 (docs/fidelity.md): a triggered automation whose steps fail
+// Courier's invoke validation is recorded as a run in ERROR, visible to tests.
+TEST(TriggerTest, InvalidStepsRecordARunInErrorWithTheValidationMessage) {
+  TestEngine t({{"api_keys", {"test-key"}},
+                {"automations",
+                 {{{"id", "misspelled"},
+                   {"trigger", "track/Pricing Viewed"},
+                   {"steps", {{{"action", "cancel"}, {"cancellation_token", "x"}}}}}}}});
+  auto reply = t.engine.SegmentInbound(t.key, TestEngine::Track("Pricing Viewed", "u1", "m1"));
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  json runs = t.Runs()["results"];
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["status"], "ERROR");
+  ASSERT_FALSE(runs[0]["diagnostics"].empty());
+  EXPECT_NE(runs[0]["diagnostics"][0].get<std::string>().find("the run did not start"),
+            std::string::npos)
+      << runs[0].dump();
+}
+
 }  // namespace
 }  // namespace mock_courier
