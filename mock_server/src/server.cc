@@ -4,8 +4,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
+#include <vector>
+
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <httplib.h>
 
@@ -54,6 +60,53 @@ std::string RedactedQuery(const httplib::Request& req) {
     out += name + "=" + (IsSecretParam(name) ? kRedacted : value);
   }
   return out;
+}
+
+// Wakes this server's connections that idle between keep-alive requests.
+//
+// cpp-httplib 0.11 checks for stop() only between requests: a worker whose
+// client keeps the connection open waits for the next request up to the
+// keep-alive timeout (5 s) before it sees the stop, and stop() joins every
+// worker. So a SIGTERM after any request from a keep-alive client (Node's
+// fetch, the Courier SDK) took seconds. httplib offers no hook on accepted
+// sockets, so this finds them among the process's descriptors: connected
+// TCP sockets whose local port is `port`. Shutting down their read side makes
+// an idle worker's wait end at once (EOF); a worker in a handler has already
+// read its request, still writes its response, then sees the stop and closes.
+// Linux only (/proc); elsewhere shutdown keeps the old, slower behaviour.
+void ShutDownReadsOfConnections(int port) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  std::vector<int> fds;
+  while (const dirent* entry = readdir(dir)) {
+    char* end = nullptr;
+    long fd = std::strtol(entry->d_name, &end, 10);
+    if (end != entry->d_name && *end == '\0' && fd != dirfd(dir)) {
+      fds.push_back(static_cast<int>(fd));
+    }
+  }
+  closedir(dir);
+  for (int fd : fds) {
+    sockaddr_storage local{};
+    socklen_t length = sizeof local;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) continue;
+    int local_port = -1;
+    if (local.ss_family == AF_INET) {
+      local_port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+    } else if (local.ss_family == AF_INET6) {
+      local_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+    }
+    if (local_port != port) continue;
+    int type = 0;
+    socklen_t type_length = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) != 0 || type != SOCK_STREAM) {
+      continue;
+    }
+    sockaddr_storage peer{};
+    length = sizeof peer;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;  // listener
+    ::shutdown(fd, SHUT_RD);
+  }
 }
 
 }  // namespace
@@ -223,6 +276,7 @@ void Server::Stop() {
   Impl& s = *impl_;
   if (!s.started) return;
   s.http.stop();
+  ShutDownReadsOfConnections(s.port);
   if (s.listener.joinable()) s.listener.join();
   {
     std::lock_guard lock(s.mutex);

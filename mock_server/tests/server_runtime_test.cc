@@ -1,11 +1,18 @@
 // The Server's own machinery: outbound Segment delivery over HTTP with
 // retries, the redacted access log, and shutdown.
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "server_fixture.h"
 
@@ -156,6 +163,41 @@ TEST(SegmentDeliveryShutdownTest, StopDrainsWhatIsQueued) {
   json outbox = t.Outbox()["results"];
   ASSERT_FALSE(outbox.empty());
   for (const json& entry : outbox) EXPECT_EQ(entry["state"], "delivered") << entry;
+}
+
+// Regression: Stop() waited out the 5 s keep-alive timeout whenever a client
+// (Node's fetch, the Courier SDK) kept its connection open after a request,
+// so every SIGTERM in a client test suite took seconds. The client here is a
+// bare socket that sends one HTTP/1.1 request and leaves the connection open.
+TEST(ServerShutdownTest, StopDoesNotWaitForAnIdleKeepAliveConnection) {
+  mock_courier::testing::TestEngine t(TestWorkspace());
+  Server server(t.engine, ServerOptions{});
+  ASSERT_TRUE(server.Start());
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(server.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  const std::string request = "GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  std::string response;
+  char buffer[1024];
+  while (response.find("\"ok\"") == std::string::npos) {
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    ASSERT_GT(n, 0) << response;
+    response.append(buffer, static_cast<std::size_t>(n));
+  }
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 200")) << response;
+
+  auto started = std::chrono::steady_clock::now();
+  server.Stop();
+  // Far below the keep-alive timeout the old shutdown waited for.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  // The server closed its end: the idle client reads EOF.
+  EXPECT_EQ(::recv(fd, buffer, sizeof buffer, 0), 0);
+  ::close(fd);
 }
 
 class AccessLogTest : public ::testing::Test {
