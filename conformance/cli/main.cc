@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
       } else {
         ++failed;
         std::cout << "--- FAIL: " << f.file << " [" << tname << "] (" << time << ")\n";
-        std::string text = FailureText(entry["failure"]);
+        std::string text = mock_courier::reports::FailureText(entry["failure"]);
         std::string indented = "    ";
         for (char c : text) {
           indented += c;

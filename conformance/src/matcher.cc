@@ -122,12 +122,6 @@ void Match(const Json& expected, const Json* actual, const std::string& path, Ma
        actual, out);
 }
 
-std::string Compact(const Json& v) {
-  std::string s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (s.size() > 300) s = s.substr(0, 297) + "...";
-  return s;
-}
-
 }  // namespace
 
 MatchResult MatchJson(const Json& expected, const Json& actual, const std::string& base) {
@@ -164,30 +158,6 @@ Json DiffsToJson(const std::vector<FieldDiff>& diffs) {
                    {"problem", d.problem},
                    {"expected", d.expected},
                    {"actual", d.actual}});
-  }
-  return out;
-}
-
-std::string FormatDiffs(const Json& diffs) {
-  std::string out;
-  for (const auto& d : diffs) {
-    std::string path = d.value("path", "");
-    std::string problem = d.value("problem", "");
-    out += "  " + path + ": ";
-    if (problem == "missing") {
-      out += "expected " + Compact(d["expected"]) + ", actual <missing>";
-    } else if (problem == "unexpected") {
-      out += "expected <absent>, actual " + Compact(d["actual"]);
-    } else if (problem == "length") {
-      out +=
-          "expected length " + Compact(d["expected"]) + ", actual length " + Compact(d["actual"]);
-    } else if (problem == "no element matches") {
-      out += "no element matches " + Compact(d["expected"]) + " (closest " + Compact(d["actual"]) +
-             ")";
-    } else {
-      out += "expected " + Compact(d["expected"]) + ", actual " + Compact(d["actual"]);
-    }
-    out += "\n";
   }
   return out;
 }

@@ -696,24 +696,6 @@ Json MakeRunResult(const std::vector<std::string>& targets, Json scenarios,
           {"scenarios", std::move(scenarios)}};
 }
 
-std::string FailureText(const Json& failure) {
-  std::string out;
-  if (failure.contains("step") && failure["step"].is_number_integer() &&
-      failure["step"].get<int>() >= 0) {
-    out += "step " + failure["step"].dump() + " (" + failure.value("step_kind", "") + "): ";
-  }
-  out += failure.value("message", "") + "\n";
-  if (failure.contains("diff") && !failure["diff"].empty()) {
-    out += "diff (path: expected vs actual):\n" + FormatDiffs(failure["diff"]);
-  }
-  if (failure.contains("closest") && !failure["closest"].is_null()) {
-    std::string closest = failure["closest"].dump(2);
-    if (closest.size() > 4000) closest = closest.substr(0, 4000) + "\n...";
-    out += "closest candidate:\n" + closest + "\n";
-  }
-  return out;
-}
-
 std::map<std::string, std::string> LoadKnownFailures(const std::string& path) {
   std::map<std::string, std::string> out;
   std::ifstream in(path);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "mock_courier/reports/reports.h"
+
 namespace mock_courier::conformance {
 namespace {
 
@@ -45,7 +47,7 @@ TEST(MatcherTest, DiffNamesTheFieldPathAndBothValues) {
                             J(R"({"providers":[{"status":"UNDELIVERABLE"}]})"));
   ASSERT_EQ(r.diffs.size(), 1u);
   EXPECT_EQ(r.diffs[0].path, "providers[0].status");
-  EXPECT_EQ(FormatDiffs(DiffsToJson(r.diffs)),
+  EXPECT_EQ(reports::FormatDiffs(DiffsToJson(r.diffs)),
             "  providers[0].status: expected \"DELIVERED\", actual \"UNDELIVERABLE\"\n");
 }
 

@@ -13,6 +13,7 @@
 #include "mock_courier/conformance/runner.h"
 #include "mock_courier/conformance/scenario.h"
 #include "mock_courier/conformance/target.h"
+#include "mock_courier/reports/reports.h"
 
 namespace mock_courier::conformance {
 namespace {
@@ -30,7 +31,7 @@ class ScenarioTest : public ::testing::Test {
     if (result["status"] != "passed") {
       ADD_FAILURE() << file_.file << " (" << file_.scenario->source << ") on " << target->name()
                     << ":\n"
-                    << FailureText(result["failure"]);
+                    << reports::FailureText(result["failure"]);
     }
   }
 

@@ -44,7 +44,4 @@ bool WildcardMatch(const std::string& pattern, const std::string& text);
 // [{"path", "problem", "expected", "actual"}]
 Json DiffsToJson(const std::vector<FieldDiff>& diffs);
 
-// "  status: expected \"DELIVERED\", actual \"UNROUTABLE\"" lines, one per diff.
-std::string FormatDiffs(const Json& diffs);
-
 }  // namespace mock_courier::conformance

@@ -42,9 +42,6 @@ Json SkippedResult(const ScenarioFile& file, const std::string& target_name,
 Json MakeRunResult(const std::vector<std::string>& targets, Json scenarios,
                    std::int64_t duration_ms, const std::string& started_at);
 
-// The human-readable failure text: message, diff lines, closest candidate.
-std::string FailureText(const Json& failure);
-
 // Reads conformance/known_failures.txt: "<scenario path> <reason...>" per
 // line, '#' starts a comment. Returns path -> reason.
 std::map<std::string, std::string> LoadKnownFailures(const std::string& path);

@@ -34,4 +34,8 @@ std::string RenderMarkdown(const Json& run);
 // ("path: expected X, actual Y") and the closest candidate.
 std::string FailureText(const Json& failure);
 
+// The diff part alone: one "  path: expected X, actual Y" line per entry of a
+// failure's "diff" array.
+std::string FormatDiffs(const Json& diffs);
+
 }  // namespace mock_courier::reports
