@@ -61,6 +61,8 @@ std::string Invoke(TestEngine& t, const json& body) {
   return reply->body["runId"].get<std::string>();
 }
 
+// Pass steps as json::array({...}) when the list is one json value: `{step}`
+// copy-initializes an object under clang but makes an array under g++.
 json AdHoc(json steps, json extra = json::object()) {
   json body = extra;
   body["automation"] = {{"steps", std::move(steps)}};
@@ -236,7 +238,7 @@ TEST(AutomationInvokeBadInputTest, StepsAreValidatedStrictly) {
   };
   for (const json& step : bad_steps) {
     SCOPED_TRACE(step.dump());
-    ExpectRejected(t, t.engine.InvokeAutomation(t.key, AdHoc({step})), kInvalidSteps);
+    ExpectRejected(t, t.engine.InvokeAutomation(t.key, AdHoc(json::array({step}))), kInvalidSteps);
   }
 }
 
@@ -276,30 +278,30 @@ json UpdateProfile(const std::string& merge, json profile) {
 
 TEST(UpdateProfileStepTest, ReplaceRemovesKeysMissingFromTheNewProfile) {
   TestEngine t(Workspace());
-  Invoke(t, AdHoc({UpdateProfile("replace", {{"name", "Ada"}})}));
+  Invoke(t, AdHoc(json::array({UpdateProfile("replace", {{"name", "Ada"}})})));
   EXPECT_EQ(t.Profile("u1"), (json{{"name", "Ada"}}));
 }
 
 TEST(UpdateProfileStepTest, OverwriteDeepMergesNewValuesWinning) {
   TestEngine t(Workspace());
-  Invoke(t, AdHoc({UpdateProfile("overwrite", {{"plan", "pro"}, {"name", "Ada"}})}));
+  Invoke(t, AdHoc(json::array({UpdateProfile("overwrite", {{"plan", "pro"}, {"name", "Ada"}})})));
   EXPECT_EQ(t.Profile("u1"), (json{{"email", "u1@example.com"}, {"plan", "pro"}, {"name", "Ada"}}));
 }
 
 TEST(UpdateProfileStepTest, SoftMergeOnlyAddsMissingKeys) {
   TestEngine t(Workspace());
-  Invoke(t, AdHoc({UpdateProfile("soft-merge", {{"plan", "pro"}, {"name", "Ada"}})}));
+  Invoke(t, AdHoc(json::array({UpdateProfile("soft-merge", {{"plan", "pro"}, {"name", "Ada"}})})));
   EXPECT_EQ(t.Profile("u1"),
             (json{{"email", "u1@example.com"}, {"plan", "free"}, {"name", "Ada"}}));
 }
 
 TEST(UpdateProfileStepTest, NoneWritesOnlyWhenNoProfileExists) {
   TestEngine t(Workspace());
-  Invoke(t, AdHoc({UpdateProfile("none", {{"plan", "pro"}})}));
+  Invoke(t, AdHoc(json::array({UpdateProfile("none", {{"plan", "pro"}})})));
   EXPECT_EQ(t.Profile("u1")["plan"], "free");
   json step = UpdateProfile("none", {{"plan", "pro"}});
   step["recipient_id"] = "fresh";
-  Invoke(t, AdHoc({step}));
+  Invoke(t, AdHoc(json::array({step})));
   EXPECT_EQ(t.Profile("fresh"), (json{{"plan", "pro"}}));
 }
 
@@ -307,7 +309,7 @@ TEST(UpdateProfileStepTest, RecipientFromADesignerLookup) {
   TestEngine t(Workspace());
   json step = UpdateProfile("overwrite", {{"seen", true}});
   step["recipient_id"] = "refs.data.userId";
-  Invoke(t, AdHoc({step}, {{"data", {{"userId", "u5"}}}}));
+  Invoke(t, AdHoc(json::array({step}), {{"data", {{"userId", "u5"}}}}));
   EXPECT_EQ(t.Profile("u5"), (json{{"seen", true}}));
 }
 
@@ -434,7 +436,7 @@ TEST(ConditionalStepTest, AnInvalidConditionErrorsTheRun) {
   TestEngine t(Workspace());
   json step = UpdateProfile("overwrite", {{"a", 1}});
   step["if"] = "nobody.knows == 1";
-  std::string id = Invoke(t, AdHoc({step}));
+  std::string id = Invoke(t, AdHoc(json::array({step})));
   json run = RunById(t, id);
   EXPECT_EQ(run["status"], "ERROR");
   EXPECT_EQ(run["steps"][0]["error"], "Invalid step conditional");
