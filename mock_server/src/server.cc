@@ -213,7 +213,9 @@ bool Server::Start() {
   s.http.set_payload_max_length(o.api.max_body_bytes + 1024 * 1024);
   int threads = o.threads;
   if (threads <= 0) {
-    threads = std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+    // cpp-httplib holds one pool thread per keep-alive connection, so the
+    // pool must cover the expected connections or later ones queue.
+    threads = std::max(64, 8 * static_cast<int>(std::thread::hardware_concurrency()));
   }
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   auto handler = [&s](const httplib::Request& req, httplib::Response& res) { s.Handle(req, res); };
@@ -223,6 +225,20 @@ bool Server::Start() {
   s.http.Patch(".*", handler);
   s.http.Delete(".*", handler);
   s.http.Options(".*", handler);
+  // A request with neither Content-Length nor Transfer-Encoding has no body
+  // (RFC 9112 §6.3), e.g. `curl -X POST URL`. httplib would read until the
+  // connection closes and then answer an empty 400; answer it here instead,
+  // before httplib tries to read a body.
+  s.http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
+    const bool may_have_body = req.method == "POST" || req.method == "PUT" ||
+                               req.method == "PATCH" || req.method == "DELETE";
+    if (may_have_body && !req.has_header("Content-Length") &&
+        !req.has_header("Transfer-Encoding")) {
+      s.Handle(req, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   s.http.set_error_handler(
       httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;

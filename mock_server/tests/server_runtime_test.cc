@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "server_fixture.h"
@@ -169,26 +170,57 @@ TEST(SegmentDeliveryShutdownTest, StopDrainsWhatIsQueued) {
 // (Node's fetch, the Courier SDK) kept its connection open after a request,
 // so every SIGTERM in a client test suite took seconds. The client here is a
 // bare socket that sends one HTTP/1.1 request and leaves the connection open.
+// A bare loopback socket that sends raw HTTP/1.1 and reads until a marker
+// arrives (bounded by a 5 s receive timeout), keeping the connection open.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = fd_ >= 0 &&
+                 ::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return connected_; }
+  bool Send(const std::string& request) {
+    return ::send(fd_, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size());
+  }
+  // Everything read until `marker` appears, or what arrived before EOF/timeout.
+  std::string ReadUntil(const std::string& marker) {
+    std::string response;
+    char buffer[1024];
+    while (response.find(marker) == std::string::npos) {
+      ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      response.append(buffer, static_cast<std::size_t>(n));
+    }
+    return response;
+  }
+  ssize_t Recv() {
+    char buffer[64];
+    return ::recv(fd_, buffer, sizeof buffer, 0);
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
 TEST(ServerShutdownTest, StopDoesNotWaitForAnIdleKeepAliveConnection) {
   mock_courier::testing::TestEngine t(TestWorkspace());
   Server server(t.engine, ServerOptions{});
   ASSERT_TRUE(server.Start());
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(server.port()));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
-  const std::string request = "GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
-  std::string response;
-  char buffer[1024];
-  while (response.find("\"ok\"") == std::string::npos) {
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    ASSERT_GT(n, 0) << response;
-    response.append(buffer, static_cast<std::size_t>(n));
-  }
+  RawConnection connection(server.port());
+  ASSERT_TRUE(connection.connected());
+  ASSERT_TRUE(connection.Send("GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  std::string response = connection.ReadUntil("\"ok\"");
   EXPECT_TRUE(response.starts_with("HTTP/1.1 200")) << response;
 
   auto started = std::chrono::steady_clock::now();
@@ -196,8 +228,31 @@ TEST(ServerShutdownTest, StopDoesNotWaitForAnIdleKeepAliveConnection) {
   // Far below the keep-alive timeout the old shutdown waited for.
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
   // The server closed its end: the idle client reads EOF.
-  EXPECT_EQ(::recv(fd, buffer, sizeof buffer, 0), 0);
-  ::close(fd);
+  EXPECT_EQ(connection.Recv(), 0);
+}
+
+// Regression: `curl -X POST URL` sends neither Content-Length nor a body.
+// httplib waited for the connection to close (10 s read timeout), then
+// answered an empty 400; such a request has no body (RFC 9112 §6.3).
+TEST(BodilessRequestTest, PostWithoutContentLengthIsAnsweredAtOnce) {
+  mock_courier::testing::TestEngine t(TestWorkspace());
+  Server server(t.engine, ServerOptions{});
+  ASSERT_TRUE(server.Start());
+  RawConnection connection(server.port());
+  ASSERT_TRUE(connection.connected());
+  ASSERT_TRUE(
+      connection.Send("POST /_mock/reset?workspace=test-key HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  std::string response = connection.ReadUntil("}");
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 200")) << response;
+  EXPECT_NE(response.find(R"({"status":"ok"})"), std::string::npos) << response;
+
+  // The Courier API sees an empty body and answers as Courier does.
+  ASSERT_TRUE(connection.Send(
+      "POST /send HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + Bearer() + "\r\n\r\n"));
+  response = connection.ReadUntil("}");
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 400")) << response;
+  EXPECT_NE(response.find("No Body Provided"), std::string::npos) << response;
+  server.Stop();
 }
 
 class AccessLogTest : public ::testing::Test {
