@@ -10,7 +10,7 @@ cd "$root"
 port="${PORT:-4010}"
 
 bash scripts/setup.sh
-cmake -S . -B build -G Ninja -DMOCK_COURIER_BUILD_BENCH=OFF >/dev/null
+cmake -S . -B build -G Ninja >/dev/null
 cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target mock-courier
 
 base="http://127.0.0.1:${port}"

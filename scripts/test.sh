@@ -10,7 +10,7 @@ bash scripts/setup.sh
 bash scripts/check-format.sh
 
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DMOCK_COURIER_WERROR=ON -DMOCK_COURIER_BUILD_TESTS=ON
+  -DMOCK_COURIER_WERROR=ON -DMOCK_COURIER_BUILD_TESTS=ON -DMOCK_COURIER_BUILD_BENCH=ON
 cmake --build "$build_dir" -j2
 # Tests that drive external tools (Chromium, python3) fail rather than skip here.
 MOCK_COURIER_REQUIRE_TOOLS=1 ctest --test-dir "$build_dir" --output-on-failure -j2
