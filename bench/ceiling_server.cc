@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   }
   // The pool size mock-courier picks by default (docs/server.md, --threads).
   if (threads <= 0)
-    threads = std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+    threads = std::max(64, 8 * static_cast<int>(std::thread::hardware_concurrency()));
 
   httplib::Server server;
   server.set_tcp_nodelay(true);
