@@ -24,9 +24,26 @@ Json DeepExtend(const Json& root, const Json& step) {
   return out;
 }
 
-Json Get(const Json& object, const char* key) {
+// A reference, not a copy: `data` roots hold whole Segment events.
+const Json& Get(const Json& object, const char* key) {
+  static const Json kNull;
   auto it = object.find(key);
-  return it == object.end() ? Json(nullptr) : *it;
+  return it == object.end() ? kNull : *it;
+}
+
+// What ValidateSteps extends the steps with. StepIsValid sees the `data` and
+// `profile` roots only through ExtendStep's DeepExtend, whose result is an
+// object whenever the root is truthy, whatever the root holds: an empty
+// object stands in for a truthy root, so the run's data (a whole Segment
+// event for triggered runs) is not deep-copied once per step to be validated.
+Json ValidationContext(const Json& context) {
+  if (!context.is_object()) return context;
+  Json out = Json::object();
+  for (auto it = context.begin(); it != context.end(); ++it) {
+    const bool stand_in = (it.key() == "data" || it.key() == "profile") && Truthy(it.value());
+    out[it.key()] = stand_in ? Json::object() : it.value();
+  }
+  return out;
 }
 
 // ---- Schema checks (Courier's automations/schemas.ts, additionalProperties false) ----
@@ -307,8 +324,9 @@ Status ValidateSteps(const Json& steps, const Json& context) {
     return Status::BadRequest(
         "Invalid automation definition. An array of valid steps is required.");
   }
+  const Json shape = ValidationContext(context);
   for (const Json& step : steps) {
-    if (!StepIsValid(ExtendStep(step, context))) {
+    if (!StepIsValid(ExtendStep(step, shape))) {
       return Status::BadRequest(
           "Invalid Steps Definition: one or more steps are incorrectly defined.");
     }
