@@ -177,7 +177,7 @@ void EmitMembership(WorkspaceState& ws, Services& svc, const std::string& audien
                      {"reason", Reason(audience, matched)},
                      {"user_id", user_id}};
   EmitOutbound(ws, svc, matched ? "Audience User Matched" : "Audience User Unmatched", user_id,
-               properties);
+               std::move(properties));
 }
 
 // Members of an audience over every stored profile, except `skip_user`.

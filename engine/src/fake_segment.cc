@@ -7,11 +7,13 @@ namespace mock_courier {
 void FakeSegment::Record(const std::string& write_key, const nlohmann::json& event,
                          const std::string& path, const std::string& origin,
                          TimePoint received_at) {
-  nlohmann::json call = {{"write_key", write_key},
-                         {"path", path},
-                         {"origin", origin},
-                         {"received_at", FormatIso8601(received_at)},
-                         {"event", event}};
+  Record(write_key, std::make_shared<const nlohmann::json>(event), path, origin, received_at);
+}
+
+void FakeSegment::Record(const std::string& write_key, std::shared_ptr<const nlohmann::json> event,
+                         const std::string& path, const std::string& origin,
+                         TimePoint received_at) {
+  Call call{write_key, path, origin, received_at, std::move(event)};
   std::lock_guard lock(mutex_);
   calls_.push_back(std::move(call));
   while (calls_.size() > capacity_) calls_.pop_front();
@@ -20,8 +22,13 @@ void FakeSegment::Record(const std::string& write_key, const nlohmann::json& eve
 nlohmann::json FakeSegment::Received(const std::string& write_key) const {
   nlohmann::json results = nlohmann::json::array();
   std::lock_guard lock(mutex_);
-  for (const auto& call : calls_) {
-    if (write_key.empty() || call["write_key"] == write_key) results.push_back(call);
+  for (const Call& call : calls_) {
+    if (!write_key.empty() && call.write_key != write_key) continue;
+    results.push_back({{"write_key", call.write_key},
+                       {"path", call.path},
+                       {"origin", call.origin},
+                       {"received_at", FormatIso8601(call.received_at)},
+                       {"event", *call.event}});
   }
   return {{"results", std::move(results)}};
 }
@@ -34,7 +41,7 @@ void FakeSegment::Clear() {
 void FakeSegment::ClearWriteKey(const std::string& write_key) {
   if (write_key.empty()) return;
   std::lock_guard lock(mutex_);
-  std::erase_if(calls_, [&](const nlohmann::json& call) { return call["write_key"] == write_key; });
+  std::erase_if(calls_, [&](const Call& call) { return call.write_key == write_key; });
 }
 
 std::size_t FakeSegment::size() const {

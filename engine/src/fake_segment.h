@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -24,6 +25,10 @@ class FakeSegment {
   // `origin` "courier-outbound" or "http".
   void Record(const std::string& write_key, const nlohmann::json& event, const std::string& path,
               const std::string& origin, TimePoint received_at);
+  // The same, sharing an immutable event with its producer (the outbox keeps
+  // the same call) instead of copying it.
+  void Record(const std::string& write_key, std::shared_ptr<const nlohmann::json> event,
+              const std::string& path, const std::string& origin, TimePoint received_at);
   // {"results":[{write_key, path, origin, received_at, event}]}, for one write
   // key or all when empty.
   nlohmann::json Received(const std::string& write_key) const;
@@ -35,7 +40,14 @@ class FakeSegment {
  private:
   mutable std::mutex mutex_;
   std::size_t capacity_;
-  std::deque<nlohmann::json> calls_;
+  struct Call {
+    std::string write_key;
+    std::string path;
+    std::string origin;
+    TimePoint received_at = 0;
+    std::shared_ptr<const nlohmann::json> event;
+  };
+  std::deque<Call> calls_;
 };
 
 }  // namespace mock_courier

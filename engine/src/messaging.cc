@@ -274,8 +274,10 @@ Json OriginJson(const SendOrigin& origin) {
 }
 
 // A v1-style plan: `event` to user `recipient`.
+// `profile` and `data` are taken by value and moved into the plan (`data` can
+// be a whole Segment event).
 Json V1Plan(const WorkspaceState& ws, const std::string& event, const std::string& recipient,
-            const Json& profile, const Json& data, const Json& body, const SendOrigin& origin) {
+            Json profile, Json data, const Json& body, const SendOrigin& origin) {
   std::optional<std::string> notification = ResolveNotification(ws, event);
   Json to = {{"user_id", recipient}};
   return {{"api", "v1"},
@@ -286,8 +288,8 @@ Json V1Plan(const WorkspaceState& ws, const std::string& event, const std::strin
           {"routing", nullptr},
           {"to", to},
           {"recipient", recipient},
-          {"received_profile", profile.is_object() ? profile : Json::object()},
-          {"data", data.is_object() ? data : Json::object()},
+          {"received_profile", profile.is_object() ? std::move(profile) : Json::object()},
+          {"data", data.is_object() ? std::move(data) : Json::object()},
           {"brand", body.value("brand", Json())},
           {"override", body.value("override", Json())},
           {"preferences", body.value("preferences", Json())},
@@ -542,7 +544,11 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   Message& m = *found;
   m.pending_timer = TimerId{};
   const TimePoint now = svc.clock.Now();
-  const Json plan = SendPlanOf(m);
+  // A reference into history[0], not a copy (the plan holds the whole event
+  // data). It stays valid while history grows: moving a Json moves the handle
+  // of its heap-allocated object, whose map nodes (and this value) stay put,
+  // and history[0] itself is never modified.
+  const Json& plan = SendPlanOf(m);
   const std::string event = plan.value("event", "");
 
   if (!plan.value("mapped", false)) {
@@ -576,7 +582,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
                        {"ts", now},
                        {"merged_profile", merged},
                        {"received_profile", plan["received_profile"]},
-                       {"stored_profile", stored}});
+                       {"stored_profile", std::move(stored)}});
 
   // Channels and method: v2 routing wins over the notification's.
   std::vector<std::string> channels;
@@ -686,7 +692,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     RenderStrings(output, variables);
     m.rendered[channel] = output;
     Json rendered = RoutedItem("RENDERED", now, channel, provider.provider);
-    rendered["output"] = output;
+    rendered["output"] = std::move(output);
     m.history.push_back(std::move(rendered));
 
     Json entry = {{"channel", {{"key", channel}, {"name", channel}, {"template", notification_id}}},
@@ -757,14 +763,15 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, Json plan,
     message.record["notification"] = plan["notification"];
   }
   if (deliver_at) plan["deliver_at"] = *deliver_at;
-  message.history.push_back({{"type", "ENQUEUED"},
-                             {"ts", now},
-                             {"event", plan.value("event", "")},
-                             {"recipient", plan.value("recipient", "")},
-                             {"data", plan["data"]},
-                             {"profile", plan["received_profile"]},
-                             {"override", plan["override"]},
-                             {"request", plan}});
+  Json enqueued = {{"type", "ENQUEUED"},
+                   {"ts", now},
+                   {"event", plan.value("event", "")},
+                   {"recipient", plan.value("recipient", "")},
+                   {"data", plan["data"]},
+                   {"profile", plan["received_profile"]},
+                   {"override", plan["override"]}};
+  enqueued["request"] = std::move(plan);  // Not used below: moved, not copied.
+  message.history.push_back(std::move(enqueued));
   std::string id = message.id;
   Message& stored = ws.messages.Add(std::move(message));
   Touch(svc);
@@ -1061,7 +1068,7 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message,
   // reference must not be used across a container change.
   Json properties = OutboundMessageProperties(message);
   std::string user = message.record.value("recipient", "");
-  EmitOutbound(ws, svc, event->second, user, properties);
+  EmitOutbound(ws, svc, event->second, user, std::move(properties));
 }
 
 bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,

@@ -100,9 +100,10 @@ void OnProfileChanged(WorkspaceState& ws, Services& svc, const std::string& user
 // Appends a Segment track call `event_name` for `user_id` with `properties` to
 // the outbox when the workspace has a Segment write key (else does nothing).
 // The outbox entry id (and the call's messageId) is derived from the
-// workspace's id generator, so it is stable for the same inputs.
+// workspace's id generator, so it is stable for the same inputs. `properties`
+// is taken by value: callers move it in.
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
-                  const std::string& user_id, const Json& properties);
+                  const std::string& user_id, Json properties);
 // Admin: {"results":[{id, state, attempts, last_error, created_at, event}]}.
 Json OutboxForAdmin(const WorkspaceState& ws);
 

@@ -7,7 +7,7 @@
 namespace mock_courier {
 
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
-                  const std::string& user_id, const Json& properties) {
+                  const std::string& user_id, Json properties) {
   const std::string& write_key = ws.def.segment.write_key;
   if (write_key.empty()) return;  // No Segment source configured in Courier.
   const TimePoint now = svc.clock.Now();
@@ -16,13 +16,14 @@ void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_na
   entry.created_at = now;
   // Property names are undocumented: the call mirrors the message record
   // (or the audience webhook data) and uses the recipient as userId (§10.1).
-  entry.event = {{"type", "track"},
-                 {"event", event_name},
-                 {"userId", user_id},
-                 {"properties", properties},
-                 {"messageId", entry.id},
-                 {"timestamp", FormatIso8601(now)},
-                 {"context", {{"library", {{"name", "mock-courier"}}}}}};
+  Json event = {{"type", "track"},
+                {"event", event_name},
+                {"userId", user_id},
+                {"messageId", entry.id},
+                {"timestamp", FormatIso8601(now)},
+                {"context", {{"library", {{"name", "mock-courier"}}}}}};
+  event["properties"] = std::move(properties);
+  entry.event = std::make_shared<const Json>(std::move(event));
   if (svc.options.deliver_outbound_to_fake_segment) {
     svc.fake_segment.Record(write_key, entry.event, "/v1/batch", "courier-outbound", now);
     entry.state = "delivered";
@@ -40,7 +41,7 @@ Json OutboxForAdmin(const WorkspaceState& ws) {
                        {"attempts", entry.attempts},
                        {"last_error", entry.last_error},
                        {"created_at", FormatIso8601(entry.created_at)},
-                       {"event", entry.event}});
+                       {"event", *entry.event}});
   }
   return {{"results", results}};
 }

@@ -124,7 +124,7 @@ Result<Reply> PutUserPreferenceTopicReply(WorkspaceState& ws, Services& svc,
                        {"status", after},
                        {"previous_status", before}};
     EmitOutbound(ws, svc, after == "OPTED_OUT" ? "User Unsubscribed" : "User Subscribed", user_id,
-                 properties);
+                 std::move(properties));
   }
   return Reply{200, {{"message", "success"}}};
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -134,8 +135,9 @@ struct CatalogueEntry {
 // ---- Outbound to Segment ---------------------------------------------------
 
 struct OutboxEntry {
-  std::string id;                 // Stable: also the Segment messageId of the call.
-  Json event;                     // The Segment track call.
+  std::string id;  // Stable: also the Segment messageId of the call.
+  // The Segment track call; immutable, shared with the fake Segment API's record.
+  std::shared_ptr<const Json> event;
   std::string state = "pending";  // pending | delivered | retrying | failed
   int attempts = 0;
   std::string last_error;
