@@ -3,6 +3,7 @@
 #include <initializer_list>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "accessors.h"
 #include "mock_courier/time_format.h"
@@ -251,10 +252,10 @@ Json ExtendStep(const Json& step, const Json& context) {
     Json out = step;
     if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context["brand"];
     Json data = DeepExtend(Get(context, "data"), Get(step, "data"));
-    out["data"] = data.is_null() ? Json::object() : data;
+    out["data"] = data.is_null() ? Json::object() : std::move(data);
     if (!Present(step, "override")) out["override"] = Json::object();
     Json profile = DeepExtend(Get(context, "profile"), Get(step, "profile"));
-    out["profile"] = profile.is_null() ? Json::object() : profile;
+    out["profile"] = profile.is_null() ? Json::object() : std::move(profile);
     // `step.recipient ? step.recipient : context.recipient`.
     if (!Truthy(Get(step, "recipient"))) {
       if (Present(context, "recipient")) {
@@ -276,12 +277,12 @@ Json ExtendStep(const Json& step, const Json& context) {
     if (Present(context, "recipient")) to["user_id"] = context["recipient"];
     if (message.contains("to") && message["to"].is_object()) DeepMerge(to, message["to"]);
     to = DeepExtend(Get(context, "profile"), to);
-    if (Truthy(to)) message["to"] = to;
+    if (Truthy(to)) message["to"] = std::move(to);
     if (!Truthy(Get(message, "brand_id")) && Truthy(Get(context, "brand"))) {
       message["brand_id"] = context["brand"];
     }
     Json data = DeepExtend(Get(context, "data"), Get(message, "data"));
-    if (Truthy(data)) message["data"] = data;
+    if (Truthy(data)) message["data"] = std::move(data);
     if (!Truthy(Get(message, "template")) && Truthy(Get(context, "template"))) {
       message["template"] = context["template"];
     }
@@ -292,7 +293,7 @@ Json ExtendStep(const Json& step, const Json& context) {
     Json out = step;
     if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context["brand"];
     Json data = DeepExtend(Get(context, "data"), Get(step, "data"));
-    out["data"] = data.is_null() ? Json::object() : data;
+    out["data"] = data.is_null() ? Json::object() : std::move(data);
     if (!Present(step, "override")) out["override"] = Json::object();
     if (!Present(step, "template") && Present(context, "template")) {
       out["template"] = context["template"];

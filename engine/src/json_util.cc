@@ -117,6 +117,11 @@ Status ApplyJsonPatch(Json& document, const Json& patch) {
 }
 
 std::string RenderTemplate(std::string_view text, const Json& variables) {
+  return RenderTemplate(text, [&](std::string_view path) { return FindPath(variables, path); });
+}
+
+std::string RenderTemplate(std::string_view text,
+                           const std::function<const Json*(std::string_view)>& lookup) {
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
@@ -137,7 +142,7 @@ std::string RenderTemplate(std::string_view text, const Json& variables) {
       name.remove_prefix(1);
     while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
       name.remove_suffix(1);
-    if (const Json* value = FindPath(variables, name)) {
+    if (const Json* value = lookup(name)) {
       out += value->is_string() ? value->get<std::string>() : value->dump();
     }
     pos = close + 2;

@@ -1,6 +1,7 @@
 // JSON helpers shared by the engine's modules.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,10 @@ Status ApplyJsonPatch(Json& document, const Json& patch);
 // Replaces every {{path}} in `text` with the value found at that dotted path
 // in `variables` (strings as is, other values as JSON); missing -> "".
 std::string RenderTemplate(std::string_view text, const Json& variables);
+// The same with the variables behind `lookup` (dotted path -> value, or null
+// when missing), for callers whose variables are spread over several values.
+std::string RenderTemplate(std::string_view text,
+                           const std::function<const Json*(std::string_view)>& lookup);
 
 // The JSON type name used in error messages: "object", "array", "string", ...
 std::string JsonTypeName(const Json& value);

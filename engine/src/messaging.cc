@@ -436,9 +436,43 @@ bool HasChannelData(const std::string& channel, const Json& profile) {
   return has(channel.c_str());
 }
 
-void RenderStrings(Json& value, const Json& variables) {
+// The variables a send renders with: the send's data, with `data` (the data
+// itself unless it has its own `data` key), `profile` (merged) and
+// `recipient` on top. Looked up in place rather than assembled into one
+// object, which would copy the data (a whole Segment event) twice per send.
+struct RenderVariables {
+  const Json& data;
+  const Json& profile;
+  Json recipient;
+
+  const Json* Find(std::string_view path) const {
+    const std::size_t dot = path.find('.');
+    const std::string_view root = path.substr(0, dot);
+    if (root.empty()) return nullptr;
+    const Json* node = nullptr;
+    if (root == "profile") {
+      node = &profile;
+    } else if (root == "recipient") {
+      node = &recipient;
+    } else if (root == "data") {
+      auto own = data.is_object() ? data.find("data") : data.end();
+      node = own != data.end() ? &*own : &data;
+    } else if (data.is_object()) {
+      auto it = data.find(std::string(root));
+      if (it == data.end()) return nullptr;
+      node = &*it;
+    } else {
+      return nullptr;
+    }
+    if (dot == std::string_view::npos) return node;
+    return FindPath(*node, path.substr(dot + 1));
+  }
+};
+
+void RenderStrings(Json& value, const RenderVariables& variables) {
   if (value.is_string()) {
-    value = RenderTemplate(value.get<std::string>(), variables);
+    value = RenderTemplate(value.get<std::string>(),
+                           [&](std::string_view path) { return variables.Find(path); });
   } else if (value.is_object() || value.is_array()) {
     for (auto& child : value) RenderStrings(child, variables);
   }
@@ -638,11 +672,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     if (method == "single") break;
   }
 
-  Json variables = plan["data"];
-  if (!variables.is_object()) variables = Json::object();
-  if (!variables.contains("data")) variables["data"] = plan["data"];
-  variables["profile"] = merged;
-  variables["recipient"] = plan.value("recipient", "");
+  const RenderVariables variables{plan["data"], merged, plan.value("recipient", "")};
 
   if (!blocked_reason.empty()) {
     for (const std::string& channel : routed) {
