@@ -683,25 +683,38 @@ std::vector<std::string> SplitCommas(const std::string& text) {
 
 }  // namespace
 
-Result<Reply> HandleInvokeAdHoc(WorkspaceState& ws, Services& svc, const Json& body_in) {
-  const Json body = body_in.is_object() ? body_in : Json::object();
-  Json automation = ParseJsonObject(body, "automation");
-  Json data = ParseJsonObject(body, "data");
-  Json override_value = ParseJsonObject(body, "override");
-  Json profile = ParseJsonObject(body, "profile");
-  // The order of Courier's checks (automations/api/invoke.ts).
-  if (Truthy(override_value)) {
+namespace {
+
+// Courier's first check on both invoke forms (automations/api/invoke.ts).
+Status CheckNoOverride(const Json& body) {
+  if (Truthy(ParseJsonObject(body, "override"))) {
     return Status::BadRequest(
         "Invalid request property. 'override' is only applicable to send and send-list steps.");
   }
+  return Status::Ok();
+}
+
+// The run context both invoke forms build from the request body.
+Json InvokeContext(const Json& body) {
+  return NormalizeContext(Field(body, "brand"), ParseJsonObject(body, "data"),
+                          ParseJsonObject(body, "profile"), Field(body, "recipient"),
+                          Field(body, "template"));
+}
+
+}  // namespace
+
+Result<Reply> HandleInvokeAdHoc(WorkspaceState& ws, Services& svc, const Json& body_in) {
+  const Json body = body_in.is_object() ? body_in : Json::object();
+  Json automation = ParseJsonObject(body, "automation");
+  // The order of Courier's checks (automations/api/invoke.ts).
+  MC_RETURN_IF_ERROR(CheckNoOverride(body));
   if (!Truthy(automation)) {
     return Status::BadRequest("Either an ad hoc automation or valid templateId is required.");
   }
   const Json steps = Field(automation, "steps");
   if (!steps.is_array() || steps.empty()) return Status::BadRequest(kStepsRequired);
   RunSpec spec;
-  spec.context = NormalizeContext(Field(body, "brand"), data, profile, Field(body, "recipient"),
-                                  Field(body, "template"));
+  spec.context = InvokeContext(body);
   MC_RETURN_IF_ERROR(ValidateSteps(steps, spec.context));
   spec.source = "invoke";
   spec.ad_hoc_steps = &steps;
@@ -714,18 +727,11 @@ Result<Reply> HandleInvokeAdHoc(WorkspaceState& ws, Services& svc, const Json& b
 Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
                                    const std::string& template_id, const Json& body_in) {
   const Json body = body_in.is_object() ? body_in : Json::object();
-  Json data = ParseJsonObject(body, "data");
-  Json override_value = ParseJsonObject(body, "override");
-  Json profile = ParseJsonObject(body, "profile");
-  if (Truthy(override_value)) {
-    return Status::BadRequest(
-        "Invalid request property. 'override' is only applicable to send and send-list steps.");
-  }
+  MC_RETURN_IF_ERROR(CheckNoOverride(body));
   const AutomationDefinition* automation = ws.def.FindAutomation(template_id);
   if (automation == nullptr) return Status::BadRequest("Invalid TemplateId.");
   RunSpec spec;
-  spec.context = NormalizeContext(Field(body, "brand"), data, profile, Field(body, "recipient"),
-                                  Field(body, "template"));
+  spec.context = InvokeContext(body);
   MC_RETURN_IF_ERROR(ValidateSteps(automation->steps, spec.context));
   spec.source = "invoke/" + template_id;
   spec.template_id = automation->id;
