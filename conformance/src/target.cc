@@ -62,6 +62,15 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// A fresh engine on a manual clock at the scenario's start time and seed.
+void StartEngine(const Scenario& scenario, std::unique_ptr<ManualClock>& clock,
+                 std::unique_ptr<Engine>& engine) {
+  clock = std::make_unique<ManualClock>(scenario.start);
+  EngineOptions options;
+  options.seed = scenario.seed;
+  engine = std::make_unique<Engine>(*clock, options);
+}
+
 // ---- In-process ----------------------------------------------------------------
 
 class InProcessTarget final : public Target {
@@ -71,10 +80,7 @@ class InProcessTarget final : public Target {
 
   std::string Begin(const Scenario& scenario) override {
     End();
-    clock_ = std::make_unique<ManualClock>(scenario.start);
-    EngineOptions options;
-    options.seed = scenario.seed;
-    engine_ = std::make_unique<Engine>(*clock_, options);
+    StartEngine(scenario, clock_, engine_);
     api_ = std::make_unique<server::Api>(*engine_);
     HttpResponse put =
         Send({"PUT", "/_mock/workspaces/" + scenario.api_key, {}, scenario.workspace.dump()});
@@ -222,10 +228,7 @@ class LocalServerTarget final : public Target {
 
   std::string Begin(const Scenario& scenario) override {
     End();
-    clock_ = std::make_unique<ManualClock>(scenario.start);
-    EngineOptions options;
-    options.seed = scenario.seed;
-    engine_ = std::make_unique<Engine>(*clock_, options);
+    StartEngine(scenario, clock_, engine_);
     server::ServerOptions server_options;
     server_options.host = "127.0.0.1";
     server_options.port = 0;
