@@ -169,7 +169,12 @@ TEST_F(AdminApiBadInputTest, BadDurationNamesTheAcceptedForms) {
 }
 
 TEST_F(AdminApiBadInputTest, NegativeDurationIsRefused) {
-  EXPECT_EQ(Post("/_mock/clock/advance", R"({"by":-5})", "")->status, 400);
+  auto res = Post("/_mock/clock/advance", R"({"by":-5})", "");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(Body(res)["message"],
+            "\"by\" must be a duration such as \"2 hours\", \"30 minutes\", \"1 day\", "
+            "\"30 seconds\", \"PT2H\", or a number of milliseconds");
 }
 
 TEST_F(AdminApiBadInputTest, MissingWorkspaceParamIs404) {
@@ -206,8 +211,15 @@ TEST_F(AdminApiBadInputTest, UnknownAdminEndpointIs404) {
 }
 
 TEST_F(AdminApiBadInputTest, WaitNeedsAKnownKindAndAJsonMatch) {
-  EXPECT_EQ(Get("/_mock/wait?workspace=test-key&kind=bogus", "")->status, 400);
-  EXPECT_EQ(Get("/_mock/wait?workspace=test-key&kind=runs&match=%7Bnope", "")->status, 400);
+  auto kind = Get("/_mock/wait?workspace=test-key&kind=bogus", "");
+  ASSERT_TRUE(kind);
+  EXPECT_EQ(kind->status, 400);
+  EXPECT_EQ(Body(kind)["message"],
+            "kind must be one of messages, runs, inbound, outbox, profiles, received");
+  auto match = Get("/_mock/wait?workspace=test-key&kind=runs&match=%7Bnope", "");
+  ASSERT_TRUE(match);
+  EXPECT_EQ(match->status, 400);
+  EXPECT_EQ(Body(match)["message"], "match must be a URL-encoded JSON object");
 }
 
 TEST_F(AdminApiBadInputTest, EngagementOnUnknownMessageIs404) {
@@ -215,6 +227,7 @@ TEST_F(AdminApiBadInputTest, EngagementOnUnknownMessageIs404) {
                   R"({"event":"opened"})", "");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(Body(res)["message"], "Message not found");
 }
 
 class AdminTokenTest : public ServerTest {
