@@ -6,6 +6,11 @@
 
 namespace mock_courier {
 
+const SharedJson& SharedEmptyObject() {
+  static const SharedJson empty = Share(Json::object());
+  return empty;
+}
+
 void DeepMerge(Json& target, const Json& patch) {
   if (!target.is_object()) target = Json::object();
   for (auto it = patch.begin(); it != patch.end(); ++it) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,16 @@
 namespace mock_courier {
 
 using Json = nlohmann::json;
+
+// An immutable JSON value shared by every record that holds it (an inbound
+// event kept by the journal, the catalogue and the messages it caused; a
+// profile snapshot), so that keeping it in several places costs one copy.
+using SharedJson = std::shared_ptr<const Json>;
+
+// Shares `value` (moved in).
+inline SharedJson Share(Json value) { return std::make_shared<const Json>(std::move(value)); }
+// The shared empty object, for records that have nothing to hold.
+const SharedJson& SharedEmptyObject();
 
 // Deep merge, new values win; objects merge recursively, anything else
 // (arrays included) is replaced. `target` becomes an object if it is not one.

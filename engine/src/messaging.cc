@@ -273,32 +273,47 @@ Json OriginJson(const SendOrigin& origin) {
           {"idempotency_key", origin.idempotency_key}};
 }
 
-// A v1-style plan: `event` to user `recipient`.
-// `profile` and `data` are taken by value and moved into the plan (`data` can
-// be a whole Segment event).
-Json V1Plan(const WorkspaceState& ws, const std::string& event, const std::string& recipient,
-            Json profile, Json data, const Json& body, const SendOrigin& origin) {
+// A send plan: the plan fields (Message::plan), the data and the received
+// profile, held apart so that a message shares them instead of copying.
+struct SendPlan {
+  Json fields;
+  SharedJson data = SharedEmptyObject();
+  SharedJson received_profile = SharedEmptyObject();
+};
+
+// `value` shared when it is a non-empty object; else the shared empty object.
+SharedJson ShareObject(Json value) {
+  if (!value.is_object() || value.empty()) return SharedEmptyObject();
+  return Share(std::move(value));
+}
+
+// A v1-style plan: `event` to user `recipient`. `data` can be a whole
+// Segment event, shared with the journal.
+SendPlan V1Plan(const WorkspaceState& ws, const std::string& event, const std::string& recipient,
+                SharedJson profile, SharedJson data, const Json& body, const SendOrigin& origin) {
   std::optional<std::string> notification = ResolveNotification(ws, event);
   Json to = {{"user_id", recipient}};
-  return {{"api", "v1"},
-          {"event", event},
-          {"mapped", notification.has_value()},
-          {"notification", notification.value_or("")},
-          {"content", nullptr},
-          {"routing", nullptr},
-          {"to", to},
-          {"recipient", recipient},
-          {"received_profile", profile.is_object() ? std::move(profile) : Json::object()},
-          {"data", data.is_object() ? std::move(data) : Json::object()},
-          {"brand", body.value("brand", Json())},
-          {"override", body.value("override", Json())},
-          {"preferences", body.value("preferences", Json())},
-          {"metadata", Json::object()},
-          {"context", Json::object()},
-          {"list_id", body.value("list_id", "")},
-          {"list_pattern", body.value("list_pattern", "")},
-          {"audience_id", ""},
-          {"origin", OriginJson(origin)}};
+  SendPlan plan;
+  if (profile->is_object()) plan.received_profile = std::move(profile);
+  if (data->is_object()) plan.data = std::move(data);
+  plan.fields = {{"api", "v1"},
+                 {"event", event},
+                 {"mapped", notification.has_value()},
+                 {"notification", notification.value_or("")},
+                 {"content", nullptr},
+                 {"routing", nullptr},
+                 {"to", to},
+                 {"recipient", recipient},
+                 {"brand", body.value("brand", Json())},
+                 {"override", body.value("override", Json())},
+                 {"preferences", body.value("preferences", Json())},
+                 {"metadata", Json::object()},
+                 {"context", Json::object()},
+                 {"list_id", body.value("list_id", "")},
+                 {"list_pattern", body.value("list_pattern", "")},
+                 {"audience_id", ""},
+                 {"origin", OriginJson(origin)}};
+  return plan;
 }
 
 // Courier records some recipient id for every message; without a user_id the
@@ -311,9 +326,10 @@ std::string RecipientIdOf(const Json& to) {
 }
 
 // A v2 plan for one user recipient `to` (already validated).
-Json V2Plan(const WorkspaceState& ws, const Json& message, const Json& to,
-            const SendOrigin& origin) {
-  Json plan;
+SendPlan V2Plan(const WorkspaceState& ws, const Json& message, const Json& to,
+                const SendOrigin& origin) {
+  SendPlan out;
+  Json& plan = out.fields;
   plan["api"] = "v2";
   std::string event;
   const Json metadata = message.value("metadata", Json::object());
@@ -341,8 +357,8 @@ Json V2Plan(const WorkspaceState& ws, const Json& message, const Json& to,
   }
   plan["to"] = to;
   plan["recipient"] = RecipientIdOf(to);
-  plan["received_profile"] = received;
-  plan["data"] = data;
+  out.received_profile = ShareObject(std::move(received));
+  out.data = ShareObject(std::move(data));
   plan["brand"] = message.value("brand_id", message.value("brand", Json()));
   plan["override"] = message.value("providers", Json());
   plan["preferences"] = message.value("preferences", Json());
@@ -352,7 +368,7 @@ Json V2Plan(const WorkspaceState& ws, const Json& message, const Json& to,
   plan["list_pattern"] = to.value("list_pattern", "");
   plan["audience_id"] = to.value("audience_id", "");
   plan["origin"] = OriginJson(origin);
-  return plan;
+  return out;
 }
 
 // Expands one v2 `to` entry into user recipients (list, pattern and audience
@@ -578,11 +594,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   Message& m = *found;
   m.pending_timer = TimerId{};
   const TimePoint now = svc.clock.Now();
-  // A reference into history[0], not a copy (the plan holds the whole event
-  // data). It stays valid while history grows: moving a Json moves the handle
-  // of its heap-allocated object, whose map nodes (and this value) stay put,
-  // and history[0] itself is never modified.
-  const Json& plan = SendPlanOf(m);
+  // References, not copies: the plan, data and profile are never modified
+  // after creation, and `m` does not move (nothing here adds a message).
+  const Json& plan = m.plan;
   const std::string event = plan.value("event", "");
 
   if (!plan.value("mapped", false)) {
@@ -604,19 +618,15 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   // Profile: the stored profile of the user, merged with what the request
   // brought, for this send only (§5 `profile`).
   const std::string user_id = plan["to"].value("user_id", "");
-  Json stored = Json::object();
   if (!user_id.empty()) {
     auto it = ws.profiles.find(user_id);
-    if (it != ws.profiles.end() && it->second.is_object()) stored = it->second;
+    if (it != ws.profiles.end() && it->second.is_object() && !it->second.empty()) {
+      m.stored_profile = Share(it->second);
+    }
   }
-  Json merged = stored;
-  DeepMerge(merged, plan["received_profile"]);
-  if (!user_id.empty() && !merged.contains("user_id")) merged["user_id"] = user_id;
-  m.history.push_back({{"type", "PROFILE_LOADED"},
-                       {"ts", now},
-                       {"merged_profile", merged},
-                       {"received_profile", plan["received_profile"]},
-                       {"stored_profile", std::move(stored)}});
+  const Json merged = MergedProfile(m);
+  // Its profiles are put back by HistoryItemJson.
+  m.history.push_back({{"type", "PROFILE_LOADED"}, {"ts", now}});
 
   // Channels and method: v2 routing wins over the notification's.
   std::vector<std::string> channels;
@@ -672,7 +682,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     if (method == "single") break;
   }
 
-  const RenderVariables variables{plan["data"], merged, plan.value("recipient", "")};
+  const RenderVariables variables{*m.data, merged, plan.value("recipient", "")};
 
   if (!blocked_reason.empty()) {
     for (const std::string& channel : routed) {
@@ -720,10 +730,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     ProviderDefinition provider = ProviderFor(ws, channel);
     Json output = ChannelContent(ws, plan, channel);
     RenderStrings(output, variables);
-    m.rendered[channel] = output;
-    Json rendered = RoutedItem("RENDERED", now, channel, provider.provider);
-    rendered["output"] = std::move(output);
-    m.history.push_back(std::move(rendered));
+    m.rendered[channel] = std::move(output);
+    // Its output (m.rendered[channel]) is put back by HistoryItemJson.
+    m.history.push_back(RoutedItem("RENDERED", now, channel, provider.provider));
 
     Json entry = {{"channel", {{"key", channel}, {"name", channel}, {"template", notification_id}}},
                   {"provider", provider.provider}};
@@ -776,32 +785,33 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
 
 // Creates an ENQUEUED message from `plan` and processes it now, or when
 // `deliver_at` falls due. Returns the message id.
-std::string CreateMessage(WorkspaceState& ws, Services& svc, Json plan,
+std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
                           const std::string& request_id, std::optional<TimePoint> deliver_at,
                           std::string message_id = "") {
   const TimePoint now = svc.clock.Now();
+  Json& fields = plan.fields;
   Message message;
   message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
   message.request_id = request_id.empty() ? message.id : request_id;
   message.record = {{"id", message.id},
                     {"status", "ENQUEUED"},
                     {"enqueued", now},
-                    {"recipient", plan.value("recipient", "")},
-                    {"event", plan.value("event", "")},
+                    {"recipient", fields.value("recipient", "")},
+                    {"event", fields.value("event", "")},
                     {"providers", Json::array()}};
-  if (!plan.value("notification", "").empty()) {
-    message.record["notification"] = plan["notification"];
+  if (!fields.value("notification", "").empty()) {
+    message.record["notification"] = fields["notification"];
   }
-  if (deliver_at) plan["deliver_at"] = *deliver_at;
-  Json enqueued = {{"type", "ENQUEUED"},
-                   {"ts", now},
-                   {"event", plan.value("event", "")},
-                   {"recipient", plan.value("recipient", "")},
-                   {"data", plan["data"]},
-                   {"profile", plan["received_profile"]},
-                   {"override", plan["override"]}};
-  enqueued["request"] = std::move(plan);  // Not used below: moved, not copied.
-  message.history.push_back(std::move(enqueued));
+  if (deliver_at) fields["deliver_at"] = *deliver_at;
+  // Its data, profile and request are put back by HistoryItemJson.
+  message.history.push_back({{"type", "ENQUEUED"},
+                             {"ts", now},
+                             {"event", fields.value("event", "")},
+                             {"recipient", fields.value("recipient", "")},
+                             {"override", fields["override"]}});
+  message.plan = std::move(fields);
+  message.data = std::move(plan.data);
+  message.received_profile = std::move(plan.received_profile);
   std::string id = message.id;
   Message& stored = ws.messages.Add(std::move(message));
   Touch(svc);
@@ -825,7 +835,7 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, Json plan,
 
 // Validates and expands a v2 message into plans; changes nothing.
 Status PlanV2(const WorkspaceState& ws, const Json& message, const SendOrigin& origin,
-              std::vector<Json>& plans, bool& single) {
+              std::vector<SendPlan>& plans, bool& single) {
   MC_RETURN_IF_ERROR(ValidateV2Message(message));
   std::vector<Json> recipients;
   const Json& to = message["to"];
@@ -843,11 +853,11 @@ Status PlanV2(const WorkspaceState& ws, const Json& message, const SendOrigin& o
 
 // Creates the messages of a validated v2 request. Returns the message ids.
 std::vector<std::string> SendV2(WorkspaceState& ws, Services& svc, const Json& message,
-                                std::vector<Json> plans, bool single,
+                                std::vector<SendPlan> plans, bool single,
                                 const std::string& request_id) {
   std::optional<TimePoint> deliver_at = DeliverAt(message, svc.clock.Now());
   std::vector<std::string> ids;
-  for (Json& plan : plans) {
+  for (SendPlan& plan : plans) {
     // A single recipient's message id is the request id (§4.3).
     ids.push_back(
         CreateMessage(ws, svc, std::move(plan), request_id, deliver_at, single ? request_id : ""));
@@ -885,9 +895,9 @@ Status ValidateV1(const WorkspaceState& ws, const Json& body) {
 Result<Reply> HandleV1(WorkspaceState& ws, Services& svc, const Json& body) {
   MC_RETURN_IF_ERROR(ValidateV1(ws, body));
   SendOrigin origin{"api", "", ""};
-  Json plan = V1Plan(ws, body["event"].get<std::string>(), body["recipient"].get<std::string>(),
-                     body.value("profile", Json::object()), body.value("data", Json::object()),
-                     body, origin);
+  SendPlan plan = V1Plan(ws, body["event"].get<std::string>(), body["recipient"].get<std::string>(),
+                         ShareObject(body.value("profile", Json::object())),
+                         ShareObject(body.value("data", Json::object())), body, origin);
   std::string id = CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
   return Reply{200, {{"messageId", id}}};
 }
@@ -907,7 +917,7 @@ Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body) {
     if (!body.contains("message")) {
       return Status::Error(501, "Not implemented in mock-courier yet: 'sequence' sends");
     }
-    std::vector<Json> plans;
+    std::vector<SendPlan> plans;
     bool single = false;
     MC_RETURN_IF_ERROR(PlanV2(ws, body["message"], SendOrigin{"api", "", ""}, plans, single));
     std::string request_id = ws.ids.Next(svc.clock.Now());
@@ -923,7 +933,7 @@ Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services
   try {
     if (!step.is_object()) return Status::BadRequest("Invalid send step definition.");
     if (step.contains("message")) {
-      std::vector<Json> plans;
+      std::vector<SendPlan> plans;
       bool single = false;
       MC_RETURN_IF_ERROR(PlanV2(ws, step["message"], origin, plans, single));
       std::string request_id = ws.ids.Next(svc.clock.Now());
@@ -935,8 +945,8 @@ Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services
     std::string recipient = StringField(step, "recipient");
     if (event.empty()) return Status::BadRequest("The 'template' parameter is required.");
     if (recipient.empty()) return Status::BadRequest("The 'recipient' parameter is required.");
-    Json plan = V1Plan(ws, event, recipient, step.value("profile", Json::object()),
-                       step.value("data", Json::object()), step, origin);
+    SendPlan plan = V1Plan(ws, event, recipient, ShareObject(step.value("profile", Json::object())),
+                           ShareObject(step.value("data", Json::object())), step, origin);
     return std::vector<std::string>{CreateMessage(ws, svc, std::move(plan), "", std::nullopt)};
   } catch (const Json::exception& e) {
     return Status::BadRequest(std::string("Invalid send step: ") + e.what());
@@ -951,8 +961,8 @@ Result<std::vector<std::string>> SendListFromAutomation(WorkspaceState& ws, Serv
     std::string list_id = StringField(step, "list");
     if (event.empty()) return Status::BadRequest("The 'template' parameter is required.");
     if (list_id.empty()) return Status::BadRequest("The 'list' parameter is required.");
-    return SendMappedEventToList(ws, svc, event, list_id, "", step.value("data", Json::object()),
-                                 origin);
+    return SendMappedEventToList(ws, svc, event, list_id, "",
+                                 ShareObject(step.value("data", Json::object())), origin);
   } catch (const Json::exception& e) {
     return Status::BadRequest(std::string("Invalid send-list step: ") + e.what());
   }
@@ -969,7 +979,8 @@ std::string MappedSendKey(const std::string& idempotency_key, const char* scope)
 
 std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services& svc,
                                                     const std::string& event_id,
-                                                    const std::string& recipient, const Json& data,
+                                                    const std::string& recipient,
+                                                    const SharedJson& data,
                                                     const SendOrigin& origin) {
   if (!ResolveNotification(ws, event_id)) return std::nullopt;  // Nothing is created (§8.1 c).
   const std::string key = MappedSendKey(origin.idempotency_key, "mock-courier:mapped-send");
@@ -979,7 +990,8 @@ std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services
       return it->second.reply->body.value("messageId", "");
     }
   }
-  Json plan = V1Plan(ws, event_id, recipient, Json::object(), data, Json::object(), origin);
+  SendPlan plan =
+      V1Plan(ws, event_id, recipient, SharedEmptyObject(), data, Json::object(), origin);
   std::string id = CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
   if (!origin.idempotency_key.empty()) {
     ws.idempotency[key] = IdempotentRecord{Reply{200, {{"messageId", id}}}, svc.clock.Now() + kDay};
@@ -989,7 +1001,7 @@ std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services
 
 Result<std::vector<std::string>> SendMappedEventToListUnguarded(
     WorkspaceState& ws, Services& svc, const std::string& event_id, const std::string& list_id,
-    const std::string& pattern, const Json& data, const SendOrigin& origin) {
+    const std::string& pattern, const SharedJson& data, const SendOrigin& origin) {
   const std::string key = MappedSendKey(origin.idempotency_key, "mock-courier:list-send");
   if (!origin.idempotency_key.empty()) {
     auto it = ws.idempotency.find(key);
@@ -1020,7 +1032,7 @@ Result<std::vector<std::string>> SendMappedEventToListUnguarded(
   for (const auto& [user, list] : recipients) {
     Json body = {{"list_id", list}};
     if (!pattern.empty()) body["list_pattern"] = pattern;
-    Json plan = V1Plan(ws, event_id, user, Json::object(), data, body, origin);
+    SendPlan plan = V1Plan(ws, event_id, user, SharedEmptyObject(), data, body, origin);
     ids.push_back(CreateMessage(ws, svc, std::move(plan), "", std::nullopt));
   }
   if (!origin.idempotency_key.empty()) {
@@ -1034,7 +1046,7 @@ Result<std::vector<std::string>> SendMappedEventToListUnguarded(
 
 std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
                                            const std::string& event_id,
-                                           const std::string& recipient, const Json& data,
+                                           const std::string& recipient, const SharedJson& data,
                                            const SendOrigin& origin) {
   try {
     return SendMappedEventUnguarded(ws, svc, event_id, recipient, data, origin);
@@ -1043,11 +1055,9 @@ std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
   }
 }
 
-Result<std::vector<std::string>> SendMappedEventToList(WorkspaceState& ws, Services& svc,
-                                                       const std::string& event_id,
-                                                       const std::string& list_id,
-                                                       const std::string& pattern, const Json& data,
-                                                       const SendOrigin& origin) {
+Result<std::vector<std::string>> SendMappedEventToList(
+    WorkspaceState& ws, Services& svc, const std::string& event_id, const std::string& list_id,
+    const std::string& pattern, const SharedJson& data, const SendOrigin& origin) {
   return GuardInput([&]() -> Result<std::vector<std::string>> {
     return SendMappedEventToListUnguarded(ws, svc, event_id, list_id, pattern, data, origin);
   });
@@ -1057,8 +1067,41 @@ Result<std::vector<std::string>> SendMappedEventToList(WorkspaceState& ws, Servi
 
 const Json& SendPlanOf(const Message& message) {
   static const Json kEmpty = Json::object();
-  if (message.history.empty() || !message.history.front().contains("request")) return kEmpty;
-  return message.history.front()["request"];
+  return message.plan.is_object() ? message.plan : kEmpty;
+}
+
+Json MergedProfile(const Message& message) {
+  Json merged = *message.stored_profile;
+  DeepMerge(merged, *message.received_profile);
+  const Json& to = SendPlanOf(message).value("to", Json::object());
+  const std::string user_id = to.is_object() ? to.value("user_id", "") : "";
+  if (!user_id.empty() && !merged.contains("user_id")) merged["user_id"] = user_id;
+  return merged;
+}
+
+Json HistoryItemJson(const Message& message, const Json& item, bool with_request) {
+  Json out = item;
+  const std::string type = item.value("type", "");
+  if (type == "ENQUEUED") {
+    out["data"] = *message.data;
+    out["profile"] = *message.received_profile;
+    if (with_request) {
+      Json request = SendPlanOf(message);
+      request["data"] = *message.data;
+      request["received_profile"] = *message.received_profile;
+      out["request"] = std::move(request);
+    }
+  } else if (type == "PROFILE_LOADED") {
+    out["merged_profile"] = MergedProfile(message);
+    out["received_profile"] = *message.received_profile;
+    out["stored_profile"] = *message.stored_profile;
+  } else if (type == "RENDERED") {
+    const Json* channel = FindPath(item, "channel.id");
+    const std::string key =
+        channel != nullptr && channel->is_string() ? channel->get<std::string>() : "";
+    out["output"] = message.rendered.value(key, Json::object());
+  }
+  return out;
 }
 
 Json* ProviderEntryOf(Message& message, const std::string& channel) {

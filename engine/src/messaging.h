@@ -37,22 +37,21 @@ Result<std::vector<std::string>> SendListFromAutomation(WorkspaceState& ws, Serv
                                                         const Json& step, const SendOrigin& origin);
 
 // The legacy Segment path (§8.1 c): a v1 send of `event_id`
-// ("Segment-TrackEvent:<event>") to `recipient` with `data` = the whole event.
+// ("Segment-TrackEvent:<event>") to `recipient` with `data` = the whole event
+// (shared, not copied, by the message).
 // Returns the message id, or nullopt when no notification is mapped to the
 // event (then nothing is created, as Courier does).
 std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
                                            const std::string& event_id,
-                                           const std::string& recipient, const Json& data,
+                                           const std::string& recipient, const SharedJson& data,
                                            const SendOrigin& origin);
 
 // `properties.courier.list` / `.pattern` on a Segment track (§8.1 c): sends
 // `event_id` to every subscriber of the list (or of lists matching the
 // pattern). Returns the message ids.
-Result<std::vector<std::string>> SendMappedEventToList(WorkspaceState& ws, Services& svc,
-                                                       const std::string& event_id,
-                                                       const std::string& list_id,
-                                                       const std::string& pattern, const Json& data,
-                                                       const SendOrigin& origin);
+Result<std::vector<std::string>> SendMappedEventToList(
+    WorkspaceState& ws, Services& svc, const std::string& event_id, const std::string& list_id,
+    const std::string& pattern, const SharedJson& data, const SendOrigin& origin);
 
 // ---- Messages API (§9) -----------------------------------------------------
 Result<Reply> ListMessagesReply(WorkspaceState& ws, const Json& query);

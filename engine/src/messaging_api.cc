@@ -134,13 +134,6 @@ bool MatchesFilters(const Message& m, const Json& query) {
   return true;
 }
 
-// History items as the API returns them: without the mock's send plan.
-Json PublicHistoryItem(const Json& item) {
-  Json out = item;
-  if (out.is_object()) out.erase("request");
-  return out;
-}
-
 // Status order for engagement: a message never moves back (§9.2 progression).
 int Rank(const std::string& status) {
   if (status == "SENT") return 1;
@@ -223,7 +216,8 @@ Result<Reply> GetMessageHistoryReply(WorkspaceState& ws, const std::string& mess
         std::find(types.begin(), types.end(), item.value("type", "")) == types.end()) {
       continue;
     }
-    results.push_back(PublicHistoryItem(item));
+    // As the API returns them: without the mock's send plan.
+    results.push_back(HistoryItemJson(*m, item, /*with_request=*/false));
   }
   return Reply{200, {{"results", results}}};
 }
@@ -315,7 +309,9 @@ Json MessagesForAdmin(const WorkspaceState& ws) {
     entry["channel"] = m.channel;
     entry["provider"] = m.provider;
     entry["rendered"] = m.rendered;
-    entry["history"] = m.history;
+    Json history = Json::array();
+    for (const Json& item : m.history) history.push_back(HistoryItemJson(m, item, true));
+    entry["history"] = std::move(history);
     entry["request_id"] = m.request_id;
     entry["origin"] = SendPlanOf(m).value("origin", Json::object());
     entry["pending_timer"] = m.pending_timer.valid();

@@ -12,9 +12,19 @@
 namespace mock_courier {
 
 // The mock's send plan of a message: everything needed to process it later
-// (after a delay). It is kept in the ENQUEUED history item under "request"
-// and stripped from the Courier API's history replies.
+// (after a delay) but its data and received profile (Message::data,
+// Message::received_profile). Views show it, with those two, as the ENQUEUED
+// history item's "request"; the Courier API's history replies leave it out.
 const Json& SendPlanOf(const Message& message);
+
+// The profile a message was sent with: the stored profile when it was
+// processed, deep-merged with the received one, plus `user_id`.
+Json MergedProfile(const Message& message);
+
+// A history item as views show it: `item` with the parts the message holds
+// once put back (ENQUEUED data, profile and, when `with_request`, request;
+// PROFILE_LOADED merged, received and stored profiles; RENDERED output).
+Json HistoryItemJson(const Message& message, const Json& item, bool with_request);
 
 // Sets the message's status, stamps `timestamp_field` ("sent", "delivered",
 // "opened", "clicked"; "" for none) with the clock when not yet set, and

@@ -103,7 +103,8 @@ JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry en
 }
 
 // The Studio event catalogue (§8.1 a): one entry per event id, one sample per 24 h.
-void RecordCatalogue(WorkspaceState& ws, const std::string& id, const Json& event, TimePoint now) {
+void RecordCatalogue(WorkspaceState& ws, const std::string& id, const SharedJson& event,
+                     TimePoint now) {
   CatalogueEntry& entry = ws.catalogue[id];
   if (entry.count == 0) {
     entry.id = id;
@@ -116,8 +117,9 @@ void RecordCatalogue(WorkspaceState& ws, const std::string& id, const Json& even
 
 // Effects of an accepted track (§8.1 c, d): event-map or list send, then
 // automation triggers. Returns whether anything was mapped.
-bool ApplyTrack(WorkspaceState& ws, Services& svc, const Json& event, const std::string& inbound_id,
-                const std::string& source, JournalEntry& entry) {
+bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
+                const std::string& inbound_id, const std::string& source, JournalEntry& entry) {
+  const Json& event = *shared_event;
   std::string name = event["event"].get<std::string>();
   std::string recipient = RecipientOf(event);
   std::string event_id = "Segment-TrackEvent:" + name;
@@ -129,7 +131,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const Json& event, const std:
     std::string list = courier->contains("list") ? (*courier)["list"].get<std::string>() : "";
     std::string pattern =
         courier->contains("pattern") ? (*courier)["pattern"].get<std::string>() : "";
-    auto sent = SendMappedEventToList(ws, svc, event_id, list, pattern, event, origin);
+    auto sent = SendMappedEventToList(ws, svc, event_id, list, pattern, shared_event, origin);
     if (sent.ok()) {
       for (const auto& id : *sent) entry.effects["messages"].push_back(id);
       mapped = !sent->empty() || ws.event_maps.count(event_id) > 0;
@@ -139,7 +141,8 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const Json& event, const std:
     } else {
       entry.diagnostics.push_back("list send failed: " + sent.status().message());
     }
-  } else if (auto message_id = SendMappedEvent(ws, svc, event_id, recipient, event, origin)) {
+  } else if (auto message_id =
+                 SendMappedEvent(ws, svc, event_id, recipient, shared_event, origin)) {
     entry.effects["messages"].push_back(*message_id);
     mapped = true;
   }
@@ -182,13 +185,14 @@ void ApplyGroup(WorkspaceState& ws, Services& svc, const Json& event, const std:
 
 }  // namespace
 
-Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, const Json& event,
-                                   const std::string& source) {
+Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
+                                   const SharedJson& shared_event, const std::string& source) {
+  const Json& event = *shared_event;
   TimePoint now = svc.clock.Now();
   JournalEntry entry;
   entry.source = source;
   entry.received_at = now;
-  entry.payload = event;
+  entry.payload = shared_event;
   if (event.is_object()) {
     entry.type = StringField(event, "type");
     entry.event = StringField(event, "event");
@@ -250,14 +254,14 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, const Json
     entry.diagnostics.push_back("Segment Event Tester messageId: not deduplicated");
   }
   const std::string& type = entry.type;
-  RecordCatalogue(ws, type == "track" ? "track/" + entry.event : type, event, now);
+  RecordCatalogue(ws, type == "track" ? "track/" + entry.event : type, shared_event, now);
   if (type == "track") {
     if (event.contains("email") && !FindPath(event, "properties.email")) {
       entry.diagnostics.push_back(
           "'email' at the top level of a track is not used; event data is the event itself, so "
           "templates see it as data.email only through the whole-event data");
     }
-    if (!ApplyTrack(ws, svc, event, id, source, entry)) entry.outcome = "unmapped";
+    if (!ApplyTrack(ws, svc, shared_event, id, source, entry)) entry.outcome = "unmapped";
   } else if (type == "identify") {
     ApplyIdentify(ws, svc, event, id, source, entry);
   } else {
@@ -292,7 +296,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   entry.type = "track";
   entry.event = body["event"].get<std::string>();
   entry.received_at = now;
-  entry.payload = body;
+  entry.payload = Share(body);
   if (ws.courier_inbound_ids.count(message_id)) {
     // A repeated messageId is a conflict here, unlike /inbound/segment (§8.2).
     entry.outcome = "duplicate";
@@ -308,7 +312,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   entry.id = id;
   entry.http_status = 202;
   entry.outcome = "accepted";
-  RecordCatalogue(ws, "track/" + entry.event, body, now);
+  RecordCatalogue(ws, "track/" + entry.event, entry.payload, now);
   // The body has a Segment track's shape; it triggers automations the same way
   // (UNCONFIRMED in §8.2; docs/fidelity.md).
   std::string recipient = StringField(body, "userId");
@@ -336,7 +340,7 @@ Json JournalForAdmin(const WorkspaceState& ws) {
                        {"received_at", FormatIso8601(e.received_at)},
                        {"diagnostics", e.diagnostics},
                        {"effects", e.effects},
-                       {"payload", e.payload}});
+                       {"payload", *e.payload}});
   }
   Json catalogue = Json::array();
   for (const auto& [id, c] : ws.catalogue) {
@@ -344,7 +348,7 @@ Json JournalForAdmin(const WorkspaceState& ws) {
                          {"count", c.count},
                          {"first_seen", FormatIso8601(c.first_seen)},
                          {"last_seen", FormatIso8601(c.last_seen)},
-                         {"sample", c.sample}});
+                         {"sample", *c.sample}});
   }
   return {{"results", std::move(results)}, {"catalogue", std::move(catalogue)}};
 }

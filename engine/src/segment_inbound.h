@@ -12,8 +12,8 @@ namespace mock_courier {
 // Validates, dedupes on messageId, journals, then applies the effects in
 // order: catalogue, identify -> profile merge, event map send, list send,
 // automation triggers. `source` is "segment" or "segment-relay".
-Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, const Json& event,
-                                   const std::string& source);
+Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
+                                   const SharedJson& shared_event, const std::string& source);
 // POST /inbound/courier: 202 {"messageId"}; a repeated messageId -> 409.
 Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json& body);
 // Admin: {"results":[journal entries]} and the event catalogue.

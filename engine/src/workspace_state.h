@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fake_segment.h"
+#include "json_util.h"
 #include "mock_courier/clock.h"
 #include "mock_courier/engine.h"
 #include "mock_courier/ids.h"
@@ -47,9 +48,23 @@ struct Message {
   // current: id, status, enqueued, sent, delivered, ..., recipient, event,
   // notification, error, reason, providers[].
   Json record;
-  // GET /messages/{id}/history items, oldest first.
+  // GET /messages/{id}/history items, oldest first, as stored: the parts a
+  // message would otherwise repeat (send data, profiles, rendered output) are
+  // held once below and put back by HistoryItemJson (messaging_internal.h).
   std::vector<Json> history;
+  // The mock's send plan (the ENQUEUED item's "request") without its data
+  // and received profile, which are the two members after it.
+  Json plan;
+  // The send's data: for a Segment-mapped send, the inbound event itself,
+  // shared with the journal.
+  SharedJson data = SharedEmptyObject();
+  // The profile the request brought (v1 `profile`, v2 `to` fields).
+  SharedJson received_profile = SharedEmptyObject();
+  // The stored profile when the message was processed (PROFILE_LOADED); the
+  // merged profile is derived from it and received_profile.
+  SharedJson stored_profile = SharedEmptyObject();
   // Rendered content per channel, for the admin API: {"email":{"subject":...}}.
+  // Also the RENDERED history items' output.
   Json rendered = Json::object();
   std::string channel;   // Channel chosen by routing ("" before routing).
   std::string provider;  // Simulated provider key.
@@ -119,7 +134,7 @@ struct JournalEntry {
   std::string outcome;  // accepted | duplicate | rejected | unmapped
   int http_status = 0;
   TimePoint received_at = 0;
-  Json payload;
+  SharedJson payload = SharedEmptyObject();  // The request body, shared with its messages.
   std::vector<std::string> diagnostics;
   Json effects = Json::object();  // {"messages":[...], "runs":[...], "profile":...}
 };
@@ -129,7 +144,7 @@ struct CatalogueEntry {
   std::uint64_t count = 0;
   TimePoint first_seen = 0;
   TimePoint last_seen = 0;
-  Json sample;
+  SharedJson sample = SharedEmptyObject();
 };
 
 // ---- Outbound to Segment ---------------------------------------------------

@@ -150,6 +150,58 @@ TEST(MessagesHistoryTest, TypeFilterAndNoInternalKeys) {
                   {"integration", {{"id", "sendgrid"}, {"provider", "sendgrid"}}}}));
 }
 
+// A message holds its data, profiles and rendered output once and puts them
+// back into each view; every view must show them as if each item kept a copy.
+TEST(MessagesHistoryTest, ViewsShowTheDataProfilesAndOutputOfEveryItem) {
+  TestEngine t(Workspace());
+  json message = {{"to", {{"user_id", "ann"}, {"phone_number", "+1"}}},
+                  {"template", "welcome"},
+                  {"data", {{"properties", {{"total", 12}}}}}};
+  std::string id = Send(t, "ann", "welcome", message);
+  const json received = {{"user_id", "ann"}, {"phone_number", "+1"}};
+  const json stored = {{"email", "ann@example.com"}};
+  const json merged = {{"email", "ann@example.com"}, {"phone_number", "+1"}, {"user_id", "ann"}};
+  const json data = {{"properties", {{"total", 12}}}};
+  const json output = {{"subject", "Hi 12"}};
+
+  auto history = t.engine.GetMessageHistory(t.key, id, json::object());
+  ASSERT_TRUE(history.ok());
+  const json& items = history->body["results"];
+  ASSERT_GE(items.size(), 4u);
+  EXPECT_EQ(items[0], (json{{"type", "ENQUEUED"},
+                            {"ts", testing::kTestStart},
+                            {"event", "welcome"},
+                            {"recipient", "ann"},
+                            {"data", data},
+                            {"profile", received},
+                            {"override", nullptr}}));
+  EXPECT_EQ(items[2], (json{{"type", "PROFILE_LOADED"},
+                            {"ts", testing::kTestStart},
+                            {"merged_profile", merged},
+                            {"received_profile", received},
+                            {"stored_profile", stored}}));
+  EXPECT_EQ(items[3]["type"], "RENDERED");
+  EXPECT_EQ(items[3]["output"], output);
+
+  // The admin view shows the same items plus the send plan on ENQUEUED.
+  json admin = t.Messages()["results"][0];
+  ASSERT_EQ(admin["history"].size(), items.size());
+  json request = admin["history"][0]["request"];
+  EXPECT_EQ(request["data"], data);
+  EXPECT_EQ(request["received_profile"], received);
+  EXPECT_EQ(request["to"], message["to"]);
+  admin["history"][0].erase("request");
+  EXPECT_EQ(admin["history"], items);
+  EXPECT_EQ(admin["rendered"], (json{{"email", output}}));
+
+  // A later profile change does not rewrite what the message was sent with.
+  ASSERT_TRUE(
+      t.engine.MergeProfile(t.key, "ann", {{"profile", {{"email", "new@example.com"}}}}).ok());
+  auto again = t.engine.GetMessageHistory(t.key, id, {{"type", "PROFILE_LOADED"}});
+  EXPECT_EQ(again->body["results"][0]["stored_profile"], stored);
+  EXPECT_EQ(again->body["results"][0]["merged_profile"], merged);
+}
+
 // ---- Engagement ------------------------------------------------------------------
 
 TEST(EngagementTest, ClickImpliesOpenAndKeepsTheOrder) {
@@ -240,11 +292,15 @@ TEST(EventsApiBadInputTest, BodyMustBeExactlyIdAndNotificationType) {
 
 TEST(MappedSendTest, SegmentTrackSendsWithTheWholeEventAsData) {
   TestEngine t(Workspace());
-  auto reply = t.engine.SegmentInbound(
-      t.key, TestEngine::Track("Order Completed", "ann", "seg-1", {{"total", 42}}));
+  const json event = TestEngine::Track("Order Completed", "ann", "seg-1", {{"total", 42}});
+  auto reply = t.engine.SegmentInbound(t.key, event);
   ASSERT_TRUE(reply.ok());
   json messages = t.Messages()["results"];
   ASSERT_EQ(messages.size(), 1u);
+  // The event is held once and shown whole by the message and the journal.
+  EXPECT_EQ(messages[0]["history"][0]["data"], event);
+  EXPECT_EQ(messages[0]["history"][0]["request"]["data"], event);
+  EXPECT_EQ(t.Journal()["results"][0]["payload"], event);
   EXPECT_EQ(messages[0]["event"], "Segment-TrackEvent:Order Completed");
   EXPECT_EQ(messages[0]["notification"], "welcome");
   EXPECT_EQ(messages[0]["rendered"]["email"]["subject"], "Hi 42");

@@ -107,7 +107,8 @@ class Engine {
   // POST /debug
   Result<Reply> Debug(const std::string& key);
   // POST /inbound/segment (§8.1). `event` is the raw Segment event.
-  Result<Reply> SegmentInbound(const std::string& key, const Json& event);
+  // Takes the event by value: pass an rvalue to avoid a copy.
+  Result<Reply> SegmentInbound(const std::string& key, Json event);
   // POST /inbound/courier (§8.2).
   Result<Reply> CourierInbound(const std::string& key, const Json& body);
   // POST /send (§4, §5): v2 when the body has `message`, else v1.
