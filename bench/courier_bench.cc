@@ -156,21 +156,27 @@ class Bench {
         double e = b.value("errors", 0.0);
         return e > 0 ? " (" + Grouped(e) + " errors)" : std::string();
       };
+      // Allocation counts do not vary with machine load: they compare builds.
+      auto allocations = [&](const std::string& unit) {
+        if (!b.contains("allocs_per_item")) return std::string();
+        return "; " + Fixed(b.value("allocs_per_item", 0.0), 0) + " allocations, " +
+               Fixed(b.value("held_bytes_per_item", 0.0) / 1024.0, 1) + " KB held per " + unit;
+      };
       if (name.starts_with("track_ingest/no_mapping")) {
         rows_.push_back({"engine", "Segment track ingest, no mapping",
-                         Grouped(rate) + " events/s" + errors(), "", ""});
+                         Grouped(rate) + " events/s" + errors() + allocations("event"), "", ""});
       } else if (name.starts_with("track_ingest/one_automation")) {
         rows_.push_back({"engine", "Segment track ingest, one automation (delay + send)",
-                         Grouped(rate) + " events/s" + errors(), ">= 300,000 events/s",
-                         Verdict(rate >= 300000)});
+                         Grouped(rate) + " events/s" + errors() + allocations("event"),
+                         ">= 300,000 events/s", Verdict(rate >= 300000)});
       } else if (name.starts_with("track_ingest/event_map_send")) {
         rows_.push_back({"engine", "Segment track ingest, event-map send",
-                         Grouped(rate) + " events/s" + errors(), "", ""});
+                         Grouped(rate) + " events/s" + errors() + allocations("event"), "", ""});
       } else if (name.starts_with("api_ingest/mixed")) {
         rows_.push_back(
             {"engine",
              "Api layer, mixed /inbound/segment bodies (parse + route + engine, no socket)",
-             Grouped(rate) + " req/s" + errors(), "", ""});
+             Grouped(rate) + " req/s" + errors() + allocations("request"), "", ""});
       } else if (name.starts_with("identify_merge/")) {
         rows_.push_back({"engine",
                          "identify merge into " + Grouped(b.value("profiles", 0.0)) + " profiles",
@@ -181,7 +187,8 @@ class Bench {
         const double full_equivalent = pending > 0 ? seconds * 1e6 / pending : 0;
         std::string result = Fixed(seconds, 3) + " s for " + Grouped(pending) + " delays (" +
                              Grouped(b.value("fired", 0.0)) +
-                             " timers fired); linear to 1M: " + Fixed(full_equivalent, 1) + " s";
+                             " timers fired); linear to 1M: " + Fixed(full_equivalent, 1) + " s" +
+                             allocations("fired run");
         rows_.push_back({"engine", "advance the clock over 1,000,000 pending delays", result,
                          "< 2 s", Verdict(full_equivalent < 2.0)});
       } else if (name.starts_with("memory/profiles")) {

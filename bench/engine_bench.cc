@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "alloc_counter.h"
 #include "bench_memory.h"
 #include "mock_courier/clock.h"
 #include "mock_courier/engine.h"
@@ -34,6 +35,8 @@ using mock_courier::Json;
 using mock_courier::kHour;
 using mock_courier::ManualClock;
 using mock_courier::bench::AllocatedBytes;
+using mock_courier::bench::AllocationCount;
+using mock_courier::bench::Allocations;
 using mock_courier::bench::BenchUserId;
 using mock_courier::bench::EventKind;
 using mock_courier::bench::kBenchApiKey;
@@ -76,6 +79,24 @@ struct Fixture {
   Engine engine;
 };
 
+// Reports what the timed loop allocated per item: operator new calls, and
+// the bytes still held afterwards (allocated, not yet freed).
+class AllocationProbe {
+ public:
+  AllocationProbe() : start_(Allocations()), held_(AllocatedBytes()) {}
+  void Report(benchmark::State& state, double items) const {
+    if (items <= 0) return;
+    const AllocationCount now = Allocations();
+    state.counters["allocs_per_item"] = static_cast<double>(now.calls - start_.calls) / items;
+    state.counters["held_bytes_per_item"] =
+        (static_cast<double>(AllocatedBytes()) - static_cast<double>(held_)) / items;
+  }
+
+ private:
+  AllocationCount start_;
+  std::size_t held_;
+};
+
 // A pool of prepared events; each iteration takes one and gives it a fresh
 // messageId, so every request is distinct and nothing is replayed.
 std::vector<Json> EventPool(EventKind kind, std::uint64_t users) {
@@ -89,6 +110,7 @@ void TrackIngest(benchmark::State& state, EventKind kind) {
   std::vector<Json> pool = EventPool(kind, static_cast<std::uint64_t>(g_sizes.users));
   std::uint64_t n = 0;
   std::int64_t failed = 0;
+  const AllocationProbe probe;
   for (auto _ : state) {
     Json& event = pool[n % pool.size()];
     event["messageId"] = "ingest-" + std::to_string(n++);
@@ -96,6 +118,7 @@ void TrackIngest(benchmark::State& state, EventKind kind) {
     if (!reply.ok()) ++failed;
     benchmark::DoNotOptimize(reply);
   }
+  probe.Report(state, static_cast<double>(state.iterations()));
   state.SetItemsProcessed(state.iterations());
   state.counters["errors"] = static_cast<double>(failed);
 }
@@ -117,6 +140,7 @@ void ApiIngest(benchmark::State& state) {
   request.path = "/inbound/segment";
   request.headers["Authorization"] = std::string("Bearer ") + kBenchApiKey;
   request.headers["Content-Type"] = "application/json";
+  const AllocationProbe probe;
   for (auto _ : state) {
     // Distinct messageId: replace the prepared body's id ("bench-1-<i>").
     request.body = bodies[n % bodies.size()];
@@ -127,6 +151,7 @@ void ApiIngest(benchmark::State& state) {
     if (response.status != 202) ++failed;
     benchmark::DoNotOptimize(response);
   }
+  probe.Report(state, static_cast<double>(state.iterations()));
   state.SetItemsProcessed(state.iterations());
   state.counters["errors"] = static_cast<double>(failed);
 }
@@ -173,9 +198,11 @@ void AdvanceOverPendingDelays(benchmark::State& state) {
     auto f = std::make_unique<Fixture>(g_sizes.users);
     StartPendingRuns(f->engine, pending, static_cast<std::uint64_t>(g_sizes.users));
     state.ResumeTiming();
+    const AllocationProbe probe;
     AdvanceResult result = f->engine.AdvanceClock(3 * kHour);
     fired = result.fired;
     state.PauseTiming();
+    probe.Report(state, static_cast<double>(result.fired));
     f.reset();
     state.ResumeTiming();
   }

@@ -557,14 +557,6 @@ ProviderDefinition ProviderFor(const WorkspaceState& ws, const std::string& chan
   return it != ws.def.providers.end() ? it->second : DefaultProvider(channel);
 }
 
-Json RoutedItem(const std::string& type, TimePoint now, const std::string& channel,
-                const std::string& provider) {
-  return {{"type", type},
-          {"ts", now},
-          {"channel", {{"id", channel}}},
-          {"integration", {{"id", provider}, {"provider", provider}}}};
-}
-
 void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& message_id);
 
 void ScheduleDelivery(WorkspaceState& ws, Services& svc, Message& message,
@@ -601,7 +593,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
 
   if (!plan.value("mapped", false)) {
     // A v1 event mapped to no notification still yields a message (§5).
-    m.history.push_back({{"type", "UNMAPPED"}, {"ts", now}, {"event_id", event}});
+    m.history.push_back(PlainItem("UNMAPPED", now, {{"event_id", event}}));
     SetMessageStatus(ws, svc, m, "UNMAPPED", "");
     return;
   }
@@ -609,10 +601,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   const NotificationDefinition* notification = nullptr;
   if (!notification_id.empty()) {
     notification = &ws.def.notifications.at(notification_id);
-    m.history.push_back({{"type", "MAPPED"},
-                         {"ts", now},
-                         {"event_id", event},
-                         {"notification_id", notification_id}});
+    m.history.push_back(
+        PlainItem("MAPPED", now, {{"event_id", event}, {"notification_id", notification_id}}));
   }
 
   // Profile: the stored profile of the user, merged with what the request
@@ -626,7 +616,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   }
   const Json merged = MergedProfile(m);
   // Its profiles are put back by HistoryItemJson.
-  m.history.push_back({{"type", "PROFILE_LOADED"}, {"ts", now}});
+  m.history.push_back(PlainItem("PROFILE_LOADED", now));
 
   // Channels and method: v2 routing wins over the notification's.
   std::vector<std::string> channels;
@@ -692,9 +682,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
            {"provider", provider.provider},
            {"status", "UNDELIVERABLE"},
            {"error", blocked_error}});
-      Json item = RoutedItem("UNDELIVERABLE", now, channel, provider.provider);
-      item["error_message"] = blocked_error;
-      m.history.push_back(std::move(item));
+      m.history.push_back(RoutedItem("UNDELIVERABLE", now, channel, provider.provider,
+                                     {{"error_message", blocked_error}}));
     }
     if (!routed.empty()) {
       m.channel = routed.front();
@@ -711,10 +700,10 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     // no closer match than NO_CHANNELS (§9.2); the error text is the mock's.
     if (channels.empty()) channels.push_back("");
     for (const std::string& channel : channels) {
-      m.history.push_back({{"type", "UNROUTABLE"},
-                           {"ts", now},
-                           {"channel", {{"id", channel}}},
-                           {"reason", "NO_CHANNELS"}});
+      HistoryItem item = PlainItem("UNROUTABLE", now, {{"reason", "NO_CHANNELS"}});
+      item.has_channel = true;
+      item.channel = channel;
+      m.history.push_back(std::move(item));
     }
     m.record["reason"] = "NO_CHANNELS";
     m.record["error"] = "No channels available for the recipient";
@@ -751,9 +740,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     if (fault != nullptr) {
       entry["status"] = fault->status;
       entry["error"] = fault->error;
-      Json item = RoutedItem("UNDELIVERABLE", now, channel, provider.provider);
-      item["error_message"] = fault->error;
-      m.history.push_back(std::move(item));
+      m.history.push_back(RoutedItem("UNDELIVERABLE", now, channel, provider.provider,
+                                     {{"error_message", fault->error}}));
       if (first_fault == nullptr) first_fault = fault;
     } else {
       entry["status"] = "SENT";
@@ -804,11 +792,10 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   }
   if (deliver_at) fields["deliver_at"] = *deliver_at;
   // Its data, profile and request are put back by HistoryItemJson.
-  message.history.push_back({{"type", "ENQUEUED"},
-                             {"ts", now},
-                             {"event", fields.value("event", "")},
-                             {"recipient", fields.value("recipient", "")},
-                             {"override", fields["override"]}});
+  message.history.push_back(PlainItem("ENQUEUED", now,
+                                      {{"event", fields.value("event", "")},
+                                       {"recipient", fields.value("recipient", "")},
+                                       {"override", fields["override"]}}));
   message.plan = std::move(fields);
   message.data = std::move(plan.data);
   message.received_profile = std::move(plan.received_profile);
@@ -1079,9 +1066,33 @@ Json MergedProfile(const Message& message) {
   return merged;
 }
 
-Json HistoryItemJson(const Message& message, const Json& item, bool with_request) {
-  Json out = item;
-  const std::string type = item.value("type", "");
+HistoryItem PlainItem(std::string type, TimePoint now, Json extra) {
+  HistoryItem item;
+  item.type = std::move(type);
+  item.ts = now;
+  item.extra = std::move(extra);
+  return item;
+}
+
+HistoryItem RoutedItem(std::string type, TimePoint now, std::string channel, std::string provider,
+                       Json extra) {
+  HistoryItem item = PlainItem(std::move(type), now, std::move(extra));
+  item.has_channel = true;
+  item.has_integration = true;
+  item.channel = std::move(channel);
+  item.provider = std::move(provider);
+  return item;
+}
+
+Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_request) {
+  Json out = item.extra.is_object() ? item.extra : Json::object();
+  out["type"] = item.type;
+  out["ts"] = item.ts;
+  if (item.has_channel) out["channel"] = {{"id", item.channel}};
+  if (item.has_integration) {
+    out["integration"] = {{"id", item.provider}, {"provider", item.provider}};
+  }
+  const std::string& type = item.type;
   if (type == "ENQUEUED") {
     out["data"] = *message.data;
     out["profile"] = *message.received_profile;
@@ -1096,10 +1107,7 @@ Json HistoryItemJson(const Message& message, const Json& item, bool with_request
     out["received_profile"] = *message.received_profile;
     out["stored_profile"] = *message.stored_profile;
   } else if (type == "RENDERED") {
-    const Json* channel = FindPath(item, "channel.id");
-    const std::string key =
-        channel != nullptr && channel->is_string() ? channel->get<std::string>() : "";
-    out["output"] = message.rendered.value(key, Json::object());
+    out["output"] = message.rendered.value(item.channel, Json::object());
   }
   return out;
 }
@@ -1153,9 +1161,8 @@ bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
   (*entry)["delivered"] = now;
   Json reference = {{"id", message.id + "/" + channel}};
   (*entry)["reference"] = reference;
-  Json item = RoutedItem("DELIVERED", now, channel, entry->value("provider", ""));
-  item["reference"] = reference;
-  message.history.push_back(std::move(item));
+  message.history.push_back(RoutedItem("DELIVERED", now, channel, entry->value("provider", ""),
+                                       {{"reference", reference}}));
   if (message.record.value("status", "") == "SENT") {
     SetMessageStatus(ws, svc, message, "DELIVERED", "delivered");
   } else {

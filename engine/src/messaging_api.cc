@@ -150,11 +150,10 @@ void StampProvider(Message& m, const std::string& status, const std::string& fie
   if (!entry->contains(field)) (*entry)[field] = now;
 }
 
-Json RoutedItem(const std::string& type, TimePoint now, const Message& m) {
-  return {{"type", type},
-          {"ts", now},
-          {"channel", {{"id", m.channel}}},
-          {"integration", {{"id", m.provider}, {"provider", m.provider}}}};
+// An engagement history item on the message's channel.
+HistoryItem EngagementItem(std::string type, TimePoint now, const Message& m,
+                           Json extra = nullptr) {
+  return RoutedItem(std::move(type), now, m.channel, m.provider, std::move(extra));
 }
 
 Status CheckEventBody(const Json& body) {
@@ -211,9 +210,8 @@ Result<Reply> GetMessageHistoryReply(WorkspaceState& ws, const std::string& mess
   if (m == nullptr) return MessageNotFound();
   std::vector<std::string> types = QueryValues(query, "type");
   Json results = Json::array();
-  for (const Json& item : m->history) {
-    if (!types.empty() &&
-        std::find(types.begin(), types.end(), item.value("type", "")) == types.end()) {
+  for (const HistoryItem& item : m->history) {
+    if (!types.empty() && std::find(types.begin(), types.end(), item.type) == types.end()) {
       continue;
     }
     // As the API returns them: without the mock's send plan.
@@ -270,9 +268,7 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
         (*entry)["status"] = "UNDELIVERABLE";
         (*entry)["error"] = error;
       }
-      Json item = RoutedItem("UNDELIVERABLE", now, m);
-      item["error_message"] = error;
-      m.history.push_back(std::move(item));
+      m.history.push_back(EngagementItem("UNDELIVERABLE", now, m, {{"error_message", error}}));
       m.record["reason"] = reason;
       m.record["error"] = error;
       SetMessageStatus(ws, svc, m, "UNDELIVERABLE", "");
@@ -284,18 +280,18 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
     if (target >= 2 && !m.record.contains("delivered")) {
       if (!DeliverChannel(ws, svc, m, m.channel)) {
         StampProvider(m, "DELIVERED", "delivered", now);
-        m.history.push_back(RoutedItem("DELIVERED", now, m));
+        m.history.push_back(EngagementItem("DELIVERED", now, m));
         SetMessageStatus(ws, svc, m, Rank(status) < 2 ? "DELIVERED" : status, "delivered");
       }
     }
     if (target >= 3 && !m.record.contains("opened")) {
       StampProvider(m, "OPENED", "opened", now);
-      m.history.push_back(RoutedItem("OPENED", now, m));
+      m.history.push_back(EngagementItem("OPENED", now, m));
       SetMessageStatus(ws, svc, m, "OPENED", "opened");
     }
     if (target >= 4 && !m.record.contains("clicked")) {
       StampProvider(m, "CLICKED", "clicked", now);
-      m.history.push_back(RoutedItem("CLICKED", now, m));
+      m.history.push_back(EngagementItem("CLICKED", now, m));
       SetMessageStatus(ws, svc, m, "CLICKED", "clicked");
     }
     return Reply{200, m.record};
@@ -310,7 +306,7 @@ Json MessagesForAdmin(const WorkspaceState& ws) {
     entry["provider"] = m.provider;
     entry["rendered"] = m.rendered;
     Json history = Json::array();
-    for (const Json& item : m.history) history.push_back(HistoryItemJson(m, item, true));
+    for (const HistoryItem& item : m.history) history.push_back(HistoryItemJson(m, item, true));
     entry["history"] = std::move(history);
     entry["request_id"] = m.request_id;
     entry["origin"] = SendPlanOf(m).value("origin", Json::object());

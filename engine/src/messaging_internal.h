@@ -24,7 +24,13 @@ Json MergedProfile(const Message& message);
 // A history item as views show it: `item` with the parts the message holds
 // once put back (ENQUEUED data, profile and, when `with_request`, request;
 // PROFILE_LOADED merged, received and stored profiles; RENDERED output).
-Json HistoryItemJson(const Message& message, const Json& item, bool with_request);
+Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_request);
+
+// A history item of `type` with only a type and a time stamp, plus `extra`.
+HistoryItem PlainItem(std::string type, TimePoint now, Json extra = nullptr);
+// A history item on a channel and its provider ("channel" and "integration").
+HistoryItem RoutedItem(std::string type, TimePoint now, std::string channel, std::string provider,
+                       Json extra = nullptr);
 
 // Sets the message's status, stamps `timestamp_field` ("sent", "delivered",
 // "opened", "clicked"; "" for none) with the clock when not yet set, and

@@ -42,6 +42,19 @@ struct Services {
 
 // ---- Messages ------------------------------------------------------------
 
+// One item of a message's history (GET /messages/{id}/history, §9.3), kept
+// compact: the common fields as members, anything else in `extra`.
+// HistoryItemJson (messaging_internal.h) renders it.
+struct HistoryItem {
+  std::string type;  // ENQUEUED, MAPPED, PROFILE_LOADED, RENDERED, SENT, ...
+  TimePoint ts = 0;
+  bool has_channel = false;      // "channel": {"id": channel}
+  bool has_integration = false;  // "integration": {"id": provider, "provider": provider}
+  std::string channel;
+  std::string provider;
+  Json extra;  // Further fields (an object), or null.
+};
+
 struct Message {
   std::string id;
   // The GET /messages/{id} record (reference/courier-api.md §9.2), kept
@@ -51,7 +64,7 @@ struct Message {
   // GET /messages/{id}/history items, oldest first, as stored: the parts a
   // message would otherwise repeat (send data, profiles, rendered output) are
   // held once below and put back by HistoryItemJson (messaging_internal.h).
-  std::vector<Json> history;
+  std::vector<HistoryItem> history;
   // The mock's send plan (the ENQUEUED item's "request") without its data
   // and received profile, which are the two members after it.
   Json plan;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api_internal.h"
@@ -23,7 +24,8 @@ enum class BodyRule {
 struct RouteArgs {
   const std::string& key;
   const std::vector<std::string>& params;  // The {placeholders}, in order.
-  const Json& body;
+  // The parsed body. A handler runs once per request and may move it out.
+  Json& body;
   const Json& query;
 };
 
@@ -53,7 +55,8 @@ const std::vector<Route>& Routes() {
     // /inbound/segment errors are message-only bodies (§8.1).
     add(
         "POST", "/inbound/segment", BodyRule::kRequired,
-        [](Engine& e, A a) { return e.SegmentInbound(a.key, a.body); }, ErrorShape::kMessageOnly);
+        [](Engine& e, A a) { return e.SegmentInbound(a.key, std::move(a.body)); },
+        ErrorShape::kMessageOnly);
     add("POST", "/inbound/courier", BodyRule::kRequired,
         [](Engine& e, A a) { return e.CourierInbound(a.key, a.body); });
     add("POST", "/send", BodyRule::kRequired, [](Engine& e, A a) { return e.Send(a.key, a.body); });
