@@ -578,7 +578,8 @@ std::vector<OutboundCall> Engine::TakeOutboundBatch(std::size_t max) {
       if (calls.size() >= max) return calls;
       if (entry.taken || entry.state != "pending") continue;
       entry.taken = true;
-      calls.push_back({ws->id, ws->def.segment.write_key, entry.id, *entry.event});
+      calls.push_back(
+          {ws->id, ws->def.segment.write_key, entry.id, Json::parse(*entry.event_text)});
     }
   }
   return calls;

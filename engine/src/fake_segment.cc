@@ -7,13 +7,13 @@ namespace mock_courier {
 void FakeSegment::Record(const std::string& write_key, const nlohmann::json& event,
                          const std::string& path, const std::string& origin,
                          TimePoint received_at) {
-  Record(write_key, std::make_shared<const nlohmann::json>(event), path, origin, received_at);
+  Record(write_key, std::make_shared<const std::string>(event.dump()), path, origin, received_at);
 }
 
-void FakeSegment::Record(const std::string& write_key, std::shared_ptr<const nlohmann::json> event,
-                         const std::string& path, const std::string& origin,
-                         TimePoint received_at) {
-  Call call{write_key, path, origin, received_at, std::move(event)};
+void FakeSegment::Record(const std::string& write_key,
+                         std::shared_ptr<const std::string> event_text, const std::string& path,
+                         const std::string& origin, TimePoint received_at) {
+  Call call{write_key, path, origin, received_at, std::move(event_text)};
   std::lock_guard lock(mutex_);
   calls_.push_back(std::move(call));
   while (calls_.size() > capacity_) calls_.pop_front();
@@ -28,7 +28,7 @@ nlohmann::json FakeSegment::Received(const std::string& write_key) const {
                        {"path", call.path},
                        {"origin", call.origin},
                        {"received_at", FormatIso8601(call.received_at)},
-                       {"event", *call.event}});
+                       {"event", nlohmann::json::parse(*call.event_text)}});
   }
   return {{"results", std::move(results)}};
 }

@@ -1120,13 +1120,18 @@ Json* ProviderEntryOf(Message& message, const std::string& channel) {
   return nullptr;
 }
 
-Json OutboundMessageProperties(const Message& message) {
-  Json properties = message.record;
-  properties["recipientId"] = message.record.value("recipient", "");
-  properties["messageId"] = message.id;
-  properties["channel"] = message.channel;
-  properties["provider"] = message.provider;
-  return properties;
+std::string OutboundMessageProperties(const Message& message) {
+  // The record's text with four keys appended (the record never has them:
+  // its keys are Courier's message fields, §9.2).
+  std::string text = message.record.dump();
+  text.pop_back();  // The record's closing brace.
+  if (text.size() > 1) text += ',';
+  text += "\"channel\":" + Json(message.channel).dump();
+  text += ",\"messageId\":" + Json(message.id).dump();
+  text += ",\"provider\":" + Json(message.provider).dump();
+  text += ",\"recipientId\":" + Json(message.record.value("recipient", "")).dump();
+  text += '}';
+  return text;
 }
 
 void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message,
@@ -1147,9 +1152,10 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message,
   if (event == kEvents.end()) return;
   // Copy what EmitOutbound needs first: it may not touch messages, but the
   // reference must not be used across a container change.
-  Json properties = OutboundMessageProperties(message);
+  if (ws.def.segment.write_key.empty()) return;
+  std::string properties = OutboundMessageProperties(message);
   std::string user = message.record.value("recipient", "");
-  EmitOutbound(ws, svc, event->second, user, std::move(properties));
+  EmitOutboundText(ws, svc, event->second, user, properties);
 }
 
 bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,

@@ -103,6 +103,9 @@ void OnProfileChanged(WorkspaceState& ws, Services& svc, const std::string& user
 // is taken by value: callers move it in.
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
                   const std::string& user_id, Json properties);
+// The same with `properties` already serialized (a JSON object's text).
+void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& event_name,
+                      const std::string& user_id, const std::string& properties_json);
 // Admin: {"results":[{id, state, attempts, last_error, created_at, event}]}.
 Json OutboxForAdmin(const WorkspaceState& ws);
 

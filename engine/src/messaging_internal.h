@@ -58,7 +58,8 @@ Json EffectivePreference(const WorkspaceState& ws, const std::string& user_id,
 // The Segment outbound properties of a message: its record plus recipientId,
 // messageId, channel and provider (reference/courier-api.md §10.1, UNCONFIRMED
 // names; see docs/fidelity.md).
-Json OutboundMessageProperties(const Message& message);
+// Returned as JSON text (see EmitOutboundText).
+std::string OutboundMessageProperties(const Message& message);
 
 // Runs `body` (returning a Result or Status) and turns a JSON type error or
 // any other exception from malformed input into a 400, so that nothing

@@ -164,8 +164,9 @@ struct CatalogueEntry {
 
 struct OutboxEntry {
   std::string id;  // Stable: also the Segment messageId of the call.
-  // The Segment track call; immutable, shared with the fake Segment API's record.
-  std::shared_ptr<const Json> event;
+  // The Segment track call as JSON text; immutable, shared with the fake
+  // Segment API's record.
+  std::shared_ptr<const std::string> event_text;
   std::string state = "pending";  // pending | delivered | retrying | failed
   int attempts = 0;
   std::string last_error;

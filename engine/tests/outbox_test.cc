@@ -59,6 +59,26 @@ TEST(OutboxTest, SentAndDeliveredBecomeTrackCalls) {
   EXPECT_EQ(p["channel"], "email");
   EXPECT_EQ(p["provider"], "sendgrid");
   EXPECT_EQ(p["delivered"], testing::kTestStart);
+  // Besides those four keys, the properties are the message record as it was.
+  for (const char* key : {"messageId", "recipientId", "channel", "provider"}) p.erase(key);
+  EXPECT_EQ(p, t.engine.GetMessage(t.key, id)->body);
+}
+
+// Calls are kept as JSON text written by hand: ids that need escaping must
+// come back unchanged.
+TEST(OutboxTest, IdsThatNeedEscapingSurviveTheCall) {
+  TestEngine t(Workspace());
+  const std::string user = "q\"uote\\back\nslash";
+  auto reply = t.engine.Send(
+      t.key,
+      {{"message",
+        {{"to", {{"user_id", user}, {"email", "q@example.com"}}}, {"template", "welcome"}}}});
+  ASSERT_TRUE(reply.ok());
+  json received = t.engine.SegmentReceived("wk")["results"];
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0]["event"]["userId"], user);
+  EXPECT_EQ(received[0]["event"]["properties"]["recipientId"], user);
+  EXPECT_EQ(received[0]["event"]["properties"]["recipient"], user);
 }
 
 TEST(OutboxTest, CallsReachTheFakeSegmentApi) {
