@@ -267,20 +267,6 @@ std::optional<std::string> ResolveNotification(const WorkspaceState& ws, const s
   return std::nullopt;
 }
 
-Json OriginJson(const SendOrigin& origin) {
-  return {{"source", origin.source},
-          {"run_id", origin.run_id},
-          {"idempotency_key", origin.idempotency_key}};
-}
-
-// A send plan: the plan fields (Message::plan), the data and the received
-// profile, held apart so that a message shares them instead of copying.
-struct SendPlan {
-  Json fields;
-  SharedJson data = SharedEmptyObject();
-  SharedJson received_profile = SharedEmptyObject();
-};
-
 // `value` shared when it is a non-empty object; else the shared empty object.
 SharedJson ShareObject(Json value) {
   if (!value.is_object() || value.empty()) return SharedEmptyObject();
@@ -292,27 +278,21 @@ SharedJson ShareObject(Json value) {
 SendPlan V1Plan(const WorkspaceState& ws, const std::string& event, const std::string& recipient,
                 SharedJson profile, SharedJson data, const Json& body, const SendOrigin& origin) {
   std::optional<std::string> notification = ResolveNotification(ws, event);
-  Json to = {{"user_id", recipient}};
   SendPlan plan;
   if (profile->is_object()) plan.received_profile = std::move(profile);
   if (data->is_object()) plan.data = std::move(data);
-  plan.fields = {{"api", "v1"},
-                 {"event", event},
-                 {"mapped", notification.has_value()},
-                 {"notification", notification.value_or("")},
-                 {"content", nullptr},
-                 {"routing", nullptr},
-                 {"to", to},
-                 {"recipient", recipient},
-                 {"brand", body.value("brand", Json())},
-                 {"override", body.value("override", Json())},
-                 {"preferences", body.value("preferences", Json())},
-                 {"metadata", Json::object()},
-                 {"context", Json::object()},
-                 {"list_id", body.value("list_id", "")},
-                 {"list_pattern", body.value("list_pattern", "")},
-                 {"audience_id", ""},
-                 {"origin", OriginJson(origin)}};
+  plan.event = event;
+  plan.mapped = notification.has_value();
+  plan.notification = notification.value_or("");
+  plan.recipient = recipient;
+  if (body.is_object() && !body.empty()) {
+    plan.brand = body.value("brand", Json());
+    plan.override_providers = body.value("override", Json());
+    plan.preferences = body.value("preferences", Json());
+    plan.list_id = body.value("list_id", "");
+    plan.list_pattern = body.value("list_pattern", "");
+  }
+  plan.origin = origin;
   return plan;
 }
 
@@ -328,47 +308,44 @@ std::string RecipientIdOf(const Json& to) {
 // A v2 plan for one user recipient `to` (already validated).
 SendPlan V2Plan(const WorkspaceState& ws, const Json& message, const Json& to,
                 const SendOrigin& origin) {
-  SendPlan out;
-  Json& plan = out.fields;
-  plan["api"] = "v2";
+  SendPlan plan;
+  plan.v2 = true;
   std::string event;
   const Json metadata = message.value("metadata", Json::object());
   if (message.contains("template")) {
     event = message["template"].get<std::string>();
     std::optional<std::string> notification = ResolveNotification(ws, event);
-    plan["mapped"] = notification.has_value();
-    plan["notification"] = notification.value_or("");
-    plan["content"] = nullptr;
+    plan.mapped = notification.has_value();
+    plan.notification = notification.value_or("");
   } else {
-    plan["mapped"] = true;
-    plan["notification"] = "";
-    plan["content"] = message["content"];
+    plan.mapped = true;
+    plan.content = message["content"];
   }
   if (metadata.contains("event") && metadata["event"].is_string()) {
     event = metadata["event"].get<std::string>();
   }
-  plan["event"] = event;
-  plan["routing"] = message.value("routing", Json());
+  plan.event = event;
+  plan.routing = message.value("routing", Json());
   Json data = message.value("data", Json::object());
   if (to.contains("data")) DeepMerge(data, to["data"]);
   Json received = to;
   for (const char* key : {"data", "filters", "list_id", "list_pattern", "audience_id"}) {
     received.erase(key);
   }
-  plan["to"] = to;
-  plan["recipient"] = RecipientIdOf(to);
-  out.received_profile = ShareObject(std::move(received));
-  out.data = ShareObject(std::move(data));
-  plan["brand"] = message.value("brand_id", message.value("brand", Json()));
-  plan["override"] = message.value("providers", Json());
-  plan["preferences"] = message.value("preferences", Json());
-  plan["metadata"] = metadata;
-  plan["context"] = message.value("context", Json::object());
-  plan["list_id"] = to.value("list_id", "");
-  plan["list_pattern"] = to.value("list_pattern", "");
-  plan["audience_id"] = to.value("audience_id", "");
-  plan["origin"] = OriginJson(origin);
-  return out;
+  plan.to = to;
+  plan.recipient = RecipientIdOf(to);
+  plan.received_profile = ShareObject(std::move(received));
+  plan.data = ShareObject(std::move(data));
+  plan.brand = message.value("brand_id", message.value("brand", Json()));
+  plan.override_providers = message.value("providers", Json());
+  plan.preferences = message.value("preferences", Json());
+  plan.metadata = metadata;
+  plan.context = message.value("context", Json::object());
+  plan.list_id = to.value("list_id", "");
+  plan.list_pattern = to.value("list_pattern", "");
+  plan.audience_id = to.value("audience_id", "");
+  plan.origin = origin;
+  return plan;
 }
 
 // Expands one v2 `to` entry into user recipients (list, pattern and audience
@@ -496,9 +473,9 @@ void RenderStrings(Json& value, const RenderVariables& variables) {
 
 // The content a channel renders from: the notification's per-channel
 // content, or the inline `content` of a v2 send.
-Json ChannelContent(const WorkspaceState& ws, const Json& plan, const std::string& channel) {
-  if (plan["content"].is_object()) {
-    const Json& content = plan["content"];
+Json ChannelContent(const WorkspaceState& ws, const SendPlan& plan, const std::string& channel) {
+  if (plan.content.is_object()) {
+    const Json& content = plan.content;
     Json out = Json::object();
     std::string title = content.value("title", "");
     std::string body = content.value("body", "");
@@ -522,7 +499,7 @@ Json ChannelContent(const WorkspaceState& ws, const Json& plan, const std::strin
     out["body"] = body;
     return out;
   }
-  auto notification = ws.def.notifications.find(plan["notification"].get<std::string>());
+  auto notification = ws.def.notifications.find(plan.notification);
   if (notification == ws.def.notifications.end()) return Json::object();
   const Json& content = notification->second.content;
   if (content.is_object() && content.contains(channel)) return content[channel];
@@ -588,16 +565,16 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   const TimePoint now = svc.clock.Now();
   // References, not copies: the plan, data and profile are never modified
   // after creation, and `m` does not move (nothing here adds a message).
-  const Json& plan = m.plan;
-  const std::string event = plan.value("event", "");
+  const SendPlan& plan = m.plan;
+  const std::string& event = plan.event;
 
-  if (!plan.value("mapped", false)) {
+  if (!plan.mapped) {
     // A v1 event mapped to no notification still yields a message (§5).
     m.history.push_back(PlainItem("UNMAPPED", now, {{"event_id", event}}));
     SetMessageStatus(ws, svc, m, "UNMAPPED", "");
     return;
   }
-  const std::string notification_id = plan.value("notification", "");
+  const std::string& notification_id = plan.notification;
   const NotificationDefinition* notification = nullptr;
   if (!notification_id.empty()) {
     notification = &ws.def.notifications.at(notification_id);
@@ -607,7 +584,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
 
   // Profile: the stored profile of the user, merged with what the request
   // brought, for this send only (§5 `profile`).
-  const std::string user_id = plan["to"].value("user_id", "");
+  const std::string user_id = plan.UserId();
   if (!user_id.empty()) {
     auto it = ws.profiles.find(user_id);
     if (it != ws.profiles.end() && it->second.is_object() && !it->second.empty()) {
@@ -621,9 +598,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   // Channels and method: v2 routing wins over the notification's.
   std::vector<std::string> channels;
   std::string method = "single";
-  if (plan["routing"].is_object()) {
-    method = plan["routing"].value("method", "single");
-    for (const Json& c : plan["routing"]["channels"]) {
+  if (plan.routing.is_object()) {
+    method = plan.routing.value("method", "single");
+    for (const Json& c : plan.routing["channels"]) {
       if (c.is_string()) channels.push_back(c.get<std::string>());
       if (c.is_object() && c.contains("channel") && c["channel"].is_string()) {
         channels.push_back(c["channel"].get<std::string>());
@@ -638,9 +615,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
 
   // Preferences (reference/courier-api.md §10.2 UNDELIVERABLE example).
   std::string topic;
-  if (plan["preferences"].is_object() && plan["preferences"].contains("subscription_topic_id") &&
-      plan["preferences"]["subscription_topic_id"].is_string()) {
-    topic = plan["preferences"]["subscription_topic_id"].get<std::string>();
+  if (plan.preferences.is_object() && plan.preferences.contains("subscription_topic_id") &&
+      plan.preferences["subscription_topic_id"].is_string()) {
+    topic = plan.preferences["subscription_topic_id"].get<std::string>();
   }
   if (topic.empty() && notification != nullptr) topic = notification->subscription_topic;
   std::string blocked_reason;
@@ -672,7 +649,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     if (method == "single") break;
   }
 
-  const RenderVariables variables{*m.data, merged, plan.value("recipient", "")};
+  const RenderVariables variables{*plan.data, merged, plan.recipient};
 
   if (!blocked_reason.empty()) {
     for (const std::string& channel : routed) {
@@ -777,28 +754,17 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
                           const std::string& request_id, std::optional<TimePoint> deliver_at,
                           std::string message_id = "") {
   const TimePoint now = svc.clock.Now();
-  Json& fields = plan.fields;
   Message message;
   message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
   message.request_id = request_id.empty() ? message.id : request_id;
-  message.record = {{"id", message.id},
-                    {"status", "ENQUEUED"},
-                    {"enqueued", now},
-                    {"recipient", fields.value("recipient", "")},
-                    {"event", fields.value("event", "")},
-                    {"providers", Json::array()}};
-  if (!fields.value("notification", "").empty()) {
-    message.record["notification"] = fields["notification"];
-  }
-  if (deliver_at) fields["deliver_at"] = *deliver_at;
-  // Its data, profile and request are put back by HistoryItemJson.
-  message.history.push_back(PlainItem("ENQUEUED", now,
-                                      {{"event", fields.value("event", "")},
-                                       {"recipient", fields.value("recipient", "")},
-                                       {"override", fields["override"]}}));
-  message.plan = std::move(fields);
-  message.data = std::move(plan.data);
-  message.received_profile = std::move(plan.received_profile);
+  message.record = {{"id", message.id},    {"status", "ENQUEUED"},
+                    {"enqueued", now},     {"recipient", plan.recipient},
+                    {"event", plan.event}, {"providers", Json::array()}};
+  if (!plan.notification.empty()) message.record["notification"] = plan.notification;
+  plan.deliver_at = deliver_at;
+  // Its fields (from the plan) are put back by HistoryItemJson.
+  message.history.push_back(PlainItem("ENQUEUED", now));
+  message.plan = std::move(plan);
   std::string id = message.id;
   Message& stored = ws.messages.Add(std::move(message));
   Touch(svc);
@@ -1052,16 +1018,40 @@ Result<std::vector<std::string>> SendMappedEventToList(
 
 // ---- Shared lifecycle helpers (messaging_internal.h) --------------------------
 
-const Json& SendPlanOf(const Message& message) {
-  static const Json kEmpty = Json::object();
-  return message.plan.is_object() ? message.plan : kEmpty;
+Json OriginJson(const SendOrigin& origin) {
+  return {{"source", origin.source},
+          {"run_id", origin.run_id},
+          {"idempotency_key", origin.idempotency_key}};
+}
+
+Json PlanJson(const SendPlan& plan) {
+  Json out = {{"api", plan.v2 ? "v2" : "v1"},
+              {"event", plan.event},
+              {"mapped", plan.mapped},
+              {"notification", plan.notification},
+              {"content", plan.content},
+              {"routing", plan.routing},
+              {"to", plan.v2 ? plan.to : Json{{"user_id", plan.recipient}}},
+              {"recipient", plan.recipient},
+              {"received_profile", *plan.received_profile},
+              {"data", *plan.data},
+              {"brand", plan.brand},
+              {"override", plan.override_providers},
+              {"preferences", plan.preferences},
+              {"metadata", plan.v2 ? plan.metadata : Json::object()},
+              {"context", plan.v2 ? plan.context : Json::object()},
+              {"list_id", plan.list_id},
+              {"list_pattern", plan.list_pattern},
+              {"audience_id", plan.audience_id},
+              {"origin", OriginJson(plan.origin)}};
+  if (plan.deliver_at) out["deliver_at"] = *plan.deliver_at;
+  return out;
 }
 
 Json MergedProfile(const Message& message) {
   Json merged = *message.stored_profile;
-  DeepMerge(merged, *message.received_profile);
-  const Json& to = SendPlanOf(message).value("to", Json::object());
-  const std::string user_id = to.is_object() ? to.value("user_id", "") : "";
+  DeepMerge(merged, *message.plan.received_profile);
+  const std::string user_id = message.plan.UserId();
   if (!user_id.empty() && !merged.contains("user_id")) merged["user_id"] = user_id;
   return merged;
 }
@@ -1094,17 +1084,16 @@ Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_
   }
   const std::string& type = item.type;
   if (type == "ENQUEUED") {
-    out["data"] = *message.data;
-    out["profile"] = *message.received_profile;
-    if (with_request) {
-      Json request = SendPlanOf(message);
-      request["data"] = *message.data;
-      request["received_profile"] = *message.received_profile;
-      out["request"] = std::move(request);
-    }
+    const SendPlan& plan = message.plan;
+    out["event"] = plan.event;
+    out["recipient"] = plan.recipient;
+    out["override"] = plan.override_providers;
+    out["data"] = *plan.data;
+    out["profile"] = *plan.received_profile;
+    if (with_request) out["request"] = PlanJson(plan);
   } else if (type == "PROFILE_LOADED") {
     out["merged_profile"] = MergedProfile(message);
-    out["received_profile"] = *message.received_profile;
+    out["received_profile"] = *message.plan.received_profile;
     out["stored_profile"] = *message.stored_profile;
   } else if (type == "RENDERED") {
     out["output"] = message.rendered.value(item.channel, Json::object());

@@ -18,13 +18,6 @@ namespace mock_courier {
 // (200 {"messageId"}; errors in the {message,status} shape).
 Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body);
 
-// Where a send came from, for the message record and diagnostics.
-struct SendOrigin {
-  std::string source;           // "api", "automation", "segment"
-  std::string run_id;           // Automation run, if any.
-  std::string idempotency_key;  // Segment messageId for event-map sends.
-};
-
 // An automation `send` step, already merged with the run context (§6.2):
 // either legacy fields {template, recipient, profile, brand, data, override}
 // or {"message": {...}} (v2). Returns the created message ids (several for a

@@ -78,7 +78,7 @@ std::optional<std::size_t> DecodeCursor(const std::string& cursor) {
 }
 
 bool MatchesFilters(const Message& m, const Json& query) {
-  const Json& plan = SendPlanOf(m);
+  const SendPlan& plan = m.plan;
   auto any_of = [](const std::vector<std::string>& wanted, const std::string& value) {
     return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
   };
@@ -89,10 +89,10 @@ bool MatchesFilters(const Message& m, const Json& query) {
   }
   if (!any_of(QueryValues(query, "event"), m.record.value("event", ""))) return false;
   if (!any_of(QueryValues(query, "messageId"), m.id)) return false;
-  if (!any_of(QueryValues(query, "list"), plan.value("list_id", ""))) return false;
-  const Json metadata = plan.value("metadata", Json::object());
+  if (!any_of(QueryValues(query, "list"), plan.list_id)) return false;
+  const Json metadata = plan.metadata.is_object() ? plan.metadata : Json::object();
   if (!any_of(QueryValues(query, "traceId"), metadata.value("trace_id", ""))) return false;
-  const Json context = plan.value("context", Json::object());
+  const Json& context = plan.context;
   if (!any_of(QueryValues(query, "tenant_id"),
               context.is_object() ? context.value("tenant_id", "") : "")) {
     return false;
@@ -309,7 +309,7 @@ Json MessagesForAdmin(const WorkspaceState& ws) {
     for (const HistoryItem& item : m.history) history.push_back(HistoryItemJson(m, item, true));
     entry["history"] = std::move(history);
     entry["request_id"] = m.request_id;
-    entry["origin"] = SendPlanOf(m).value("origin", Json::object());
+    entry["origin"] = OriginJson(m.plan.origin);
     entry["pending_timer"] = m.pending_timer.valid();
     results.push_back(std::move(entry));
   }

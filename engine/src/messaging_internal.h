@@ -11,11 +11,10 @@
 
 namespace mock_courier {
 
-// The mock's send plan of a message: everything needed to process it later
-// (after a delay) but its data and received profile (Message::data,
-// Message::received_profile). Views show it, with those two, as the ENQUEUED
-// history item's "request"; the Courier API's history replies leave it out.
-const Json& SendPlanOf(const Message& message);
+// A send plan as views show it (the ENQUEUED history item's "request"; the
+// Courier API's history replies leave it out).
+Json PlanJson(const SendPlan& plan);
+Json OriginJson(const SendOrigin& origin);
 
 // The profile a message was sent with: the stored profile when it was
 // processed, deep-merged with the received one, plus `user_id`.

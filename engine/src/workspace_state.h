@@ -55,6 +55,49 @@ struct HistoryItem {
   Json extra;  // Further fields (an object), or null.
 };
 
+// Where a send came from, for the message record and diagnostics.
+struct SendOrigin {
+  std::string source;           // "api", "automation", "segment"
+  std::string run_id;           // Automation run, if any.
+  std::string idempotency_key;  // Segment messageId for event-map sends.
+};
+
+// The mock's send plan of a message: everything needed to process it later
+// (after a delay). Typed rather than a JSON object: every message has one.
+// Views show it as the ENQUEUED history item's "request" (PlanJson in
+// messaging_internal.h).
+struct SendPlan {
+  bool v2 = false;
+  std::string event;  // The event or template id sent (v2: metadata.event wins).
+  bool mapped = false;
+  std::string notification;  // The notification it resolved to ("" for none or inline content).
+  Json content;              // v2 inline content, or null.
+  Json routing;              // v2 routing, or null.
+  Json to;  // v2: the recipient object; v1: null (shown as {"user_id": recipient}).
+  std::string recipient;
+  Json brand;               // null when absent.
+  Json override_providers;  // "override": v1 `override`, v2 `providers`; null when absent.
+  Json preferences;         // null when absent.
+  Json metadata;            // v2 metadata; v1: null (shown as {}).
+  Json context;             // v2 context; v1: null (shown as {}).
+  std::string list_id;
+  std::string list_pattern;
+  std::string audience_id;
+  SendOrigin origin;
+  std::optional<TimePoint> deliver_at;
+  // The send's data: for a Segment-mapped send, the inbound event itself,
+  // shared with the journal.
+  SharedJson data = SharedEmptyObject();
+  // The profile the request brought (v1 `profile`, v2 `to` fields).
+  SharedJson received_profile = SharedEmptyObject();
+
+  // The user the message goes to ("" when only an address was given).
+  std::string UserId() const {
+    if (!v2) return recipient;
+    return to.is_object() ? to.value("user_id", "") : "";
+  }
+};
+
 struct Message {
   std::string id;
   // The GET /messages/{id} record (reference/courier-api.md §9.2), kept
@@ -65,14 +108,7 @@ struct Message {
   // message would otherwise repeat (send data, profiles, rendered output) are
   // held once below and put back by HistoryItemJson (messaging_internal.h).
   std::vector<HistoryItem> history;
-  // The mock's send plan (the ENQUEUED item's "request") without its data
-  // and received profile, which are the two members after it.
-  Json plan;
-  // The send's data: for a Segment-mapped send, the inbound event itself,
-  // shared with the journal.
-  SharedJson data = SharedEmptyObject();
-  // The profile the request brought (v1 `profile`, v2 `to` fields).
-  SharedJson received_profile = SharedEmptyObject();
+  SendPlan plan;  // Holds the send data and received profile.
   // The stored profile when the message was processed (PROFILE_LOADED); the
   // merged profile is derived from it and received_profile.
   SharedJson stored_profile = SharedEmptyObject();

@@ -187,9 +187,26 @@ TEST(MessagesHistoryTest, ViewsShowTheDataProfilesAndOutputOfEveryItem) {
   json admin = t.Messages()["results"][0];
   ASSERT_EQ(admin["history"].size(), items.size());
   json request = admin["history"][0]["request"];
-  EXPECT_EQ(request["data"], data);
-  EXPECT_EQ(request["received_profile"], received);
-  EXPECT_EQ(request["to"], message["to"]);
+  EXPECT_EQ(request,
+            (json{{"api", "v2"},
+                  {"event", "welcome"},
+                  {"mapped", true},
+                  {"notification", "welcome"},
+                  {"content", nullptr},
+                  {"routing", nullptr},
+                  {"to", message["to"]},
+                  {"recipient", "ann"},
+                  {"received_profile", received},
+                  {"data", data},
+                  {"brand", nullptr},
+                  {"override", nullptr},
+                  {"preferences", nullptr},
+                  {"metadata", json::object()},
+                  {"context", json::object()},
+                  {"list_id", ""},
+                  {"list_pattern", ""},
+                  {"audience_id", ""},
+                  {"origin", {{"source", "api"}, {"run_id", ""}, {"idempotency_key", ""}}}}));
   admin["history"][0].erase("request");
   EXPECT_EQ(admin["history"], items);
   EXPECT_EQ(admin["rendered"], (json{{"email", output}}));
@@ -299,7 +316,29 @@ TEST(MappedSendTest, SegmentTrackSendsWithTheWholeEventAsData) {
   ASSERT_EQ(messages.size(), 1u);
   // The event is held once and shown whole by the message and the journal.
   EXPECT_EQ(messages[0]["history"][0]["data"], event);
-  EXPECT_EQ(messages[0]["history"][0]["request"]["data"], event);
+  json request = messages[0]["history"][0]["request"];
+  EXPECT_EQ(request["data"], event);
+  request.erase("data");
+  EXPECT_EQ(
+      request,
+      (json{{"api", "v1"},
+            {"event", "Segment-TrackEvent:Order Completed"},
+            {"mapped", true},
+            {"notification", "welcome"},
+            {"content", nullptr},
+            {"routing", nullptr},
+            {"to", {{"user_id", "ann"}}},
+            {"recipient", "ann"},
+            {"received_profile", json::object()},
+            {"brand", nullptr},
+            {"override", nullptr},
+            {"preferences", nullptr},
+            {"metadata", json::object()},
+            {"context", json::object()},
+            {"list_id", ""},
+            {"list_pattern", ""},
+            {"audience_id", ""},
+            {"origin", {{"source", "segment"}, {"run_id", ""}, {"idempotency_key", "seg-1"}}}}));
   EXPECT_EQ(t.Journal()["results"][0]["payload"], event);
   EXPECT_EQ(messages[0]["event"], "Segment-TrackEvent:Order Completed");
   EXPECT_EQ(messages[0]["notification"], "welcome");
