@@ -6,6 +6,19 @@
 
 namespace mock_courier {
 
+std::string JsonText(const Json& value) {
+  // Json::dump with a reserved buffer: dump() grows its string from empty,
+  // a reallocation per doubling, and these texts are a few hundred bytes.
+  std::string out;
+  out.reserve(256);
+  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
+                                                Json::error_handler_t::replace);
+  serializer.dump(value, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+  return out;
+}
+
+void AppendJsonString(std::string& out, const std::string& text) { out += JsonText(Json(text)); }
+
 const SharedJson& SharedEmptyObject() {
   static const SharedJson empty = Share(Json::object());
   return empty;

@@ -24,6 +24,14 @@ inline SharedJson Share(Json value) { return std::make_shared<const Json>(std::m
 // The shared empty object, for records that have nothing to hold.
 const SharedJson& SharedEmptyObject();
 
+// Compact JSON text of `value` for records kept as text (journal payloads,
+// outbound calls). Never throws: invalid UTF-8 in strings (possible only
+// from in-process callers; HTTP bodies are validated by the parser) is
+// replaced with U+FFFD.
+std::string JsonText(const Json& value);
+// Appends `text` as a JSON string literal (quoted and escaped) to `out`.
+void AppendJsonString(std::string& out, const std::string& text);
+
 // Deep merge, new values win; objects merge recursively, anything else
 // (arrays included) is replaced. `target` becomes an object if it is not one.
 void DeepMerge(Json& target, const Json& patch);

@@ -1112,13 +1112,17 @@ Json* ProviderEntryOf(Message& message, const std::string& channel) {
 std::string OutboundMessageProperties(const Message& message) {
   // The record's text with four keys appended (the record never has them:
   // its keys are Courier's message fields, §9.2).
-  std::string text = message.record.dump();
+  std::string text = JsonText(message.record);
   text.pop_back();  // The record's closing brace.
   if (text.size() > 1) text += ',';
-  text += "\"channel\":" + Json(message.channel).dump();
-  text += ",\"messageId\":" + Json(message.id).dump();
-  text += ",\"provider\":" + Json(message.provider).dump();
-  text += ",\"recipientId\":" + Json(message.record.value("recipient", "")).dump();
+  text += "\"channel\":";
+  AppendJsonString(text, message.channel);
+  text += ",\"messageId\":";
+  AppendJsonString(text, message.id);
+  text += ",\"provider\":";
+  AppendJsonString(text, message.provider);
+  text += ",\"recipientId\":";
+  AppendJsonString(text, message.record.value("recipient", ""));
   text += '}';
   return text;
 }

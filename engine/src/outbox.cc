@@ -9,7 +9,7 @@ namespace mock_courier {
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
                   const std::string& user_id, Json properties) {
   if (ws.def.segment.write_key.empty()) return;
-  EmitOutboundText(ws, svc, event_name, user_id, properties.dump());
+  EmitOutboundText(ws, svc, event_name, user_id, JsonText(properties));
 }
 
 void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& event_name,
@@ -25,15 +25,15 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
   // Written as text directly (keys in the order nlohmann would dump them):
   // a tree of nodes per call was most of a message's allocations.
   std::string text = R"({"context":{"library":{"name":"mock-courier"}},"event":)";
-  text += Json(event_name).dump();
+  AppendJsonString(text, event_name);
   text += R"(,"messageId":)";
-  text += Json(entry.id).dump();
+  AppendJsonString(text, entry.id);
   text += R"(,"properties":)";
   text += properties_json;
   text += R"(,"timestamp":")";
   text += FormatIso8601(now);
   text += R"(","type":"track","userId":)";
-  text += Json(user_id).dump();
+  AppendJsonString(text, user_id);
   text += '}';
   entry.event_text = std::make_shared<const std::string>(std::move(text));
   if (svc.options.deliver_outbound_to_fake_segment) {

@@ -103,14 +103,18 @@ JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry en
 }
 
 // The Studio event catalogue (§8.1 a): one entry per event id, one sample per 24 h.
-void RecordCatalogue(WorkspaceState& ws, const std::string& id, const SharedJson& event,
-                     TimePoint now) {
+// `shared` is the event when the caller already shares it (else copied when
+// it becomes the sample).
+void RecordCatalogue(WorkspaceState& ws, const std::string& id, const Json& event,
+                     const SharedJson* shared, TimePoint now) {
   CatalogueEntry& entry = ws.catalogue[id];
   if (entry.count == 0) {
     entry.id = id;
     entry.first_seen = now;
   }
-  if (entry.count == 0 || now - entry.last_seen >= kDay) entry.sample = event;
+  if (entry.count == 0 || now - entry.last_seen >= kDay) {
+    entry.sample = shared != nullptr ? *shared : Share(event);
+  }
   entry.count++;
   entry.last_seen = now;
 }
@@ -192,7 +196,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   JournalEntry entry;
   entry.source = source;
   entry.received_at = now;
-  entry.payload = shared_event;
+  entry.payload_text = JsonText(event);
   if (event.is_object()) {
     entry.type = StringField(event, "type");
     entry.event = StringField(event, "event");
@@ -254,7 +258,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
     entry.diagnostics.push_back("Segment Event Tester messageId: not deduplicated");
   }
   const std::string& type = entry.type;
-  RecordCatalogue(ws, type == "track" ? "track/" + entry.event : type, shared_event, now);
+  RecordCatalogue(ws, type == "track" ? "track/" + entry.event : type, event, &shared_event, now);
   if (type == "track") {
     if (event.contains("email") && !FindPath(event, "properties.email")) {
       entry.diagnostics.push_back(
@@ -296,7 +300,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   entry.type = "track";
   entry.event = body["event"].get<std::string>();
   entry.received_at = now;
-  entry.payload = Share(body);
+  entry.payload_text = JsonText(body);
   if (ws.courier_inbound_ids.count(message_id)) {
     // A repeated messageId is a conflict here, unlike /inbound/segment (§8.2).
     entry.outcome = "duplicate";
@@ -312,7 +316,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   entry.id = id;
   entry.http_status = 202;
   entry.outcome = "accepted";
-  RecordCatalogue(ws, "track/" + entry.event, entry.payload, now);
+  RecordCatalogue(ws, "track/" + entry.event, body, nullptr, now);
   // The body has a Segment track's shape; it triggers automations the same way
   // (UNCONFIRMED in §8.2; docs/fidelity.md).
   std::string recipient = StringField(body, "userId");
@@ -340,7 +344,7 @@ Json JournalForAdmin(const WorkspaceState& ws) {
                        {"received_at", FormatIso8601(e.received_at)},
                        {"diagnostics", e.diagnostics},
                        {"effects", e.effects},
-                       {"payload", *e.payload}});
+                       {"payload", Json::parse(e.payload_text)}});
   }
   Json catalogue = Json::array();
   for (const auto& [id, c] : ws.catalogue) {

@@ -183,7 +183,10 @@ struct JournalEntry {
   std::string outcome;  // accepted | duplicate | rejected | unmapped
   int http_status = 0;
   TimePoint received_at = 0;
-  SharedJson payload = SharedEmptyObject();  // The request body, shared with its messages.
+  // The request body as JSON text: the journal keeps up to
+  // EngineOptions::max_journal_entries of them, and text is a few hundred
+  // bytes in one allocation where the parsed tree takes several KB.
+  std::string payload_text;
   std::vector<std::string> diagnostics;
   Json effects = Json::object();  // {"messages":[...], "runs":[...], "profile":...}
 };

@@ -103,6 +103,25 @@ TEST(SegmentInboundTest, UnmappedTrackIsJournaledAsUnmapped) {
   EXPECT_TRUE(t.Messages()["results"].empty());
 }
 
+// The journal keeps payloads as JSON text; the view parses them back whole.
+TEST(SegmentInboundTest, JournalShowsThePayloadExactly) {
+  TestEngine t;
+  json event = TestEngine::Track(
+      "Nothing Here", "u1", "m1",
+      {{"nested", {{"list", {1, 2.5, "x", nullptr, true}}}}, {"text", "quote \" and \u00e9"}});
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, event).ok());
+  EXPECT_EQ(t.Journal()["results"][0]["payload"], event);
+}
+
+// In-process callers can hand the engine strings that are not UTF-8 (HTTP
+// bodies cannot: the parser rejects them). Recording them must not throw.
+TEST(SegmentInboundTest, InvalidUtf8FromAnInProcessCallerIsReplacedNotThrown) {
+  TestEngine t;
+  json event = TestEngine::Track("Nothing Here", "u1", "m1", {{"bad", "a\xff"}});
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, event).ok());
+  EXPECT_EQ(t.Journal()["results"][0]["payload"]["properties"]["bad"], "a\ufffd");
+}
+
 TEST(SegmentInboundTest, CatalogueUsesTheTrackPrefix) {
   TestEngine t;
   ASSERT_TRUE(
