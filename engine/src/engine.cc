@@ -183,11 +183,12 @@ Result<Reply> Engine::Debug(const std::string& key) {
 }
 
 Result<Reply> Engine::SegmentInbound(const std::string& key, Json event) {
-  // Shared before the lock: the journal and the messages the event causes
-  // all keep this one copy.
+  // Shared and written as text before the lock: the messages the event
+  // causes keep this one copy, the journal the text.
+  std::string text = JsonText(event);
   SharedJson shared = Share(std::move(event));
   return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return HandleSegmentInbound(ws, svc, shared, "segment");
+    return HandleSegmentInbound(ws, svc, shared, std::move(text), "segment");
   });
 }
 
@@ -483,7 +484,8 @@ Result<Reply> Engine::SegmentTrackingReceive(const std::string& write_key, const
       if (ws->def.segment.destination == "classic") {
         // The classic destination forwards every call; Courier answers 501 for
         // the types it does not support (reference/segment-spec.md §3.1).
-        (void)HandleSegmentInbound(*ws, impl_->services, Share(event), "segment-relay");
+        (void)HandleSegmentInbound(*ws, impl_->services, Share(event), JsonText(event),
+                                   "segment-relay");
         continue;
       }
       // Courier (Actions): Sync Audience takes Engage membership events;
@@ -492,7 +494,8 @@ Result<Reply> Engine::SegmentTrackingReceive(const std::string& write_key, const
       const Json* cls = FindPath(event, "context.personas.computation_class");
       bool audience = cls != nullptr && *cls == "audience";
       if (!audience && (type == "track" || type == "identify" || type == "group")) {
-        (void)HandleSegmentInbound(*ws, impl_->services, Share(event), "segment-relay");
+        (void)HandleSegmentInbound(*ws, impl_->services, Share(event), JsonText(event),
+                                   "segment-relay");
       }
     }
   }

@@ -190,13 +190,14 @@ void ApplyGroup(WorkspaceState& ws, Services& svc, const Json& event, const std:
 }  // namespace
 
 Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
-                                   const SharedJson& shared_event, const std::string& source) {
+                                   const SharedJson& shared_event, std::string payload_text,
+                                   const std::string& source) {
   const Json& event = *shared_event;
   TimePoint now = svc.clock.Now();
   JournalEntry entry;
   entry.source = source;
   entry.received_at = now;
-  entry.payload_text = JsonText(event);
+  entry.payload_text = std::move(payload_text);
   if (event.is_object()) {
     entry.type = StringField(event, "type");
     entry.event = StringField(event, "event");

@@ -12,8 +12,11 @@ namespace mock_courier {
 // Validates, dedupes on messageId, journals, then applies the effects in
 // order: catalogue, identify -> profile merge, event map send, list send,
 // automation triggers. `source` is "segment" or "segment-relay".
+// `payload_text` is JsonText(*shared_event), for the journal: callers write
+// it before taking the workspace lock.
 Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
-                                   const SharedJson& shared_event, const std::string& source);
+                                   const SharedJson& shared_event, std::string payload_text,
+                                   const std::string& source);
 // POST /inbound/courier: 202 {"messageId"}; a repeated messageId -> 409.
 Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json& body);
 // Admin: {"results":[journal entries]} and the event catalogue.
