@@ -50,9 +50,10 @@ struct Sizes {
   bool smoke = false;
   std::int64_t profiles = 100000;  // Identify target and memory unit.
   // Pending delays for the clock advance and the run memory. Issue 6 names
-  // 1,000,000, but each fired run keeps a message of ~48 KB (history,
-  // rendered content, outbound Segment calls): 1M would need ~48 GB. The
-  // default is measured and extrapolated linearly (courier-bench says so).
+  // 1,000,000, but each fired run keeps ~15 KB (its message: record, history,
+  // rendered content, send data, outbound Segment calls), so 1M would need
+  // ~15 GB next to the 5.5 GB of the waiting runs themselves. The default is
+  // measured and extrapolated linearly (courier-bench says so).
   std::int64_t pending_delays = 50000;
   std::int64_t users = 10000;           // Recipients of ingested events.
   std::int64_t smoke_iterations = 200;  // Fixed iterations of the rate benchmarks.
