@@ -429,8 +429,8 @@ class ExpressionParser {
 
 // The scope interpolations see: the context roots, and `refs` as the context
 // itself (so "${refs.data.userId}" works as the designer writes it).
-Json InterpolationScope(const Json& context) {
-  Json scope = context.is_object() ? context : Json::object();
+Json InterpolationScope(const RunContext& context) {
+  Json scope = context.ToJson();
   for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
     if (!scope.contains(root)) scope[root] = nullptr;
   }
@@ -440,20 +440,48 @@ Json InterpolationScope(const Json& context) {
 
 }  // namespace
 
+RunContext::RunContext(Json context) {
+  if (!context.is_object()) return;
+  auto data = context.find("data");
+  if (data != context.end()) {
+    data_ = Share(std::move(*data));
+    context.erase(data);
+  }
+  roots_ = std::move(context);
+}
+
+const Json* RunContext::Find(std::string_view root) const {
+  if (root == "data") return data_ ? data_.get() : nullptr;
+  auto it = roots_.find(root);
+  return it == roots_.end() ? nullptr : &*it;
+}
+
+const Json& RunContext::Get(std::string_view root) const {
+  static const Json kNull;
+  const Json* value = Find(root);
+  return value == nullptr ? kNull : *value;
+}
+
+Json RunContext::ToJson() const {
+  Json out = roots_;
+  if (data_) out["data"] = *data_;
+  return out;
+}
+
 bool IsAccessor(const Json& value) {
   if (!value.is_object()) return false;
   auto it = value.find("$ref");
   return it != value.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
 }
 
-Json AccessorValue(std::string_view path, const Json& context, const Json& refs) {
+Json AccessorValue(std::string_view path, const RunContext& context, const Json& refs) {
   std::vector<std::string> parts = SplitDots(path);
   const std::string& root = parts.front();
   Json acc = nullptr;
   if (refs.is_object() && refs.contains(root)) {
     acc = refs[root];
-  } else if (context.is_object() && context.contains(root)) {
-    acc = context[root];
+  } else if (const Json* value = context.Find(root)) {
+    acc = *value;
   } else {
     acc = nullptr;
   }
@@ -461,7 +489,7 @@ Json AccessorValue(std::string_view path, const Json& context, const Json& refs)
   return acc;
 }
 
-Json ApplyAccessors(const Json& value, const Json& context, const Json& refs) {
+Json ApplyAccessors(const Json& value, const RunContext& context, const Json& refs) {
   if (IsAccessor(value)) {
     return AccessorValue(value["$ref"].get_ref<const std::string&>(), context, refs);
   }
@@ -480,15 +508,22 @@ Json ApplyAccessors(const Json& value, const Json& context, const Json& refs) {
   return value;
 }
 
-std::optional<Json> LookupRefsPath(std::string_view text, const Json& context, std::string* note) {
+std::optional<Json> LookupRefsPath(std::string_view text, const RunContext& context,
+                                   std::string* note) {
   std::string_view path = text.substr(5);  // After "refs.".
   if (path.empty()) return std::nullopt;
-  if (const Json* exact = FindPath(context, path)) {
+  // The exact path: its first segment names a root.
+  const std::size_t dot = path.find('.');
+  const Json* exact = context.Find(path.substr(0, dot));
+  if (exact != nullptr && dot != std::string_view::npos)
+    exact = FindPath(*exact, path.substr(dot + 1));
+  if (exact != nullptr) {
     if (exact->is_null()) return std::nullopt;
     return *exact;
   }
-  // Case-insensitive fallback, segment by segment.
-  const Json* node = &context;
+  // Case-insensitive fallback, segment by segment (rare: over a copy).
+  const Json whole = context.ToJson();
+  const Json* node = &whole;
   std::string used;
   for (const std::string& part : SplitDots(path)) {
     if (!node->is_object()) return std::nullopt;
@@ -568,7 +603,7 @@ Result<Json> EvaluateExpression(std::string_view expression, const Json& scope) 
   return ExpressionParser(expression, scope).Run();
 }
 
-ResolvedToken ResolveCancelationToken(const std::string& expression, const Json& context) {
+ResolvedToken ResolveCancelationToken(const std::string& expression, const RunContext& context) {
   ResolvedToken out;
   if (expression.rfind("refs.", 0) == 0) {
     std::string note;

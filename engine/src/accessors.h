@@ -17,15 +17,38 @@
 
 namespace mock_courier {
 
+// An automation run's context: the roots brand, data, profile, recipient and
+// template (absent roots read as null). `data` is held apart and shared, so a
+// run triggered by a Segment event holds that event, not a copy of it.
+class RunContext {
+ public:
+  RunContext() = default;
+  // Splits a context object (moved in); anything else is an empty context.
+  RunContext(Json context);  // NOLINT(google-explicit-constructor): a context object converts.
+  // The root's value, or nullptr when it is absent.
+  const Json* Find(std::string_view root) const;
+  // The root's value, or null when it is absent.
+  const Json& Get(std::string_view root) const;
+  // The data root, shared; nullptr when absent.
+  const SharedJson& data() const { return data_; }
+  void set_data(SharedJson data) { data_ = std::move(data); }
+  // The context as one object (a copy: for views and expression scopes).
+  Json ToJson() const;
+
+ private:
+  Json roots_ = Json::object();  // Every present root but data.
+  SharedJson data_;
+};
+
 // The value of an accessor path: the first segment names a step `ref` (when
 // `refs` holds it) or a run-context root (data, profile, brand, template,
 // recipient). Like Courier, a missing or falsy value anywhere on the path
 // gives null (`acc && acc[p] ? acc[p] : null`).
-Json AccessorValue(std::string_view path, const Json& context, const Json& refs);
+Json AccessorValue(std::string_view path, const RunContext& context, const Json& refs);
 
 // Replaces every {"$ref": "<path>"} object inside `value` (recursively, in
 // objects and arrays) with its AccessorValue.
-Json ApplyAccessors(const Json& value, const Json& context, const Json& refs);
+Json ApplyAccessors(const Json& value, const RunContext& context, const Json& refs);
 
 // Whether `value` is an accessor object {"$ref": "<string>"}.
 bool IsAccessor(const Json& value);
@@ -35,7 +58,8 @@ bool IsAccessor(const Json& value);
 // FAQ writes `refs.data.userid` for Segment's `userId`); `note` then
 // receives a diagnostic naming the path used. Returns nullopt when nothing
 // matches. REQUIRES: `text` starts with "refs.".
-std::optional<Json> LookupRefsPath(std::string_view text, const Json& context, std::string* note);
+std::optional<Json> LookupRefsPath(std::string_view text, const RunContext& context,
+                                   std::string* note);
 
 // JavaScript's String(value): "null", "undefined" (a discarded Json),
 // integers without a fraction, "[object Object]", arrays joined by ",".
@@ -61,6 +85,6 @@ struct ResolvedToken {
 // interpolation over the context roots; anything else is a literal.
 // A lookup or interpolation that finds nothing gives no token (with a
 // diagnostic saying so).
-ResolvedToken ResolveCancelationToken(const std::string& expression, const Json& context);
+ResolvedToken ResolveCancelationToken(const std::string& expression, const RunContext& context);
 
 }  // namespace mock_courier

@@ -16,6 +16,11 @@ bool Present(const Json& object, const char* key) {
   return it != object.end() && !it->is_null();
 }
 
+bool Present(const RunContext& context, const char* key) {
+  const Json* value = context.Find(key);
+  return value != nullptr && !value->is_null();
+}
+
 // Courier's deepExtend(root, step): a deep copy of a truthy root extended by
 // the step value, else the step value.
 Json DeepExtend(const Json& root, const Json& step) {
@@ -37,14 +42,16 @@ const Json& Get(const Json& object, const char* key) {
 // object whenever the root is truthy, whatever the root holds: an empty
 // object stands in for a truthy root, so the run's data (a whole Segment
 // event for triggered runs) is not deep-copied once per step to be validated.
-Json ValidationContext(const Json& context) {
-  if (!context.is_object()) return context;
+RunContext ValidationContext(const RunContext& context) {
   Json out = Json::object();
-  for (auto it = context.begin(); it != context.end(); ++it) {
-    const bool stand_in = (it.key() == "data" || it.key() == "profile") && Truthy(it.value());
-    out[it.key()] = stand_in ? Json::object() : it.value();
+  for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
+    const Json* value = context.Find(root);
+    if (value == nullptr) continue;
+    const bool stand_in =
+        (std::string_view(root) == "data" || std::string_view(root) == "profile") && Truthy(*value);
+    out[root] = stand_in ? Json::object() : *value;
   }
-  return out;
+  return RunContext(std::move(out));
 }
 
 // ---- Schema checks (Courier's automations/schemas.ts, additionalProperties false) ----
@@ -245,27 +252,27 @@ Json NormalizeContext(const Json& brand, const Json& data, const Json& profile,
   return context;
 }
 
-Json ExtendStep(const Json& step, const Json& context) {
+Json ExtendStep(const Json& step, const RunContext& context) {
   if (!step.is_object()) return step;
   const Json& action = Get(step, "action");
   if (action == "send" && !step.contains("message")) {
     Json out = step;
-    if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context["brand"];
-    Json data = DeepExtend(Get(context, "data"), Get(step, "data"));
+    if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context.Get("brand");
+    Json data = DeepExtend(context.Get("data"), Get(step, "data"));
     out["data"] = data.is_null() ? Json::object() : std::move(data);
     if (!Present(step, "override")) out["override"] = Json::object();
-    Json profile = DeepExtend(Get(context, "profile"), Get(step, "profile"));
+    Json profile = DeepExtend(context.Get("profile"), Get(step, "profile"));
     out["profile"] = profile.is_null() ? Json::object() : std::move(profile);
     // `step.recipient ? step.recipient : context.recipient`.
     if (!Truthy(Get(step, "recipient"))) {
       if (Present(context, "recipient")) {
-        out["recipient"] = context["recipient"];
+        out["recipient"] = context.Get("recipient");
       } else {
         out.erase("recipient");
       }
     }
     if (!Present(step, "template") && Present(context, "template")) {
-      out["template"] = context["template"];
+      out["template"] = context.Get("template");
     }
     return out;
   }
@@ -274,29 +281,29 @@ Json ExtendStep(const Json& step, const Json& context) {
     Json message = step["message"];
     if (!message.is_object()) return out;
     Json to = Json::object();
-    if (Present(context, "recipient")) to["user_id"] = context["recipient"];
+    if (Present(context, "recipient")) to["user_id"] = context.Get("recipient");
     if (message.contains("to") && message["to"].is_object()) DeepMerge(to, message["to"]);
-    to = DeepExtend(Get(context, "profile"), to);
+    to = DeepExtend(context.Get("profile"), to);
     if (Truthy(to)) message["to"] = std::move(to);
-    if (!Truthy(Get(message, "brand_id")) && Truthy(Get(context, "brand"))) {
-      message["brand_id"] = context["brand"];
+    if (!Truthy(Get(message, "brand_id")) && Truthy(context.Get("brand"))) {
+      message["brand_id"] = context.Get("brand");
     }
-    Json data = DeepExtend(Get(context, "data"), Get(message, "data"));
+    Json data = DeepExtend(context.Get("data"), Get(message, "data"));
     if (Truthy(data)) message["data"] = std::move(data);
-    if (!Truthy(Get(message, "template")) && Truthy(Get(context, "template"))) {
-      message["template"] = context["template"];
+    if (!Truthy(Get(message, "template")) && Truthy(context.Get("template"))) {
+      message["template"] = context.Get("template");
     }
     out["message"] = std::move(message);
     return out;
   }
   if (action == "send-list") {
     Json out = step;
-    if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context["brand"];
-    Json data = DeepExtend(Get(context, "data"), Get(step, "data"));
+    if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context.Get("brand");
+    Json data = DeepExtend(context.Get("data"), Get(step, "data"));
     out["data"] = data.is_null() ? Json::object() : std::move(data);
     if (!Present(step, "override")) out["override"] = Json::object();
     if (!Present(step, "template") && Present(context, "template")) {
-      out["template"] = context["template"];
+      out["template"] = context.Get("template");
     }
     return out;
   }
@@ -320,12 +327,12 @@ bool StepIsValid(const Json& step) {
   return false;
 }
 
-Status ValidateSteps(const Json& steps, const Json& context) {
+Status ValidateSteps(const Json& steps, const RunContext& context) {
   if (!steps.is_array() || steps.empty()) {
     return Status::BadRequest(
         "Invalid automation definition. An array of valid steps is required.");
   }
-  const Json shape = ValidationContext(context);
+  const RunContext shape = ValidationContext(context);
   for (const Json& step : steps) {
     if (!StepIsValid(ExtendStep(step, shape))) {
       return Status::BadRequest(

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "accessors.h"
 #include "json_util.h"
 
 namespace mock_courier {
@@ -14,7 +15,7 @@ namespace mock_courier {
 // its data and profile; v2 send steps get message.to/template/brand_id/data;
 // send-list steps get brand, data, template. Other steps are returned as is.
 // Null context values count as absent.
-Json ExtendStep(const Json& step, const Json& context);
+Json ExtendStep(const Json& step, const RunContext& context);
 
 // Whether an extended step matches its action's schema, with Courier's
 // `additionalProperties: false` (an unknown key, e.g. `cancellation_token` on
@@ -27,7 +28,7 @@ bool StepIsValid(const Json& step);
 // Courier's messages: "Invalid automation definition. An array of valid steps
 // is required." (not a non-empty array) and "Invalid Steps Definition: one or
 // more steps are incorrectly defined.".
-Status ValidateSteps(const Json& steps, const Json& context);
+Status ValidateSteps(const Json& steps, const RunContext& context);
 
 // A run context {brand, data, profile, recipient, template}; null values are
 // left out (lookups treat a missing root as null).

@@ -79,7 +79,7 @@ struct RunSpec {
   std::size_t step_count = 0;
   Json token_expression;  // null, a string, or an accessor object.
   bool misspelled_token = false;
-  Json context;
+  RunContext context;
   std::vector<std::string> diagnostics;
   std::string failed_validation;  // Non-empty: the run starts in ERROR (trigger runs).
 };
@@ -407,8 +407,8 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, std::size_t run_index,
     Result<Json> fetched = Fetch(svc, Field(step, "webhook"), ws.runs.runs[run_index]);
     if (!fetched.ok()) return StepOutcome::Error(fetched.status().message());
     AutomationRun& run = ws.runs.runs[run_index];
-    run.context["data"] =
-        MergeByStrategy(Field(run.context, "data"), *fetched, StringField(step, "merge_strategy"));
+    run.context.set_data(Share(
+        MergeByStrategy(run.context.Get("data"), *fetched, StringField(step, "merge_strategy"))));
     return StepOutcome::Done({{"data", *fetched}});
   }
 
@@ -445,7 +445,7 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, std::size_t run_index,
 // fields (Courier evaluates the condition with the step as its sandbox), step
 // outputs under `refs`, and Courier's MessageStatus constants.
 Json ConditionScope(const AutomationRun& run, const Json& step) {
-  Json scope = WithAllRoots(run.context);
+  Json scope = WithAllRoots(run.context.ToJson());
   for (auto it = step.begin(); it != step.end(); ++it) {
     if (it.key() != "if") scope[it.key()] = it.value();
   }
@@ -743,7 +743,7 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
 }
 
 std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
-                                            const std::string& trigger, const Json& event,
+                                            const std::string& trigger, const SharedJson& event,
                                             const std::string& recipient,
                                             const std::string& template_name,
                                             const std::string& source) {
@@ -762,9 +762,11 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
   }
   for (const AutomationDefinition* automation : matching) {
     RunSpec spec;
+    // The event is the run's data, shared rather than copied.
     spec.context =
-        NormalizeContext(nullptr, event, nullptr, recipient.empty() ? Json() : Json(recipient),
+        NormalizeContext(nullptr, nullptr, nullptr, recipient.empty() ? Json() : Json(recipient),
                          template_name.empty() ? Json() : Json(template_name));
+    if (!event->is_null()) spec.context.set_data(event);
     Status valid = ValidateSteps(automation->steps, spec.context);
     if (!valid.ok()) {
       spec.failed_validation =
@@ -863,7 +865,7 @@ Json RunsForAdmin(const WorkspaceState& ws) {
                        {"status", run.status},
                        {"cancelation_token",
                         run.cancelation_token.empty() ? Json() : Json(run.cancelation_token)},
-                       {"context", WithAllRoots(run.context)},
+                       {"context", WithAllRoots(run.context.ToJson())},
                        {"steps", std::move(steps)},
                        {"diagnostics", run.diagnostics},
                        {"created_at", Iso(run.created_at)},

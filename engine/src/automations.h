@@ -22,7 +22,7 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
 // `source` is the run's source string ("track/<event>/<inbound id>").
 // Returns the started run ids, in template order.
 std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
-                                            const std::string& trigger, const Json& event,
+                                            const std::string& trigger, const SharedJson& event,
                                             const std::string& recipient,
                                             const std::string& template_name,
                                             const std::string& source);

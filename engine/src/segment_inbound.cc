@@ -150,7 +150,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
     entry.effects["messages"].push_back(*message_id);
     mapped = true;
   }
-  auto runs = TriggerAutomations(ws, svc, "track/" + name, event, recipient, name,
+  auto runs = TriggerAutomations(ws, svc, "track/" + name, shared_event, recipient, name,
                                  "track/" + name + "/" + inbound_id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
   if (!mapped && runs.empty()) {
@@ -161,8 +161,9 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
   return mapped || !runs.empty();
 }
 
-void ApplyIdentify(WorkspaceState& ws, Services& svc, const Json& event,
+void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
                    const std::string& inbound_id, const std::string& source, JournalEntry& entry) {
+  const Json& event = *shared_event;
   std::string user = RecipientOf(event);
   // Only traits reach the profile (§8.1 b); a top-level email is not copied.
   if (event.contains("email") && !FindPath(event, "traits.email")) {
@@ -172,17 +173,18 @@ void ApplyIdentify(WorkspaceState& ws, Services& svc, const Json& event,
   }
   MergeProfileData(ws, svc, user, event["traits"]);
   entry.effects["profile"] = user;
-  auto runs =
-      TriggerAutomations(ws, svc, "identify", event, user, "identify", "identify/" + inbound_id);
+  auto runs = TriggerAutomations(ws, svc, "identify", shared_event, user, "identify",
+                                 "identify/" + inbound_id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
   (void)source;
 }
 
-void ApplyGroup(WorkspaceState& ws, Services& svc, const Json& event, const std::string& inbound_id,
-                JournalEntry& entry) {
+void ApplyGroup(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
+                const std::string& inbound_id, JournalEntry& entry) {
+  const Json& event = *shared_event;
   // Courier records group calls and triggers automations; tenant membership is
   // UNCONFIRMED (§8.1 "Group calls") and not modelled.
-  auto runs = TriggerAutomations(ws, svc, "group", event, RecipientOf(event), "group",
+  auto runs = TriggerAutomations(ws, svc, "group", shared_event, RecipientOf(event), "group",
                                  "group/" + inbound_id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
 }
@@ -268,9 +270,9 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
     }
     if (!ApplyTrack(ws, svc, shared_event, id, source, entry)) entry.outcome = "unmapped";
   } else if (type == "identify") {
-    ApplyIdentify(ws, svc, event, id, source, entry);
+    ApplyIdentify(ws, svc, shared_event, id, source, entry);
   } else {
-    ApplyGroup(ws, svc, event, id, entry);
+    ApplyGroup(ws, svc, shared_event, id, entry);
   }
   AddJournalEntry(ws, svc, std::move(entry));
   svc.version.fetch_add(1);
@@ -321,8 +323,8 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   // The body has a Segment track's shape; it triggers automations the same way
   // (UNCONFIRMED in §8.2; docs/fidelity.md).
   std::string recipient = StringField(body, "userId");
-  auto runs = TriggerAutomations(ws, svc, "track/" + entry.event, body, recipient, entry.event,
-                                 "track/" + entry.event + "/" + id);
+  auto runs = TriggerAutomations(ws, svc, "track/" + entry.event, Share(body), recipient,
+                                 entry.event, "track/" + entry.event + "/" + id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
   if (runs.empty()) {
     entry.outcome = "unmapped";

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "accessors.h"
 #include "fake_segment.h"
 #include "json_util.h"
 #include "mock_courier/clock.h"
@@ -152,7 +153,7 @@ struct AutomationRun {
   std::string template_id;            // Automation template, "" for ad hoc.
   std::string status = "PROCESSING";  // PROCESSING, WAITING, PROCESSED, CANCELED, ERROR
   std::string cancelation_token;      // Resolved; "" when none.
-  Json context;                       // {brand, data, profile, recipient, template}
+  RunContext context;                 // {brand, data, profile, recipient, template}
   Json refs = Json::object();         // Step outputs by `ref` name.
   std::vector<StepState> steps;
   std::size_t next_step = 0;

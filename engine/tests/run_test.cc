@@ -150,13 +150,15 @@ TEST(TriggerTest, SegmentTrackStartsTheLinkedAutomationWithTheEventAsData) {
                   {{"id", "unrelated"},
                    {"trigger", "track/Something Else"},
                    {"steps", {{{"action", "delay"}, {"duration", "1 day"}}}}}}}});
-  auto reply = t.engine.SegmentInbound(
-      t.key, TestEngine::Track("Pricing Viewed", "u1", "m1", {{"plan", "pro"}}));
+  const json event = TestEngine::Track("Pricing Viewed", "u1", "m1", {{"plan", "pro"}});
+  auto reply = t.engine.SegmentInbound(t.key, event);
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   json runs = t.Runs()["results"];
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0]["template"], "visited");
   json context = runs[0]["context"];
+  // The run holds the event itself (shared, not copied) as its data.
+  EXPECT_EQ(context["data"], event);
   EXPECT_EQ(context["recipient"], "u1");
   EXPECT_EQ(context["template"], "Pricing Viewed");
   EXPECT_EQ(context["data"]["properties"]["plan"], "pro");
