@@ -17,7 +17,52 @@ std::string JsonText(const Json& value) {
   return out;
 }
 
-void AppendJsonString(std::string& out, const std::string& text) { out += JsonText(Json(text)); }
+void AppendJsonString(std::string& out, const std::string& text) {
+  // ASCII (ids, event names, user ids) is escaped here without allocating;
+  // anything else goes through nlohmann, which also handles invalid UTF-8.
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      out += JsonText(Json(text));
+      return;
+    }
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xf];
+          out += kHex[c & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
 
 const SharedJson& SharedEmptyObject() {
   static const SharedJson empty = Share(Json::object());

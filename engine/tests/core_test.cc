@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "json_util.h"
 #include "mock_courier/clock.h"
 #include "mock_courier/engine.h"
 #include "mock_courier/ids.h"
@@ -13,6 +14,20 @@
 
 namespace mock_courier {
 namespace {
+
+// The outbox writes JSON strings by hand; they must match what nlohmann
+// writes (and parses back), escapes and invalid UTF-8 included.
+TEST(JsonTextTest, HandWrittenStringsMatchNlohmann) {
+  const std::vector<std::string> samples = {
+      "",     "user-1",       "q\"uote",     "back\\slash", "tab\tnew\nline\r",
+      "\b\f", "\x01\x1f\x7f", "caf\xc3\xa9", "bad\xff",     "mixed \" \xc3\xa9 \x02"};
+  for (const std::string& text : samples) {
+    std::string out = "prefix:";
+    AppendJsonString(out, text);
+    EXPECT_EQ(out, "prefix:" + JsonText(Json(text))) << text;
+  }
+  EXPECT_EQ(JsonText(Json("bad\xff")), "\"bad\xef\xbf\xbd\"");
+}
 
 TEST(StatusTest, BodiesFollowCourierShapes) {
   EXPECT_EQ(Status::Unauthorized().ToBody(),
