@@ -238,8 +238,8 @@ void OnDelayDue(WorkspaceState& ws, Services& svc, const std::string& run_id) {
   delay.status = "PROCESSED";
   delay.processed_at = now;
   // Courier records both values on the step (triggers/sqs/step/delay.ts).
-  delay.result = {{"expectedDelayValue", FormatIso8601(run->pending_timer.due)},
-                  {"actualDelayValue", FormatIso8601(now)}};
+  delay.result = OneKey("expectedDelayValue", FormatIso8601(run->pending_timer.due));
+  delay.result["actualDelayValue"] = FormatIso8601(now);
   const Json& definition = RawStep(ws, *run, run->next_step);
   auto ref = definition.find("ref");
   if (ref != definition.end() && ref->is_string()) {
@@ -273,7 +273,7 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, std::size_t run_index,
   } else {
     return StepOutcome::Error("Invalid automation delay step definition.");
   }
-  if (*due <= now) return StepOutcome::Done({{"actualDelayValue", FormatIso8601(now)}});
+  if (*due <= now) return StepOutcome::Done(OneKey("actualDelayValue", FormatIso8601(now)));
 
   AutomationRun& run = ws.runs.runs[run_index];
   StepState& state = run.steps[step_index];

@@ -6,6 +6,12 @@
 
 namespace mock_courier {
 
+Json OneKey(const char* key, Json value) {
+  Json out = Json::object();
+  out[key] = std::move(value);
+  return out;
+}
+
 std::string JsonText(const Json& value) {
   // Json::dump with a reserved buffer: dump() grows its string from empty,
   // a reallocation per doubling, and these texts are a few hundred bytes.

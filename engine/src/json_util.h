@@ -24,6 +24,10 @@ inline SharedJson Share(Json value) { return std::make_shared<const Json>(std::m
 // The shared empty object, for records that have nothing to hold.
 const SharedJson& SharedEmptyObject();
 
+// {key: value}, built without the temporary array nlohmann's
+// initializer-list form makes per pair (for the per-event paths).
+Json OneKey(const char* key, Json value);
+
 // Compact JSON text of `value` for records kept as text (journal payloads,
 // outbound calls). Never throws: invalid UTF-8 in strings (possible only
 // from in-process callers; HTTP bodies are validated by the parser) is

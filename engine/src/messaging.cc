@@ -570,7 +570,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
 
   if (!plan.mapped) {
     // A v1 event mapped to no notification still yields a message (§5).
-    m.history.push_back(PlainItem("UNMAPPED", now, {{"event_id", event}}));
+    m.history.push_back(PlainItem("UNMAPPED", now, OneKey("event_id", event)));
     SetMessageStatus(ws, svc, m, "UNMAPPED", "");
     return;
   }
@@ -578,8 +578,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   const NotificationDefinition* notification = nullptr;
   if (!notification_id.empty()) {
     notification = &ws.def.notifications.at(notification_id);
-    m.history.push_back(
-        PlainItem("MAPPED", now, {{"event_id", event}, {"notification_id", notification_id}}));
+    m.history.push_back(PlainItem("MAPPED", now, OneKey("event_id", event)));
+    m.history.back().extra["notification_id"] = notification_id;
   }
 
   // Profile: the stored profile of the user, merged with what the request
@@ -700,8 +700,12 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     // Its output (m.rendered[channel]) is put back by HistoryItemJson.
     m.history.push_back(RoutedItem("RENDERED", now, channel, provider.provider));
 
-    Json entry = {{"channel", {{"key", channel}, {"name", channel}, {"template", notification_id}}},
-                  {"provider", provider.provider}};
+    Json entry = Json::object();  // Key by key, as the record (CreateMessage).
+    Json& entry_channel = entry["channel"];
+    entry_channel["key"] = channel;
+    entry_channel["name"] = channel;
+    entry_channel["template"] = notification_id;
+    entry["provider"] = provider.provider;
     // Fault rules live on the workspace's provider definitions (pointers
     // into ws.def stay valid: the definition does not change here).
     const FaultRule* fault = nullptr;
@@ -757,9 +761,16 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   Message message;
   message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
   message.request_id = request_id.empty() ? message.id : request_id;
-  message.record = {{"id", message.id},    {"status", "ENQUEUED"},
-                    {"enqueued", now},     {"recipient", plan.recipient},
-                    {"event", plan.event}, {"providers", Json::array()}};
+  // Built key by key: nlohmann's initializer-list form makes a temporary
+  // array per pair, and every message has a record.
+  Json& record = message.record;
+  record = Json::object();
+  record["id"] = message.id;
+  record["status"] = "ENQUEUED";
+  record["enqueued"] = now;
+  record["recipient"] = plan.recipient;
+  record["event"] = plan.event;
+  record["providers"] = Json::array();
   if (!plan.notification.empty()) message.record["notification"] = plan.notification;
   plan.deliver_at = deliver_at;
   // Its fields (from the plan) are put back by HistoryItemJson.
@@ -852,7 +863,7 @@ Result<Reply> HandleV1(WorkspaceState& ws, Services& svc, const Json& body) {
                          ShareObject(body.value("profile", Json::object())),
                          ShareObject(body.value("data", Json::object())), body, origin);
   std::string id = CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
-  return Reply{200, {{"messageId", id}}};
+  return Reply{200, OneKey("messageId", id)};
 }
 
 std::string StringField(const Json& object, const char* key) {
@@ -875,7 +886,7 @@ Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body) {
     MC_RETURN_IF_ERROR(PlanV2(ws, body["message"], SendOrigin{"api", "", ""}, plans, single));
     std::string request_id = ws.ids.Next(svc.clock.Now());
     (void)SendV2(ws, svc, body["message"], std::move(plans), single, request_id);
-    return Reply{202, {{"requestId", request_id}}};
+    return Reply{202, OneKey("requestId", request_id)};
   } catch (const Json::exception& e) {
     return Status::BadRequest(std::string("Invalid Request. ") + e.what());
   }
@@ -947,7 +958,8 @@ std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services
       V1Plan(ws, event_id, recipient, SharedEmptyObject(), data, Json::object(), origin);
   std::string id = CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
   if (!origin.idempotency_key.empty()) {
-    ws.idempotency[key] = IdempotentRecord{Reply{200, {{"messageId", id}}}, svc.clock.Now() + kDay};
+    ws.idempotency[key] =
+        IdempotentRecord{Reply{200, OneKey("messageId", id)}, svc.clock.Now() + kDay};
   }
   return id;
 }
@@ -1158,10 +1170,13 @@ bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
   const TimePoint now = svc.clock.Now();
   (*entry)["status"] = "DELIVERED";
   (*entry)["delivered"] = now;
-  Json reference = {{"id", message.id + "/" + channel}};
+  Json reference = Json::object();
+  reference["id"] = message.id + "/" + channel;
   (*entry)["reference"] = reference;
-  message.history.push_back(RoutedItem("DELIVERED", now, channel, entry->value("provider", ""),
-                                       {{"reference", reference}}));
+  Json extra = Json::object();
+  extra["reference"] = std::move(reference);
+  message.history.push_back(
+      RoutedItem("DELIVERED", now, channel, entry->value("provider", ""), std::move(extra)));
   if (message.record.value("status", "") == "SENT") {
     SetMessageStatus(ws, svc, message, "DELIVERED", "delivered");
   } else {

@@ -252,7 +252,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
     return reject(valid);
   }
   std::string id = ws.ids.Next(now);
-  Reply reply{202, {{"messageId", id}}};
+  Reply reply{202, OneKey("messageId", id)};
   if (!event_tester) ws.segment_replies[message_id] = reply;
   entry.id = id;
   entry.http_status = 202;
@@ -332,7 +332,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   }
   AddJournalEntry(ws, svc, std::move(entry));
   svc.version.fetch_add(1);
-  return Reply{202, {{"messageId", id}}};
+  return Reply{202, OneKey("messageId", id)};
 }
 
 Json JournalForAdmin(const WorkspaceState& ws) {
