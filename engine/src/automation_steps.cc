@@ -327,6 +327,28 @@ bool StepIsValid(const Json& step) {
   return false;
 }
 
+std::string ValidationKey(const RunContext& context) {
+  std::string key;
+  for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
+    key += '|';
+    const Json* value = context.Find(root);
+    if (value == nullptr) {
+      key += "absent";
+      continue;
+    }
+    const std::string_view name(root);
+    const bool object_root = name == "data" || name == "profile";
+    if (object_root && Truthy(*value)) {
+      key += "truthy";
+    } else if (!object_root && value->is_string()) {
+      key += value->get_ref<const std::string&>().empty() ? "empty string" : "string";
+    } else {
+      key += JsonText(*value);
+    }
+  }
+  return key;
+}
+
 Status ValidateSteps(const Json& steps, const RunContext& context) {
   if (!steps.is_array() || steps.empty()) {
     return Status::BadRequest(

@@ -742,6 +742,24 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
   return Reply{200, {{"runId", id}}};
 }
 
+namespace {
+
+// ValidateSteps for a triggered run, cached by the context's ValidationKey:
+// every event of a trigger has the same shape, so it validates the same.
+Status ValidateTriggerSteps(WorkspaceState& ws, const AutomationDefinition& automation,
+                            const RunContext& context) {
+  constexpr std::size_t kMaxCached = 1024;
+  std::string key = automation.id + "\n" + ValidationKey(context);
+  auto cached = ws.trigger_validation.find(key);
+  if (cached != ws.trigger_validation.end()) return cached->second;
+  Status valid = ValidateSteps(automation.steps, context);
+  if (ws.trigger_validation.size() >= kMaxCached) ws.trigger_validation.clear();
+  ws.trigger_validation.emplace(std::move(key), valid);
+  return valid;
+}
+
+}  // namespace
+
 std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
                                             const std::string& trigger, const SharedJson& event,
                                             const std::string& recipient,
@@ -767,7 +785,7 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
         NormalizeContext(nullptr, nullptr, nullptr, recipient.empty() ? Json() : Json(recipient),
                          template_name.empty() ? Json() : Json(template_name));
     if (!event->is_null()) spec.context.set_data(event);
-    Status valid = ValidateSteps(automation->steps, spec.context);
+    Status valid = ValidateTriggerSteps(ws, *automation, spec.context);
     if (!valid.ok()) {
       spec.failed_validation =
           "the automation's steps are invalid for this event: " + valid.message() +

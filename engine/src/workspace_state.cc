@@ -50,6 +50,7 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   segment_replies.clear();
   courier_inbound_ids.clear();
   idempotency.clear();
+  trigger_validation.clear();
 }
 
 }  // namespace mock_courier

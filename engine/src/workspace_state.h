@@ -259,6 +259,9 @@ struct WorkspaceState {
   std::unordered_map<std::string, std::string> courier_inbound_ids;
   // Idempotency-Key records by "<key>/<scope>" (§3).
   std::unordered_map<std::string, IdempotentRecord> idempotency;
+  // ValidateSteps results of triggered automations by "<automation id>\n<ValidationKey>"
+  // (the definition never changes for a WorkspaceState). Bounded; cleared when full.
+  std::unordered_map<std::string, Status> trigger_validation;
 };
 
 }  // namespace mock_courier

@@ -2,9 +2,11 @@
 // admin view (reference/courier-api.md §6.1, §6.6; DESIGN.md admin API).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
+#include "automation_steps.h"
 #include "mock_courier/testing/engine_fixture.h"
 #include "mock_courier/time_format.h"
 
@@ -165,6 +167,51 @@ TEST(TriggerTest, SegmentTrackStartsTheLinkedAutomationWithTheEventAsData) {
   EXPECT_EQ(context["data"]["userId"], "u1");
   EXPECT_TRUE(context["brand"].is_null());
   EXPECT_TRUE(context["profile"].is_null());
+}
+
+// Trigger validation is cached by the context's shape: an event whose shape
+// differs (here: no userId, so no recipient) must be validated on its own.
+TEST(TriggerTest, StepValidationFollowsEachEventsShape) {
+  TestEngine t({{"api_keys", {"test-key"}},
+                {"automations",
+                 {{{"id", "visited"},
+                   {"trigger", "track/Pricing Viewed"},
+                   {"steps",
+                    {{{"action", "delay"}, {"duration", "1 day"}},
+                     {{"action", "send"}, {"template", "welcome"}}}}}}}});
+  auto track = [&](const std::string& message_id, const std::string& user) {
+    json body = {{"event", "Pricing Viewed"},
+                 {"messageId", message_id},
+                 {"properties", json::object()},
+                 {"type", "track"}};
+    if (!user.empty()) body["userId"] = user;
+    ASSERT_TRUE(t.engine.CourierInbound(t.key, body).ok());
+  };
+  track("c-1", "u1");
+  track("c-2", "");
+  track("c-3", "u2");
+  json runs = t.Runs()["results"];
+  ASSERT_EQ(runs.size(), 3u);
+  std::map<std::string, std::string> status;  // recipient -> status
+  for (const json& run : runs) {
+    const json& recipient = run["context"]["recipient"];
+    status[recipient.is_string() ? recipient.get<std::string>() : "(none)"] = run["status"];
+  }
+  EXPECT_EQ(status["u1"], "WAITING");
+  EXPECT_EQ(status["(none)"], "ERROR");
+  EXPECT_EQ(status["u2"], "WAITING");
+}
+
+TEST(ValidationKeyTest, DependsOnShapeNotOnStringContent) {
+  auto key = [](json context) { return ValidationKey(RunContext(std::move(context))); };
+  EXPECT_EQ(key({{"recipient", "a"}, {"data", {{"x", 1}}}}),
+            key({{"recipient", "bbb"}, {"data", {{"y", {1, 2}}}}}));
+  EXPECT_NE(key({{"recipient", "a"}}), key({{"recipient", ""}}));
+  EXPECT_NE(key({{"recipient", "a"}}), key(json::object()));
+  EXPECT_NE(key({{"recipient", "a"}}), key({{"recipient", 5}}));
+  // Objects are truthy (JavaScript), so any object data is the same shape.
+  EXPECT_EQ(key({{"data", json::object()}}), key({{"data", {{"x", 1}}}}));
+  EXPECT_NE(key({{"data", json::object()}}), key({{"data", false}}));
 }
 
 // Decision (docs/fidelity.md): /inbound/courier events are tracking requests like
