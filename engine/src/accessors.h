@@ -29,8 +29,7 @@ class RunContext {
   const Json* Find(std::string_view root) const;
   // The root's value, or null when it is absent.
   const Json& Get(std::string_view root) const;
-  // The data root, shared; nullptr when absent.
-  const SharedJson& data() const { return data_; }
+  // Sets the data root (shared, not copied).
   void set_data(SharedJson data) { data_ = std::move(data); }
   // The context as one object (a copy: for views and expression scopes).
   Json ToJson() const;

@@ -37,21 +37,30 @@ const Json& Get(const Json& object, const char* key) {
   return it == object.end() ? kNull : *it;
 }
 
-// What ValidateSteps extends the steps with. StepIsValid sees the `data` and
-// `profile` roots only through ExtendStep's DeepExtend, whose result is an
-// object whenever the root is truthy, whatever the root holds: an empty
-// object stands in for a truthy root, so the run's data (a whole Segment
-// event for triggered runs) is not deep-copied once per step to be validated.
-RunContext ValidationContext(const RunContext& context) {
+// What ValidateSteps extends the steps with: the context with stand-ins for
+// everything StepIsValid cannot tell apart. It sees the `data` and `profile`
+// roots only through ExtendStep's DeepExtend, whose result is an object
+// whenever the root is truthy, whatever the root holds, so an empty object
+// stands in for a truthy one (the run's data, a whole Segment event for
+// triggered runs, is then not deep-copied per step). The string roots
+// (brand, recipient, template) are checked for type and emptiness only, so
+// "-" stands in for a non-empty string. Two contexts with the same
+// validation context validate any steps alike (ValidationKey).
+Json ValidationContext(const RunContext& context) {
   Json out = Json::object();
   for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
     const Json* value = context.Find(root);
     if (value == nullptr) continue;
-    const bool stand_in =
-        (std::string_view(root) == "data" || std::string_view(root) == "profile") && Truthy(*value);
-    out[root] = stand_in ? Json::object() : *value;
+    const std::string_view name(root);
+    if ((name == "data" || name == "profile") && Truthy(*value)) {
+      out[root] = Json::object();
+    } else if (value->is_string() && !value->get_ref<const std::string&>().empty()) {
+      out[root] = "-";
+    } else {
+      out[root] = *value;
+    }
   }
-  return RunContext(std::move(out));
+  return out;
 }
 
 // ---- Schema checks (Courier's automations/schemas.ts, additionalProperties false) ----
@@ -328,25 +337,7 @@ bool StepIsValid(const Json& step) {
 }
 
 std::string ValidationKey(const RunContext& context) {
-  std::string key;
-  for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
-    key += '|';
-    const Json* value = context.Find(root);
-    if (value == nullptr) {
-      key += "absent";
-      continue;
-    }
-    const std::string_view name(root);
-    const bool object_root = name == "data" || name == "profile";
-    if (object_root && Truthy(*value)) {
-      key += "truthy";
-    } else if (!object_root && value->is_string()) {
-      key += value->get_ref<const std::string&>().empty() ? "empty string" : "string";
-    } else {
-      key += JsonText(*value);
-    }
-  }
-  return key;
+  return JsonText(ValidationContext(context));
 }
 
 Status ValidateSteps(const Json& steps, const RunContext& context) {
@@ -354,7 +345,7 @@ Status ValidateSteps(const Json& steps, const RunContext& context) {
     return Status::BadRequest(
         "Invalid automation definition. An array of valid steps is required.");
   }
-  const RunContext shape = ValidationContext(context);
+  const RunContext shape(ValidationContext(context));
   for (const Json& step : steps) {
     if (!StepIsValid(ExtendStep(step, shape))) {
       return Status::BadRequest(

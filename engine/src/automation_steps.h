@@ -30,13 +30,10 @@ bool StepIsValid(const Json& step);
 // more steps are incorrectly defined.".
 Status ValidateSteps(const Json& steps, const RunContext& context);
 
-// What step validity can depend on in `context`: each root's presence and
-// type, whether a string root is empty, and the value of a falsy data or
-// profile or of a non-string brand, recipient or template. ValidateSteps
-// reads nothing else of the context (ValidationContext stands truthy data
-// and profile in with {}, and the step checks test strings only for type and
-// emptiness), so two contexts with the same key validate any steps alike and
-// callers may cache ValidateSteps by it.
+// The context as ValidateSteps sees it, as text: truthy data and profile
+// stand in as {}, non-empty strings as "-" (the step checks test strings
+// only for type and emptiness). Two contexts with the same key validate any
+// steps alike, so callers may cache ValidateSteps by it.
 std::string ValidationKey(const RunContext& context);
 
 // A run context {brand, data, profile, recipient, template}; null values are

@@ -1,5 +1,6 @@
 #include "fake_segment.h"
 
+#include "json_util.h"
 #include "mock_courier/time_format.h"
 
 namespace mock_courier {
@@ -7,10 +8,8 @@ namespace mock_courier {
 void FakeSegment::Record(const std::string& write_key, const nlohmann::json& event,
                          const std::string& path, const std::string& origin,
                          TimePoint received_at) {
-  Record(write_key,
-         std::make_shared<const std::string>(
-             event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
-         path, origin, received_at);
+  Record(write_key, std::make_shared<const std::string>(JsonText(event)), path, origin,
+         received_at);
 }
 
 void FakeSegment::Record(const std::string& write_key,

@@ -15,7 +15,7 @@ namespace mock_courier {
 using Json = nlohmann::json;
 
 // An immutable JSON value shared by every record that holds it (an inbound
-// event kept by the journal, the catalogue and the messages it caused; a
+// event kept by the catalogue and by the messages and runs it caused; a
 // profile snapshot), so that keeping it in several places costs one copy.
 using SharedJson = std::shared_ptr<const Json>;
 

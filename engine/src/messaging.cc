@@ -274,7 +274,7 @@ SharedJson ShareObject(Json value) {
 }
 
 // A v1-style plan: `event` to user `recipient`. `data` can be a whole
-// Segment event, shared with the journal.
+// Segment event, shared with the request that carried it.
 SendPlan V1Plan(const WorkspaceState& ws, const std::string& event, const std::string& recipient,
                 SharedJson profile, SharedJson data, const Json& body, const SendOrigin& origin) {
   std::optional<std::string> notification = ResolveNotification(ws, event);
@@ -534,6 +534,19 @@ ProviderDefinition ProviderFor(const WorkspaceState& ws, const std::string& chan
   return it != ws.def.providers.end() ? it->second : DefaultProvider(channel);
 }
 
+// A providers[] entry of the message record, before its status: built key by
+// key, as the record (CreateMessage), since every routed channel has one.
+Json ProviderEntry(const std::string& channel, const std::string& notification_id,
+                   const std::string& provider) {
+  Json entry = Json::object();
+  Json& entry_channel = entry["channel"];
+  entry_channel["key"] = channel;
+  entry_channel["name"] = channel;
+  entry_channel["template"] = notification_id;
+  entry["provider"] = provider;
+  return entry;
+}
+
 void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& message_id);
 
 void ScheduleDelivery(WorkspaceState& ws, Services& svc, Message& message,
@@ -654,11 +667,10 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   if (!blocked_reason.empty()) {
     for (const std::string& channel : routed) {
       ProviderDefinition provider = ProviderFor(ws, channel);
-      m.record["providers"].push_back(
-          {{"channel", {{"key", channel}, {"name", channel}, {"template", notification_id}}},
-           {"provider", provider.provider},
-           {"status", "UNDELIVERABLE"},
-           {"error", blocked_error}});
+      Json entry = ProviderEntry(channel, notification_id, provider.provider);
+      entry["status"] = "UNDELIVERABLE";
+      entry["error"] = blocked_error;
+      m.record["providers"].push_back(std::move(entry));
       m.history.push_back(RoutedItem("UNDELIVERABLE", now, channel, provider.provider,
                                      {{"error_message", blocked_error}}));
     }
@@ -700,12 +712,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     // Its output (m.rendered[channel]) is put back by HistoryItemJson.
     m.history.push_back(RoutedItem("RENDERED", now, channel, provider.provider));
 
-    Json entry = Json::object();  // Key by key, as the record (CreateMessage).
-    Json& entry_channel = entry["channel"];
-    entry_channel["key"] = channel;
-    entry_channel["name"] = channel;
-    entry_channel["template"] = notification_id;
-    entry["provider"] = provider.provider;
+    Json entry = ProviderEntry(channel, notification_id, provider.provider);
     // Fault rules live on the workspace's provider definitions (pointers
     // into ws.def stay valid: the definition does not change here).
     const FaultRule* fault = nullptr;
@@ -1157,7 +1164,7 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message,
   if (event == kEvents.end()) return;
   // Copy what EmitOutbound needs first: it may not touch messages, but the
   // reference must not be used across a container change.
-  if (ws.def.segment.write_key.empty()) return;
+  if (!EmitsOutbound(ws)) return;
   std::string properties = OutboundMessageProperties(message);
   std::string user = message.record.value("recipient", "");
   EmitOutboundText(ws, svc, event->second, user, properties);
@@ -1170,13 +1177,10 @@ bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
   const TimePoint now = svc.clock.Now();
   (*entry)["status"] = "DELIVERED";
   (*entry)["delivered"] = now;
-  Json reference = Json::object();
-  reference["id"] = message.id + "/" + channel;
+  Json reference = OneKey("id", message.id + "/" + channel);
   (*entry)["reference"] = reference;
-  Json extra = Json::object();
-  extra["reference"] = std::move(reference);
-  message.history.push_back(
-      RoutedItem("DELIVERED", now, channel, entry->value("provider", ""), std::move(extra)));
+  message.history.push_back(RoutedItem("DELIVERED", now, channel, entry->value("provider", ""),
+                                       OneKey("reference", std::move(reference))));
   if (message.record.value("status", "") == "SENT") {
     SetMessageStatus(ws, svc, message, "DELIVERED", "delivered");
   } else {

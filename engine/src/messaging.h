@@ -89,6 +89,10 @@ Result<Reply> ListAudienceMembersReply(WorkspaceState& ws, const std::string& au
 void OnProfileChanged(WorkspaceState& ws, Services& svc, const std::string& user_id);
 
 // ---- Outbound Segment (§10.1) ----------------------------------------------------
+// Whether the workspace emits outbound Segment calls (it has a Segment write
+// key). Callers check it before building properties they would throw away.
+inline bool EmitsOutbound(const WorkspaceState& ws) { return !ws.def.segment.write_key.empty(); }
+
 // Appends a Segment track call `event_name` for `user_id` with `properties` to
 // the outbox when the workspace has a Segment write key (else does nothing).
 // The outbox entry id (and the call's messageId) is derived from the

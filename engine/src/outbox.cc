@@ -8,14 +8,14 @@ namespace mock_courier {
 
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
                   const std::string& user_id, Json properties) {
-  if (ws.def.segment.write_key.empty()) return;
+  if (!EmitsOutbound(ws)) return;
   EmitOutboundText(ws, svc, event_name, user_id, JsonText(properties));
 }
 
 void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& event_name,
                       const std::string& user_id, const std::string& properties_json) {
+  if (!EmitsOutbound(ws)) return;  // No Segment source configured in Courier.
   const std::string& write_key = ws.def.segment.write_key;
-  if (write_key.empty()) return;  // No Segment source configured in Courier.
   const TimePoint now = svc.clock.Now();
   OutboxEntry entry;
   entry.id = ws.ids.Next(now);

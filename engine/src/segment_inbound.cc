@@ -103,18 +103,14 @@ JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry en
 }
 
 // The Studio event catalogue (§8.1 a): one entry per event id, one sample per 24 h.
-// `shared` is the event when the caller already shares it (else copied when
-// it becomes the sample).
-void RecordCatalogue(WorkspaceState& ws, const std::string& id, const Json& event,
-                     const SharedJson* shared, TimePoint now) {
+void RecordCatalogue(WorkspaceState& ws, const std::string& id, const SharedJson& event,
+                     TimePoint now) {
   CatalogueEntry& entry = ws.catalogue[id];
   if (entry.count == 0) {
     entry.id = id;
     entry.first_seen = now;
   }
-  if (entry.count == 0 || now - entry.last_seen >= kDay) {
-    entry.sample = shared != nullptr ? *shared : Share(event);
-  }
+  if (entry.count == 0 || now - entry.last_seen >= kDay) entry.sample = event;
   entry.count++;
   entry.last_seen = now;
 }
@@ -261,7 +257,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
     entry.diagnostics.push_back("Segment Event Tester messageId: not deduplicated");
   }
   const std::string& type = entry.type;
-  RecordCatalogue(ws, type == "track" ? "track/" + entry.event : type, event, &shared_event, now);
+  RecordCatalogue(ws, type == "track" ? "track/" + entry.event : type, shared_event, now);
   if (type == "track") {
     if (event.contains("email") && !FindPath(event, "properties.email")) {
       entry.diagnostics.push_back(
@@ -319,11 +315,12 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   entry.id = id;
   entry.http_status = 202;
   entry.outcome = "accepted";
-  RecordCatalogue(ws, "track/" + entry.event, body, nullptr, now);
+  const SharedJson shared_body = Share(body);  // The catalogue and the runs keep it.
+  RecordCatalogue(ws, "track/" + entry.event, shared_body, now);
   // The body has a Segment track's shape; it triggers automations the same way
   // (UNCONFIRMED in §8.2; docs/fidelity.md).
   std::string recipient = StringField(body, "userId");
-  auto runs = TriggerAutomations(ws, svc, "track/" + entry.event, Share(body), recipient,
+  auto runs = TriggerAutomations(ws, svc, "track/" + entry.event, shared_body, recipient,
                                  entry.event, "track/" + entry.event + "/" + id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
   if (runs.empty()) {

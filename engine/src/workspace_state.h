@@ -86,8 +86,8 @@ struct SendPlan {
   std::string audience_id;
   SendOrigin origin;
   std::optional<TimePoint> deliver_at;
-  // The send's data: for a Segment-mapped send, the inbound event itself,
-  // shared with the journal.
+  // The send's data: for a Segment-mapped send, the inbound event itself
+  // (shared, not copied).
   SharedJson data = SharedEmptyObject();
   // The profile the request brought (v1 `profile`, v2 `to` fields).
   SharedJson received_profile = SharedEmptyObject();
