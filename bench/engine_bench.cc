@@ -1,6 +1,6 @@
 // engine_bench: Google Benchmark programs for the engine alone (no HTTP).
 //
-//   engine_bench [--scale=full|smoke] [--pending=N] [--profiles=N] [--workspace=FILE]
+//   engine_bench [--scale=full|smoke] [--pending=N] [--profiles=N] [--mixed=N] [--workspace=FILE]
 //                [Google Benchmark flags]
 //
 // --scale=smoke runs every benchmark once at tiny sizes (the ctest smoke);
@@ -57,6 +57,7 @@ struct Sizes {
   std::int64_t pending_delays = 50000;
   std::int64_t users = 10000;           // Recipients of ingested events.
   std::int64_t smoke_iterations = 200;  // Fixed iterations of the rate benchmarks.
+  std::int64_t mixed_events = 1000000;  // Per batch of the retention memory run.
 };
 
 Json g_workspace;
@@ -252,6 +253,41 @@ void PendingRunMemory(benchmark::State& state) {
   state.counters["RSS_MB_per_1M_runs"] = rss_per_unit / 1e6;
 }
 
+// RSS under a long mixed load with the default retention: `mixed_events`
+// events of the HTTP mix (a quarter each: automation track, event-map send,
+// identify, unmapped track) with the mock clock moving one minute per 1000
+// events, so 2 h reminders keep firing as they would in a load test. Reports
+// RSS after the first and the second batch of `mixed_events`, and after a
+// reset, against the idle RSS before the load.
+void MixedRetentionMemory(benchmark::State& state) {
+  const auto events = static_cast<std::uint64_t>(g_sizes.mixed_events);
+  const auto users = static_cast<std::uint64_t>(g_sizes.users);
+  for (auto _ : state) {
+    Fixture f(g_sizes.users);
+    const double idle = static_cast<double>(ResidentBytes());
+    std::uint64_t n = 0;
+    auto feed = [&](std::uint64_t count) {
+      for (std::uint64_t i = 0; i < count; ++i, ++n) {
+        (void)f.engine.SegmentInbound(
+            kBenchApiKey, MakeSegmentEvent(mock_courier::bench::MixedKind(n), n, 4, users));
+        if (n % 1000 == 999) f.engine.AdvanceClock(mock_courier::kMinute);
+      }
+    };
+    feed(events);
+    const double first = static_cast<double>(ResidentBytes());
+    feed(events);
+    const double second = static_cast<double>(ResidentBytes());
+    (void)f.engine.Reset(kBenchApiKey);
+    const double after_reset = static_cast<double>(ResidentBytes());
+    state.counters["RSS_MB_idle"] = idle / 1e6;
+    state.counters["RSS_MB_first"] = first / 1e6;
+    state.counters["RSS_MB_second"] = second / 1e6;
+    state.counters["second_growth_pct"] = first > 0 ? (second - first) * 100 / first : 0;
+    state.counters["RSS_MB_after_reset"] = after_reset / 1e6;
+  }
+  state.counters["events_per_batch"] = static_cast<double>(events);
+}
+
 // Rate benchmarks: fixed iterations in the smoke, time-bounded otherwise.
 void Rate(benchmark::internal::Benchmark* b) {
   if (g_sizes.smoke) {
@@ -276,11 +312,13 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--scale=smoke") {
-      g_sizes = {true, 1000, 2000, 100, 200};
+      g_sizes = {true, 1000, 2000, 100, 200, 4000};
     } else if (arg == "--scale=full") {
       g_sizes = Sizes{};
     } else if (arg.rfind("--pending=", 0) == 0) {
       g_sizes.pending_delays = std::stoll(arg.substr(std::strlen("--pending=")));
+    } else if (arg.rfind("--mixed=", 0) == 0) {
+      g_sizes.mixed_events = std::stoll(arg.substr(std::strlen("--mixed=")));
     } else if (arg.rfind("--profiles=", 0) == 0) {
       g_sizes.profiles = std::stoll(arg.substr(std::strlen("--profiles=")));
     } else if (arg.rfind("--workspace=", 0) == 0) {
@@ -316,6 +354,12 @@ int main(int argc, char** argv) {
       ->Iterations(1)
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark(("memory/pending_runs:" + pending).c_str(), PendingRunMemory)
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond);
+
+  benchmark::RegisterBenchmark(
+      ("memory/mixed_retention:events:" + std::to_string(g_sizes.mixed_events)).c_str(),
+      MixedRetentionMemory)
       ->Iterations(1)
       ->Unit(benchmark::kMillisecond);
 

@@ -63,6 +63,10 @@ Every flag also reads an environment variable (the flag wins).
   --log-format FORMAT    Access log on stderr: text, json or off
                          (MOCK_COURIER_LOG_FORMAT, default text)
   --threads N            HTTP worker threads; 0 sizes to the machine (MOCK_COURIER_THREADS)
+  --retention SPEC       Finished items each workspace keeps: N for every kind, or
+                         KIND=N,... over the defaults messages=5000,runs=5000,
+                         journal=10000,outbox=10000,received=10000; 0 = unlimited
+                         (MOCK_COURIER_RETENTION)
   --help                 Print this help
   --version              Print the version
 )";
@@ -87,6 +91,7 @@ struct Flags {
   std::string admin_token;
   std::string log_format = "text";
   int threads = 0;
+  mock_courier::Retention retention;
 };
 
 long long ParseInteger(const std::string& flag, const std::string& text, long long min,
@@ -157,6 +162,10 @@ void Apply(Flags& f, const std::string& flag, const std::string& value) {
     f.log_format = value;
   } else if (flag == "threads") {
     f.threads = static_cast<int>(ParseInteger(shown, value, 0, 1024));
+  } else if (flag == "retention") {
+    auto retention = mock_courier::ParseRetention(value);
+    if (!retention.ok()) Fail("--" + retention.status().message());
+    f.retention = *retention;
   } else {
     Fail("unknown flag --" + flag + " (see --help)");
   }
@@ -176,7 +185,8 @@ const std::vector<std::string>& FlagNames() {
                                                  "segment-backoff-ms",
                                                  "admin-token",
                                                  "log-format",
-                                                 "threads"};
+                                                 "threads",
+                                                 "retention"};
   return names;
 }
 
@@ -273,6 +283,7 @@ int main(int argc, char** argv) {
   }
   mock_courier::EngineOptions engine_options;
   engine_options.seed = flags.seed;
+  engine_options.retention = flags.retention;
   // With --segment-url the server's worker delivers outbound calls over HTTP.
   engine_options.deliver_outbound_to_fake_segment = flags.segment_url.empty();
   mock_courier::Engine engine(*clock, engine_options);

@@ -121,9 +121,9 @@ void RemoveFromTokenIndex(WorkspaceState& ws, const AutomationRun& run) {
   if (ids.empty()) ws.runs.by_token.erase(it);
 }
 
-void FinishRun(WorkspaceState& ws, Services& svc, std::size_t run_index, const char* status) {
-  AutomationRun& run = ws.runs.runs[run_index];
+void FinishRun(WorkspaceState& ws, Services& svc, AutomationRun& run, const char* status) {
   run.status = status;
+  ws.runs.MarkFinished(run.id);
   run.updated_at = svc.clock.Now();
   run.pending_timer = TimerId{};
   RemoveFromTokenIndex(ws, run);
@@ -149,6 +149,7 @@ std::vector<std::string> CancelRunsWithToken(WorkspaceState& ws, Services& svc,
     run->pending_timer = TimerId{};
     run->diagnostics.push_back("canceled by a cancel step of run " + canceled_by +
                                " (cancelation_token '" + token + "')");
+    ws.runs.MarkFinished(id);
     canceled.push_back(id);
   }
   Bump(svc);
@@ -254,8 +255,8 @@ void OnDelayDue(WorkspaceState& ws, Services& svc, const std::string& run_id) {
   Execute(ws, svc, run_id, 0);
 }
 
-StepOutcome RunDelay(WorkspaceState& ws, Services& svc, std::size_t run_index,
-                     std::size_t step_index, const Json& step) {
+StepOutcome RunDelay(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size_t step_index,
+                     const Json& step) {
   TimePoint now = svc.clock.Now();
   std::optional<TimePoint> due;
   std::string duration = StringField(step, "duration");
@@ -275,7 +276,6 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, std::size_t run_index,
   }
   if (*due <= now) return StepOutcome::Done(OneKey("actualDelayValue", FormatIso8601(now)));
 
-  AutomationRun& run = ws.runs.runs[run_index];
   StepState& state = run.steps[step_index];
   state.status = "WAITING";
   run.status = "WAITING";
@@ -327,24 +327,24 @@ Result<Json> Fetch(Services& svc, const Json& webhook, AutomationRun& run) {
   return fetched;
 }
 
-StepOutcome RunStep(WorkspaceState& ws, Services& svc, std::size_t run_index,
-                    std::size_t step_index, Json& step, int depth) {
+StepOutcome RunStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size_t step_index,
+                    Json& step, int depth) {
   const std::string action = StringField(step, "action");
-  const std::string run_id = ws.runs.runs[run_index].id;
+  const std::string run_id = run.id;
 
-  if (action == "delay") return RunDelay(ws, svc, run_index, step_index, step);
+  if (action == "delay") return RunDelay(ws, svc, run, step_index, step);
 
   if (action == "send" || action == "send-list") {
     SendOrigin origin{"automation", run_id, ""};
     if (action == "send" && !step.contains("message")) {
-      NormalizeSendProfile(step, ws.runs.runs[run_index]);
+      NormalizeSendProfile(step, run);
       if (!step.contains("recipient") || !Truthy(step["recipient"])) {
         return StepOutcome::Error("Invalid step definition: the send step has no recipient");
       }
     }
     if (action == "send-list" && step.contains("data_source") && step["data_source"].is_object()) {
       const Json& source = step["data_source"];
-      Result<Json> fetched = Fetch(svc, Field(source, "webhook"), ws.runs.runs[run_index]);
+      Result<Json> fetched = Fetch(svc, Field(source, "webhook"), run);
       if (!fetched.ok()) return StepOutcome::Error(fetched.status().message());
       step["data"] =
           MergeByStrategy(Field(step, "data"), *fetched, StringField(source, "merge_strategy"));
@@ -365,7 +365,6 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, std::size_t run_index,
     if (!raw.is_string()) {
       return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
     }
-    AutomationRun& run = ws.runs.runs[run_index];
     ResolvedToken token = ResolveCancelationToken(raw.get<std::string>(), run.context);
     for (std::string& d : token.diagnostics) run.diagnostics.push_back("cancel step: " + d);
     if (token.token.empty()) {
@@ -404,9 +403,8 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, std::size_t run_index,
   }
 
   if (action == "fetch-data") {
-    Result<Json> fetched = Fetch(svc, Field(step, "webhook"), ws.runs.runs[run_index]);
+    Result<Json> fetched = Fetch(svc, Field(step, "webhook"), run);
     if (!fetched.ok()) return StepOutcome::Error(fetched.status().message());
-    AutomationRun& run = ws.runs.runs[run_index];
     run.context.set_data(Share(
         MergeByStrategy(run.context.Get("data"), *fetched, StringField(step, "merge_strategy"))));
     return StepOutcome::Done({{"data", *fetched}});
@@ -456,15 +454,15 @@ Json ConditionScope(const AutomationRun& run, const Json& step) {
 }
 
 void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int depth) {
-  auto found = ws.runs.index.find(run_id);
-  if (found == ws.runs.index.end()) return;
-  const std::size_t ri = found->second;
+  // Runs are stored in nodes: `run` stays valid while steps add runs.
+  AutomationRun* found = ws.runs.Find(run_id);
+  if (found == nullptr) return;
+  AutomationRun& run = *found;
   while (true) {
-    AutomationRun& run = ws.runs.runs[ri];
     // Courier's step worker stops at a canceled run (§6.6).
     if (run.status != "PROCESSING") return;
     if (run.next_step >= run.steps.size()) {
-      FinishRun(ws, svc, ri, "PROCESSED");
+      FinishRun(ws, svc, run, "PROCESSED");
       return;
     }
     const std::size_t si = run.next_step;
@@ -474,7 +472,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
       run.steps[si].status = "ERROR";
       run.steps[si].error = "Invalid step definition";
       run.steps[si].processed_at = now;
-      FinishRun(ws, svc, ri, "ERROR");
+      FinishRun(ws, svc, run, "ERROR");
       return;
     }
     // Accessors first, then the context defaults (Courier's steps.get).
@@ -497,7 +495,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
           run.steps[si].processed_at = now;
           run.diagnostics.push_back("step " + std::to_string(si) +
                                     " if: " + value.status().message());
-          FinishRun(ws, svc, ri, "ERROR");
+          FinishRun(ws, svc, run, "ERROR");
           return;
         }
         if (!value->is_boolean()) {
@@ -520,8 +518,8 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
       }
     }
 
-    StepOutcome outcome = RunStep(ws, svc, ri, si, step, depth);
-    AutomationRun& after = ws.runs.runs[ri];  // RunStep may have added runs.
+    StepOutcome outcome = RunStep(ws, svc, run, si, step, depth);
+    AutomationRun& after = run;
     StepState& state = after.steps[si];
     now = svc.clock.Now();
     if (outcome.kind == StepOutcome::kWaiting) return;
@@ -531,7 +529,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
       state.status = "ERROR";
       state.error = outcome.error;
       if (after.status == "PROCESSING") {
-        FinishRun(ws, svc, ri, "ERROR");
+        FinishRun(ws, svc, run, "ERROR");
       } else {
         Bump(svc);
       }
@@ -600,8 +598,8 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
   std::string id = run.id;
   const std::string token = run.cancelation_token;
   const bool start = run.status == "PROCESSING";
-  ws.runs.index[id] = ws.runs.runs.size();
-  ws.runs.runs.push_back(std::move(run));
+  ws.runs.Add(id, std::move(run));
+  if (!start) ws.runs.MarkFinished(id);  // Failed validation: it ends in ERROR.
   if (!token.empty() && start) AddToTokenIndex(ws, token, id);
   Bump(svc);
   if (start) Execute(ws, svc, id, depth);
@@ -839,23 +837,30 @@ Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query) {
     skip = value;
   }
   Json items = Json::array();
-  std::size_t position = skip;
-  const std::size_t total = ws.runs.runs.size();
+  std::size_t position = 0;  // Runs looked at, newest first.
   bool more = false;
-  for (; position < total; ++position) {
-    const AutomationRun& run = ws.runs.runs[total - 1 - position];
+  ws.runs.ForEachNewestFirst([&](std::uint64_t, const AutomationRun& run) {
+    if (position < skip) {
+      ++position;
+      return true;
+    }
     if (!statuses.empty() &&
         std::find(statuses.begin(), statuses.end(), run.status) == statuses.end()) {
-      continue;
+      ++position;
+      return true;
     }
     if (!templates.empty() &&
         std::find(templates.begin(), templates.end(), run.template_id) == templates.end()) {
-      continue;
+      ++position;
+      return true;
     }
-    if ((start && run.created_at < *start) || (end && run.created_at > *end)) continue;
+    if ((start && run.created_at < *start) || (end && run.created_at > *end)) {
+      ++position;
+      return true;
+    }
     if (items.size() == limit) {
       more = true;
-      break;
+      return false;
     }
     Json item = {{"run_id", run.id},
                  {"source", Json::array({run.source})},
@@ -863,7 +868,9 @@ Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query) {
                  {"status", run.status}};
     if (!run.template_id.empty()) item["template_id"] = run.template_id;
     items.push_back(std::move(item));
-  }
+    ++position;
+    return true;
+  });
   Json body = {
       {"runs", items},
       {"results", items},
@@ -874,7 +881,7 @@ Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query) {
 
 Json RunsForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
-  for (const AutomationRun& run : ws.runs.runs) {
+  ws.runs.ForEach([&](std::uint64_t, const AutomationRun& run) {
     Json steps = Json::array();
     for (std::size_t i = 0; i < run.steps.size(); ++i) steps.push_back(StepForAdmin(ws, run, i));
     results.push_back({{"id", run.id},
@@ -888,8 +895,8 @@ Json RunsForAdmin(const WorkspaceState& ws) {
                        {"diagnostics", run.diagnostics},
                        {"created_at", Iso(run.created_at)},
                        {"updated_at", Iso(run.updated_at)}});
-  }
-  return {{"results", std::move(results)}};
+  });
+  return {{"results", std::move(results)}, {"evicted", ws.runs.evicted()}};
 }
 
 }  // namespace mock_courier

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <functional>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
@@ -17,10 +20,24 @@
 #include "workspace_state.h"
 
 namespace mock_courier {
+namespace {
+
+// Hands freed heap pages back to the OS. glibc keeps freed memory in its
+// arenas; after a reset of a workspace that held a load test's records, the
+// process would otherwise stay at its peak RSS.
+void ReleaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
+}  // namespace
 
 struct Engine::Impl {
   Impl(Clock& clock, EngineOptions opts)
-      : options(opts), services{clock, scheduler, fake_segment, options, version} {}
+      : options(opts),
+        fake_segment(options.retention.received),
+        services{clock, scheduler, fake_segment, options, version} {}
 
   EngineOptions options;
   Scheduler scheduler;
@@ -61,7 +78,12 @@ struct Engine::Impl {
     auto ws = Find(key);
     if (!ws) return Status::Unauthorized();
     std::lock_guard lock(ws->mutex);
-    return fn(*ws, services);
+    // Before: expired dedupe records must not answer this request. After:
+    // what this request finished is trimmed while nothing refers to it.
+    ws->EnforceRetention(services.clock.Now());
+    Result<T> result = fn(*ws, services);
+    ws->EnforceRetention(services.clock.Now());
+    return result;
   }
 
   AdvanceResult RunUntil(Clock& clock, TimePoint limit) {
@@ -73,6 +95,7 @@ struct Engine::Impl {
       if (auto ws = FindById(timer->workspace_id)) {
         std::lock_guard lock(ws->mutex);
         timer->callback(*ws);
+        ws->EnforceRetention(timer->id.due);
       }
       ++result.fired;
     }
@@ -101,7 +124,7 @@ Status Engine::PutWorkspace(const Json& definition, const std::string& api_key) 
   if (def.api_keys.empty()) {
     return Status::BadRequest("workspace: /api_keys: at least one API key is required");
   }
-  auto ws = std::make_shared<WorkspaceState>(std::move(def));
+  auto ws = std::make_shared<WorkspaceState>(std::move(def), impl_->options.retention);
   ws->ResetState(impl_->options.seed);
   std::vector<std::string> removed;
   {
@@ -163,6 +186,7 @@ Status Engine::Reset(const std::string& api_key) {
       for (const auto& k : ws->def.segment.source_write_keys) impl_->fake_segment.ClearWriteKey(k);
     }
   }
+  ReleaseFreedMemory();
   impl_->version.fetch_add(1);
   return Status::Ok();
 }
@@ -412,7 +436,7 @@ Result<std::optional<Reply>> Engine::BeginIdempotent(const std::string& key,
         // Retention: at least 24 h, at most a year (§3).
         TimePoint expiry = now + kDay;
         if (expires_at) expiry = std::clamp(*expires_at, now + kDay, now + 365 * kDay);
-        ws.idempotency[record_key] = IdempotentRecord{std::nullopt, expiry};
+        ws.RememberIdempotent(record_key, IdempotentRecord{std::nullopt, expiry});
         return std::optional<Reply>();
       });
 }
@@ -563,7 +587,9 @@ Result<Reply> Engine::Engage(const std::string& message_id, const Json& body) {
   for (const auto& ws : impl_->All()) {
     std::lock_guard lock(ws->mutex);
     if (ws->messages.Find(message_id) != nullptr) {
-      return EngageMessage(*ws, impl_->services, message_id, body);
+      Result<Reply> reply = EngageMessage(*ws, impl_->services, message_id, body);
+      ws->EnforceRetention(impl_->services.clock.Now());
+      return reply;
     }
   }
   return Status::NotFound("Message not found");
@@ -577,13 +603,16 @@ std::vector<OutboundCall> Engine::TakeOutboundBatch(std::size_t max) {
   std::vector<OutboundCall> calls;
   for (const auto& ws : impl_->All()) {
     std::lock_guard lock(ws->mutex);
-    for (OutboxEntry& entry : ws->outbox) {
-      if (calls.size() >= max) return calls;
-      if (entry.taken || entry.state != "pending") continue;
-      entry.taken = true;
+    while (calls.size() < max && !ws->outbox_pending.empty()) {
+      std::string id = std::move(ws->outbox_pending.front());
+      ws->outbox_pending.pop_front();
+      OutboxEntry* entry = ws->outbox.Find(id);
+      if (entry == nullptr || entry->taken || entry->state != "pending") continue;
+      entry->taken = true;
       calls.push_back(
-          {ws->id, ws->def.segment.write_key, entry.id, Json::parse(*entry.event_text)});
+          {ws->id, ws->def.segment.write_key, entry->id, Json::parse(*entry->event_text)});
     }
+    if (calls.size() >= max) break;
   }
   return calls;
 }
@@ -591,15 +620,15 @@ std::vector<OutboundCall> Engine::TakeOutboundBatch(std::size_t max) {
 void Engine::MarkOutbound(const std::string& workspace_key, const std::string& outbox_id,
                           const std::string& state, int attempts, const std::string& error) {
   (void)impl_->With<bool>(workspace_key, [&](WorkspaceState& ws, Services& svc) -> Result<bool> {
-    for (OutboxEntry& entry : ws.outbox) {
-      if (entry.id != outbox_id) continue;
-      entry.state = state;
-      entry.attempts = attempts;
-      entry.last_error = error;
-      svc.version.fetch_add(1);
-      return true;
-    }
-    return false;
+    OutboxEntry* entry = ws.outbox.Find(outbox_id);
+    if (entry == nullptr) return false;
+    entry->state = state;
+    entry->attempts = attempts;
+    entry->last_error = error;
+    // Retention drops delivered calls only: a failed one is kept for inspection.
+    if (state == "delivered") ws.outbox.MarkFinished(outbox_id);
+    svc.version.fetch_add(1);
+    return true;
   });
 }
 

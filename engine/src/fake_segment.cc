@@ -18,7 +18,10 @@ void FakeSegment::Record(const std::string& write_key,
   Call call{write_key, path, origin, received_at, std::move(event_text)};
   std::lock_guard lock(mutex_);
   calls_.push_back(std::move(call));
-  while (calls_.size() > capacity_) calls_.pop_front();
+  while (capacity_ != 0 && calls_.size() > capacity_) {
+    calls_.pop_front();
+    ++evicted_;
+  }
 }
 
 nlohmann::json FakeSegment::Received(const std::string& write_key) const {
@@ -32,12 +35,13 @@ nlohmann::json FakeSegment::Received(const std::string& write_key) const {
                        {"received_at", FormatIso8601(call.received_at)},
                        {"event", nlohmann::json::parse(*call.event_text)}});
   }
-  return {{"results", std::move(results)}};
+  return {{"results", std::move(results)}, {"evicted", evicted_}};
 }
 
 void FakeSegment::Clear() {
   std::lock_guard lock(mutex_);
-  calls_.clear();
+  calls_ = {};
+  evicted_ = 0;
 }
 
 void FakeSegment::ClearWriteKey(const std::string& write_key) {

@@ -2,10 +2,12 @@
 //
 // Both Courier's outbound calls (delivered in-process, or over HTTP by the
 // server) and an application's Segment library traffic land here. Thread-safe
-// (a leaf lock). Bounded: the oldest calls go first past `capacity`.
+// (a leaf lock). Bounded: the oldest calls go first past `capacity` (0 =
+// unlimited); Received() counts them as "evicted".
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -19,7 +21,7 @@ namespace mock_courier {
 
 class FakeSegment {
  public:
-  explicit FakeSegment(std::size_t capacity = 100000) : capacity_(capacity) {}
+  explicit FakeSegment(std::size_t capacity = 10000) : capacity_(capacity) {}
 
   // Records one call; `path` is the Tracking API path (e.g. "/v1/batch"),
   // `origin` "courier-outbound" or "http".
@@ -31,8 +33,8 @@ class FakeSegment {
   // nodes, parsed again only when Received() is asked.
   void Record(const std::string& write_key, std::shared_ptr<const std::string> event_text,
               const std::string& path, const std::string& origin, TimePoint received_at);
-  // {"results":[{write_key, path, origin, received_at, event}]}, for one write
-  // key or all when empty.
+  // {"results":[{write_key, path, origin, received_at, event}], "evicted": N},
+  // for one write key or all when empty; N counts every write key.
   nlohmann::json Received(const std::string& write_key) const;
   void Clear();
   // Drops the calls recorded for one write key (no-op for "").
@@ -50,6 +52,7 @@ class FakeSegment {
     std::shared_ptr<const std::string> event_text;
   };
   std::deque<Call> calls_;
+  std::uint64_t evicted_ = 0;
 };
 
 }  // namespace mock_courier

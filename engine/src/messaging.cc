@@ -783,8 +783,8 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   // Its fields (from the plan) are put back by HistoryItemJson.
   message.history.push_back(PlainItem("ENQUEUED", now));
   message.plan = std::move(plan);
-  std::string id = message.id;
-  Message& stored = ws.messages.Add(std::move(message));
+  const std::string id = message.id;
+  Message& stored = ws.messages.Add(id, std::move(message));
   Touch(svc);
   if (deliver_at) {
     Services captured = svc;
@@ -965,8 +965,8 @@ std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services
       V1Plan(ws, event_id, recipient, SharedEmptyObject(), data, Json::object(), origin);
   std::string id = CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
   if (!origin.idempotency_key.empty()) {
-    ws.idempotency[key] =
-        IdempotentRecord{Reply{200, OneKey("messageId", id)}, svc.clock.Now() + kDay};
+    ws.RememberIdempotent(
+        key, IdempotentRecord{Reply{200, OneKey("messageId", id)}, svc.clock.Now() + kDay});
   }
   return id;
 }
@@ -1008,8 +1008,8 @@ Result<std::vector<std::string>> SendMappedEventToListUnguarded(
     ids.push_back(CreateMessage(ws, svc, std::move(plan), "", std::nullopt));
   }
   if (!origin.idempotency_key.empty()) {
-    ws.idempotency[key] =
-        IdempotentRecord{Reply{200, {{"messageIds", ids}}}, svc.clock.Now() + kDay};
+    ws.RememberIdempotent(
+        key, IdempotentRecord{Reply{200, {{"messageIds", ids}}}, svc.clock.Now() + kDay});
   }
   return ids;
 }
@@ -1146,12 +1146,19 @@ std::string OutboundMessageProperties(const Message& message) {
   return text;
 }
 
+bool IsFinalMessageStatus(const std::string& status) {
+  return status == "DELIVERED" || status == "OPENED" || status == "CLICKED" ||
+         status == "UNDELIVERABLE" || status == "UNROUTABLE" || status == "UNMAPPED" ||
+         status == "CANCELED";
+}
+
 void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message,
                       const std::string& status, const std::string& timestamp_field) {
   message.record["status"] = status;
   if (!timestamp_field.empty() && !message.record.contains(timestamp_field)) {
     message.record[timestamp_field] = svc.clock.Now();
   }
+  if (IsFinalMessageStatus(status)) ws.messages.MarkFinished(message.id);
   Touch(svc);
   static const std::map<std::string, std::string> kEvents = {
       {"SENT", "Message Sent"},

@@ -177,22 +177,26 @@ Status CheckEventBody(const Json& body) {
 
 Result<Reply> ListMessagesReply(WorkspaceState& ws, const Json& query) {
   return GuardInput([&]() -> Result<Reply> {
-    const auto& messages = ws.messages.messages;
-    std::size_t start = messages.size();  // Exclusive upper bound, newest first.
+    // Cursors are creation sequence numbers: an exclusive upper bound, newest first.
+    std::uint64_t start = ws.messages.end_seq();
     std::string cursor = QueryValue(query, "cursor");
     if (!cursor.empty()) {
       std::optional<std::size_t> decoded = DecodeCursor(cursor);
-      if (!decoded || *decoded > messages.size()) return Status::BadRequest("Invalid cursor");
+      if (!decoded || *decoded > start) return Status::BadRequest("Invalid cursor");
       start = *decoded;
     }
     Json results = Json::array();
-    std::size_t i = start;
-    while (i > 0 && results.size() < kMessagesPageSize) {
-      --i;
-      if (MatchesFilters(messages[i], query)) results.push_back(messages[i].record);
-    }
+    std::uint64_t i = start;  // The last record looked at.
     bool more = false;
-    for (std::size_t j = i; j > 0 && !more; --j) more = MatchesFilters(messages[j - 1], query);
+    ws.messages.ForEachNewestFirstBefore(start, [&](std::uint64_t seq, const Message& m) {
+      if (results.size() == kMessagesPageSize) {
+        more = MatchesFilters(m, query);
+        return !more;
+      }
+      i = seq;
+      if (MatchesFilters(m, query)) results.push_back(m.record);
+      return true;
+    });
     Json paging = {{"cursor", more ? Json(EncodeCursor(i)) : Json()}, {"more", more}};
     return Reply{200, {{"paging", paging}, {"results", results}}};
   });
@@ -231,6 +235,7 @@ Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::s
   m->canceled = true;
   m->record["status"] = "CANCELED";
   m->record["canceledAt"] = svc.clock.Now();
+  ws.messages.MarkFinished(m->id);
   Touch(svc);
   return Reply{200, m->record};
 }
@@ -300,7 +305,7 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
 
 Json MessagesForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
-  for (const Message& m : ws.messages.messages) {
+  ws.messages.ForEach([&](std::uint64_t, const Message& m) {
     Json entry = m.record;
     entry["channel"] = m.channel;
     entry["provider"] = m.provider;
@@ -312,8 +317,8 @@ Json MessagesForAdmin(const WorkspaceState& ws) {
     entry["origin"] = OriginJson(m.plan.origin);
     entry["pending_timer"] = m.pending_timer.valid();
     results.push_back(std::move(entry));
-  }
-  return {{"results", results}};
+  });
+  return {{"results", std::move(results)}, {"evicted", ws.messages.evicted()}};
 }
 
 // ---- Events API (§5) -----------------------------------------------------

@@ -35,6 +35,11 @@ HistoryItem RoutedItem(std::string type, TimePoint now, std::string channel, std
 // "opened", "clicked"; "" for none) with the clock when not yet set, and
 // emits the matching outbound Segment event ("Message Sent", ...) when there
 // is one for the status (reference/courier-api.md §10.1).
+// Whether a message in `status` is done: nothing more happens to it unless the
+// recipient engages (DELIVERED, OPENED, CLICKED, UNDELIVERABLE, UNROUTABLE,
+// UNMAPPED, CANCELED). Retention may drop finished messages.
+bool IsFinalMessageStatus(const std::string& status);
+
 void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message,
                       const std::string& status, const std::string& timestamp_field);
 

@@ -36,26 +36,31 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
   AppendJsonString(text, user_id);
   text += '}';
   entry.event_text = std::make_shared<const std::string>(std::move(text));
+  const std::string id = entry.id;
   if (svc.options.deliver_outbound_to_fake_segment) {
     svc.fake_segment.Record(write_key, entry.event_text, "/v1/batch", "courier-outbound", now);
     entry.state = "delivered";
     entry.attempts = 1;
+    ws.outbox.Add(id, std::move(entry));
+    ws.outbox.MarkFinished(id);
+  } else {
+    ws.outbox.Add(id, std::move(entry));
+    ws.outbox_pending.push_back(id);
   }
-  ws.outbox.push_back(std::move(entry));
   svc.version.fetch_add(1);
 }
 
 Json OutboxForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
-  for (const OutboxEntry& entry : ws.outbox) {
+  ws.outbox.ForEach([&](std::uint64_t, const OutboxEntry& entry) {
     results.push_back({{"id", entry.id},
                        {"state", entry.state},
                        {"attempts", entry.attempts},
                        {"last_error", entry.last_error},
                        {"created_at", FormatIso8601(entry.created_at)},
                        {"event", Json::parse(*entry.event_text)}});
-  }
-  return {{"results", results}};
+  });
+  return {{"results", std::move(results)}, {"evicted", ws.outbox.evicted()}};
 }
 
 }  // namespace mock_courier

@@ -96,9 +96,17 @@ Status ValidateSegmentEvent(WorkspaceState& ws, const Json& event) {
   return Status::Ok();
 }
 
+// Stores the reply replayed for a repeated messageId: the messageId is
+// Courier's idempotency key, kept 24 h like every idempotency record (§3, §8.1).
+void StoreSegmentReply(WorkspaceState& ws, const std::string& message_id, Reply reply,
+                       TimePoint now) {
+  ws.segment_replies[message_id] = SegmentReplyRecord{std::move(reply), now + kDay};
+  ws.expiries.Add(now + kDay, ExpiryQueue::Kind::kSegmentReply, message_id);
+}
+
 JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry entry) {
+  (void)svc;  // Trimmed to the workspace's retention after the operation.
   ws.journal.push_back(std::move(entry));
-  while (ws.journal.size() > svc.options.max_journal_entries) ws.journal.pop_front();
   return ws.journal.back();
 }
 
@@ -226,10 +234,10 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
     if (stored != ws.segment_replies.end()) {
       // Courier replays the stored response for a repeated messageId (§8.1 step 3).
       entry.outcome = "duplicate";
-      entry.http_status = stored->second.status;
+      entry.http_status = stored->second.reply.status;
       entry.diagnostics.push_back("repeated messageId '" + message_id +
                                   "': the first response is replayed and nothing runs again");
-      Reply reply = stored->second;
+      Reply reply = stored->second.reply;
       if (reply.body.is_object() && reply.body.contains("messageId")) {
         entry.id = reply.body["messageId"].get<std::string>();
       }
@@ -244,12 +252,13 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   Status valid = ValidateSegmentEvent(ws, event);
   if (!valid.ok()) {
     // Rejections are stored under the messageId too (§8.1 step 6).
-    if (!event_tester) ws.segment_replies[message_id] = Reply{valid.http_status(), valid.ToBody()};
+    if (!event_tester)
+      StoreSegmentReply(ws, message_id, {valid.http_status(), valid.ToBody()}, now);
     return reject(valid);
   }
   std::string id = ws.ids.Next(now);
   Reply reply{202, OneKey("messageId", id)};
-  if (!event_tester) ws.segment_replies[message_id] = reply;
+  if (!event_tester) StoreSegmentReply(ws, message_id, reply, now);
   entry.id = id;
   entry.http_status = 202;
   entry.outcome = "accepted";
@@ -300,18 +309,20 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   entry.event = body["event"].get<std::string>();
   entry.received_at = now;
   entry.payload_text = JsonText(body);
-  if (ws.courier_inbound_ids.count(message_id)) {
+  if (auto seen = ws.courier_inbound_ids.find(message_id); seen != ws.courier_inbound_ids.end()) {
     // A repeated messageId is a conflict here, unlike /inbound/segment (§8.2).
     entry.outcome = "duplicate";
     entry.http_status = 409;
-    entry.id = ws.courier_inbound_ids[message_id];
+    entry.id = seen->second.first;
     entry.diagnostics.push_back("repeated messageId '" + message_id + "': 409 Conflict");
     AddJournalEntry(ws, svc, std::move(entry));
     svc.version.fetch_add(1);
     return Status::Conflict("Message with id '" + message_id + "' already exists");
   }
   std::string id = ws.ids.Next(now);
-  ws.courier_inbound_ids[message_id] = id;
+  // Kept as long as an idempotency record (24 h, §3), then forgotten.
+  ws.courier_inbound_ids[message_id] = {id, now + kDay};
+  ws.expiries.Add(now + kDay, ExpiryQueue::Kind::kCourierInbound, message_id);
   entry.id = id;
   entry.http_status = 202;
   entry.outcome = "accepted";
@@ -354,7 +365,9 @@ Json JournalForAdmin(const WorkspaceState& ws) {
                          {"last_seen", FormatIso8601(c.last_seen)},
                          {"sample", *c.sample}});
   }
-  return {{"results", std::move(results)}, {"catalogue", std::move(catalogue)}};
+  return {{"results", std::move(results)},
+          {"catalogue", std::move(catalogue)},
+          {"evicted", ws.journal_evicted}};
 }
 
 }  // namespace mock_courier

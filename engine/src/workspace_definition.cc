@@ -290,7 +290,7 @@ Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
       !c.Keys(json, "",
               {"$schema", "name", "description", "environment", "tenant_id", "api_keys", "segment",
                "notifications", "event_maps", "automations", "lists", "profiles", "audiences",
-               "brands", "providers", "preferences"})) {
+               "brands", "providers", "preferences", "retention"})) {
     return fail();
   }
   if (json.contains("name")) {
@@ -443,6 +443,25 @@ Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
         !ParseIdArray(c, p["topics"], "/preferences/topics", {"id", "name", "default_status"},
                       def.preference_topics)) {
       return fail();
+    }
+  }
+  if (json.contains("retention")) {
+    const Json& r = json["retention"];
+    if (!c.Object(r, "/retention") ||
+        !c.Keys(r, "/retention", {"messages", "runs", "journal", "outbox"})) {
+      return fail();
+    }
+    for (auto [key, slot] :
+         {std::pair{"messages", &def.retention.messages}, std::pair{"runs", &def.retention.runs},
+          std::pair{"journal", &def.retention.journal},
+          std::pair{"outbox", &def.retention.outbox}}) {
+      if (!r.contains(key)) continue;
+      if (!r[key].is_number_integer() || r[key].get<std::int64_t>() < 0) {
+        c.Fail(std::string("/retention/") + key,
+               "expected a count (0 = unlimited), got " + JsonTypeName(r[key]));
+        return fail();
+      }
+      *slot = r[key].get<std::size_t>();
     }
   }
   // Cross references: event maps and notifications' topics must point at something.

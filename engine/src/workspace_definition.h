@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mock_courier/clock.h"
+#include "mock_courier/retention.h"
 #include "mock_courier/status.h"
 
 namespace mock_courier {
@@ -79,6 +80,7 @@ struct WorkspaceDefinition {
   std::map<std::string, Json> brands;                   // id -> brand
   std::map<std::string, ProviderDefinition> providers;  // channel -> provider
   std::map<std::string, Json> preference_topics;        // topic id -> {id, name, default_status}
+  RetentionOverrides retention;                         // "retention": caps over the engine's.
   Json raw;                                             // The file as given.
 
   const AutomationDefinition* FindAutomation(const std::string& id_or_alias) const;

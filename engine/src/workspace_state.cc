@@ -18,9 +18,10 @@ std::uint64_t StableHash(std::string_view text) {
 
 }  // namespace
 
-WorkspaceState::WorkspaceState(WorkspaceDefinition definition)
+WorkspaceState::WorkspaceState(WorkspaceDefinition definition, const Retention& engine_retention)
     : id(definition.api_keys.empty() ? definition.name : definition.api_keys.front()),
-      def(std::move(definition)) {}
+      def(std::move(definition)),
+      retention(def.retention.Apply(engine_retention)) {}
 
 void WorkspaceState::ResetState(std::uint64_t seed) {
   // Each workspace draws ids from its own generator, seeded from the engine's
@@ -42,15 +43,60 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   event_maps = def.event_maps;
   audiences = def.audiences;
   audience_members.clear();
-  messages = MessageStore();
-  runs = RunStore();
+  messages.Clear();
+  runs.Clear();
+  runs.by_token.clear();
   journal.clear();
+  journal_evicted = 0;
   catalogue.clear();
-  outbox.clear();
-  segment_replies.clear();
-  courier_inbound_ids.clear();
-  idempotency.clear();
-  trigger_validation.clear();
+  outbox.Clear();
+  outbox_pending.clear();
+  // Fresh containers rather than clear(): hash tables keep their bucket
+  // arrays through clear(), and a reset is how a load test gives memory back.
+  segment_replies = {};
+  courier_inbound_ids = {};
+  idempotency = {};
+  expiries = {};
+  trigger_validation = {};
+}
+
+void WorkspaceState::RememberIdempotent(const std::string& key, IdempotentRecord record) {
+  expiries.Add(record.expires_at, ExpiryQueue::Kind::kIdempotency, key);
+  idempotency[key] = std::move(record);
+}
+
+void WorkspaceState::EnforceRetention(TimePoint now) {
+  messages.Trim(retention.messages);
+  runs.Trim(retention.runs);
+  outbox.Trim(retention.outbox);
+  if (retention.journal != 0) {
+    while (journal.size() > retention.journal) {
+      journal.pop_front();
+      ++journal_evicted;
+    }
+  }
+  // Expired dedupe records: a record replaced since it was queued has a later
+  // expiry and stays.
+  using Kind = ExpiryQueue::Kind;
+  auto& queue = expiries.entries;
+  while (!queue.empty() && queue.begin()->first <= now) {
+    const auto& [at, what] = *queue.begin();
+    const auto& [kind, key] = what;
+    if (kind == Kind::kSegmentReply) {
+      auto it = segment_replies.find(key);
+      if (it != segment_replies.end() && it->second.expires_at <= at) segment_replies.erase(it);
+    } else if (kind == Kind::kCourierInbound) {
+      auto it = courier_inbound_ids.find(key);
+      if (it != courier_inbound_ids.end() && it->second.second <= at) courier_inbound_ids.erase(it);
+    } else {
+      auto it = idempotency.find(key);
+      // A record still running its first request has no reply yet: it stays.
+      if (it != idempotency.end() && it->second.expires_at <= at && it->second.reply) {
+        idempotency.erase(it);
+      }
+    }
+    queue.erase(queue.begin());
+  }
 }
 
 }  // namespace mock_courier

@@ -27,6 +27,7 @@
 #include "mock_courier/clock.h"
 #include "mock_courier/engine.h"
 #include "mock_courier/ids.h"
+#include "record_store.h"
 #include "scheduler.h"
 #include "workspace_definition.h"
 
@@ -123,19 +124,8 @@ struct Message {
   bool canceled = false;
 };
 
-struct MessageStore {
-  std::vector<Message> messages;  // Creation order.
-  std::unordered_map<std::string, std::size_t> index;
-  Message* Find(const std::string& id) {
-    auto it = index.find(id);
-    return it == index.end() ? nullptr : &messages[it->second];
-  }
-  Message& Add(Message message) {
-    index[message.id] = messages.size();
-    messages.push_back(std::move(message));
-    return messages.back();
-  }
-};
+// Messages in creation order; final ones are evictable (MarkFinished).
+using MessageStore = RecordStore<Message>;
 
 // ---- Automation runs -------------------------------------------------------
 
@@ -163,15 +153,10 @@ struct AutomationRun {
   std::vector<std::string> diagnostics;
 };
 
-struct RunStore {
-  std::vector<AutomationRun> runs;  // Creation order.
-  std::unordered_map<std::string, std::size_t> index;
+// Runs in creation order; finished ones are evictable (MarkFinished).
+struct RunStore : RecordStore<AutomationRun> {
   // Resolved cancelation token -> run ids (§6.6).
   std::unordered_map<std::string, std::vector<std::string>> by_token;
-  AutomationRun* Find(const std::string& id) {
-    auto it = index.find(id);
-    return it == index.end() ? nullptr : &runs[it->second];
-  }
 };
 
 // ---- Inbound journal, catalogue -----------------------------------------
@@ -184,8 +169,8 @@ struct JournalEntry {
   std::string outcome;  // accepted | duplicate | rejected | unmapped
   int http_status = 0;
   TimePoint received_at = 0;
-  // The request body as JSON text: the journal keeps up to
-  // EngineOptions::max_journal_entries of them, and text is a few hundred
+  // The request body as JSON text: the journal keeps up to the workspace's
+  // Retention::journal of them, and text is a few hundred
   // bytes in one allocation where the parsed tree takes several KB.
   std::string payload_text;
   std::vector<std::string> diagnostics;
@@ -221,14 +206,37 @@ struct IdempotentRecord {
   TimePoint expires_at = 0;
 };
 
+// A stored /inbound/segment reply, replayed for a repeated messageId until it
+// expires (§3: idempotency records live 24 h).
+struct SegmentReplyRecord {
+  Reply reply;
+  TimePoint expires_at = 0;
+};
+
+// When dedupe and idempotency records expire, soonest first.
+struct ExpiryQueue {
+  enum class Kind { kSegmentReply, kCourierInbound, kIdempotency };
+  std::multimap<TimePoint, std::pair<Kind, std::string>> entries;
+  void Add(TimePoint at, Kind kind, std::string key) {
+    entries.emplace(at, std::pair{kind, std::move(key)});
+  }
+};
+
 // ---- The workspace ------------------------------------------------------------
 
 struct WorkspaceState {
-  explicit WorkspaceState(WorkspaceDefinition def);
+  WorkspaceState(WorkspaceDefinition def, const Retention& engine_retention);
 
   // Restores the state the definition describes (profiles, lists, event maps,
   // audiences) and clears everything else. Ids restart from the seed.
   void ResetState(std::uint64_t seed);
+
+  // Stores an idempotency record under `key` and queues its expiry.
+  void RememberIdempotent(const std::string& key, IdempotentRecord record);
+
+  // Drops finished work beyond `retention` and expired dedupe records. Call
+  // only between operations: it may drop records that references point at.
+  void EnforceRetention(TimePoint now);
 
   std::string id;  // The first API key: stable name for timers and logs.
   WorkspaceDefinition def;
@@ -248,15 +256,21 @@ struct WorkspaceState {
   std::map<std::string, Json> audiences;
   std::map<std::string, std::set<std::string>> audience_members;
 
+  // What this workspace keeps of finished work (engine options + file overrides).
+  Retention retention;
+
   MessageStore messages;
   RunStore runs;
   std::deque<JournalEntry> journal;
+  std::uint64_t journal_evicted = 0;
   std::map<std::string, CatalogueEntry> catalogue;
-  std::vector<OutboxEntry> outbox;
+  RecordStore<OutboxEntry> outbox;         // Delivered calls are evictable.
+  std::deque<std::string> outbox_pending;  // Ids not yet handed to the delivery worker.
   // Segment messageId -> stored /inbound/segment reply (§8.1 idempotency).
-  std::unordered_map<std::string, Reply> segment_replies;
-  // /inbound/courier messageIds seen (§8.2: 409 on repeat).
-  std::unordered_map<std::string, std::string> courier_inbound_ids;
+  std::unordered_map<std::string, SegmentReplyRecord> segment_replies;
+  // /inbound/courier messageId -> Courier id, with its expiry (§8.2: 409 on repeat).
+  std::unordered_map<std::string, std::pair<std::string, TimePoint>> courier_inbound_ids;
+  ExpiryQueue expiries;
   // Idempotency-Key records by "<key>/<scope>" (§3).
   std::unordered_map<std::string, IdempotentRecord> idempotency;
   // ValidateSteps results of triggered automations by "<automation id>\n<ValidationKey>"

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mock_courier/clock.h"
+#include "mock_courier/retention.h"
 #include "mock_courier/status.h"
 
 namespace mock_courier {
@@ -62,8 +63,9 @@ struct EngineOptions {
   // the built-in fake Segment Tracking API. The server turns this off when it
   // delivers them itself (see TakeOutboundBatch).
   bool deliver_outbound_to_fake_segment = true;
-  // Bound on each workspace's inbound journal; the oldest entries go first.
-  std::size_t max_journal_entries = 100000;
+  // What each workspace keeps of finished work (mock_courier/retention.h); a
+  // workspace file's "retention" overrides it per kind.
+  Retention retention;
 };
 
 // What one AdvanceClock/RunDue call did.
