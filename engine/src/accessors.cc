@@ -451,7 +451,10 @@ RunContext::RunContext(Json context) {
 }
 
 const Json* RunContext::Find(std::string_view root) const {
-  if (root == "data") return data_ ? data_.get() : nullptr;
+  if (root == "data") {
+    if (!data_ && data_text_) data_ = Share(Json::parse(*data_text_));
+    return data_ ? data_.get() : nullptr;
+  }
   auto it = roots_.find(root);
   return it == roots_.end() ? nullptr : &*it;
 }
@@ -464,8 +467,18 @@ const Json& RunContext::Get(std::string_view root) const {
 
 Json RunContext::ToJson() const {
   Json out = roots_;
-  if (data_) out["data"] = *data_;
+  // Views parse a compacted run's text without keeping the tree.
+  if (data_) {
+    out["data"] = *data_;
+  } else if (data_text_) {
+    out["data"] = Json::parse(*data_text_);
+  }
   return out;
+}
+
+void RunContext::Compact() {
+  if (!data_text_ && data_) data_text_ = std::make_shared<const std::string>(JsonText(*data_));
+  data_.reset();
 }
 
 bool IsAccessor(const Json& value) {

@@ -30,13 +30,23 @@ class RunContext {
   // The root's value, or null when it is absent.
   const Json& Get(std::string_view root) const;
   // Sets the data root (shared, not copied).
-  void set_data(SharedJson data) { data_ = std::move(data); }
+  void set_data(SharedJson data) {
+    data_ = std::move(data);
+    data_text_.reset();
+  }
   // The context as one object (a copy: for views and expression scopes).
   Json ToJson() const;
+  // Keeps the data root as JSON text only: a waiting or finished run holds a
+  // few hundred bytes instead of a parsed tree of kilobytes. The next Find or
+  // Get parses it again (and keeps the tree until the next Compact).
+  void Compact();
 
  private:
   Json roots_ = Json::object();  // Every present root but data.
-  SharedJson data_;
+  // The data root: parsed, as text, or both. Find() parses lazily, so the
+  // tree is a cache (mutable); the workspace lock guards it.
+  mutable SharedJson data_;
+  std::shared_ptr<const std::string> data_text_;
 };
 
 // The value of an accessor path: the first segment names a step `ref` (when

@@ -65,8 +65,9 @@ Json WithAllRoots(const Json& context) {
   return out;
 }
 
-bool IsFinished(const std::string& status) {
-  return status == "PROCESSED" || status == "CANCELED" || status == "ERROR";
+bool IsFinished(RunStatus status) {
+  return status == RunStatus::kProcessed || status == RunStatus::kCanceled ||
+         status == RunStatus::kError;
 }
 
 // ---- Run bookkeeping -------------------------------------------------------
@@ -121,8 +122,9 @@ void RemoveFromTokenIndex(WorkspaceState& ws, const AutomationRun& run) {
   if (ids.empty()) ws.runs.by_token.erase(it);
 }
 
-void FinishRun(WorkspaceState& ws, Services& svc, AutomationRun& run, const char* status) {
+void FinishRun(WorkspaceState& ws, Services& svc, AutomationRun& run, RunStatus status) {
   run.status = status;
+  run.context.Compact();
   ws.runs.MarkFinished(run.id);
   run.updated_at = svc.clock.Now();
   run.pending_timer = TimerId{};
@@ -143,12 +145,13 @@ std::vector<std::string> CancelRunsWithToken(WorkspaceState& ws, Services& svc,
     AutomationRun* run = ws.runs.Find(id);
     // Canceling a finished run does nothing (reference/courier-api.md §6.6).
     if (run == nullptr || IsFinished(run->status)) continue;
-    run->status = "CANCELED";
+    run->status = RunStatus::kCanceled;
     run->updated_at = now;
     if (run->pending_timer.valid()) svc.scheduler.Cancel(run->pending_timer);
     run->pending_timer = TimerId{};
     run->diagnostics.push_back("canceled by a cancel step of run " + canceled_by +
                                " (cancelation_token '" + token + "')");
+    run->context.Compact();
     ws.runs.MarkFinished(id);
     canceled.push_back(id);
   }
@@ -233,10 +236,10 @@ std::string StringField(const Json& step, const char* key) {
 // canceled or reset meanwhile is left alone.
 void OnDelayDue(WorkspaceState& ws, Services& svc, const std::string& run_id) {
   AutomationRun* run = ws.runs.Find(run_id);
-  if (run == nullptr || run->status != "WAITING") return;
+  if (run == nullptr || run->status != RunStatus::kWaiting) return;
   TimePoint now = svc.clock.Now();
   StepState& delay = run->steps[run->next_step];
-  delay.status = "PROCESSED";
+  delay.status = StepStatus::kProcessed;
   delay.processed_at = now;
   // Courier records both values on the step (triggers/sqs/step/delay.ts).
   delay.result = OneKey("expectedDelayValue", FormatIso8601(run->pending_timer.due));
@@ -248,7 +251,7 @@ void OnDelayDue(WorkspaceState& ws, Services& svc, const std::string& run_id) {
     run->refs[ref->get<std::string>()] = delay.result;
   }
   run->pending_timer = TimerId{};
-  run->status = "PROCESSING";
+  run->status = RunStatus::kProcessing;
   run->updated_at = now;
   ++run->next_step;
   Bump(svc);
@@ -277,9 +280,11 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, AutomationRun& run, std:
   if (*due <= now) return StepOutcome::Done(OneKey("actualDelayValue", FormatIso8601(now)));
 
   StepState& state = run.steps[step_index];
-  state.status = "WAITING";
-  run.status = "WAITING";
+  state.status = StepStatus::kWaiting;
+  run.status = RunStatus::kWaiting;
   run.updated_at = now;
+  // A waiting run keeps its data as text until the delay fires (memory).
+  run.context.Compact();
   Services timer_services = svc;
   std::string run_id = run.id;
   run.pending_timer =
@@ -460,19 +465,19 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
   AutomationRun& run = *found;
   while (true) {
     // Courier's step worker stops at a canceled run (§6.6).
-    if (run.status != "PROCESSING") return;
+    if (run.status != RunStatus::kProcessing) return;
     if (run.next_step >= run.steps.size()) {
-      FinishRun(ws, svc, run, "PROCESSED");
+      FinishRun(ws, svc, run, RunStatus::kProcessed);
       return;
     }
     const std::size_t si = run.next_step;
     Json raw = RawStep(ws, run, si);
     TimePoint now = svc.clock.Now();
     if (!raw.is_object()) {
-      run.steps[si].status = "ERROR";
+      run.steps[si].status = StepStatus::kError;
       run.steps[si].error = "Invalid step definition";
       run.steps[si].processed_at = now;
-      FinishRun(ws, svc, run, "ERROR");
+      FinishRun(ws, svc, run, RunStatus::kError);
       return;
     }
     // Accessors first, then the context defaults (Courier's steps.get).
@@ -490,12 +495,12 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
             EvaluateExpression(condition.get<std::string>(), ConditionScope(run, step));
         if (!value.ok()) {
           // Courier's worker message for a failing condition.
-          run.steps[si].status = "ERROR";
+          run.steps[si].status = StepStatus::kError;
           run.steps[si].error = "Invalid step conditional";
           run.steps[si].processed_at = now;
           run.diagnostics.push_back("step " + std::to_string(si) +
                                     " if: " + value.status().message());
-          FinishRun(ws, svc, run, "ERROR");
+          FinishRun(ws, svc, run, RunStatus::kError);
           return;
         }
         if (!value->is_boolean()) {
@@ -509,7 +514,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
         pass = Truthy(condition);
       }
       if (!pass) {
-        run.steps[si].status = "SKIPPED";
+        run.steps[si].status = StepStatus::kSkipped;
         run.steps[si].processed_at = now;
         run.updated_at = now;
         ++run.next_step;
@@ -526,16 +531,16 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
     if (keep_definition) state.definition = step;
     state.processed_at = now;
     if (outcome.kind == StepOutcome::kError) {
-      state.status = "ERROR";
+      state.status = StepStatus::kError;
       state.error = outcome.error;
-      if (after.status == "PROCESSING") {
-        FinishRun(ws, svc, run, "ERROR");
+      if (after.status == RunStatus::kProcessing) {
+        FinishRun(ws, svc, run, RunStatus::kError);
       } else {
         Bump(svc);
       }
       return;
     }
-    state.status = "PROCESSED";
+    state.status = StepStatus::kProcessed;
     state.result = std::move(outcome.result);
     auto ref = step.find("ref");
     if (ref != step.end() && ref->is_string()) {
@@ -592,12 +597,12 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
     run.cancelation_token = JsString(spec.token_expression);
   }
   if (!spec.failed_validation.empty()) {
-    run.status = "ERROR";
+    run.status = RunStatus::kError;
     run.diagnostics.push_back(spec.failed_validation);
   }
   std::string id = run.id;
   const std::string token = run.cancelation_token;
-  const bool start = run.status == "PROCESSING";
+  const bool start = run.status == RunStatus::kProcessing;
   ws.runs.Add(id, std::move(run));
   if (!start) ws.runs.MarkFinished(id);  // Failed validation: it ends in ERROR.
   if (!token.empty() && start) AddToTokenIndex(ws, token, id);
@@ -622,11 +627,11 @@ Json StepForAdmin(const WorkspaceState& ws, const AutomationRun& run, std::size_
   const StepState& state = run.steps[index];
   const Json& definition = RawStep(ws, run, index);
   Json result = state.result;
-  if (state.status == "WAITING" && index == run.next_step && run.pending_timer.valid()) {
+  if (state.status == StepStatus::kWaiting && index == run.next_step && run.pending_timer.valid()) {
     result = {{"expectedDelayValue", Iso(run.pending_timer.due)}};  // Not stored (memory).
   }
   Json out = {{"action", Field(definition, "action")},
-              {"status", state.status},
+              {"status", StepStatusName(state.status)},
               {"processed_at", state.processed_at ? Json(Iso(*state.processed_at)) : Json()},
               {"result", std::move(result)},
               {"error", state.error.empty() ? Json() : Json(state.error)}};
@@ -647,7 +652,7 @@ Json RunForApi(const WorkspaceState& ws, const AutomationRun& run) {
   }
   Json out = {{"runId", run.id},
               {"run_id", run.id},
-              {"status", run.status},
+              {"status", RunStatusName(run.status)},
               {"source", Json::array({run.source})},
               {"created_at", Iso(run.created_at)},
               {"updated_at", Iso(run.updated_at)},
@@ -845,7 +850,7 @@ Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query) {
       return true;
     }
     if (!statuses.empty() &&
-        std::find(statuses.begin(), statuses.end(), run.status) == statuses.end()) {
+        std::find(statuses.begin(), statuses.end(), RunStatusName(run.status)) == statuses.end()) {
       ++position;
       return true;
     }
@@ -865,7 +870,7 @@ Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query) {
     Json item = {{"run_id", run.id},
                  {"source", Json::array({run.source})},
                  {"created_at", Iso(run.created_at)},
-                 {"status", run.status}};
+                 {"status", RunStatusName(run.status)}};
     if (!run.template_id.empty()) item["template_id"] = run.template_id;
     items.push_back(std::move(item));
     ++position;
@@ -887,7 +892,7 @@ Json RunsForAdmin(const WorkspaceState& ws) {
     results.push_back({{"id", run.id},
                        {"source", run.source},
                        {"template", run.template_id.empty() ? Json() : Json(run.template_id)},
-                       {"status", run.status},
+                       {"status", RunStatusName(run.status)},
                        {"cancelation_token",
                         run.cancelation_token.empty() ? Json() : Json(run.cancelation_token)},
                        {"context", WithAllRoots(run.context.ToJson())},

@@ -98,9 +98,9 @@ Status ValidateSegmentEvent(WorkspaceState& ws, const Json& event) {
 
 // Stores the reply replayed for a repeated messageId: the messageId is
 // Courier's idempotency key, kept 24 h like every idempotency record (§3, §8.1).
-void StoreSegmentReply(WorkspaceState& ws, const std::string& message_id, Reply reply,
-                       TimePoint now) {
-  ws.segment_replies[message_id] = SegmentReplyRecord{std::move(reply), now + kDay};
+void StoreSegmentReply(WorkspaceState& ws, const std::string& message_id, int status,
+                       std::string text, TimePoint now) {
+  ws.segment_replies[message_id] = SegmentReplyRecord{status, std::move(text), now + kDay};
   ws.expiries.Add(now + kDay, ExpiryQueue::Kind::kSegmentReply, message_id);
 }
 
@@ -234,31 +234,26 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
     if (stored != ws.segment_replies.end()) {
       // Courier replays the stored response for a repeated messageId (§8.1 step 3).
       entry.outcome = "duplicate";
-      entry.http_status = stored->second.reply.status;
+      const SegmentReplyRecord& first = stored->second;
+      entry.http_status = first.status;
       entry.diagnostics.push_back("repeated messageId '" + message_id +
                                   "': the first response is replayed and nothing runs again");
-      Reply reply = stored->second.reply;
-      if (reply.body.is_object() && reply.body.contains("messageId")) {
-        entry.id = reply.body["messageId"].get<std::string>();
-      }
+      if (first.status < 400) entry.id = first.text;
       AddJournalEntry(ws, svc, std::move(entry));
       svc.version.fetch_add(1);
-      if (reply.status >= 400) {
-        return SegmentError(reply.status, reply.body.value("message", ""));
-      }
-      return reply;
+      if (first.status >= 400) return SegmentError(first.status, first.text);
+      return Reply{first.status, OneKey("messageId", first.text)};
     }
   }
   Status valid = ValidateSegmentEvent(ws, event);
   if (!valid.ok()) {
     // Rejections are stored under the messageId too (§8.1 step 6).
-    if (!event_tester)
-      StoreSegmentReply(ws, message_id, {valid.http_status(), valid.ToBody()}, now);
+    if (!event_tester) StoreSegmentReply(ws, message_id, valid.http_status(), valid.message(), now);
     return reject(valid);
   }
   std::string id = ws.ids.Next(now);
   Reply reply{202, OneKey("messageId", id)};
-  if (!event_tester) StoreSegmentReply(ws, message_id, reply, now);
+  if (!event_tester) StoreSegmentReply(ws, message_id, 202, id, now);
   entry.id = id;
   entry.http_status = 202;
   entry.outcome = "accepted";

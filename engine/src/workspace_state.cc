@@ -18,6 +18,38 @@ std::uint64_t StableHash(std::string_view text) {
 
 }  // namespace
 
+const char* RunStatusName(RunStatus status) {
+  switch (status) {
+    case RunStatus::kProcessing:
+      return "PROCESSING";
+    case RunStatus::kWaiting:
+      return "WAITING";
+    case RunStatus::kProcessed:
+      return "PROCESSED";
+    case RunStatus::kCanceled:
+      return "CANCELED";
+    case RunStatus::kError:
+      return "ERROR";
+  }
+  return "ERROR";
+}
+
+const char* StepStatusName(StepStatus status) {
+  switch (status) {
+    case StepStatus::kNotProcessed:
+      return "NOT PROCESSED";
+    case StepStatus::kProcessed:
+      return "PROCESSED";
+    case StepStatus::kWaiting:
+      return "WAITING";
+    case StepStatus::kSkipped:
+      return "SKIPPED";
+    case StepStatus::kError:
+      return "ERROR";
+  }
+  return "ERROR";
+}
+
 WorkspaceState::WorkspaceState(WorkspaceDefinition definition, const Retention& engine_retention)
     : id(definition.api_keys.empty() ? definition.name : definition.api_keys.front()),
       def(std::move(definition)),

@@ -129,9 +129,18 @@ using MessageStore = RecordStore<Message>;
 
 // ---- Automation runs -------------------------------------------------------
 
+// A run's status, as Courier reports it (GET /automations/runs/{id}).
+enum class RunStatus : std::uint8_t { kProcessing, kWaiting, kProcessed, kCanceled, kError };
+// "PROCESSING", "WAITING", "PROCESSED", "CANCELED", "ERROR".
+const char* RunStatusName(RunStatus status);
+// A step's status in a run.
+enum class StepStatus : std::uint8_t { kNotProcessed, kProcessed, kWaiting, kSkipped, kError };
+// "NOT PROCESSED", "PROCESSED", "WAITING", "SKIPPED", "ERROR".
+const char* StepStatusName(StepStatus status);
+
 struct StepState {
-  Json definition;                       // The step as invoked (after context defaults).
-  std::string status = "NOT PROCESSED";  // PROCESSED, WAITING, SKIPPED, ERROR, ...
+  Json definition;  // The step as invoked (after context defaults).
+  StepStatus status = StepStatus::kNotProcessed;
   std::optional<TimePoint> processed_at;
   Json result;  // Step output (e.g. messageId of a send).
   std::string error;
@@ -139,12 +148,12 @@ struct StepState {
 
 struct AutomationRun {
   std::string id;
-  std::string source;                 // "invoke", "invoke/<template>", "track/<event>/<id>"
-  std::string template_id;            // Automation template, "" for ad hoc.
-  std::string status = "PROCESSING";  // PROCESSING, WAITING, PROCESSED, CANCELED, ERROR
-  std::string cancelation_token;      // Resolved; "" when none.
-  RunContext context;                 // {brand, data, profile, recipient, template}
-  Json refs = Json::object();         // Step outputs by `ref` name.
+  std::string source;       // "invoke", "invoke/<template>", "track/<event>/<id>"
+  std::string template_id;  // Automation template, "" for ad hoc.
+  RunStatus status = RunStatus::kProcessing;
+  std::string cancelation_token;  // Resolved; "" when none.
+  RunContext context;             // {brand, data, profile, recipient, template}
+  Json refs = Json::object();     // Step outputs by `ref` name.
   std::vector<StepState> steps;
   std::size_t next_step = 0;
   TimerId pending_timer;
@@ -207,9 +216,12 @@ struct IdempotentRecord {
 };
 
 // A stored /inbound/segment reply, replayed for a repeated messageId until it
-// expires (§3: idempotency records live 24 h).
+// expires (§3: idempotency records live 24 h). Compact, since a load test
+// keeps one per event for a day: the status, and the Courier id (2xx) or the
+// error message (4xx, 5xx) the reply carried.
 struct SegmentReplyRecord {
-  Reply reply;
+  int status = 202;
+  std::string text;
   TimePoint expires_at = 0;
 };
 

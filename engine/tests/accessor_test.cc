@@ -21,6 +21,24 @@ Json Context() {
           {"template", "Checkout Page Visited"}};
 }
 
+TEST(RunContextTest, CompactedDataReadsTheSame) {
+  RunContext context(Context());
+  const Json before = context.ToJson();
+  context.Compact();
+  EXPECT_EQ(context.ToJson(), before);
+  EXPECT_EQ(context.Get("data")["properties"]["vendor_name"], "Acme");
+  EXPECT_EQ(AccessorValue("data.email", context, Json::object()), "ada@example.com");
+  context.Compact();  // Again, after the data was parsed back.
+  EXPECT_EQ(context.ToJson(), before);
+}
+
+TEST(RunContextTest, CompactWithoutDataKeepsNoData) {
+  RunContext context(Json{{"recipient", "ann"}});
+  context.Compact();
+  EXPECT_EQ(context.Find("data"), nullptr);
+  EXPECT_EQ(context.ToJson(), (Json{{"recipient", "ann"}}));
+}
+
 TEST(AccessorTest, RefReadsARunContextPath) {
   Json refs = Json::object();
   EXPECT_EQ(AccessorValue("data.email", Context(), refs), "ada@example.com");
