@@ -502,6 +502,7 @@ Result<Reply> Engine::SegmentTrackingReceive(const std::string& write_key, const
     const auto& sources = ws->def.segment.source_write_keys;
     if (std::find(sources.begin(), sources.end(), write_key) == sources.end()) continue;
     std::lock_guard lock(ws->mutex);
+    ws->EnforceRetention(now);
     for (const Json& event : list) {
       if (!event.is_object()) continue;
       std::string type = event.value("type", "");
@@ -522,6 +523,7 @@ Result<Reply> Engine::SegmentTrackingReceive(const std::string& write_key, const
                                    "segment-relay");
       }
     }
+    ws->EnforceRetention(now);
   }
   impl_->version.fetch_add(1);
   return Reply{200, {{"success", true}}};

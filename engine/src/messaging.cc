@@ -11,6 +11,7 @@
 #include "messaging_internal.h"
 #include "mock_courier/time_format.h"
 #include "profiles.h"
+#include "segment_inbound.h"
 
 namespace mock_courier {
 namespace {
@@ -943,7 +944,14 @@ namespace {
 
 // Event-map sends are idempotent on the Segment messageId (§8.1 c); the
 // created ids are kept in the workspace's idempotency records under a scope
-// no HTTP path uses.
+// no HTTP path uses. Only Event Tester ids need such a record: any other
+// repeated messageId is answered from the stored /inbound/segment reply, for
+// the same 24 h, before anything runs (a record per event would only cost a
+// load test memory).
+bool KeepsMappedSendRecord(const SendOrigin& origin) {
+  return IsEventTesterMessageId(origin.idempotency_key);
+}
+
 std::string MappedSendKey(const std::string& idempotency_key, const char* scope) {
   return idempotency_key + "/" + scope;
 }
@@ -955,7 +963,7 @@ std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services
                                                     const SendOrigin& origin) {
   if (!ResolveNotification(ws, event_id)) return std::nullopt;  // Nothing is created (§8.1 c).
   const std::string key = MappedSendKey(origin.idempotency_key, "mock-courier:mapped-send");
-  if (!origin.idempotency_key.empty()) {
+  if (KeepsMappedSendRecord(origin)) {
     auto it = ws.idempotency.find(key);
     if (it != ws.idempotency.end() && it->second.reply) {
       return it->second.reply->body.value("messageId", "");
@@ -964,7 +972,7 @@ std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services
   SendPlan plan =
       V1Plan(ws, event_id, recipient, SharedEmptyObject(), data, Json::object(), origin);
   std::string id = CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
-  if (!origin.idempotency_key.empty()) {
+  if (KeepsMappedSendRecord(origin)) {
     ws.RememberIdempotent(
         key, IdempotentRecord{Reply{200, OneKey("messageId", id)}, svc.clock.Now() + kDay});
   }
@@ -975,7 +983,7 @@ Result<std::vector<std::string>> SendMappedEventToListUnguarded(
     WorkspaceState& ws, Services& svc, const std::string& event_id, const std::string& list_id,
     const std::string& pattern, const SharedJson& data, const SendOrigin& origin) {
   const std::string key = MappedSendKey(origin.idempotency_key, "mock-courier:list-send");
-  if (!origin.idempotency_key.empty()) {
+  if (KeepsMappedSendRecord(origin)) {
     auto it = ws.idempotency.find(key);
     if (it != ws.idempotency.end() && it->second.reply) {
       return it->second.reply->body.value("messageIds", std::vector<std::string>{});
@@ -1007,7 +1015,7 @@ Result<std::vector<std::string>> SendMappedEventToListUnguarded(
     SendPlan plan = V1Plan(ws, event_id, user, SharedEmptyObject(), data, body, origin);
     ids.push_back(CreateMessage(ws, svc, std::move(plan), "", std::nullopt));
   }
-  if (!origin.idempotency_key.empty()) {
+  if (KeepsMappedSendRecord(origin)) {
     ws.RememberIdempotent(
         key, IdempotentRecord{Reply{200, {{"messageIds", ids}}}, svc.clock.Now() + kDay});
   }

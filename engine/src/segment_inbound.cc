@@ -96,13 +96,13 @@ Status ValidateSegmentEvent(WorkspaceState& ws, const Json& event) {
   return Status::Ok();
 }
 
-// Stores the reply replayed for a repeated messageId: the messageId is
-// Courier's idempotency key, kept 24 h like every idempotency record (§3, §8.1).
-void StoreSegmentReply(WorkspaceState& ws, const std::string& message_id, int status,
-                       std::string text, TimePoint now) {
-  ws.segment_replies[message_id] = SegmentReplyRecord{status, std::move(text), now + kDay};
-  ws.expiries.Add(now + kDay, ExpiryQueue::Kind::kSegmentReply, message_id);
+}  // namespace
+
+bool IsEventTesterMessageId(const std::string& message_id) {
+  return message_id.starts_with(kEventTesterPrefix);
 }
+
+namespace {
 
 JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry entry) {
   (void)svc;  // Trimmed to the workspace's retention after the operation.
@@ -228,7 +228,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
                                "it on every event; Courier itself answers 500 without it)"));
   }
   std::string message_id = event["messageId"].get<std::string>();
-  bool event_tester = message_id.rfind(kEventTesterPrefix, 0) == 0;
+  bool event_tester = IsEventTesterMessageId(message_id);
   if (!event_tester) {
     auto stored = ws.segment_replies.find(message_id);
     if (stored != ws.segment_replies.end()) {
@@ -248,12 +248,13 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   Status valid = ValidateSegmentEvent(ws, event);
   if (!valid.ok()) {
     // Rejections are stored under the messageId too (§8.1 step 6).
-    if (!event_tester) StoreSegmentReply(ws, message_id, valid.http_status(), valid.message(), now);
+    if (!event_tester)
+      RememberSegmentReply(ws, message_id, valid.http_status(), valid.message(), now);
     return reject(valid);
   }
   std::string id = ws.ids.Next(now);
   Reply reply{202, OneKey("messageId", id)};
-  if (!event_tester) StoreSegmentReply(ws, message_id, 202, id, now);
+  if (!event_tester) RememberSegmentReply(ws, message_id, 202, id, now);
   entry.id = id;
   entry.http_status = 202;
   entry.outcome = "accepted";
@@ -316,8 +317,8 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   }
   std::string id = ws.ids.Next(now);
   // Kept as long as an idempotency record (24 h, §3), then forgotten.
-  ws.courier_inbound_ids[message_id] = {id, now + kDay};
-  ws.expiries.Add(now + kDay, ExpiryQueue::Kind::kCourierInbound, message_id);
+  auto stored = ws.courier_inbound_ids.insert_or_assign(message_id, std::pair{id, now + kDay});
+  ws.expiries.courier_inbound.emplace_back(now + kDay, &stored.first->first);
   entry.id = id;
   entry.http_status = 202;
   entry.outcome = "accepted";

@@ -19,6 +19,9 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
                                    const std::string& source);
 // POST /inbound/courier: 202 {"messageId"}; a repeated messageId -> 409.
 Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json& body);
+// Whether a Segment messageId is one of Segment's Event Tester ids
+// ("segment-test-message-..."), which Courier does not deduplicate (§8.1 step 2).
+bool IsEventTesterMessageId(const std::string& message_id);
 // Admin: {"results":[journal entries]} and the event catalogue.
 Json JournalForAdmin(const WorkspaceState& ws);
 

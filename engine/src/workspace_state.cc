@@ -16,6 +16,17 @@ std::uint64_t StableHash(std::string_view text) {
   return hash;
 }
 
+// Drops the records of `map` whose FIFO entry has expired by `now`, unless
+// the record was stored again since (a later expiry).
+template <typename Map, typename ExpiresAt>
+void SweepFifo(ExpiryQueue::Fifo& fifo, Map& map, TimePoint now, ExpiresAt expires_at) {
+  while (!fifo.empty() && fifo.front().first <= now) {
+    auto it = map.find(*fifo.front().second);
+    if (it != map.end() && expires_at(it->second) <= fifo.front().first) map.erase(it);
+    fifo.pop_front();
+  }
+}
+
 }  // namespace
 
 const char* RunStatusName(RunStatus status) {
@@ -93,8 +104,16 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
 }
 
 void WorkspaceState::RememberIdempotent(const std::string& key, IdempotentRecord record) {
-  expiries.Add(record.expires_at, ExpiryQueue::Kind::kIdempotency, key);
+  expiries.idempotency.emplace(record.expires_at, key);
   idempotency[key] = std::move(record);
+}
+
+void RememberSegmentReply(WorkspaceState& ws, const std::string& message_id, int status,
+                          std::string text, TimePoint now) {
+  const TimePoint expires_at = now + kDay;
+  auto [it, added] = ws.segment_replies.try_emplace(message_id);
+  it->second = SegmentReplyRecord{status, std::move(text), expires_at};
+  ws.expiries.segment_replies.emplace_back(expires_at, &it->first);
 }
 
 void WorkspaceState::EnforceRetention(TimePoint now) {
@@ -109,23 +128,17 @@ void WorkspaceState::EnforceRetention(TimePoint now) {
   }
   // Expired dedupe records: a record replaced since it was queued has a later
   // expiry and stays.
-  using Kind = ExpiryQueue::Kind;
-  auto& queue = expiries.entries;
+  SweepFifo(expiries.segment_replies, segment_replies, now,
+            [](const SegmentReplyRecord& r) { return r.expires_at; });
+  SweepFifo(expiries.courier_inbound, courier_inbound_ids, now,
+            [](const std::pair<std::string, TimePoint>& r) { return r.second; });
+  auto& queue = expiries.idempotency;
   while (!queue.empty() && queue.begin()->first <= now) {
-    const auto& [at, what] = *queue.begin();
-    const auto& [kind, key] = what;
-    if (kind == Kind::kSegmentReply) {
-      auto it = segment_replies.find(key);
-      if (it != segment_replies.end() && it->second.expires_at <= at) segment_replies.erase(it);
-    } else if (kind == Kind::kCourierInbound) {
-      auto it = courier_inbound_ids.find(key);
-      if (it != courier_inbound_ids.end() && it->second.second <= at) courier_inbound_ids.erase(it);
-    } else {
-      auto it = idempotency.find(key);
-      // A record still running its first request has no reply yet: it stays.
-      if (it != idempotency.end() && it->second.expires_at <= at && it->second.reply) {
-        idempotency.erase(it);
-      }
+    auto it = idempotency.find(queue.begin()->second);
+    // A record still running its first request has no reply yet: it stays.
+    if (it != idempotency.end() && it->second.expires_at <= queue.begin()->first &&
+        it->second.reply) {
+      idempotency.erase(it);
     }
     queue.erase(queue.begin());
   }

@@ -225,13 +225,20 @@ struct SegmentReplyRecord {
   TimePoint expires_at = 0;
 };
 
-// When dedupe and idempotency records expire, soonest first.
+// Stores the reply replayed for a repeated Segment messageId for 24 h.
+void RememberSegmentReply(WorkspaceState& ws, const std::string& message_id, int status,
+                          std::string text, TimePoint now);
+
+// When dedupe and idempotency records expire. Segment replies and
+// /inbound/courier ids all live 24 h, so their expiry order is their
+// insertion order: FIFOs of (expiry, key), the key a pointer into the map's
+// node (stable until that node is erased, which only the sweep and a reset
+// do). Idempotency-Key expirations vary: ordered by time.
 struct ExpiryQueue {
-  enum class Kind { kSegmentReply, kCourierInbound, kIdempotency };
-  std::multimap<TimePoint, std::pair<Kind, std::string>> entries;
-  void Add(TimePoint at, Kind kind, std::string key) {
-    entries.emplace(at, std::pair{kind, std::move(key)});
-  }
+  using Fifo = std::deque<std::pair<TimePoint, const std::string*>>;
+  Fifo segment_replies;
+  Fifo courier_inbound;
+  std::multimap<TimePoint, std::string> idempotency;
 };
 
 // ---- The workspace ------------------------------------------------------------
