@@ -167,5 +167,37 @@ TEST(EndToEndBadInputTest, BadFlagExitsWithCode2) {
   EXPECT_EQ(process.Terminate(), 2);
 }
 
+TEST(EndToEndTest, RetentionFlagCapsTheJournal) {
+  MockCourierProcess process(
+      {"--port", "0", "--log-format", "off", "--retention", "journal=2", "--workspace",
+       std::string(MOCK_COURIER_SOURCE_DIR) + "/fixtures/workspaces/demo.json"});
+  ASSERT_TRUE(process.started());
+  const std::string line = process.ReadLine();
+  const std::string prefix = "mock-courier listening on http://127.0.0.1:";
+  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
+  httplib::Client client("http://127.0.0.1:" + line.substr(prefix.size()));
+  for (int i = 0; i < 5; ++i) {
+    auto res = client.Post(
+        "/inbound/segment", {{"Authorization", "Bearer demo-key"}},
+        Track("Nothing Mapped", "user-1", "r-" + std::to_string(i), json::object()).dump(),
+        "application/json");
+    ASSERT_TRUE(res && res->status == 202);
+  }
+  auto res = client.Get("/_mock/inbound?workspace=demo-key");
+  ASSERT_TRUE(res && res->status == 200);
+  json journal = json::parse(res->body);
+  ASSERT_EQ(journal["results"].size(), 2u) << journal.dump(1);
+  EXPECT_EQ(journal["results"][1]["payload"]["messageId"], "r-4");
+  EXPECT_EQ(journal["evicted"], 3);
+  EXPECT_EQ(process.Terminate(), 0);
+}
+
+TEST(EndToEndBadInputTest, BadRetentionExitsWithCode2) {
+  MockCourierProcess process({"--retention", "emails=3"});
+  ASSERT_TRUE(process.started());
+  EXPECT_EQ(process.ReadLine(), "");
+  EXPECT_EQ(process.Terminate(), 2);
+}
+
 }  // namespace
 }  // namespace mock_courier::server
