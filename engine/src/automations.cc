@@ -85,6 +85,20 @@ struct RunSpec {
   std::string failed_validation;  // Non-empty: the run starts in ERROR (trigger runs).
 };
 
+// A run of an automation template (invoked by API, by an invoke step, or
+// triggered by an event): steps read from the template, its token expression.
+RunSpec TemplateRun(const AutomationDefinition& automation, RunContext context,
+                    std::string source) {
+  RunSpec spec;
+  spec.context = std::move(context);
+  spec.source = std::move(source);
+  spec.template_id = automation.id;
+  spec.step_count = automation.steps.is_array() ? automation.steps.size() : 0;
+  if (automation.cancelation_token) spec.token_expression = *automation.cancelation_token;
+  spec.misspelled_token = automation.misspelled_token;
+  return spec;
+}
+
 // The step definition to run: the stored one, or the template's.
 const Json& RawStep(const WorkspaceState& ws, const AutomationRun& run, std::size_t index) {
   static const Json kNull;
@@ -390,18 +404,14 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::
                                 std::to_string(kMaxInvokeDepth) + " levels deep (a cycle?)");
     }
     const Json child = Field(step, "context");
-    RunSpec spec;
-    spec.context =
+    RunSpec spec = TemplateRun(
+        *automation,
         NormalizeContext(Field(child, "brand"), Field(child, "data"), Field(child, "profile"),
-                         Field(child, "recipient"), Field(child, "template"));
+                         Field(child, "recipient"), Field(child, "template")),
+        "invoke/" + template_id);
     if (!ValidateSteps(automation->steps, spec.context).ok()) {
       return StepOutcome::Error("Automation being invoked has invalid steps");
     }
-    spec.source = "invoke/" + template_id;
-    spec.template_id = automation->id;
-    spec.step_count = automation->steps.size();
-    if (automation->cancelation_token) spec.token_expression = *automation->cancelation_token;
-    spec.misspelled_token = automation->misspelled_token;
     spec.diagnostics.push_back("invoked by run " + run_id);
     std::string child_id = CreateRun(ws, svc, std::move(spec), depth + 1);
     return StepOutcome::Done({{"runId", child_id}});
@@ -733,14 +743,8 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
   MC_RETURN_IF_ERROR(CheckNoOverride(body));
   const AutomationDefinition* automation = ws.def.FindAutomation(template_id);
   if (automation == nullptr) return Status::BadRequest("Invalid TemplateId.");
-  RunSpec spec;
-  spec.context = InvokeContext(body);
+  RunSpec spec = TemplateRun(*automation, InvokeContext(body), "invoke/" + template_id);
   MC_RETURN_IF_ERROR(ValidateSteps(automation->steps, spec.context));
-  spec.source = "invoke/" + template_id;
-  spec.template_id = automation->id;
-  spec.step_count = automation->steps.size();
-  if (automation->cancelation_token) spec.token_expression = *automation->cancelation_token;
-  spec.misspelled_token = automation->misspelled_token;
   std::string id = CreateRun(ws, svc, std::move(spec), 0);
   return Reply{200, {{"runId", id}}};
 }
@@ -782,11 +786,12 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
     }
   }
   for (const AutomationDefinition* automation : matching) {
-    RunSpec spec;
-    // The event is the run's data, shared rather than copied.
-    spec.context =
+    RunSpec spec = TemplateRun(
+        *automation,
         NormalizeContext(nullptr, nullptr, nullptr, recipient.empty() ? Json() : Json(recipient),
-                         template_name.empty() ? Json() : Json(template_name));
+                         template_name.empty() ? Json() : Json(template_name)),
+        source);
+    // The event is the run's data, shared rather than copied.
     if (!event->is_null()) spec.context.set_data(event);
     Status valid = ValidateTriggerSteps(ws, *automation, spec.context);
     if (!valid.ok()) {
@@ -794,11 +799,6 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
           "the automation's steps are invalid for this event: " + valid.message() +
           " (the run did not start)";
     }
-    spec.source = source;
-    spec.template_id = automation->id;
-    spec.step_count = automation->steps.is_array() ? automation->steps.size() : 0;
-    if (automation->cancelation_token) spec.token_expression = *automation->cancelation_token;
-    spec.misspelled_token = automation->misspelled_token;
     started.push_back(CreateRun(ws, svc, std::move(spec), 0));
   }
   return started;
