@@ -571,7 +571,7 @@ void ScheduleDelivery(WorkspaceState& ws, Services& svc, Message& message,
 // routing, rendering, the simulated providers (§9.2, §9.3).
 void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& message_id) {
   Message* found = ws.messages.Find(message_id);
-  if (found == nullptr || found->canceled || found->record.value("status", "") != "ENQUEUED") {
+  if (found == nullptr || found->canceled || found->record.status != MessageStatus::kEnqueued) {
     return;
   }
   Message& m = *found;
@@ -585,7 +585,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   if (!plan.mapped) {
     // A v1 event mapped to no notification still yields a message (§5).
     m.history.push_back(PlainItem("UNMAPPED", now, OneKey("event_id", event)));
-    SetMessageStatus(ws, svc, m, "UNMAPPED", "");
+    SetMessageStatus(ws, svc, m, MessageStatus::kUnmapped);
     return;
   }
   const std::string& notification_id = plan.notification;
@@ -671,7 +671,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
       Json entry = ProviderEntry(channel, notification_id, provider.provider);
       entry["status"] = "UNDELIVERABLE";
       entry["error"] = blocked_error;
-      m.record["providers"].push_back(std::move(entry));
+      m.record.providers.push_back(std::move(entry));
       m.history.push_back(RoutedItem("UNDELIVERABLE", now, channel, provider.provider,
                                      {{"error_message", blocked_error}}));
     }
@@ -679,9 +679,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
       m.channel = routed.front();
       m.provider = ProviderFor(ws, routed.front()).provider;
     }
-    m.record["reason"] = blocked_reason;
-    m.record["error"] = blocked_error;
-    SetMessageStatus(ws, svc, m, "UNDELIVERABLE", "");
+    m.record.reason = blocked_reason;
+    m.record.error = blocked_error;
+    SetMessageStatus(ws, svc, m, MessageStatus::kUndeliverable);
     return;
   }
 
@@ -695,9 +695,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
       item.channel = channel;
       m.history.push_back(std::move(item));
     }
-    m.record["reason"] = "NO_CHANNELS";
-    m.record["error"] = "No channels available for the recipient";
-    SetMessageStatus(ws, svc, m, "UNROUTABLE", "");
+    m.record.reason = "NO_CHANNELS";
+    m.record.error = "No channels available for the recipient";
+    SetMessageStatus(ws, svc, m, MessageStatus::kUnroutable);
     return;
   }
 
@@ -738,16 +738,19 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
       m.history.push_back(RoutedItem("SENT", now, channel, provider.provider));
       sent.emplace_back(channel, provider);
     }
-    m.record["providers"].push_back(std::move(entry));
+    m.record.providers.push_back(std::move(entry));
   }
 
   if (sent.empty()) {
-    m.record["reason"] = first_fault->reason;
-    m.record["error"] = first_fault->error;
-    SetMessageStatus(ws, svc, m, first_fault->status, "");
+    m.record.reason = first_fault->reason;
+    m.record.error = first_fault->error;
+    // Workspace files only name statuses ParseMessageStatus knows.
+    SetMessageStatus(
+        ws, svc, m,
+        ParseMessageStatus(first_fault->status).value_or(MessageStatus::kUndeliverable));
     return;
   }
-  SetMessageStatus(ws, svc, m, "SENT", "sent");
+  SetMessageStatus(ws, svc, m, MessageStatus::kSent, &MessageRecord::sent);
   for (const auto& [channel, provider] : sent) {
     if (!provider.auto_deliver) continue;  // Stays SENT until an engagement.
     Message* current = ws.messages.Find(message_id);
@@ -769,17 +772,11 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   Message message;
   message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
   message.request_id = request_id.empty() ? message.id : request_id;
-  // Built key by key: nlohmann's initializer-list form makes a temporary
-  // array per pair, and every message has a record.
-  Json& record = message.record;
-  record = Json::object();
-  record["id"] = message.id;
-  record["status"] = "ENQUEUED";
-  record["enqueued"] = now;
-  record["recipient"] = plan.recipient;
-  record["event"] = plan.event;
-  record["providers"] = Json::array();
-  if (!plan.notification.empty()) message.record["notification"] = plan.notification;
+  MessageRecord& record = message.record;
+  record.enqueued = now;
+  record.recipient = plan.recipient;
+  record.event = plan.event;
+  record.notification = plan.notification;
   plan.deliver_at = deliver_at;
   // Its fields (from the plan) are put back by HistoryItemJson.
   message.history.push_back(PlainItem("ENQUEUED", now));
@@ -1129,8 +1126,7 @@ Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_
 }
 
 Json* ProviderEntryOf(Message& message, const std::string& channel) {
-  if (!message.record.contains("providers")) return nullptr;
-  for (Json& entry : message.record["providers"]) {
+  for (Json& entry : message.record.providers) {
     if (entry["channel"].value("key", "") == channel) return &entry;
   }
   return nullptr;
@@ -1139,7 +1135,7 @@ Json* ProviderEntryOf(Message& message, const std::string& channel) {
 std::string OutboundMessageProperties(const Message& message) {
   // The record's text with four keys appended (the record never has them:
   // its keys are Courier's message fields, §9.2).
-  std::string text = JsonText(message.record);
+  std::string text = JsonText(MessageRecordJson(message));
   text.pop_back();  // The record's closing brace.
   if (text.size() > 1) text += ',';
   text += "\"channel\":";
@@ -1149,40 +1145,67 @@ std::string OutboundMessageProperties(const Message& message) {
   text += ",\"provider\":";
   AppendJsonString(text, message.provider);
   text += ",\"recipientId\":";
-  AppendJsonString(text, message.record.value("recipient", ""));
+  AppendJsonString(text, message.record.recipient);
   text += '}';
   return text;
 }
 
-bool IsFinalMessageStatus(const std::string& status) {
-  return status == "DELIVERED" || status == "OPENED" || status == "CLICKED" ||
-         status == "UNDELIVERABLE" || status == "UNROUTABLE" || status == "UNMAPPED" ||
-         status == "CANCELED";
+bool IsFinalMessageStatus(MessageStatus status) {
+  return status != MessageStatus::kEnqueued && status != MessageStatus::kSent;
 }
 
-void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message,
-                      const std::string& status, const std::string& timestamp_field) {
-  message.record["status"] = status;
-  if (!timestamp_field.empty() && !message.record.contains(timestamp_field)) {
-    message.record[timestamp_field] = svc.clock.Now();
-  }
+Json MessageRecordJson(const Message& message) {
+  const MessageRecord& r = message.record;
+  // Key by key: nlohmann's initializer-list form makes a temporary array per pair.
+  Json out = Json::object();
+  out["id"] = message.id;
+  out["status"] = MessageStatusName(r.status);
+  out["enqueued"] = r.enqueued;
+  if (r.sent) out["sent"] = *r.sent;
+  if (r.delivered) out["delivered"] = *r.delivered;
+  if (r.opened) out["opened"] = *r.opened;
+  if (r.clicked) out["clicked"] = *r.clicked;
+  if (r.canceled_at) out["canceledAt"] = *r.canceled_at;
+  out["recipient"] = r.recipient;
+  out["event"] = r.event;
+  if (!r.notification.empty()) out["notification"] = r.notification;
+  if (r.reason) out["reason"] = *r.reason;
+  if (r.error) out["error"] = *r.error;
+  out["providers"] = r.providers;
+  return out;
+}
+
+void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, MessageStatus status,
+                      RecordTimestamp stamp) {
+  message.record.status = status;
+  if (stamp != nullptr && !(message.record.*stamp)) message.record.*stamp = svc.clock.Now();
   if (IsFinalMessageStatus(status)) ws.messages.MarkFinished(message.id);
   Touch(svc);
-  static const std::map<std::string, std::string> kEvents = {
-      {"SENT", "Message Sent"},
-      {"DELIVERED", "Message Delivered"},
-      {"OPENED", "Message Opened"},
-      {"CLICKED", "Message Clicked"},
-      {"UNDELIVERABLE", "Message Undeliverable"},
-      {"UNROUTABLE", "Message Unroutable"}};
-  auto event = kEvents.find(status);
-  if (event == kEvents.end()) return;
-  // Copy what EmitOutbound needs first: it may not touch messages, but the
-  // reference must not be used across a container change.
+  const char* event = nullptr;
+  switch (status) {
+    case MessageStatus::kSent:
+      event = "Message Sent";
+      break;
+    case MessageStatus::kDelivered:
+      event = "Message Delivered";
+      break;
+    case MessageStatus::kOpened:
+      event = "Message Opened";
+      break;
+    case MessageStatus::kClicked:
+      event = "Message Clicked";
+      break;
+    case MessageStatus::kUndeliverable:
+      event = "Message Undeliverable";
+      break;
+    case MessageStatus::kUnroutable:
+      event = "Message Unroutable";
+      break;
+    default:
+      return;
+  }
   if (!EmitsOutbound(ws)) return;
-  std::string properties = OutboundMessageProperties(message);
-  std::string user = message.record.value("recipient", "");
-  EmitOutboundText(ws, svc, event->second, user, properties);
+  EmitOutboundText(ws, svc, event, message.record.recipient, OutboundMessageProperties(message));
 }
 
 bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
@@ -1196,8 +1219,8 @@ bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
   (*entry)["reference"] = reference;
   message.history.push_back(RoutedItem("DELIVERED", now, channel, entry->value("provider", ""),
                                        OneKey("reference", std::move(reference))));
-  if (message.record.value("status", "") == "SENT") {
-    SetMessageStatus(ws, svc, message, "DELIVERED", "delivered");
+  if (message.record.status == MessageStatus::kSent) {
+    SetMessageStatus(ws, svc, message, MessageStatus::kDelivered, &MessageRecord::delivered);
   } else {
     Touch(svc);
   }

@@ -82,12 +82,10 @@ bool MatchesFilters(const Message& m, const Json& query) {
   auto any_of = [](const std::vector<std::string>& wanted, const std::string& value) {
     return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
   };
-  if (!any_of(QueryValues(query, "status"), m.record.value("status", ""))) return false;
-  if (!any_of(QueryValues(query, "recipient"), m.record.value("recipient", ""))) return false;
-  if (!any_of(QueryValues(query, "notification"), m.record.value("notification", ""))) {
-    return false;
-  }
-  if (!any_of(QueryValues(query, "event"), m.record.value("event", ""))) return false;
+  if (!any_of(QueryValues(query, "status"), MessageStatusName(m.record.status))) return false;
+  if (!any_of(QueryValues(query, "recipient"), m.record.recipient)) return false;
+  if (!any_of(QueryValues(query, "notification"), m.record.notification)) return false;
+  if (!any_of(QueryValues(query, "event"), m.record.event)) return false;
   if (!any_of(QueryValues(query, "messageId"), m.id)) return false;
   if (!any_of(QueryValues(query, "list"), plan.list_id)) return false;
   const Json metadata = plan.metadata.is_object() ? plan.metadata : Json::object();
@@ -100,7 +98,7 @@ bool MatchesFilters(const Message& m, const Json& query) {
   std::vector<std::string> providers = QueryValues(query, "provider");
   if (!providers.empty()) {
     bool found = false;
-    for (const Json& entry : m.record.value("providers", Json::array())) {
+    for (const Json& entry : m.record.providers) {
       if (any_of(providers, entry.value("provider", ""))) found = true;
     }
     if (!found) return false;
@@ -129,24 +127,32 @@ bool MatchesFilters(const Message& m, const Json& query) {
   if (!after.empty()) {
     std::optional<TimePoint> t = ParseIso8601(after);
     if (!t && std::all_of(after.begin(), after.end(), ::isdigit)) t = std::stoll(after);
-    if (t && m.record.value("enqueued", TimePoint{0}) <= *t) return false;
+    if (t && m.record.enqueued <= *t) return false;
   }
   return true;
 }
 
 // Status order for engagement: a message never moves back (§9.2 progression).
-int Rank(const std::string& status) {
-  if (status == "SENT") return 1;
-  if (status == "DELIVERED") return 2;
-  if (status == "OPENED") return 3;
-  if (status == "CLICKED") return 4;
-  return 0;
+int Rank(MessageStatus status) {
+  switch (status) {
+    case MessageStatus::kSent:
+      return 1;
+    case MessageStatus::kDelivered:
+      return 2;
+    case MessageStatus::kOpened:
+      return 3;
+    case MessageStatus::kClicked:
+      return 4;
+    default:
+      return 0;
+  }
 }
 
-void StampProvider(Message& m, const std::string& status, const std::string& field, TimePoint now) {
+void StampProvider(Message& m, MessageStatus status, const std::string& field, TimePoint now) {
   Json* entry = ProviderEntryOf(m, m.channel);
   if (entry == nullptr) return;
-  if (Rank(status) > Rank(entry->value("status", ""))) (*entry)["status"] = status;
+  std::optional<MessageStatus> current = ParseMessageStatus(entry->value("status", ""));
+  if (Rank(status) > (current ? Rank(*current) : 0)) (*entry)["status"] = MessageStatusName(status);
   if (!entry->contains(field)) (*entry)[field] = now;
 }
 
@@ -194,7 +200,7 @@ Result<Reply> ListMessagesReply(WorkspaceState& ws, const Json& query) {
         return !more;
       }
       i = seq;
-      if (MatchesFilters(m, query)) results.push_back(m.record);
+      if (MatchesFilters(m, query)) results.push_back(MessageRecordJson(m));
       return true;
     });
     Json paging = {{"cursor", more ? Json(EncodeCursor(i)) : Json()}, {"more", more}};
@@ -205,7 +211,7 @@ Result<Reply> ListMessagesReply(WorkspaceState& ws, const Json& query) {
 Result<Reply> GetMessageReply(WorkspaceState& ws, const std::string& message_id) {
   Message* m = ws.messages.Find(message_id);
   if (m == nullptr) return MessageNotFound();
-  return Reply{200, m->record};
+  return Reply{200, MessageRecordJson(*m)};
 }
 
 Result<Reply> GetMessageHistoryReply(WorkspaceState& ws, const std::string& message_id,
@@ -229,15 +235,17 @@ Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::s
   if (m == nullptr) return MessageNotFound();
   // Only a message not yet processed (waiting on its delay) can be canceled;
   // otherwise Courier answers 409 with the record (§9.4).
-  if (m->canceled || m->record.value("status", "") != "ENQUEUED") return Reply{409, m->record};
+  if (m->canceled || m->record.status != MessageStatus::kEnqueued) {
+    return Reply{409, MessageRecordJson(*m)};
+  }
   if (m->pending_timer.valid()) svc.scheduler.Cancel(m->pending_timer);
   m->pending_timer = TimerId{};
   m->canceled = true;
-  m->record["status"] = "CANCELED";
-  m->record["canceledAt"] = svc.clock.Now();
+  m->record.status = MessageStatus::kCanceled;
+  m->record.canceled_at = svc.clock.Now();
   ws.messages.MarkFinished(m->id);
   Touch(svc);
-  return Reply{200, m->record};
+  return Reply{200, MessageRecordJson(*m)};
 }
 
 Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string& message_id,
@@ -255,16 +263,17 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
                                 "'. Expected one of: opened, clicked, delivered, undeliverable");
     }
     Message& m = *found;
-    const std::string status = m.record.value("status", "");
+    const MessageStatus status = m.record.status;
+    const std::string status_name = MessageStatusName(status);
     const TimePoint now = svc.clock.Now();
     if (Rank(status) == 0) {
-      return Status::Conflict("Message " + message_id + " is " + status +
+      return Status::Conflict("Message " + message_id + " is " + status_name +
                               ": only a sent message can be engaged");
     }
     if (event == "undeliverable") {
       // A bounce can only follow a send that was not yet confirmed delivered.
-      if (status != "SENT") {
-        return Status::Conflict("Message " + message_id + " is " + status +
+      if (status != MessageStatus::kSent) {
+        return Status::Conflict("Message " + message_id + " is " + status_name +
                                 ": only a SENT message can become UNDELIVERABLE");
       }
       std::string reason = body.value("reason", "BOUNCED");
@@ -274,39 +283,40 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
         (*entry)["error"] = error;
       }
       m.history.push_back(EngagementItem("UNDELIVERABLE", now, m, {{"error_message", error}}));
-      m.record["reason"] = reason;
-      m.record["error"] = error;
-      SetMessageStatus(ws, svc, m, "UNDELIVERABLE", "");
-      return Reply{200, m.record};
+      m.record.reason = reason;
+      m.record.error = error;
+      SetMessageStatus(ws, svc, m, MessageStatus::kUndeliverable);
+      return Reply{200, MessageRecordJson(m)};
     }
     // Engagement implies the earlier steps: a click means opened, an open
     // means delivered. Each missing step is recorded (and emitted) in order.
     int target = event == "delivered" ? 2 : event == "opened" ? 3 : 4;
-    if (target >= 2 && !m.record.contains("delivered")) {
+    if (target >= 2 && !m.record.delivered) {
       if (!DeliverChannel(ws, svc, m, m.channel)) {
-        StampProvider(m, "DELIVERED", "delivered", now);
+        StampProvider(m, MessageStatus::kDelivered, "delivered", now);
         m.history.push_back(EngagementItem("DELIVERED", now, m));
-        SetMessageStatus(ws, svc, m, Rank(status) < 2 ? "DELIVERED" : status, "delivered");
+        SetMessageStatus(ws, svc, m, Rank(status) < 2 ? MessageStatus::kDelivered : status,
+                         &MessageRecord::delivered);
       }
     }
-    if (target >= 3 && !m.record.contains("opened")) {
-      StampProvider(m, "OPENED", "opened", now);
+    if (target >= 3 && !m.record.opened) {
+      StampProvider(m, MessageStatus::kOpened, "opened", now);
       m.history.push_back(EngagementItem("OPENED", now, m));
-      SetMessageStatus(ws, svc, m, "OPENED", "opened");
+      SetMessageStatus(ws, svc, m, MessageStatus::kOpened, &MessageRecord::opened);
     }
-    if (target >= 4 && !m.record.contains("clicked")) {
-      StampProvider(m, "CLICKED", "clicked", now);
+    if (target >= 4 && !m.record.clicked) {
+      StampProvider(m, MessageStatus::kClicked, "clicked", now);
       m.history.push_back(EngagementItem("CLICKED", now, m));
-      SetMessageStatus(ws, svc, m, "CLICKED", "clicked");
+      SetMessageStatus(ws, svc, m, MessageStatus::kClicked, &MessageRecord::clicked);
     }
-    return Reply{200, m.record};
+    return Reply{200, MessageRecordJson(m)};
   });
 }
 
 Json MessagesForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
   ws.messages.ForEach([&](std::uint64_t, const Message& m) {
-    Json entry = m.record;
+    Json entry = MessageRecordJson(m);
     entry["channel"] = m.channel;
     entry["provider"] = m.provider;
     entry["rendered"] = m.rendered;

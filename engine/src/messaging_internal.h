@@ -38,10 +38,18 @@ HistoryItem RoutedItem(std::string type, TimePoint now, std::string channel, std
 // Whether a message in `status` is done: nothing more happens to it unless the
 // recipient engages (DELIVERED, OPENED, CLICKED, UNDELIVERABLE, UNROUTABLE,
 // UNMAPPED, CANCELED). Retention may drop finished messages.
-bool IsFinalMessageStatus(const std::string& status);
+bool IsFinalMessageStatus(MessageStatus status);
 
-void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message,
-                      const std::string& status, const std::string& timestamp_field);
+// Which MessageRecord timestamp a status change stamps (once).
+using RecordTimestamp = std::optional<TimePoint> MessageRecord::*;
+
+// Moves `message` to `status`, stamps `stamp` (when not null and not yet
+// set) with the clock, and emits the outbound Segment call of the status.
+void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, MessageStatus status,
+                      RecordTimestamp stamp = nullptr);
+
+// The GET /messages/{id} record of `message` (§9.2).
+Json MessageRecordJson(const Message& message);
 
 // The providers[] entry of `channel`, or nullptr.
 Json* ProviderEntryOf(Message& message, const std::string& channel);

@@ -29,6 +29,32 @@ void SweepFifo(ExpiryQueue::Fifo& fifo, Map& map, TimePoint now, ExpiresAt expir
 
 }  // namespace
 
+namespace {
+
+constexpr std::pair<MessageStatus, const char*> kMessageStatusNames[] = {
+    {MessageStatus::kEnqueued, "ENQUEUED"},     {MessageStatus::kSent, "SENT"},
+    {MessageStatus::kDelivered, "DELIVERED"},   {MessageStatus::kOpened, "OPENED"},
+    {MessageStatus::kClicked, "CLICKED"},       {MessageStatus::kUndeliverable, "UNDELIVERABLE"},
+    {MessageStatus::kUnroutable, "UNROUTABLE"}, {MessageStatus::kUnmapped, "UNMAPPED"},
+    {MessageStatus::kCanceled, "CANCELED"},
+};
+
+}  // namespace
+
+const char* MessageStatusName(MessageStatus status) {
+  for (const auto& [value, name] : kMessageStatusNames) {
+    if (value == status) return name;
+  }
+  return "UNDELIVERABLE";
+}
+
+std::optional<MessageStatus> ParseMessageStatus(std::string_view name) {
+  for (const auto& [value, text] : kMessageStatusNames) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
+}
+
 const char* RunStatusName(RunStatus status) {
   switch (status) {
     case RunStatus::kProcessing:

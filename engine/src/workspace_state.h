@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -100,12 +101,45 @@ struct SendPlan {
   }
 };
 
+// A message's status (GET /messages/{id}, §9.2).
+enum class MessageStatus : std::uint8_t {
+  kEnqueued,
+  kSent,
+  kDelivered,
+  kOpened,
+  kClicked,
+  kUndeliverable,
+  kUnroutable,
+  kUnmapped,
+  kCanceled,
+};
+// "ENQUEUED", "SENT", ... as Courier writes them.
+const char* MessageStatusName(MessageStatus status);
+// The status named `name`, or nullopt.
+std::optional<MessageStatus> ParseMessageStatus(std::string_view name);
+
+// The fields of the GET /messages/{id} record (§9.2), typed; MessageRecordJson
+// (messaging_internal.h) renders them with the message id. Timestamps are
+// epoch ms and appear in the record once set.
+struct MessageRecord {
+  MessageStatus status = MessageStatus::kEnqueued;
+  TimePoint enqueued = 0;
+  std::optional<TimePoint> sent;
+  std::optional<TimePoint> delivered;
+  std::optional<TimePoint> opened;
+  std::optional<TimePoint> clicked;
+  std::optional<TimePoint> canceled_at;  // "canceledAt"
+  std::string recipient;
+  std::string event;
+  std::string notification;  // "" = absent.
+  std::optional<std::string> reason;
+  std::optional<std::string> error;
+  Json providers = Json::array();  // One entry per channel tried, as Courier shows them.
+};
+
 struct Message {
   std::string id;
-  // The GET /messages/{id} record (reference/courier-api.md §9.2), kept
-  // current: id, status, enqueued, sent, delivered, ..., recipient, event,
-  // notification, error, reason, providers[].
-  Json record;
+  MessageRecord record;
   // GET /messages/{id}/history items, oldest first, as stored: the parts a
   // message would otherwise repeat (send data, profiles, rendered output) are
   // held once below and put back by HistoryItemJson (messaging_internal.h).
