@@ -1,5 +1,6 @@
 #include "mock_courier/testing/mock_courier_process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -62,9 +63,17 @@ MockCourierProcess::MockCourierProcess(MockCourierProcessOptions options) {
                                    "off"};
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
 
+  // Everything the child needs is prepared before fork(): the test process
+  // may have threads, so the child only calls async-signal-safe functions.
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string exec_error = "MockCourierProcess: cannot run " + binary + "\n";
+
   int out[2];
-  if (::pipe(out) != 0)
+  if (::pipe2(out, O_CLOEXEC) != 0) {
     throw std::runtime_error("MockCourierProcess: pipe: " + std::string(std::strerror(errno)));
+  }
   pid_ = ::fork();
   if (pid_ < 0) {
     ::close(out[0]);
@@ -72,14 +81,9 @@ MockCourierProcess::MockCourierProcess(MockCourierProcessOptions options) {
     throw std::runtime_error("MockCourierProcess: fork: " + std::string(std::strerror(errno)));
   }
   if (pid_ == 0) {
-    ::dup2(out[1], STDOUT_FILENO);
-    ::close(out[0]);
-    ::close(out[1]);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
+    ::dup2(out[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copy.
     ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "MockCourierProcess: cannot run %s: %s\n", argv[0], std::strerror(errno));
+    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, exec_error.data(), exec_error.size());
     ::_exit(127);
   }
   ::close(out[1]);
