@@ -10,6 +10,8 @@ packages=(
   # The report tests: headless Chromium renders the HTML report, Python's XML
   # parser reads the JUnit file.
   chromium python3
+  # cpack -G DEB (scripts/test-package.sh): dpkg-shlibdeps needs file(1).
+  file
 )
 
 missing=()

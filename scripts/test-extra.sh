@@ -4,3 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-clients.sh "${1:-build}"
+bash scripts/test-package.sh "${1:-build}"

@@ -2,17 +2,25 @@
 //
 //   courier-conformance run PATHS... [--target in-process|local-http|URL]...
 //       [--filter GLOB] [--workspaces DIR] [--known-failures FILE]
-//       [--junit F] [--html F] [--md F] [--json F]
+//       [--junit F] [--html F] [--md F] [--json F] [--shard INDEX/COUNT]
+//   courier-conformance merge RUN_JSON... [--junit F] [--html F] [--md F] [--json F]
+//
+// --shard INDEX/COUNT (or GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS, GoogleTest's
+// sharding protocol) runs every COUNT-th scenario file from the INDEX-th, so
+// COUNT runners cover the suite once between them; `merge` turns their
+// run.json files into one set of reports.
 //
 // Prints go-test-like lines (=== RUN, --- PASS/FAIL/SKIP with durations), a
 // closing "N passed, N failed, N skipped" line, and exits 1 on any failure
 // (2 on a usage error). Every report is rendered from the run result JSON.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +39,9 @@ using mock_courier::conformance::Json;
 constexpr const char* kUsage =
     "usage: courier-conformance run PATHS... [--target in-process|local-http|URL]...\n"
     "         [--filter GLOB] [--workspaces DIR] [--known-failures FILE]\n"
-    "         [--junit FILE] [--html FILE] [--md FILE] [--json FILE]\n";
+    "         [--junit FILE] [--html FILE] [--md FILE] [--json FILE] [--shard INDEX/COUNT]\n"
+    "       courier-conformance merge RUN_JSON... [--junit FILE] [--html FILE] [--md FILE]\n"
+    "         [--json FILE]\n";
 
 int Usage(const std::string& error) {
   std::cerr << "courier-conformance: " << error << "\n" << kUsage;
@@ -68,6 +78,82 @@ std::string Seconds(std::int64_t ms) {
   return buf;
 }
 
+struct Shard {
+  int index = 0;
+  int count = 1;
+};
+
+// "INDEX/COUNT" with 0 <= INDEX < COUNT.
+std::optional<Shard> ParseShard(const std::string& index, const std::string& count) {
+  try {
+    std::size_t end_i = 0, end_c = 0;
+    Shard shard{std::stoi(index, &end_i), std::stoi(count, &end_c)};
+    if (end_i != index.size() || end_c != count.size()) return std::nullopt;
+    if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count) return std::nullopt;
+    return shard;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// GoogleTest's protocol: the runner touches GTEST_SHARD_STATUS_FILE to say it
+// understood the sharding variables.
+void TouchShardStatusFile() {
+  if (const char* path = std::getenv("GTEST_SHARD_STATUS_FILE"); path && *path) {
+    std::ofstream touch(path, std::ios::app);
+  }
+}
+
+bool WriteReports(const Json& run, const std::string& json_path, const std::string& junit,
+                  const std::string& html, const std::string& md) {
+  return WriteFile(json_path, run.dump(2) + "\n") &&
+         WriteFile(junit, mock_courier::reports::RenderJunitXml(run)) &&
+         WriteFile(html, mock_courier::reports::RenderHtml(run)) &&
+         WriteFile(md, mock_courier::reports::RenderMarkdown(run));
+}
+
+// courier-conformance merge RUN_JSON... [report flags]
+int Merge(const std::vector<std::string>& args) {
+  std::vector<std::string> inputs;
+  std::string junit, html, md, json_path;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string* out = a == "--junit"  ? &junit
+                       : a == "--html" ? &html
+                       : a == "--md"   ? &md
+                       : a == "--json" ? &json_path
+                                       : nullptr;
+    if (out) {
+      if (i + 1 >= args.size()) return Usage(a + " needs a value");
+      *out = args[++i];
+    } else if (a.rfind("--", 0) == 0) {
+      return Usage("unknown option '" + a + "'");
+    } else {
+      inputs.push_back(a);
+    }
+  }
+  if (inputs.empty()) return Usage("merge needs at least one run.json");
+  std::vector<Json> runs;
+  for (const std::string& path : inputs) {
+    std::ifstream in(path);
+    if (!in) return Usage("cannot read " + path);
+    Json run = Json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (run.is_discarded() || !run.is_object() || !run.contains("scenarios") ||
+        !run["scenarios"].is_array()) {
+      return Usage(path + " is not a run.json (an object with a \"scenarios\" array)");
+    }
+    runs.push_back(std::move(run));
+  }
+  Json merged = mock_courier::conformance::MergeRunResults(runs);
+  const Json& totals = merged["totals"];
+  const int failed = totals.value("failed", 0);
+  std::cout << (failed ? "FAIL" : "ok") << "  " << totals.value("passed", 0) << " passed, "
+            << failed << " failed, " << totals.value("skipped", 0) << " skipped (merged "
+            << inputs.size() << " runs)\n";
+  if (!WriteReports(merged, json_path, junit, html, md)) return 2;
+  return failed ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,7 +163,15 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;
   }
+  if (args[0] == "merge") return Merge(args);
   if (args[0] != "run") return Usage("unknown command '" + args[0] + "'");
+  std::optional<Shard> shard;
+  if (const char* total = std::getenv("GTEST_TOTAL_SHARDS"); total && *total) {
+    const char* index = std::getenv("GTEST_SHARD_INDEX");
+    shard = ParseShard(index ? index : "", total);
+    if (!shard) return Usage("GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS must be 0 <= INDEX < COUNT");
+    TouchShardStatusFile();
+  }
   std::vector<std::string> paths, targets;
   std::string filter, workspaces, known_path, junit, html, md, json_path;
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -105,6 +199,13 @@ int main(int argc, char** argv) {
       if (!value(md)) return Usage("--md needs a value");
     } else if (a == "--json") {
       if (!value(json_path)) return Usage("--json needs a value");
+    } else if (a == "--shard") {
+      if (!value(v)) return Usage("--shard needs INDEX/COUNT");
+      auto slash = v.find('/');
+      shard = slash == std::string::npos ? std::nullopt
+                                         : ParseShard(v.substr(0, slash), v.substr(slash + 1));
+      if (!shard)
+        return Usage("--shard must be INDEX/COUNT with 0 <= INDEX < COUNT, not '" + v + "'");
     } else if (a.rfind("--", 0) == 0) {
       return Usage("unknown option '" + a + "'");
     } else {
@@ -128,6 +229,15 @@ int main(int argc, char** argv) {
       }
       files.push_back(std::move(f));
     }
+  }
+  if (shard) {
+    // By position in the (sorted, filtered) file list, so every runner that
+    // sees the same tree agrees on who runs what.
+    std::vector<ScenarioFile> mine;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (static_cast<int>(i % shard->count) == shard->index) mine.push_back(std::move(files[i]));
+    }
+    files = std::move(mine);
   }
 
   const auto suite_begin = std::chrono::steady_clock::now();
@@ -186,10 +296,7 @@ int main(int argc, char** argv) {
                             .count();
   Json run = MakeRunResult(target_names, std::move(scenarios), total_ms,
                            mock_courier::FormatIso8601(static_cast<std::int64_t>(wall) * 1000));
-  bool wrote = WriteFile(json_path, run.dump(2) + "\n") &&
-               WriteFile(junit, mock_courier::reports::RenderJunitXml(run)) &&
-               WriteFile(html, mock_courier::reports::RenderHtml(run)) &&
-               WriteFile(md, mock_courier::reports::RenderMarkdown(run));
+  bool wrote = WriteReports(run, json_path, junit, html, md);
   std::cout << (failed ? "FAIL" : "ok") << "  " << passed << " passed, " << failed << " failed, "
             << skipped << " skipped (" << Seconds(total_ms) << ")\n";
   if (!wrote) return 2;

@@ -696,6 +696,35 @@ Json MakeRunResult(const std::vector<std::string>& targets, Json scenarios,
           {"scenarios", std::move(scenarios)}};
 }
 
+Json MergeRunResults(const std::vector<Json>& runs) {
+  std::vector<std::string> targets;
+  std::vector<Json> scenarios;
+  std::string started_at;
+  std::int64_t duration_ms = 0;
+  for (const Json& run : runs) {
+    if (!run.is_object() || !run.contains("scenarios") || !run["scenarios"].is_array()) continue;
+    for (const Json& t : run.value("targets", Json::array())) {
+      if (t.is_string() && std::find(targets.begin(), targets.end(), t) == targets.end()) {
+        targets.push_back(t);
+      }
+    }
+    for (const Json& s : run["scenarios"]) scenarios.push_back(s);
+    const std::string started = run.value("started_at", "");
+    if (!started.empty() && (started_at.empty() || started < started_at)) started_at = started;
+    duration_ms += run.value("duration_ms", std::int64_t{0});
+  }
+  auto target_rank = [&](const Json& s) {
+    auto it = std::find(targets.begin(), targets.end(), s.value("target", ""));
+    return it - targets.begin();
+  };
+  std::stable_sort(scenarios.begin(), scenarios.end(), [&](const Json& a, const Json& b) {
+    auto ra = target_rank(a), rb = target_rank(b);
+    if (ra != rb) return ra < rb;
+    return a.value("file", "") < b.value("file", "");
+  });
+  return MakeRunResult(targets, Json(std::move(scenarios)), duration_ms, started_at);
+}
+
 std::map<std::string, std::string> LoadKnownFailures(const std::string& path) {
   std::map<std::string, std::string> out;
   std::ifstream in(path);

@@ -2,6 +2,8 @@
 
 #include <functional>
 #include <map>
+#include <string>
+#include <vector>
 
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
@@ -152,6 +154,31 @@ TEST(RunnerTest, TimelineIsOrderedOnTheVirtualClock) {
   ASSERT_GE(result["timeline"].size(), 2u);
   EXPECT_EQ(result["timeline"][0]["at"], "2026-01-05T09:00:00.000Z");
   EXPECT_EQ(result["timeline"][0]["kind"], "segment");
+}
+
+TEST(MergeRunResultsTest, OrdersByTargetThenFileAndRecomputesTotals) {
+  auto entry = [](const char* file, const char* target, const char* status) {
+    return Json{{"file", file}, {"target", target}, {"status", status}};
+  };
+  Json shard0 = MakeRunResult(
+      {"in-process", "http"},
+      Json::array({entry("b.json", "in-process", "passed"), entry("b.json", "http", "failed")}), 30,
+      "2026-01-05T09:00:02.000Z");
+  Json shard1 = MakeRunResult(
+      {"in-process", "http"},
+      Json::array({entry("a.json", "in-process", "skipped"), entry("a.json", "http", "passed")}),
+      12, "2026-01-05T09:00:01.000Z");
+  Json merged = MergeRunResults({shard0, shard1, Json::object()});
+  std::vector<std::string> order;
+  for (const Json& s : merged["scenarios"]) {
+    order.push_back(s["target"].get<std::string>() + " " + s["file"].get<std::string>());
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"in-process a.json", "in-process b.json",
+                                             "http a.json", "http b.json"}));
+  EXPECT_EQ(merged["targets"], Json({"in-process", "http"}));
+  EXPECT_EQ(merged["totals"], Json({{"passed", 2}, {"failed", 1}, {"skipped", 1}}));
+  EXPECT_EQ(merged["started_at"], "2026-01-05T09:00:01.000Z");
+  EXPECT_EQ(merged["duration_ms"], 42);
 }
 
 TEST(RunnerDeterminismTest, SameScenarioAndSeedGiveIdenticalResults) {

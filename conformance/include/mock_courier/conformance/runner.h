@@ -42,6 +42,13 @@ Json SkippedResult(const ScenarioFile& file, const std::string& target_name,
 Json MakeRunResult(const std::vector<std::string>& targets, Json scenarios,
                    std::int64_t duration_ms, const std::string& started_at);
 
+// Combines the run results of several shards (or any runs) into one: the
+// scenarios of all of them, ordered by target (in first-seen order) then
+// file; targets in first-seen order; the earliest started_at; duration_ms is
+// the sum (the compute time, not the wall time of parallel shards); totals
+// recomputed. A run without a "scenarios" array contributes nothing.
+Json MergeRunResults(const std::vector<Json>& runs);
+
 // Reads conformance/known_failures.txt: "<scenario path> <reason...>" per
 // line, '#' starts a comment. Returns path -> reason.
 std::map<std::string, std::string> LoadKnownFailures(const std::string& path);
