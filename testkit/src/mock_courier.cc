@@ -17,8 +17,15 @@ namespace mock_courier::testing {
 struct MockCourier::Runtime {
   explicit Runtime(const MockCourierOptions& options)
       : clock(StartTime(options.start_time)),
-        engine(clock, EngineOptions{.seed = options.seed}),
+        engine(clock, EngineOptions{.seed = options.seed, .retention = Retention(options)}),
         server(engine, server::ServerOptions{}) {}
+
+  static mock_courier::Retention Retention(const MockCourierOptions& options) {
+    if (options.retention.empty()) return {};
+    Result<mock_courier::Retention> parsed = ParseRetention(options.retention);
+    if (!parsed.ok()) throw std::runtime_error("MockCourier: " + parsed.status().message());
+    return *parsed;
+  }
 
   static TimePoint StartTime(const std::string& text) {
     std::optional<TimePoint> at = ParseIso8601(text);

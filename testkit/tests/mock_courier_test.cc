@@ -153,6 +153,26 @@ TEST(MockCourierBadInputTest, BadWorkspaceThrowsNamingThePath) {
   }
 }
 
+TEST(MockCourierTest, RetentionCapsWhatTheWorkspaceKeeps) {
+  MockCourierOptions options = Demo();
+  options.retention = "journal=1";
+  MockCourier courier(options);
+  ASSERT_EQ(PostTrack(courier, "Nothing Mapped", "user-1", "m-1"), 202);
+  ASSERT_EQ(PostTrack(courier, "Nothing Mapped", "user-1", "m-2"), 202);
+  EXPECT_THAT(courier.Journal(), SizeIs(1));
+}
+
+TEST(MockCourierBadInputTest, BadRetentionThrowsTheFlagsMessage) {
+  MockCourierOptions options = Demo();
+  options.retention = "emails=1";
+  try {
+    MockCourier courier(options);
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("MockCourier: retention: unknown kind 'emails'"));
+  }
+}
+
 TEST(MockCourierBadInputTest, MissingWorkspaceFileThrows) {
   EXPECT_THROW(MockCourier(MockCourierOptions::Files({"/nonexistent/ws.json"})),
                std::runtime_error);

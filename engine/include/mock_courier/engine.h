@@ -65,7 +65,7 @@ struct EngineOptions {
   bool deliver_outbound_to_fake_segment = true;
   // What each workspace keeps of finished work (mock_courier/retention.h); a
   // workspace file's "retention" overrides it per kind.
-  Retention retention;
+  Retention retention{};
 };
 
 // What one AdvanceClock/RunDue call did.

@@ -40,6 +40,10 @@ struct MockCourierOptions {
   std::string start_time = "2026-01-05T09:00:00Z";
   // Seed of the id generator: same seed, start time and calls give the same ids.
   std::uint64_t seed = 0;
+  // What each workspace keeps of finished work, as mock-courier's
+  // --retention flag takes it ("0" = everything, "messages=100,runs=0");
+  // "" = the defaults (docs/server.md#retention).
+  std::string retention;
 
   // Shorthands: MockCourier courier(MockCourierOptions::Files({"demo.json"})).
   static MockCourierOptions Files(std::vector<std::string> files) {
