@@ -24,14 +24,6 @@ Status AdminError(int http_status, std::string message) {
 
 ApiResponse Ok(const Json& body) { return JsonResponse(200, body); }
 
-bool AdminAuthorized(const ApiOptions& options, const ApiRequest& request) {
-  if (options.admin_token.empty()) return true;
-  auto token = request.headers.find("X-Mock-Admin-Token");
-  if (token != request.headers.end() && token->second == options.admin_token) return true;
-  auto auth = request.headers.find("Authorization");
-  return auth != request.headers.end() && auth->second == "Bearer " + options.admin_token;
-}
-
 // The `workspace` query parameter, which must name an API key the engine
 // knows; 404 otherwise.
 Result<std::string> WorkspaceParam(Engine& engine, const ApiRequest& request) {
@@ -188,6 +180,14 @@ ApiResponse Wait(Engine& engine, const ApiRequest& request) {
 }
 
 }  // namespace
+
+bool AdminAuthorized(const ApiOptions& options, const ApiRequest& request) {
+  if (options.admin_token.empty()) return true;
+  auto token = request.headers.find("X-Mock-Admin-Token");
+  if (token != request.headers.end() && token->second == options.admin_token) return true;
+  auto auth = request.headers.find("Authorization");
+  return auth != request.headers.end() && auth->second == "Bearer " + options.admin_token;
+}
 
 ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequest& request) {
   const std::vector<std::string> parts = SplitPath(request.path);  // parts[0] == "_mock"
