@@ -10,6 +10,8 @@ packages=(
   # The report tests: headless Chromium renders the HTML report, Python's XML
   # parser reads the JUnit file.
   chromium python3
+  # The inspector's browser test (mock_server/ui/test/) drives Chromium from Node.
+  nodejs
 )
 
 missing=()

@@ -2,7 +2,8 @@
 //
 //   GET /_mock/ui/[FILE]                 the page and its assets (no admin token:
 //                                        they hold no data; the page asks for it)
-//   GET /_mock/changes?since=V&timeout_ms=T   long-poll on Engine::Version()
+//   GET /_mock/changes?since=V&now_ms=C&timeout_ms=T   long-poll: answers once
+//                                        Engine::Version() != V or the virtual clock != C
 //   GET /_mock/summary?workspace=KEY     counts by status and the mock clock
 //   GET /_mock/timeline?workspace=KEY&limit=&offset=&user=&event=&status=&kind=
 //                                        one page of the merged timeline, newest first

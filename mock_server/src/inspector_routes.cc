@@ -370,10 +370,14 @@ ApiResponse Inspector::Handle(const ApiOptions& options, const ApiRequest& reque
     // The virtual clock can move without any state change (nothing was due);
     // the page shows the clock, so that is a change too.
     const bool virtual_clock = dynamic_cast<ManualClock*>(&engine_.clock()) != nullptr;
-    const TimePoint clock_at = engine_.clock().Now();
+    // The clock the caller last saw (now_ms), else the clock at arrival.
+    Result<std::int64_t> clock_at =
+        IntParam(request, "now_ms", engine_.clock().Now(), std::numeric_limits<std::int64_t>::min(),
+                 std::numeric_limits<std::int64_t>::max());
+    if (!clock_at.ok()) return StatusResponse(clock_at.status());
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(*timeout);
     auto changed = [&] {
-      return engine_.Version() != since || (virtual_clock && engine_.clock().Now() != clock_at);
+      return engine_.Version() != since || (virtual_clock && engine_.clock().Now() != *clock_at);
     };
     while (!changed() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));

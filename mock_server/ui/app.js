@@ -10,7 +10,7 @@ const LANES = [['app', 'App / Segment'], ['courier', 'Courier'], ['providers', '
 // Geometry shared with reports/src/timeline.cc (RenderSwimlaneSvg).
 const LABEL_WIDTH = 110, STEP = 26, TOP = 22, LANE_HEIGHT = 30;
 
-const state = { workspace: '', offset: 0, version: -1, total: 0, selected: null, rows: [] };
+const state = { workspace: '', offset: 0, version: -1, nowMs: '', total: 0, selected: null, rows: [] };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs, ...children) {
@@ -320,6 +320,7 @@ async function refresh() {
       api('GET', '/_mock/timeline?' + query({ workspace: state.workspace, limit: PAGE, offset: state.offset, ...filters() })),
     ]);
     state.version = page.version;
+    state.nowMs = summary.clock.now_ms;
     $('error').textContent = '';
     renderOverview(summary);
     renderTimeline(page);
@@ -335,7 +336,7 @@ async function watch() {
   for (;;) {
     try {
       $('live').classList.add('on');
-      const c = await api('GET', '/_mock/changes?' + query({ since: state.version, timeout_ms: 25000 }));
+      const c = await api('GET', '/_mock/changes?' + query({ since: state.version, now_ms: state.nowMs, timeout_ms: 25000 }));
       if (c.changed) await refresh();
     } catch (e) {
       $('live').classList.remove('on');

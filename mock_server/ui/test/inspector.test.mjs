@@ -10,11 +10,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { Browser, findChromium, startMock, startProxyTrap } from './cdp.mjs';
 
 const bin = process.env.MOCK_COURIER_BIN;
-const source = process.env.MOCK_COURIER_SOURCE_DIR || path.resolve(import.meta.dirname ?? '.', '../../..');
+const source = process.env.MOCK_COURIER_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const artifacts = process.env.MOCK_COURIER_ARTIFACT_DIR || path.join(process.cwd(), 'artifacts');
 const chromium = findChromium();
 const required = Boolean(process.env.MOCK_COURIER_REQUIRE_TOOLS);
