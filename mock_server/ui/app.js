@@ -360,6 +360,7 @@ async function start() {
     $('token-form').classList.add('hidden');
     $('app').classList.remove('hidden');
     await refresh();
+    document.body.dataset.readyMs = String(Math.round(performance.now()));
     document.body.dataset.ready = 'true';
     watch();
   } catch (e) { showError(e); }
