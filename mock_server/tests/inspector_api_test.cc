@@ -200,6 +200,23 @@ TEST(InspectorAssetsTest, ReferenceNothingOutsideTheMock) {
   }
 }
 
+TEST_F(InspectorTest, InspectionViewsPageWithOffsetAndLimit) {
+  for (int i = 0; i < 5; ++i) VisitCheckout("u" + std::to_string(i), "seg-" + std::to_string(i));
+  json all = Admin("/_mock/runs?workspace=demo-key");
+  EXPECT_FALSE(all.contains("total"));  // unchanged without paging parameters
+  ASSERT_EQ(all["results"].size(), 5u);
+  json page = Admin("/_mock/runs?workspace=demo-key&offset=1&limit=2");
+  EXPECT_EQ(page["total"], 5);
+  ASSERT_EQ(page["results"].size(), 2u);
+  EXPECT_EQ(page["results"][0], all["results"][1]);
+  EXPECT_EQ(page["results"][1], all["results"][2]);
+  EXPECT_EQ(Admin("/_mock/inbound?workspace=demo-key&offset=9")["results"].size(), 0u);
+  auto bad = Get("/_mock/messages?workspace=demo-key&limit=0", "");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(Body(bad)["message"], "offset must be >= 0 and limit >= 1");
+  EXPECT_EQ(Get("/_mock/messages?workspace=demo-key&offset=x", "")->status, 400);
+}
+
 class InspectorBadInputTest : public InspectorTest {};
 
 TEST_F(InspectorBadInputTest, BadParametersAre4xxAndChangeNothing) {

@@ -277,7 +277,12 @@ async function openDetail(kind, id) {
     $('detail').replaceChildren(...parts.filter(Boolean), linksBlock(d.row) || '');
     $('detail').dataset.kind = kind;
     $('detail').dataset.id = id;
-  } catch (e) { showError(e); }
+  } catch (e) {
+    if (e instanceof Unauthorized) return showError(e);
+    // E.g. the item went away with a workspace reset.
+    state.selected = null;
+    $('detail').replaceChildren(el('p', { class: 'muted' }, e.message));
+  }
 }
 
 function openById(id) {
