@@ -354,17 +354,24 @@ async function watch() {
 
 async function start() {
   try {
-    const list = await api('GET', '/_mock/workspaces');
+    // With ?workspace=KEY the data and the workspace list load side by side.
+    const wanted = new URLSearchParams(location.search).get('workspace');
+    const listing = api('GET', '/_mock/workspaces');
+    let first = null;
+    if (wanted) {
+      state.workspace = wanted;
+      first = refresh();
+    }
+    const list = await listing;
     const select = $('workspace');
     const keys = list.workspaces.map((w) => [w.api_keys[0], (w.name || w.api_keys[0])]);
-    const wanted = new URLSearchParams(location.search).get('workspace');
     if (wanted && !keys.some(([k]) => k === wanted)) keys.unshift([wanted, wanted]);
     select.replaceChildren(...keys.map(([k, name]) => el('option', { value: k }, name + ' (' + k + ')')));
     state.workspace = wanted || (keys[0] && keys[0][0]) || '';
     select.value = state.workspace;
     $('token-form').classList.add('hidden');
     $('app').classList.remove('hidden');
-    await refresh();
+    await (first || refresh());
     document.body.dataset.readyMs = String(Math.round(performance.now()));
     document.body.dataset.ready = 'true';
     watch();
