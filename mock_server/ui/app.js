@@ -163,9 +163,19 @@ function drawSwimlanes(rows) {
 
 function json(value) { return el('pre', {}, JSON.stringify(value, null, 2)); }
 
+function cell(v) {
+  const text = v === null || v === undefined ? '' : String(v);
+  // Only long values (ids, JSON) may break anywhere; short words stay whole.
+  return el('td', text.length > 24 ? { class: 'wrap' } : {}, text);
+}
+
+// One record reads better as name/value lines; several as a table.
 function table(headers, rows) {
+  if (rows.length === 1 && headers.length > 3) {
+    return el('table', { class: 'facts' }, ...headers.map((h, i) => el('tr', {}, el('th', {}, h), cell(rows[0][i]))));
+  }
   return el('table', {}, el('tr', {}, ...headers.map((h) => el('th', {}, h))),
-    ...rows.map((r) => el('tr', {}, ...r.map((v) => el('td', {}, v === null || v === undefined ? '' : String(v))))));
+    ...rows.map((r) => el('tr', {}, ...r.map(cell))));
 }
 
 function escapeHtml(text) {
