@@ -70,6 +70,11 @@ export class Browser {
     // Every request of the page pauses here: the mock's own origin goes on,
     // anything else is failed and recorded in `blocked`.
     await browser.page('Fetch.enable', { patterns: [{ urlPattern: '*' }] });
+    // A request the page's Content-Security-Policy stops never reaches the
+    // network; record the attempt (window.__cspViolations) all the same.
+    await browser.page('Page.addScriptToEvaluateOnNewDocument', { source: `
+      window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.blockedURI + ' (' + e.violatedDirective + ')'));` });
     await browser.page('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 1, mobile: false });
     return browser;
   }

@@ -116,6 +116,7 @@ test('the inspector shows the checkout automation live and advances the clock fr
   const outside = browser.requests.filter((url) => !url.startsWith(mock.base + '/') && !url.startsWith('data:') && url !== 'about:blank');
   assert.deepEqual(outside, [], 'the page requested something outside the mock');
   assert.deepEqual(browser.blocked, [], 'the page requested something outside the mock');
+  assert.deepEqual(await browser.evaluate('window.__cspViolations'), [], 'the page tried to reach outside the mock');
   assert.ok(browser.requests.some((url) => url.startsWith(mock.base + '/_mock/changes')), 'the page long-polls /_mock/changes');
   // Chromium itself (component updates, sign-in) still knocks on Google's
   // hosts through the trap now and then; anything else reaching it came from
