@@ -103,11 +103,18 @@ test('the inspector shows the checkout automation live and advances the clock fr
     return f && { sandbox: f.getAttribute('sandbox'), srcdoc: f.srcdoc.includes('You left Shoes in your cart') }; })()`);
   assert.deepEqual(frame, { sandbox: '', srcdoc: true });
 
+  // Simulate the recipient opening it, from the detail pane.
+  await browser.click('#engage-opened');
+  await browser.waitFor(`document.querySelector('#timeline tr[data-kind="send"][data-status="OPENED"]')`,
+    { what: 'the opened message' });
+  await browser.waitFor(`[...document.querySelectorAll('#timeline tr[data-kind="outbound"]')].some((tr) => tr.textContent.includes('Message Opened'))`,
+    { what: 'the outbound Message Opened call' });
+
   // Filters narrow the timeline.
   await browser.type('#filter-event', 'Message Sent');
   await browser.waitFor(`document.querySelectorAll('#timeline tbody tr').length === 1`, { what: 'the filtered timeline' });
   await browser.evaluate(`(() => { const i = document.getElementById('filter-event'); i.value = ''; i.dispatchEvent(new Event('input')); })()`);
-  await browser.waitFor(`document.querySelectorAll('#timeline tbody tr').length === 5`, { what: 'the unfiltered timeline' });
+  await browser.waitFor(`document.querySelectorAll('#timeline tbody tr').length === 6`, { what: 'the unfiltered timeline' });
   await browser.click('#timeline tr[data-kind="send"]');
   await browser.waitFor(`document.getElementById('detail').textContent.includes('You left Shoes in your cart')`);
 
