@@ -8,7 +8,7 @@ const TOKEN_KEY = 'mockCourierAdminToken';
 const PAGE = 100;
 const LANES = [['app', 'App / Segment'], ['courier', 'Courier'], ['providers', 'Providers'], ['segment', 'Segment']];
 // Geometry shared with reports/src/timeline.cc (RenderSwimlaneSvg).
-const LABEL_WIDTH = 110, STEP = 26, TOP = 22, LANE_HEIGHT = 30;
+const LABEL_WIDTH = 110, STEP = 26, TOP = 22, LANE_HEIGHT = 30, LABEL_GAP = 34;
 
 const state = { workspace: '', offset: 0, version: -1, nowMs: '', total: 0, selected: null, rows: [] };
 const $ = (id) => document.getElementById(id);
@@ -133,12 +133,15 @@ function drawSwimlanes(rows) {
     svg.append(svgEl('text', { class: 'lane-title', x: 4, y: y(id) + 4 }, title));
   });
   const indexOf = new Map();
-  let previous = '';
+  let previous = '', previousLabelX = -1000, labelRow = 0;
   rows.forEach((row, i) => {
     if (row.at !== previous) {
       const tx = x(i) - STEP / 2;
+      // A label too close to the previous one goes on the other of two rows.
+      labelRow = tx - previousLabelX < LABEL_GAP ? 1 - labelRow : 0;
+      previousLabelX = tx;
       svg.append(svgEl('line', { class: 'tick', x1: tx, x2: tx, y1: 12, y2: height }));
-      svg.append(svgEl('text', { class: 'tick-label', x: tx + 2, y: 10 }, row.at.slice(11, 16)));
+      svg.append(svgEl('text', { class: 'tick-label', x: tx + 2, y: labelRow ? 20 : 10 }, row.at.slice(11, 16)));
       previous = row.at;
     }
     indexOf.set(row.id, i);

@@ -46,6 +46,7 @@ constexpr int kLabelWidth = 110;
 constexpr int kStep = 26;
 constexpr int kTop = 22;
 constexpr int kLaneHeight = 30;
+constexpr int kLabelGap = 34;  // a "10:59" label is ~30 px wide
 
 }  // namespace
 
@@ -94,14 +95,20 @@ std::string RenderSwimlaneSvg(const nlohmann::json& entries, std::size_t max_ent
   }
   std::map<std::string, std::size_t> index_of_id;
   std::string previous_at;
+  int previous_label_x = -1000;
+  int label_row = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const std::string at = str(entries[i], "at");
     if (at != previous_at) {
-      // "2026-01-05T09:00:00.000Z" -> "09:00".
+      // "2026-01-05T09:00:00.000Z" -> "09:00"; a label too close to the
+      // previous one goes on the other of two rows.
       const std::string hhmm = at.size() >= 16 ? at.substr(11, 5) : at;
-      s << "<line class=\"tick\" x1=\"" << x_of(i) - kStep / 2 << "\" x2=\"" << x_of(i) - kStep / 2
-        << "\" y1=\"12\" y2=\"" << height << "\"/><text class=\"tick-label\" x=\""
-        << x_of(i) - kStep / 2 + 2 << "\" y=\"10\">" << EscapeXml(hhmm) << "</text>";
+      const int x = x_of(i) - kStep / 2;
+      label_row = x - previous_label_x < kLabelGap ? 1 - label_row : 0;
+      previous_label_x = x;
+      s << "<line class=\"tick\" x1=\"" << x << "\" x2=\"" << x << "\" y1=\"12\" y2=\"" << height
+        << "\"/><text class=\"tick-label\" x=\"" << x + 2 << "\" y=\"" << (label_row ? 20 : 10)
+        << "\">" << EscapeXml(hhmm) << "</text>";
       previous_at = at;
     }
     if (const std::string id = str(entries[i], "id"); !id.empty()) index_of_id[id] = i;

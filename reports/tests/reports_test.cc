@@ -146,7 +146,9 @@ TEST(HtmlReportTest, DrawsTheTimelineAsSwimLanesBesideTheTable) {
   // The Segment event sits on the first lane, the send on the third (y = 22 + lane * 30 + 15).
   EXPECT_NE(html.find("class=\"node k-segment\" cx=\"123\" cy=\"37\""), std::string::npos) << html;
   EXPECT_NE(html.find("class=\"node k-send\" cx=\"149\" cy=\"97\""), std::string::npos);
-  EXPECT_NE(html.find(">11:00</text>"), std::string::npos);
+  // 11:00 is one step after 09:00: its label goes on the second row.
+  EXPECT_NE(html.find("y=\"10\">09:00</text>"), std::string::npos);
+  EXPECT_NE(html.find("y=\"20\">11:00</text>"), std::string::npos);
   EXPECT_NE(html.find(".k-outbound{color:#b35c00}"), std::string::npos);
 }
 
