@@ -85,6 +85,8 @@ Api::Api(Engine& engine, ApiOptions options)
 
 Api::~Api() = default;
 
+void Api::SetStopping(bool stopping) { impl_->inspector.SetStopping(stopping); }
+
 ApiResponse Api::Handle(const ApiRequest& request) {
   ApiResponse response;
   if (Inspector::Handles(request.path)) {

@@ -17,6 +17,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,9 @@ class Inspector {
   // REQUIRES: Handles(request.path).
   ApiResponse Handle(const ApiOptions& options, const ApiRequest& request);
 
+  // While true, /_mock/changes answers at once ("stopping": true).
+  void SetStopping(bool stopping) { stopping_ = stopping; }
+
   struct Snapshot;
 
  private:
@@ -45,6 +49,7 @@ class Inspector {
   std::shared_ptr<const Snapshot> Current(const std::string& key);
 
   Engine& engine_;
+  std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<const Snapshot>> snapshots_;
 };

@@ -379,11 +379,12 @@ ApiResponse Inspector::Handle(const ApiOptions& options, const ApiRequest& reque
     auto changed = [&] {
       return engine_.Version() != since || (virtual_clock && engine_.clock().Now() != *clock_at);
     };
-    while (!changed() && std::chrono::steady_clock::now() < deadline) {
+    while (!changed() && !stopping_ && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     return JsonResponse(200, {{"version", engine_.Version()},
                               {"changed", changed()},
+                              {"stopping", stopping_.load()},
                               {"now_ms", engine_.clock().Now()}});
   }
 

@@ -167,6 +167,22 @@ TEST_F(InspectorTest, ChangesAnswersWhenTheEngineMoves) {
   EXPECT_EQ(woke["changed"], true);
 }
 
+TEST(InspectorStopTest, ChangesAnswersAtOnceWhileTheServerStops) {
+  ManualClock clock(0);
+  Engine engine(clock);
+  Api api(engine);
+  api.SetStopping(true);
+  ApiResponse res =
+      api.Handle({"GET",
+                  "/_mock/changes",
+                  {{"since", std::to_string(engine.Version())}, {"timeout_ms", "30000"}},
+                  {},
+                  ""});
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.JsonBody()["stopping"], true);
+  EXPECT_EQ(res.JsonBody()["changed"], false);
+}
+
 TEST_F(InspectorTest, PageIsServedFromTheBinaryWithAStrictContentSecurityPolicy) {
   auto page = Get("/_mock/ui/", "");
   ASSERT_TRUE(page);
