@@ -12,6 +12,8 @@ packages=(
   chromium python3
   # cpack -G DEB (scripts/test-package.sh): dpkg-shlibdeps needs file(1).
   file
+  # The inspector's browser test (mock_server/ui/test/) drives Chromium from Node.
+  nodejs
 )
 
 missing=()

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "api_internal.h"
@@ -23,14 +25,6 @@ Status AdminError(int http_status, std::string message) {
 }
 
 ApiResponse Ok(const Json& body) { return JsonResponse(200, body); }
-
-bool AdminAuthorized(const ApiOptions& options, const ApiRequest& request) {
-  if (options.admin_token.empty()) return true;
-  auto token = request.headers.find("X-Mock-Admin-Token");
-  if (token != request.headers.end() && token->second == options.admin_token) return true;
-  auto auth = request.headers.find("Authorization");
-  return auth != request.headers.end() && auth->second == "Bearer " + options.admin_token;
-}
 
 // The `workspace` query parameter, which must name an API key the engine
 // knows; 404 otherwise.
@@ -102,6 +96,43 @@ ApiResponse SetClock(Engine& engine, const ApiRequest& request) {
   // timers now due run at once.
   manual->Set(*at);
   return Ok(ClockReply(engine.RunDue()));
+}
+
+// Optional ?offset=&limit= on the inspection views: {offset, limit}, or
+// nullopt when neither is given (the whole view, as before).
+Result<std::optional<std::pair<std::size_t, std::size_t>>> PageParams(const ApiRequest& request) {
+  auto offset_text = QueryValue(request.query, "offset");
+  auto limit_text = QueryValue(request.query, "limit");
+  if (!offset_text && !limit_text) return std::optional<std::pair<std::size_t, std::size_t>>();
+  std::int64_t offset = 0;
+  std::int64_t limit = std::numeric_limits<std::int64_t>::max();
+  try {
+    std::size_t used = 0;
+    if (offset_text) offset = std::stoll(*offset_text, &used);
+    if (offset_text && used != offset_text->size()) throw std::invalid_argument("offset");
+    if (limit_text) limit = std::stoll(*limit_text, &used);
+    if (limit_text && used != limit_text->size()) throw std::invalid_argument("limit");
+  } catch (const std::exception&) {
+    return AdminError(400, "offset and limit must be integers");
+  }
+  if (offset < 0 || limit < 1) return AdminError(400, "offset must be >= 0 and limit >= 1");
+  return std::optional(
+      std::pair{static_cast<std::size_t>(offset), static_cast<std::size_t>(limit)});
+}
+
+// Keeps results[offset, offset + limit) of a view and says how many there were.
+void Slice(Json& view, std::pair<std::size_t, std::size_t> page) {
+  if (!view.is_object() || !view.contains("results") || !view["results"].is_array()) return;
+  Json& all = view["results"];
+  const std::size_t total = all.size();
+  const std::size_t begin = std::min(page.first, total);
+  const std::size_t end = begin + std::min(page.second, total - begin);
+  Json kept = Json::array();
+  for (std::size_t i = begin; i < end; ++i) kept.push_back(std::move(all[i]));
+  all = std::move(kept);
+  view["total"] = total;
+  view["offset"] = page.first;
+  view["limit"] = page.second;
 }
 
 // One collection a test can wait on.
@@ -189,6 +220,14 @@ ApiResponse Wait(Engine& engine, const ApiRequest& request) {
 
 }  // namespace
 
+bool AdminAuthorized(const ApiOptions& options, const ApiRequest& request) {
+  if (options.admin_token.empty()) return true;
+  auto token = request.headers.find("X-Mock-Admin-Token");
+  if (token != request.headers.end() && token->second == options.admin_token) return true;
+  auto auth = request.headers.find("Authorization");
+  return auth != request.headers.end() && auth->second == "Bearer " + options.admin_token;
+}
+
 ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequest& request) {
   const std::vector<std::string> parts = SplitPath(request.path);  // parts[0] == "_mock"
   const std::string& method = request.method;
@@ -234,7 +273,11 @@ ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequ
   auto inspect = [&](Inspect fn) {
     Result<std::string> key = WorkspaceParam(engine, request);
     if (!key.ok()) return StatusResponse(key.status());
-    return JsonResult((engine.*fn)(*key));
+    Result<std::optional<std::pair<std::size_t, std::size_t>>> page = PageParams(request);
+    if (!page.ok()) return StatusResponse(page.status());
+    Result<Json> view = (engine.*fn)(*key);
+    if (view.ok() && page->has_value()) Slice(*view, **page);
+    return JsonResult(view);
   };
   if (is("GET", {"inbound"})) return inspect(&Engine::Journal);
   if (is("GET", {"runs"})) return inspect(&Engine::Runs);

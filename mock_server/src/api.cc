@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "api_internal.h"
+#include "inspector.h"
 
 namespace mock_courier::server {
 
@@ -71,19 +72,26 @@ bool PartialMatch(const Json& expected, const Json& actual) {
 }
 
 struct Api::Impl {
+  explicit Impl(Engine& engine) : inspector(engine) {}
   ApiOptions options;
+  Inspector inspector;
   std::atomic<std::uint64_t> segment_sequence{0};
 };
 
-Api::Api(Engine& engine, ApiOptions options) : engine_(engine), impl_(std::make_unique<Impl>()) {
+Api::Api(Engine& engine, ApiOptions options)
+    : engine_(engine), impl_(std::make_unique<Impl>(engine)) {
   impl_->options = std::move(options);
 }
 
 Api::~Api() = default;
 
+void Api::SetStopping(bool stopping) { impl_->inspector.SetStopping(stopping); }
+
 ApiResponse Api::Handle(const ApiRequest& request) {
   ApiResponse response;
-  if (request.path == "/_mock" || request.path.starts_with("/_mock/")) {
+  if (Inspector::Handles(request.path)) {
+    response = impl_->inspector.Handle(impl_->options, request);
+  } else if (request.path == "/_mock" || request.path.starts_with("/_mock/")) {
     response = HandleAdmin(engine_, impl_->options, request);
   } else if (request.path.starts_with("/v1/")) {
     response = HandleSegmentTracking(engine_, request, impl_->segment_sequence);

@@ -28,6 +28,9 @@ ApiResponse ReplyResponse(const Result<Reply>& result);
 // were already split.
 ApiResponse HandleCourier(Engine& engine, const ApiOptions& options, const ApiRequest& request);
 
+// True when `request` carries the admin token (or none is configured).
+bool AdminAuthorized(const ApiOptions& options, const ApiRequest& request);
+
 // The admin API under /_mock/.
 ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequest& request);
 

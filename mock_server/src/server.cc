@@ -285,12 +285,14 @@ bool Server::Start() {
   // Start/Stop cannot leave the listener blocked.
   while (!s.http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   s.started = true;
+  s.api.SetStopping(false);
   return true;
 }
 
 void Server::Stop() {
   Impl& s = *impl_;
   if (!s.started) return;
+  s.api.SetStopping(true);  // open inspector pages' long-polls answer now
   s.http.stop();
   ShutDownReadsOfConnections(s.port);
   if (s.listener.joinable()) s.listener.join();

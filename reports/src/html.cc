@@ -2,6 +2,7 @@
 #include <string>
 
 #include "mock_courier/reports/reports.h"
+#include "mock_courier/reports/timeline.h"
 
 namespace mock_courier::reports {
 namespace {
@@ -76,7 +77,6 @@ table{border-collapse:collapse;width:100%;margin:6px 0}
 th,td{border-bottom:1px solid #e3e6ea;text-align:left;padding:3px 6px;vertical-align:top}
 td.kind{font-family:monospace;white-space:nowrap}
 td.at{font-family:monospace;white-space:nowrap;color:#5b6473}
-.k-segment{color:#6b3fa0}.k-run,.k-delay{color:#0b5cad}.k-send,.k-status{color:#1a7f37}.k-outbound{color:#b35c00}
 pre{background:#f0f2f5;padding:8px;overflow:auto;font-size:12px;white-space:pre-wrap}
 .failure{border-left:4px solid #c62828;padding-left:10px}
 .hidden{display:none}
@@ -97,7 +97,8 @@ std::string RenderHtml(const Json& run) {
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
     << "<title>" << Escape(run.value("suite", "conformance")) << "</title>"
-    << "<style>" << kStyle << "</style><script>" << kScript << "</script></head><body>\n";
+    << "<style>" << kStyle << TimelineCss() << "</style><script>" << kScript
+    << "</script></head><body>\n";
   h << "<header><h1>" << Escape(run.value("suite", "conformance")) << "</h1><div>targets: ";
   for (const Json& t : run.value("targets", Json::array()))
     h << Escape(t.get<std::string>()) << " ";
@@ -155,7 +156,9 @@ std::string RenderHtml(const Json& run) {
     }
     const Json timeline = s.value("timeline", Json::array());
     if (!timeline.empty()) {
-      h << "<h4>Timeline (virtual clock)</h4><table class=\"timeline\"><tr><th>at</th><th>kind</th>"
+      // The same lanes and colours as the live inspector's timeline (timeline.h).
+      h << "<h4>Timeline (virtual clock)</h4>" << RenderSwimlaneSvg(timeline)
+        << "<table class=\"timeline\"><tr><th>at</th><th>kind</th>"
            "<th>what</th><th>detail</th></tr>";
       for (const Json& e : timeline) {
         h << "<tr><td class=\"at\">" << Escape(e.value("at", "")) << "</td><td class=\"kind k-"

@@ -19,6 +19,7 @@
 #include <boost/property_tree/xml_parser.hpp>
 
 #include "mock_courier/reports/reports.h"
+#include "mock_courier/reports/timeline.h"
 
 namespace mock_courier::reports {
 namespace {
@@ -121,6 +122,53 @@ TEST(HtmlReportTest, IsSelfContained) {
   EXPECT_EQ(html.find("href="), std::string::npos);
   EXPECT_NE(html.find("Broken &lt;on purpose&gt; &amp; quoted"), std::string::npos);
   EXPECT_NE(html.find("curl -i -X GET"), std::string::npos);
+}
+
+TEST(TimelineVocabularyTest, EveryKindHasItsLaneInFlowOrder) {
+  EXPECT_EQ(LaneOfKind("segment"), "app");
+  EXPECT_EQ(LaneOfKind("inbound"), "app");
+  EXPECT_EQ(LaneOfKind("run"), "courier");
+  EXPECT_EQ(LaneOfKind("delay"), "courier");
+  EXPECT_EQ(LaneOfKind("send"), "providers");
+  EXPECT_EQ(LaneOfKind("status"), "providers");
+  EXPECT_EQ(LaneOfKind("outbound"), "segment");
+  EXPECT_EQ(LaneOfKind("something-new"), "app");
+}
+
+TEST(HtmlReportTest, DrawsTheTimelineAsSwimLanesBesideTheTable) {
+  std::string html = RenderHtml(SampleRun());
+  const auto svg = html.find("<svg class=\"swimlanes\"");
+  ASSERT_NE(svg, std::string::npos);
+  EXPECT_LT(svg, html.find("<table class=\"timeline\""));
+  for (const char* lane : {"App / Segment", "Courier", "Providers", "Segment"}) {
+    EXPECT_NE(html.find(std::string(">") + lane + "</text>"), std::string::npos) << lane;
+  }
+  // The Segment event sits on the first lane, the send on the third (y = 22 + lane * 30 + 15).
+  EXPECT_NE(html.find("class=\"node k-segment\" cx=\"123\" cy=\"37\""), std::string::npos) << html;
+  EXPECT_NE(html.find("class=\"node k-send\" cx=\"149\" cy=\"97\""), std::string::npos);
+  // 11:00 is one step after 09:00: its label goes on the second row.
+  EXPECT_NE(html.find("y=\"10\">09:00</text>"), std::string::npos);
+  EXPECT_NE(html.find("y=\"20\">11:00</text>"), std::string::npos);
+  EXPECT_NE(html.find(".k-outbound{color:#b35c00}"), std::string::npos);
+}
+
+TEST(SwimlaneSvgTest, JoinsLinkedEntriesAndIsEmptyWithoutEntries) {
+  EXPECT_EQ(RenderSwimlaneSvg(Json::array()), "");
+  Json entries = Json::parse(R"([
+    {"at":"2026-01-05T09:00:00.000Z","kind":"segment","label":"in","id":"a","links":[]},
+    {"at":"2026-01-05T09:00:00.000Z","kind":"run","label":"run","id":"b","links":["a"]},
+    {"at":"2026-01-05T11:00:00.000Z","kind":"outbound","label":"Message Sent","id":"c","links":[]}])");
+  std::string svg = RenderSwimlaneSvg(entries);
+  // One link (b -> a), no line to the unlinked outbound call.
+  EXPECT_NE(svg.find("<line class=\"flow\" x1=\"149\" y1=\"67\" x2=\"123\" y2=\"37\"/>"),
+            std::string::npos)
+      << svg;
+  std::size_t flows = 0;
+  for (auto at = svg.find("class=\"flow\""); at != std::string::npos;
+       at = svg.find("class=\"flow\"", at + 1))
+    ++flows;
+  EXPECT_EQ(flows, 1u);
+  EXPECT_EQ(RenderSwimlaneSvg(entries, 2).find("k-outbound"), std::string::npos);
 }
 
 // Counts TCP connections to a loopback port; Chromium is pointed at it as its

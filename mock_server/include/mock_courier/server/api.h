@@ -66,6 +66,10 @@ class Api {
 
   ApiResponse Handle(const ApiRequest& request);
 
+  // While true, long-polls (/_mock/changes) answer at once, so a server that
+  // is stopping does not wait for an open inspector page.
+  void SetStopping(bool stopping);
+
   Engine& engine() { return engine_; }
 
  private:
