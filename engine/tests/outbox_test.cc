@@ -38,6 +38,32 @@ std::string Send(TestEngine& t, const std::string& user) {
   return reply.ok() ? reply->body["requestId"].get<std::string>() : "";
 }
 
+// The properties are written as text from the typed record: they must equal
+// the GET /messages/{id} record plus channel, messageId, provider and recipientId.
+TEST(OutboxTest, PropertiesAreTheMessageRecordPlusFourKeys) {
+  json ws = Workspace();
+  ws["providers"]["email"]["faults"] = {{{"match", {{"email_suffix", "@bounce.test"}}}}};
+  TestEngine t(ws);
+  for (const std::string user : {"ann", "bad"}) {
+    std::string id = Send(t, user);
+    auto record = t.engine.GetMessage(t.key, id);
+    ASSERT_TRUE(record.ok());
+    json expected = record->body;
+    json last;
+    const json outbox = t.Outbox();
+    for (const json& entry : outbox["results"]) {
+      if (entry["event"]["properties"]["id"] == id) last = entry["event"]["properties"];
+    }
+    ASSERT_FALSE(last.is_null()) << user;
+    const json message = t.Messages()["results"].back();
+    expected["channel"] = message["channel"];
+    expected["messageId"] = id;
+    expected["provider"] = message["provider"];
+    expected["recipientId"] = user;
+    EXPECT_EQ(last, expected) << user;
+  }
+}
+
 TEST(OutboxTest, SentAndDeliveredBecomeTrackCalls) {
   TestEngine t(Workspace());
   std::string id = Send(t, "ann");
