@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api_internal.h"
+#include "mock_courier/json_parse.h"
 #include "mock_courier/time_format.h"
 #include "request_body.h"
 
@@ -134,10 +135,11 @@ ApiResponse Wait(Engine& engine, const ApiRequest& request) {
   }
   Json match = Json::object();
   if (auto text = QueryValue(request.query, "match"); text && !text->empty()) {
-    match = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (match.is_discarded() || !match.is_object()) {
+    Result<Json> parsed = ParseJson(*text);
+    if (!parsed.ok() || !parsed->is_object()) {
       return StatusResponse(AdminError(400, "match must be a URL-encoded JSON object"));
     }
+    match = std::move(parsed).value();
   }
   std::int64_t count = 1;
   std::int64_t timeout_ms = kDefaultWaitMs;

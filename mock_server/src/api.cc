@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "api_internal.h"
+#include "mock_courier/json_parse.h"
 
 namespace mock_courier::server {
 
@@ -24,7 +25,9 @@ ApiResponse JsonResponse(int status, const Json& body) {
   ApiResponse response;
   response.status = status;
   if (!body.is_null()) {
-    response.body = body.dump();
+    // Inputs are UTF-8-checked where they enter; `replace` keeps a miss from
+    // turning into an exception here.
+    response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
     response.headers["Content-Type"] = "application/json";
   }
   return response;
@@ -81,9 +84,24 @@ Api::Api(Engine& engine, ApiOptions options) : engine_(engine), impl_(std::make_
 
 Api::~Api() = default;
 
+namespace {
+
+// The path and query end up in JSON (ids, echoed parameters), so they must
+// be UTF-8, as JSON bodies must.
+bool PathAndQueryAreUtf8(const ApiRequest& request) {
+  if (!IsValidUtf8(request.path)) return false;
+  return std::all_of(request.query.begin(), request.query.end(), [](const auto& pair) {
+    return IsValidUtf8(pair.first) && IsValidUtf8(pair.second);
+  });
+}
+
+}  // namespace
+
 ApiResponse Api::Handle(const ApiRequest& request) {
   ApiResponse response;
-  if (request.path == "/_mock" || request.path.starts_with("/_mock/")) {
+  if (!PathAndQueryAreUtf8(request)) {
+    response = StatusResponse(Status::BadRequest("Invalid UTF-8 in the request path or query"));
+  } else if (request.path == "/_mock" || request.path.starts_with("/_mock/")) {
     response = HandleAdmin(engine_, impl_->options, request);
   } else if (request.path.starts_with("/v1/")) {
     response = HandleSegmentTracking(engine_, request, impl_->segment_sequence);
