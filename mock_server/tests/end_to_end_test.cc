@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -164,6 +165,16 @@ TEST(EndToEndBadInputTest, BadFlagExitsWithCode2) {
   ASSERT_TRUE(process.started());
   EXPECT_EQ(process.ReadLine(), "");  // Nothing on stdout: the problem goes to stderr.
   // The child exits by itself; Terminate() only collects the status then.
+  EXPECT_EQ(process.Terminate(), 2);
+}
+
+TEST(EndToEndBadInputTest, DeeplyNestedWorkspaceFileExitsWithCode2) {
+  const std::string file = ::testing::TempDir() + "deep-workspace.json";
+  std::ofstream(file) << R"({"api_keys":["k"],"profiles":{"p":)" << std::string(100000, '[')
+                      << std::string(100000, ']') << "}}";
+  MockCourierProcess process({"--workspace", file});
+  ASSERT_TRUE(process.started());
+  EXPECT_EQ(process.ReadLine(), "");
   EXPECT_EQ(process.Terminate(), 2);
 }
 
