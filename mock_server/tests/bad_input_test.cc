@@ -3,7 +3,9 @@
 // state. The mutation loop at the end is a fixed-seed regression net for
 // what a fuzzer finds.
 #include <cstdint>
+#include <cstdio>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -152,6 +154,69 @@ TEST_F(BadInputTest, DeepWorkspaceDefinitionIs400) {
   auto list = Get("/_mock/workspaces", "");
   ASSERT_TRUE(list);
   EXPECT_EQ(list->body.find("deep"), std::string::npos);
+}
+
+// A fetcher that throws: the one way a test can make a handler raise, to
+// check what the server does with an exception it did not expect.
+class ThrowingFetcher : public DataFetcher {
+ public:
+  Result<Json> Fetch(const Json&) override { throw std::runtime_error("fetcher exploded"); }
+};
+
+ThrowingFetcher throwing_fetcher;
+
+// The server's log; one file for the process, since the server is built
+// (by the fixture's base) before any member of the fixture could hold it.
+std::FILE* TempLog() {
+  static std::FILE* log = std::tmpfile();
+  return log;
+}
+
+ServerOptions LogToTempFile() {
+  ServerOptions options;
+  options.log_stream = TempLog();
+  return options;
+}
+
+EngineOptions WithThrowingFetcher() {
+  EngineOptions options;
+  options.fetcher = &throwing_fetcher;
+  return options;
+}
+
+class ExceptionHandlerTest : public ServerTest {
+ protected:
+  ExceptionHandlerTest() : ServerTest(LogToTempFile(), WithThrowingFetcher()) {}
+
+  static std::string LogText() {
+    std::FILE* log = TempLog();
+    std::fflush(log);
+    std::rewind(log);
+    std::string text;
+    char buffer[512];
+    while (std::fgets(buffer, sizeof buffer, log) != nullptr) text += buffer;
+    return text;
+  }
+};
+
+TEST_F(ExceptionHandlerTest, AnExceptionIsAJson500WithNoExceptionTextInHeaders) {
+  auto r = Post(
+      "/automations/invoke",
+      R"({"automation":{"steps":[{"action":"fetch-data","webhook":{"url":"https://x.test","method":"GET"},"merge_strategy":"replace"}]}})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(Body(r), json({{"message", "Internal error"}, {"type", "internal_error"}}));
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  for (const auto& [name, value] : r->headers) {
+    EXPECT_EQ(value.find("exploded"), std::string::npos) << name;
+    EXPECT_EQ(name.find("EXCEPTION"), std::string::npos) << name;
+  }
+  EXPECT_NE(LogText().find("internal error in \"POST /automations/invoke\""), std::string::npos)
+      << LogText();
+  EXPECT_NE(LogText().find("fetcher exploded"), std::string::npos);
+  auto health = Get("/_mock/health", "");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
 }
 
 // Valid requests for each body-taking endpoint; the loop mutates them.
