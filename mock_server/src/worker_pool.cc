@@ -100,20 +100,11 @@ void WorkerPool::shutdown() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     work_.notify_all();
-  }
-  // Threads may still be spawned by nobody now (enqueue refuses), so the map
-  // is final once taken.
-  {
-    std::lock_guard lock(mutex_);
+    // Once stopping, enqueue spawns nothing, so this is every thread.
     all.swap(threads_);
     finished_.clear();
   }
   for (auto& [id, t] : all) t.join();
-}
-
-WorkerPool::Stats WorkerPool::stats() const {
-  std::lock_guard lock(mutex_);
-  return {regular_, regular_ - idle_, overflow_, jobs_.size()};
 }
 
 }  // namespace mock_courier::server

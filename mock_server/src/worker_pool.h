@@ -48,14 +48,6 @@ class WorkerPool : public httplib::TaskQueue {
   // True on a thread serving a connection beyond max_threads.
   static bool OnOverflowThread();
 
-  struct Stats {
-    std::size_t threads = 0;   // Regular threads alive.
-    std::size_t busy = 0;      // Regular threads running a job.
-    std::size_t overflow = 0;  // Overflow threads alive.
-    std::size_t queued = 0;
-  };
-  Stats stats() const;
-
  private:
   void Work();
   void Overflow(std::function<void()> job);
@@ -64,7 +56,7 @@ class WorkerPool : public httplib::TaskQueue {
   void SpawnLocked(bool overflow, std::function<void()> job);
 
   const WorkerPoolOptions options_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable work_;
   std::deque<std::function<void()>> jobs_;
   std::map<std::thread::id, std::thread> threads_;
