@@ -156,6 +156,26 @@ TEST_F(BadInputTest, DeepWorkspaceDefinitionIs400) {
   EXPECT_EQ(list->body.find("deep"), std::string::npos);
 }
 
+// Found by time_format_fuzz: "P." made std::stod throw inside the engine,
+// which the server answered with a 500.
+TEST_F(BadInputTest, MalformedOrHugeDurationsAre400) {
+  const json before = State();
+  for (const std::string by :
+       {R"("P.")", R"("P99999999999999999999D")", "1e300", "-1", "18446744073709551615"}) {
+    auto r = Post("/_mock/clock/advance", R"({"by":)" + by + "}", "");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << by;
+    EXPECT_EQ(Body(r)["type"], "invalid_request_error") << by;
+  }
+  auto invoke = Post("/automations/invoke",
+                     R"({"automation":{"steps":[{"action":"delay","duration":"P."}]}})");
+  ASSERT_TRUE(invoke);
+  EXPECT_EQ(invoke->status, 400);
+  EXPECT_EQ(Body(invoke)["message"],
+            "Invalid Steps Definition: one or more steps are incorrectly defined.");
+  EXPECT_EQ(State(), before);
+}
+
 // A fetcher that throws: the one way a test can make a handler raise, to
 // check what the server does with an exception it did not expect.
 class ThrowingFetcher : public DataFetcher {
