@@ -176,6 +176,19 @@ TEST_F(BadInputTest, MalformedOrHugeDurationsAre400) {
   EXPECT_EQ(State(), before);
 }
 
+// Found by json_patch_fuzz: a missing parent at index 22222222222 made the
+// engine allocate a 22-billion-element array.
+TEST_F(BadInputTest, PatchCreatingAParentFarPastAnArrayEndIs400) {
+  const json before = State();
+  auto r =
+      Patch("/profiles/ada", R"({"patch":[{"op":"add","path":"/x/22222222222/b","value":1}]})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(Body(r)["message"],
+            "Invalid patch operation at index 0 (add /x/22222222222/b): array index out of range");
+  EXPECT_EQ(State(), before);
+}
+
 // A fetcher that throws: the one way a test can make a handler raise, to
 // check what the server does with an exception it did not expect.
 class ThrowingFetcher : public DataFetcher {
