@@ -40,11 +40,7 @@ if ((build)); then
   cmake --build "$build_dir" -j2 --target "${harnesses[@]}"
 fi
 
-# CPU seconds (user + system) of every child this shell has waited for.
-children_cpu() {
-  times | tail -1 | awk '{ split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
-}
-
+TIMEFORMAT='%3U %3S'  # What `time` below reports: user and system CPU seconds.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 failed=()
@@ -59,10 +55,10 @@ for h in "${harnesses[@]}"; do
   log="$build_dir/fuzz-work/$h.log"
   echo "fuzz: $h for ${seconds}s on $corpus"
   status=0
-  cpu_before=$(children_cpu)
-  "$binary" "$work" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
-  cpu=$(awk -v a="$cpu_before" -v b="$(children_cpu)" 'BEGIN { printf "%.1f", (b - a) / 60 }')
+  { time "$binary" "$work" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 ; } \
+    2>"$log.cpu" || status=$?
+  cpu=$(awk '{ printf "%.1f", ($1 + $2) / 60 }' "$log.cpu")
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
   crashes=$(find "$artifacts" -type f | wc -l)
   summary+=("$(printf '%-18s %6ss wall %6s CPU-min %12s execs %3s crashes' "$h" "$seconds" "$cpu" \
