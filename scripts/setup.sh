@@ -10,6 +10,9 @@ packages=(
   # The report tests: headless Chromium renders the HTML report, Python's XML
   # parser reads the JUnit file.
   chromium python3
+  # clang's sanitizer and libFuzzer runtimes (only "Recommended" by clang,
+  # and this script installs without recommends): the ASan/TSan stages and fuzz/.
+  libclang-rt-14-dev
 )
 
 missing=()
