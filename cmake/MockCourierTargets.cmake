@@ -10,6 +10,11 @@ if(MOCK_COURIER_SANITIZE)
     -fsanitize=${_mc_sanitizers} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(mock_courier_warnings INTERFACE -fsanitize=${_mc_sanitizers})
 endif()
+if(MOCK_COURIER_FUZZ)
+  # Coverage instrumentation for libFuzzer everywhere; only fuzz/ links its main.
+  target_compile_options(mock_courier_warnings INTERFACE -fsanitize=fuzzer-no-link)
+  target_link_options(mock_courier_warnings INTERFACE -fsanitize=fuzzer-no-link)
+endif()
 
 # mock_courier_add_test(NAME SOURCES... [LIBS ...])
 # Builds a GoogleTest executable and registers each of its tests with CTest.

@@ -22,10 +22,13 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <nlohmann/json.hpp>
 
 #include "mock_courier/clock.h"
 #include "mock_courier/engine.h"
+#include "mock_courier/json_parse.h"
 #include "mock_courier/server/server.h"
 #include "mock_courier/time_format.h"
 
@@ -62,11 +65,15 @@ Every flag also reads an environment variable (the flag wins).
   --admin-token TOKEN    Require this token on /_mock/ (MOCK_COURIER_ADMIN_TOKEN)
   --log-format FORMAT    Access log on stderr: text, json or off
                          (MOCK_COURIER_LOG_FORMAT, default text)
-  --threads N            HTTP worker threads; 0 sizes to the machine (MOCK_COURIER_THREADS)
+  --threads N            HTTP worker threads started up front; more start on demand;
+                         0 = 16 (MOCK_COURIER_THREADS)
   --retention SPEC       Finished items each workspace keeps: N for every kind, or
                          KIND=N,... over the defaults messages=5000,runs=5000,
                          journal=10000,outbox=10000,received=10000; 0 = unlimited
                          (MOCK_COURIER_RETENTION)
+  --max-connections N    Connections served at once (one thread each); past it the
+                         server answers 503 + Retry-After (MOCK_COURIER_MAX_CONNECTIONS,
+                         default 1024)
   --help                 Print this help
   --version              Print the version
 )";
@@ -92,6 +99,7 @@ struct Flags {
   std::string log_format = "text";
   int threads = 0;
   mock_courier::Retention retention;
+  int max_connections = 1024;
 };
 
 long long ParseInteger(const std::string& flag, const std::string& text, long long min,
@@ -166,6 +174,8 @@ void Apply(Flags& f, const std::string& flag, const std::string& value) {
     auto retention = mock_courier::ParseRetention(value);
     if (!retention.ok()) Fail("--" + retention.status().message());
     f.retention = *retention;
+  } else if (flag == "max-connections") {
+    f.max_connections = static_cast<int>(ParseInteger(shown, value, 1, 16384));
   } else {
     Fail("unknown flag --" + flag + " (see --help)");
   }
@@ -186,8 +196,19 @@ const std::vector<std::string>& FlagNames() {
                                                  "admin-token",
                                                  "log-format",
                                                  "threads",
-                                                 "retention"};
+                                                 "retention",
+                                                 "max-connections"};
   return names;
+}
+
+// Each connection is a descriptor: lift the soft limit (often 1024) to the
+// hard one so --max-connections, not the limit, decides.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 Flags ParseFlags(int argc, char** argv) {
@@ -237,19 +258,14 @@ Flags ParseFlags(int argc, char** argv) {
 }
 
 void LoadWorkspaceFile(mock_courier::Engine& engine, const std::string& file) {
-  std::ifstream in(file);
+  std::ifstream in(file, std::ios::binary);
   if (!in) Fail(file + ": cannot read the file");
-  Json definition;
-  try {
-    definition = Json::parse(in);
-  } catch (const Json::parse_error& e) {
-    std::string message = e.what();
-    if (auto end = message.find("] "); message.starts_with("[") && end != std::string::npos) {
-      message.erase(0, end + 2);
-    }
-    Fail(file + ": " + message);
-  }
-  mock_courier::Status status = engine.PutWorkspace(definition);
+  std::stringstream text;
+  text << in.rdbuf();
+  // The same limits as request bodies (nesting, UTF-8, finite numbers).
+  mock_courier::Result<Json> definition = mock_courier::ParseJson(text.str());
+  if (!definition.ok()) Fail(file + ": " + definition.status().message());
+  mock_courier::Status status = engine.PutWorkspace(*definition);
   if (!status.ok()) Fail(file + ": " + status.message());
 }
 
@@ -303,6 +319,8 @@ int main(int argc, char** argv) {
   options.segment_backoff_ms = flags.segment_backoff_ms;
   options.log_format = flags.log_format == "off" ? "" : flags.log_format;
   options.threads = flags.threads;
+  options.max_connections = flags.max_connections;
+  RaiseOpenFileLimit();
 
   // Block the stop signals before any thread exists, so only sigwait sees them.
   sigset_t signals;

@@ -14,6 +14,9 @@ packages=(
   file
   # The inspector's browser test (mock_server/ui/test/) drives Chromium from Node.
   nodejs
+  # clang's sanitizer and libFuzzer runtimes (only "Recommended" by clang,
+  # and this script installs without recommends): the ASan/TSan stages and fuzz/.
+  libclang-rt-14-dev
 )
 
 missing=()

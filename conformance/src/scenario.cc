@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "mock_courier/json_parse.h"
 #include "mock_courier/time_format.h"
 
 namespace mock_courier::conformance {
@@ -290,12 +291,14 @@ std::optional<Json> ReadJson(const std::string& path, std::string* error) {
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  Json json = Json::parse(buffer.str(), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
-    *error = "invalid JSON in " + path;
+  // The server's limits (nesting, UTF-8, finite numbers), so a scenario's
+  // workspace loads here exactly when it would load into mock-courier.
+  Result<Json> json = ParseJson(buffer.str());
+  if (!json.ok()) {
+    *error = "invalid JSON in " + path + ": " + json.status().message();
     return std::nullopt;
   }
-  return json;
+  return std::move(json).value();
 }
 
 }  // namespace

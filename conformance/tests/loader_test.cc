@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "mock_courier/conformance/scenario.h"
@@ -100,6 +102,31 @@ TEST(ScenarioLoaderBadInputTest, BadAuthFormIsNamed) {
   EXPECT_EQ(
       LoadError(j),
       "x.json: steps[0].auth: expected one of: basic, basic_email, bearer, none, or an object");
+}
+
+// A 100,000-deep file would overflow the stack of whatever recursed over it
+// (issue 12); the loader uses the server's parser and its nesting limit.
+TEST(ScenarioLoaderBadInputTest, DeeplyNestedFilesAreRejectedWithTheLimitNamed) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "deep-scenario";
+  std::filesystem::create_directories(dir);
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  std::ofstream(dir / "deep-workspace.json")
+      << R"({"api_keys":["k1"],"profiles":{"p":)" << deep << "}}";
+  std::ofstream(dir / "deep-scenario.json") << R"({"name":"d","steps":)" << deep << "}";
+  Json j = Minimal();
+  j["workspace"] = "deep-workspace.json";
+  std::ofstream(dir / "uses-deep-workspace.json") << j.dump();
+
+  std::string error;
+  EXPECT_FALSE(LoadScenario((dir / "deep-scenario.json").string(), "deep-scenario.json",
+                            dir.string(), &error));
+  EXPECT_EQ(error, "deep-scenario.json: invalid JSON in " + (dir / "deep-scenario.json").string() +
+                       ": JSON nesting is deeper than the limit of 64 levels");
+  error.clear();
+  EXPECT_FALSE(
+      LoadScenario((dir / "uses-deep-workspace.json").string(), "x.json", dir.string(), &error));
+  EXPECT_EQ(error, "x.json: workspace: invalid JSON in " + (dir / "deep-workspace.json").string() +
+                       ": JSON nesting is deeper than the limit of 64 levels");
 }
 
 }  // namespace

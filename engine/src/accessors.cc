@@ -121,6 +121,9 @@ class ExpressionParser {
   }
   bool Failed() const { return !error_.empty(); }
 
+  static constexpr int kMaxDepth = 100;
+  int depth_ = 0;
+
   void SkipSpace() {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
   }
@@ -232,7 +235,21 @@ class ExpressionParser {
     return left;
   }
 
+  // Every nesting ("(", "!", "-", "${", "[") passes here, a few frames of
+  // this recursive descent each: bounded, so that a long run of "(" is an
+  // error and not a stack overflow (found by accessor_fuzz).
   Json ParseUnary() {
+    if (depth_ >= kMaxDepth) {
+      Fail("expression nests deeper than " + std::to_string(kMaxDepth) + " levels");
+      return kUndefined;
+    }
+    ++depth_;
+    Json value = ParseUnaryUnbounded();
+    --depth_;
+    return value;
+  }
+
+  Json ParseUnaryUnbounded() {
     if (Peek("!") && !Peek("!=")) {
       Accept("!");
       Json operand = ParseUnary();

@@ -144,13 +144,26 @@ bool IsArrayToken(const std::string& token) {
 
 // Creates the missing parent containers of a JSON pointer path, as Courier's
 // PATCH does (courier-api.md §7): an array when the child token is an index or
-// "-", otherwise an object.
-void CreateParents(Json& document, const Json::json_pointer& pointer) {
-  if (pointer.empty()) return;
+// "-", otherwise an object. Returns false, creating nothing more, when a
+// missing parent would sit at an index past the end of an array (or of a
+// null, which nlohmann turns into one): nlohmann fills the gap, so
+// "/a/22222222222/b" would allocate without bound (found by json_patch_fuzz).
+bool CreateParents(Json& document, const Json::json_pointer& pointer) {
+  if (pointer.empty()) return true;
   Json::json_pointer parent = pointer.parent_pointer();
-  if (parent.empty() || document.contains(parent)) return;
-  CreateParents(document, parent);
+  if (parent.empty() || document.contains(parent)) return true;
+  if (!CreateParents(document, parent)) return false;
+  const Json::json_pointer grandparent = parent.parent_pointer();
+  if (document.contains(grandparent)) {
+    const Json& container = document.at(grandparent);
+    const std::string& token = parent.back();
+    if ((container.is_array() || container.is_null()) && token != "-" && IsArrayToken(token)) {
+      const std::size_t size = container.is_array() ? container.size() : 0;
+      if (token.size() > 9 || std::stoul(token) > size) return false;
+    }
+  }
   document[parent] = IsArrayToken(pointer.back()) ? Json::array() : Json::object();
+  return true;
 }
 
 }  // namespace
@@ -173,7 +186,11 @@ Status ApplyJsonPatch(Json& document, const Json& patch) {
           return Status::BadRequest("Invalid patch operation at index " + std::to_string(i) +
                                     ": '" + name + "' requires 'value'");
         }
-        CreateParents(working, pointer);
+        if (!CreateParents(working, pointer)) {
+          return Status::BadRequest("Invalid patch operation at index " + std::to_string(i) + " (" +
+                                    name + " " + op["path"].get<std::string>() +
+                                    "): array index out of range");
+        }
       }
       working = working.patch(Json::array({op}));
     } catch (const Json::exception& e) {

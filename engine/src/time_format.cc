@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace mock_courier {
@@ -61,6 +62,22 @@ std::optional<Duration> UnitLength(const std::string& unit, bool allow_seconds) 
   return std::nullopt;
 }
 
+// Longer durations are refused: a Duration must not overflow, and nothing
+// real waits ten thousand years.
+constexpr Duration kMaxDuration = 10000 * 365 * kDay;
+
+// `number` (digits and at most one '.') times `unit`, or nullopt when the
+// number is malformed ("." would make std::stod throw) or the product is
+// over kMaxDuration (casting a larger double to Duration is undefined).
+std::optional<double> ScaledAmount(const std::string& number, Duration unit) {
+  if (number.empty() || number == "." || number.find('.') != number.rfind('.')) {
+    return std::nullopt;
+  }
+  const double value = std::strtod(number.c_str(), nullptr) * static_cast<double>(unit);
+  if (!(value >= 0) || value > static_cast<double>(kMaxDuration)) return std::nullopt;
+  return value;
+}
+
 // "<n> <unit>" (Courier's delay regex: (\d*\.?\d+)\s+(unit)).
 std::optional<Duration> ParseHumanDuration(std::string_view text, bool allow_seconds) {
   size_t pos = 0;
@@ -82,6 +99,7 @@ std::optional<Duration> ParseHumanDuration(std::string_view text, bool allow_sec
   while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
   auto length = UnitLength(unit, allow_seconds);
   if (!length) return std::nullopt;
+  if (!ScaledAmount(number, *length)) return std::nullopt;
   // date-fns `add` floors a fractional amount of a unit.
   double amount = std::floor(std::stod(number));
   return static_cast<Duration>(amount) * *length;
@@ -106,7 +124,7 @@ std::optional<Duration> ParseIsoDuration(std::string_view text) {
       continue;
     }
     if (number.empty()) return std::nullopt;
-    double value = std::stod(number);
+    const std::string amount = number;
     number.clear();
     Duration unit = 0;
     if (!in_time) {
@@ -130,7 +148,10 @@ std::optional<Duration> ParseIsoDuration(std::string_view text) {
       else
         return std::nullopt;
     }
-    total += static_cast<Duration>(std::llround(value * static_cast<double>(unit)));
+    auto scaled = ScaledAmount(amount, unit);
+    if (!scaled) return std::nullopt;
+    total += static_cast<Duration>(std::llround(*scaled));
+    if (total > kMaxDuration) return std::nullopt;
     any = true;
   }
   if (!number.empty() || !any) return std::nullopt;

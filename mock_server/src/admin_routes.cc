@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api_internal.h"
+#include "mock_courier/json_parse.h"
 #include "mock_courier/time_format.h"
 #include "request_body.h"
 
@@ -61,14 +62,22 @@ ApiResponse AdvanceClock(Engine& engine, const ApiRequest& request) {
   if (!body.ok()) return StatusResponse(body.status());
   const Json* by = body->is_object() && body->contains("by") ? &(*body)["by"] : nullptr;
   std::optional<Duration> duration;
-  if (by != nullptr && by->is_number_integer()) {
+  // Ten thousand years at most, so that the clock cannot overflow (and a
+  // double is in range before it is cast).
+  constexpr Duration kMaxAdvance = 10000 * 365 * kDay;
+  if (by != nullptr && by->is_number_unsigned()) {
+    if (by->get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxAdvance)) {
+      duration = by->get<Duration>();
+    }
+  } else if (by != nullptr && by->is_number_integer()) {
     duration = by->get<Duration>();
   } else if (by != nullptr && by->is_number()) {
-    duration = static_cast<Duration>(by->get<double>());
+    const double ms = by->get<double>();
+    if (ms >= 0 && ms <= static_cast<double>(kMaxAdvance)) duration = static_cast<Duration>(ms);
   } else if (by != nullptr && by->is_string()) {
     duration = ParseDuration(by->get_ref<const std::string&>());
   }
-  if (!duration || *duration < 0)
+  if (!duration || *duration < 0 || *duration > kMaxAdvance)
     return StatusResponse(AdminError(400, std::string(kDurationForms)));
   return Ok(ClockReply(engine.AdvanceClock(*duration)));
 }
@@ -165,10 +174,11 @@ ApiResponse Wait(Engine& engine, const ApiRequest& request) {
   }
   Json match = Json::object();
   if (auto text = QueryValue(request.query, "match"); text && !text->empty()) {
-    match = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (match.is_discarded() || !match.is_object()) {
+    Result<Json> parsed = ParseJson(*text);
+    if (!parsed.ok() || !parsed->is_object()) {
       return StatusResponse(AdminError(400, "match must be a URL-encoded JSON object"));
     }
+    match = std::move(parsed).value();
   }
   std::int64_t count = 1;
   std::int64_t timeout_ms = kDefaultWaitMs;

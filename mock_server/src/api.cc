@@ -6,6 +6,7 @@
 
 #include "api_internal.h"
 #include "inspector.h"
+#include "mock_courier/json_parse.h"
 
 namespace mock_courier::server {
 
@@ -25,7 +26,9 @@ ApiResponse JsonResponse(int status, const Json& body) {
   ApiResponse response;
   response.status = status;
   if (!body.is_null()) {
-    response.body = body.dump();
+    // Inputs are UTF-8-checked where they enter; `replace` keeps a miss from
+    // turning into an exception here.
+    response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
     response.headers["Content-Type"] = "application/json";
   }
   return response;
@@ -87,9 +90,24 @@ Api::~Api() = default;
 
 void Api::SetStopping(bool stopping) { impl_->inspector.SetStopping(stopping); }
 
+namespace {
+
+// The path and query end up in JSON (ids, echoed parameters), so they must
+// be UTF-8, as JSON bodies must.
+bool PathAndQueryAreUtf8(const ApiRequest& request) {
+  if (!IsValidUtf8(request.path)) return false;
+  return std::all_of(request.query.begin(), request.query.end(), [](const auto& pair) {
+    return IsValidUtf8(pair.first) && IsValidUtf8(pair.second);
+  });
+}
+
+}  // namespace
+
 ApiResponse Api::Handle(const ApiRequest& request) {
   ApiResponse response;
-  if (Inspector::Handles(request.path)) {
+  if (!PathAndQueryAreUtf8(request)) {
+    response = StatusResponse(Status::BadRequest("Invalid UTF-8 in the request path or query"));
+  } else if (Inspector::Handles(request.path)) {
     response = impl_->inspector.Handle(impl_->options, request);
   } else if (request.path == "/_mock" || request.path.starts_with("/_mock/")) {
     response = HandleAdmin(engine_, impl_->options, request);

@@ -3,6 +3,8 @@
 #include <array>
 #include <cctype>
 
+#include "mock_courier/json_parse.h"
+
 namespace mock_courier::server {
 namespace {
 
@@ -19,15 +21,13 @@ bool HasSmartQuote(std::string_view body) {
   return false;
 }
 
-// nlohmann's messages start with "[json.exception.parse_error.101] "; the rest
-// ("parse error at line 1, column 2: syntax error ...") is what users need.
-std::string ParserMessage(const std::exception& e) {
-  std::string text = e.what();
-  if (!text.empty() && text.front() == '[') {
-    auto end = text.find("] ");
-    if (end != std::string::npos) text.erase(0, end + 2);
-  }
-  return text;
+constexpr const char* kInvalidUtf8Form = "Invalid UTF-8 in a form field of the body";
+
+// The nesting "a[b][]" makes: one level per bracket pair.
+int BracketDepth(std::string_view key) {
+  int depth = 0;
+  for (char c : key) depth += c == '[';
+  return depth;
 }
 
 bool IsBlank(std::string_view body) {
@@ -97,12 +97,9 @@ void AssignBracketPath(Json& root, const std::string& key, const std::string& va
 
 Result<Json> ParseJsonBody(std::string_view body) {
   if (IsBlank(body)) return Status::BadRequest(std::string(kNoBody));
-  try {
-    return Json::parse(body);
-  } catch (const Json::parse_error& e) {
-    if (HasSmartQuote(body)) return Status::BadRequest(std::string(kSmartQuote));
-    return Status::BadRequest(ParserMessage(e));
-  }
+  Result<Json> parsed = ParseJson(body);
+  if (!parsed.ok() && HasSmartQuote(body)) return Status::BadRequest(std::string(kSmartQuote));
+  return parsed;
 }
 
 Result<Json> ParseCourierBody(std::string_view body) {
@@ -115,7 +112,7 @@ Result<Json> ParseCourierBody(std::string_view body) {
   return ParseUrlEncoded(body);
 }
 
-Json ParseUrlEncoded(std::string_view text) {
+Result<Json> ParseUrlEncoded(std::string_view text) {
   Json root = Json::object();
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -126,6 +123,9 @@ Json ParseUrlEncoded(std::string_view text) {
       auto eq = pair.find('=');
       std::string key = PercentDecode(pair.substr(0, eq));
       std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+      // The same limits as JSON bodies: "a[][][]..." nests like "[[[...".
+      if (!IsValidUtf8(key) || !IsValidUtf8(value)) return Status::BadRequest(kInvalidUtf8Form);
+      if (BracketDepth(key) > kMaxJsonDepth) return Status::BadRequest(JsonTooDeepMessage());
       if (!key.empty()) AssignBracketPath(root, key, value);
     }
     start = end + 1;

@@ -23,12 +23,15 @@ using Json = nlohmann::json;
 // the parser's message.
 Result<Json> ParseCourierBody(std::string_view body);
 
-// Parses a JSON body (no urlencoded fallback). Errors are 400 with the
-// parser's message, or "No Body Provided" when empty.
+// Parses a JSON body (no urlencoded fallback) with ParseJson's limits
+// (mock_courier/json_parse.h: nesting, UTF-8, finite numbers). Errors are 400
+// with ParseJson's message, or "No Body Provided" when empty.
 Result<Json> ParseJsonBody(std::string_view body);
 
 // "a[b][c]=1&x=y&l[]=1&l[]=2" -> {"a":{"b":{"c":"1"}},"x":"y","l":["1","2"]}.
-Json ParseUrlEncoded(std::string_view text);
+// Errors are 400: a decoded name or value that is not UTF-8, or brackets
+// nesting deeper than kMaxJsonDepth (the JSON limit, mock_courier/json_parse.h).
+Result<Json> ParseUrlEncoded(std::string_view text);
 
 // The API key in an Authorization header, per reference/courier-api.md §1.3:
 // "Bearer <key>"; "Basic base64(email:key)" -> the part after the first

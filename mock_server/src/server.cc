@@ -18,6 +18,7 @@
 #include "mock_courier/time_format.h"
 #include "request_body.h"
 #include "segment_delivery.h"
+#include "worker_pool.h"
 
 namespace mock_courier::server {
 namespace {
@@ -74,7 +75,8 @@ std::string RedactedQuery(const httplib::Request& req) {
 // an idle worker's wait end at once (EOF); a worker in a handler has already
 // read its request, still writes its response, then sees the stop and closes.
 // Linux only (/proc); elsewhere shutdown keeps the old, slower behaviour.
-void ShutDownReadsOfConnections(int port) {
+// With `peer_port` >= 0, only the connection from that client port.
+void ShutDownReadsOfConnections(int port, int peer_port = -1) {
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr) return;
   std::vector<int> fds;
@@ -105,7 +107,58 @@ void ShutDownReadsOfConnections(int port) {
     sockaddr_storage peer{};
     length = sizeof peer;
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;  // listener
+    if (peer_port >= 0) {
+      int remote = -1;
+      if (peer.ss_family == AF_INET) {
+        remote = ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port);
+      } else if (peer.ss_family == AF_INET6) {
+        remote = ntohs(reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_port);
+      }
+      if (remote != peer_port) continue;
+    }
     ::shutdown(fd, SHUT_RD);
+  }
+}
+
+std::string ServerBusyBody(int max_connections) {
+  return Json{{"message", "Server busy: all " + std::to_string(max_connections) +
+                              " connection workers are in use; retry shortly"},
+              {"type", "service_unavailable"}}
+      .dump();
+}
+
+// cpp-httplib 0.11 listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG,
+// fixed when Debian built the library): a burst of connections (a test
+// suite's pools opening) overflows it, and each dropped SYN costs its
+// client a 1 s (then 3 s) retransmit, fresh requests included. Linux lets
+// listen() be called again on a listening socket to change the backlog;
+// httplib does not expose the socket, so it is found like the connections
+// above: the TCP socket bound to `port` without a peer.
+void RaiseListenBacklog(int port) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  std::vector<int> fds;
+  while (const dirent* entry = readdir(dir)) {
+    char* end = nullptr;
+    long fd = std::strtol(entry->d_name, &end, 10);
+    if (end != entry->d_name && *end == '\0' && fd != dirfd(dir))
+      fds.push_back(static_cast<int>(fd));
+  }
+  closedir(dir);
+  for (int fd : fds) {
+    int listening = 0;
+    socklen_t size = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || !listening) continue;
+    sockaddr_storage local{};
+    socklen_t length = sizeof local;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) continue;
+    int local_port = -1;
+    if (local.ss_family == AF_INET) {
+      local_port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+    } else if (local.ss_family == AF_INET6) {
+      local_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+    }
+    if (local_port == port) ::listen(fd, SOMAXCONN);
   }
 }
 
@@ -116,6 +169,7 @@ struct Server::Impl {
 
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Log(const httplib::Request& req, const httplib::Response& res);
+  void LogInternalError(const httplib::Request& req, const std::string& what);
   void Tick();
 
   Engine& engine;
@@ -177,6 +231,16 @@ void Server::Impl::Log(const httplib::Request& req, const httplib::Response& res
   std::fflush(out);
 }
 
+void Server::Impl::LogInternalError(const httplib::Request& req, const std::string& what) {
+  std::FILE* out = options.log_stream != nullptr ? options.log_stream : stderr;
+  const std::string line = FormatIso8601(ScaledSystemClock::WallNow()) + " internal error in \"" +
+                           req.method + " " + RedactPath(req.path) + RedactedQuery(req) + "\" (" +
+                           std::to_string(req.body.size()) + " body bytes): " + what;
+  std::lock_guard lock(mutex);
+  std::fprintf(out, "%s\n", line.c_str());
+  std::fflush(out);
+}
+
 // The real-time ticker: a clock that moves by itself needs someone to run
 // what falls due (Engine::RunDue). Wakes at least every 50 ms of wall time,
 // since a scaled clock's due times are not wall times.
@@ -211,13 +275,13 @@ bool Server::Start() {
   // answers 413 with Courier's body; larger ones are refused by httplib and
   // get the same body from the error handler.
   s.http.set_payload_max_length(o.api.max_body_bytes + 1024 * 1024);
-  int threads = o.threads;
-  if (threads <= 0) {
-    // cpp-httplib holds one pool thread per keep-alive connection, so the
-    // pool must cover the expected connections or later ones queue.
-    threads = std::max(64, 8 * static_cast<int>(std::thread::hardware_concurrency()));
-  }
-  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // One thread per connection (cpp-httplib 0.11's model), grown on demand so
+  // idle keep-alive and slow clients cannot starve a fresh request.
+  WorkerPoolOptions pool;
+  pool.max_threads = static_cast<std::size_t>(std::max(1, o.max_connections));
+  pool.min_threads = std::min(
+      pool.max_threads, static_cast<std::size_t>(std::max(o.threads > 0 ? o.threads : 16, 1)));
+  s.http.new_task_queue = [pool] { return new WorkerPool(pool); };
   auto handler = [&s](const httplib::Request& req, httplib::Response& res) { s.Handle(req, res); };
   s.http.Get(".*", handler);
   s.http.Post(".*", handler);
@@ -230,6 +294,14 @@ bool Server::Start() {
   // connection closes and then answer an empty 400; answer it here instead,
   // before httplib tries to read a body.
   s.http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
+    if (WorkerPool::OnOverflowThread()) {
+      // Every connection worker is taken: answer now (the logger then
+      // ends this connection, freeing the overflow thread).
+      res.status = 503;
+      res.set_header("Retry-After", "1");
+      res.set_content(ServerBusyBody(s.options.max_connections), "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const bool may_have_body = req.method == "POST" || req.method == "PUT" ||
                                req.method == "PATCH" || req.method == "DELETE";
     if (may_have_body && !req.has_header("Content-Length") &&
@@ -255,10 +327,31 @@ bool Server::Start() {
         }
         return httplib::Server::HandlerResponse::Unhandled;
       }));
-  if (!o.log_format.empty()) {
-    s.http.set_logger(
-        [&s](const httplib::Request& req, const httplib::Response& res) { s.Log(req, res); });
-  }
+  // A 500 is a bug, never the answer to bad input: log the request and answer
+  // a fixed JSON body. Without a handler httplib copies the exception text
+  // into an EXCEPTION_WHAT response header.
+  s.http.set_exception_handler([&s](const httplib::Request& req, httplib::Response& res,
+                                    std::exception_ptr error) {
+    std::string what = "unknown exception";
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    res.status = 500;
+    res.headers.clear();
+    res.set_content(R"({"message":"Internal error","type":"internal_error"})", "application/json");
+    s.LogInternalError(req, what);
+  });
+  // httplib calls the logger once the response is written.
+  s.http.set_logger([&s](const httplib::Request& req, const httplib::Response& res) {
+    if (!s.options.log_format.empty()) s.Log(req, res);
+    // An overflow connection ends after its 503: shutting its read side now
+    // makes httplib's wait for a next request end at once. (Earlier, before
+    // the write, httplib would find the socket dead and write nothing.)
+    if (WorkerPool::OnOverflowThread()) ShutDownReadsOfConnections(s.port, req.remote_port);
+  });
 
   if (o.port == 0) {
     s.port = s.http.bind_to_any_port(o.host);
@@ -269,6 +362,7 @@ bool Server::Start() {
     s.error = "cannot bind " + o.host + ":" + std::to_string(o.port);
     return false;
   }
+  RaiseListenBacklog(s.port);
   s.listener = std::thread([&s] { s.http.listen_after_bind(); });
   s.stopping = false;
   if (std::string(s.engine.clock().Mode()) == "real") s.ticker = std::thread([&s] { s.Tick(); });

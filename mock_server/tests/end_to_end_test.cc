@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -194,6 +195,16 @@ TEST(EndToEndTest, RetentionFlagCapsTheJournal) {
 
 TEST(EndToEndBadInputTest, BadRetentionExitsWithCode2) {
   MockCourierProcess process({"--retention", "emails=3"});
+  ASSERT_TRUE(process.started());
+  EXPECT_EQ(process.ReadLine(), "");
+  EXPECT_EQ(process.Terminate(), 2);
+}
+
+TEST(EndToEndBadInputTest, DeeplyNestedWorkspaceFileExitsWithCode2) {
+  const std::string file = ::testing::TempDir() + "deep-workspace.json";
+  std::ofstream(file) << R"({"api_keys":["k"],"profiles":{"p":)" << std::string(100000, '[')
+                      << std::string(100000, ']') << "}}";
+  MockCourierProcess process({"--workspace", file});
   ASSERT_TRUE(process.started());
   EXPECT_EQ(process.ReadLine(), "");
   EXPECT_EQ(process.Terminate(), 2);

@@ -32,7 +32,13 @@ struct ServerOptions {
   std::string log_format;
   // Where the access log goes; stderr when null. Not owned.
   std::FILE* log_stream = nullptr;
-  int threads = 0;  // 0: sized to the machine.
+  // Connection worker threads started up front (more start on demand); 0: 16.
+  int threads = 0;
+  // Connections served at once: cpp-httplib gives each open connection
+  // (idle keep-alive ones included) a thread until it closes or times out.
+  // Past this, up to 32 more connections get an immediate 503 with
+  // Retry-After: 1; only past those does a new connection wait.
+  int max_connections = 1024;
 };
 
 class Server {

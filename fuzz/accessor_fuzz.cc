@@ -1,0 +1,37 @@
+// Path and accessor expressions (engine accessors.h): the expression, then
+// optionally "\n---\n" and a run context as JSON. Each input goes through
+// every form: $ref paths, refs.* lookups, JavaScript expressions and
+// cancelation tokens. Contract checked: no exception.
+#include <string>
+
+#include "accessors.h"
+#include "fuzz_input.h"
+#include "mock_courier/json_parse.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  auto [expression, context_text] =
+      mock_courier::fuzz::SplitParts(mock_courier::fuzz::AsText(data, size));
+  static const mock_courier::Json kDefault = {
+      {"data", {{"userId", "ada"}, {"order", {{"id", 7}, {"items", {1, 2}}}}, {"flag", false}}},
+      {"profile", {{"email", "ada@example.com"}}},
+      {"recipient", "ada"},
+      {"template", "Order Placed"}};
+  auto parsed = mock_courier::ParseJson(context_text);
+  const mock_courier::Json context_json = parsed.ok() ? *parsed : kDefault;
+  try {
+    mock_courier::RunContext context(context_json);
+    const mock_courier::Json refs = {{"step1", {{"status", "ok"}}}};
+    (void)mock_courier::AccessorValue(expression, context, refs);
+    (void)mock_courier::ApplyAccessors({{"x", {{"$ref", std::string(expression)}}}}, context, refs);
+    if (expression.starts_with("refs.")) {
+      std::string note;
+      (void)mock_courier::LookupRefsPath(expression, context, &note);
+    }
+    auto value = mock_courier::EvaluateExpression(expression, context.ToJson());
+    if (value.ok()) (void)mock_courier::JsString(*value);
+    (void)mock_courier::ResolveCancelationToken(std::string(expression), context);
+  } catch (...) {
+    mock_courier::fuzz::Violated("an exception escaped the accessors");
+  }
+  return 0;
+}
