@@ -1,44 +1,12 @@
 #include <sstream>
 #include <string>
 
+#include "html_escape.h"
 #include "mock_courier/reports/reports.h"
 #include "mock_courier/reports/timeline.h"
 
 namespace mock_courier::reports {
 namespace {
-
-// Escapes text for HTML. "://" is written as "&#58;//" so that the page holds
-// no literal URL: the file can be scanned to prove it references nothing
-// outside itself, while the browser still shows the URL text.
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case ':':
-        out += text.compare(i, 3, "://") == 0 ? "&#58;" : ":";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string ShellQuote(const std::string& text) {
   std::string out = "'";
@@ -96,13 +64,13 @@ std::string RenderHtml(const Json& run) {
   const Json totals = run.value("totals", Json::object());
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    << "<title>" << Escape(run.value("suite", "conformance")) << "</title>"
+    << "<title>" << EscapeHtml(run.value("suite", "conformance")) << "</title>"
     << "<style>" << kStyle << TimelineCss() << "</style><script>" << kScript
     << "</script></head><body>\n";
-  h << "<header><h1>" << Escape(run.value("suite", "conformance")) << "</h1><div>targets: ";
+  h << "<header><h1>" << EscapeHtml(run.value("suite", "conformance")) << "</h1><div>targets: ";
   for (const Json& t : run.value("targets", Json::array()))
-    h << Escape(t.get<std::string>()) << " ";
-  h << "&middot; started " << Escape(run.value("started_at", "")) << " &middot; "
+    h << EscapeHtml(t.get<std::string>()) << " ";
+  h << "&middot; started " << EscapeHtml(run.value("started_at", "")) << " &middot; "
     << run.value("duration_ms", 0) << " ms</div></header>\n<main>\n";
   h << "<section id=\"summary\" class=\"totals\"><span class=\"passed\">"
     << totals.value("passed", 0) << " passed</span><span class=\"failed\">"
@@ -113,42 +81,44 @@ std::string RenderHtml(const Json& run) {
   int index = 0;
   for (const Json& s : run.value("scenarios", Json::array())) {
     const std::string status = s.value("status", "");
-    h << "<details class=\"scenario status-" << Escape(status) << "\" id=\"scenario-" << index++
-      << "\" data-file=\"" << Escape(s.value("file", "")) << "\""
-      << (status == "failed" ? " open" : "") << "><summary><span class=\"badge " << Escape(status)
-      << "\">" << Escape(status) << "</span><span class=\"scenario-name\">"
-      << Escape(s.value("name", "")) << "</span><span class=\"target\">"
-      << Escape(s.value("file", "")) << " &middot; " << Escape(s.value("target", ""))
-      << " &middot; " << s.value("duration_ms", 0) << " ms</span></summary>\n";
-    h << "<div class=\"source\">source: " << Escape(s.value("source", "")) << "</div>\n";
+    h << "<details class=\"scenario status-" << EscapeHtml(status) << "\" id=\"scenario-" << index++
+      << "\" data-file=\"" << EscapeHtml(s.value("file", "")) << "\""
+      << (status == "failed" ? " open" : "") << "><summary><span class=\"badge "
+      << EscapeHtml(status) << "\">" << EscapeHtml(status)
+      << "</span><span class=\"scenario-name\">" << EscapeHtml(s.value("name", ""))
+      << "</span><span class=\"target\">" << EscapeHtml(s.value("file", "")) << " &middot; "
+      << EscapeHtml(s.value("target", "")) << " &middot; " << s.value("duration_ms", 0)
+      << " ms</span></summary>\n";
+    h << "<div class=\"source\">source: " << EscapeHtml(s.value("source", "")) << "</div>\n";
     if (status == "skipped") {
-      h << "<div class=\"source\">skipped: " << Escape(s.value("skip_reason", "")) << "</div>\n";
+      h << "<div class=\"source\">skipped: " << EscapeHtml(s.value("skip_reason", ""))
+        << "</div>\n";
     }
     if (status == "failed" && s.contains("failure")) {
       const Json& f = s["failure"];
       h << "<div class=\"failure\"><h3>Failure</h3><pre class=\"failure-text\">"
-        << Escape(FailureText(f)) << "</pre>";
+        << EscapeHtml(FailureText(f)) << "</pre>";
       if (f.contains("diff") && f["diff"].is_array() && !f["diff"].empty()) {
         h << "<table "
              "class=\"diff\"><tr><th>path</th><th>problem</th><th>expected</th><th>actual</th></"
              "tr>";
         for (const Json& d : f["diff"]) {
-          h << "<tr><td><code>" << Escape(d.value("path", "")) << "</code></td><td>"
-            << Escape(d.value("problem", "")) << "</td><td><code>"
-            << Escape(d.contains("expected") ? d["expected"].dump() : "")
-            << "</code></td><td><code>" << Escape(d.contains("actual") ? d["actual"].dump() : "")
-            << "</code></td></tr>";
+          h << "<tr><td><code>" << EscapeHtml(d.value("path", "")) << "</code></td><td>"
+            << EscapeHtml(d.value("problem", "")) << "</td><td><code>"
+            << EscapeHtml(d.contains("expected") ? d["expected"].dump() : "")
+            << "</code></td><td><code>"
+            << EscapeHtml(d.contains("actual") ? d["actual"].dump() : "") << "</code></td></tr>";
         }
         h << "</table>";
       }
       if (f.contains("exchanges") && f["exchanges"].is_array() && !f["exchanges"].empty()) {
         h << "<h4>HTTP exchanges of the failing step</h4>";
         for (const Json& x : f["exchanges"]) {
-          h << "<pre class=\"curl\">" << Escape(Curl(x)) << "</pre><pre class=\"response\">HTTP "
-            << x.value("status", 0) << "\n"
-            << Escape(x.contains("response")
-                          ? x["response"].dump(2, ' ', false, Json::error_handler_t::replace)
-                          : "")
+          h << "<pre class=\"curl\">" << EscapeHtml(Curl(x))
+            << "</pre><pre class=\"response\">HTTP " << x.value("status", 0) << "\n"
+            << EscapeHtml(x.contains("response")
+                              ? x["response"].dump(2, ' ', false, Json::error_handler_t::replace)
+                              : "")
             << "</pre>";
         }
       }
@@ -161,10 +131,10 @@ std::string RenderHtml(const Json& run) {
         << "<table class=\"timeline\"><tr><th>at</th><th>kind</th>"
            "<th>what</th><th>detail</th></tr>";
       for (const Json& e : timeline) {
-        h << "<tr><td class=\"at\">" << Escape(e.value("at", "")) << "</td><td class=\"kind k-"
-          << Escape(e.value("kind", "")) << "\">" << Escape(e.value("kind", "")) << "</td><td>"
-          << Escape(e.value("label", "")) << "</td><td>" << Escape(e.value("detail", ""))
-          << "</td></tr>";
+        h << "<tr><td class=\"at\">" << EscapeHtml(e.value("at", "")) << "</td><td class=\"kind k-"
+          << EscapeHtml(e.value("kind", "")) << "\">" << EscapeHtml(e.value("kind", ""))
+          << "</td><td>" << EscapeHtml(e.value("label", "")) << "</td><td>"
+          << EscapeHtml(e.value("detail", "")) << "</td></tr>";
       }
       h << "</table>\n";
     }

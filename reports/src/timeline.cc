@@ -3,36 +3,10 @@
 #include <map>
 #include <sstream>
 
+#include "html_escape.h"
+
 namespace mock_courier::reports {
 namespace {
-
-std::string EscapeXml(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case ':':
-        // As in the report: no literal URL in the page.
-        out += text.compare(i, 3, "://") == 0 ? "&#58;" : ":";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 int LaneIndex(std::string_view lane) {
   for (int i = 0; i < 4; ++i) {
@@ -108,7 +82,7 @@ std::string RenderSwimlaneSvg(const nlohmann::json& entries, std::size_t max_ent
       previous_label_x = x;
       s << "<line class=\"tick\" x1=\"" << x << "\" x2=\"" << x << "\" y1=\"12\" y2=\"" << height
         << "\"/><text class=\"tick-label\" x=\"" << x + 2 << "\" y=\"" << (label_row ? 20 : 10)
-        << "\">" << EscapeXml(hhmm) << "</text>";
+        << "\">" << EscapeHtml(hhmm) << "</text>";
       previous_at = at;
     }
     if (const std::string id = str(entries[i], "id"); !id.empty()) index_of_id[id] = i;
@@ -133,9 +107,9 @@ std::string RenderSwimlaneSvg(const nlohmann::json& entries, std::size_t max_ent
   }
   for (std::size_t i = 0; i < n; ++i) {
     const std::string kind = str(entries[i], "kind");
-    s << "<circle class=\"node k-" << EscapeXml(kind) << "\" cx=\"" << x_of(i) << "\" cy=\""
-      << y_of(lane_of(i)) << "\" r=\"7\"><title>" << EscapeXml(str(entries[i], "at")) << " "
-      << EscapeXml(kind) << ": " << EscapeXml(str(entries[i], "label")) << "</title></circle>";
+    s << "<circle class=\"node k-" << EscapeHtml(kind) << "\" cx=\"" << x_of(i) << "\" cy=\""
+      << y_of(lane_of(i)) << "\" r=\"7\"><title>" << EscapeHtml(str(entries[i], "at")) << " "
+      << EscapeHtml(kind) << ": " << EscapeHtml(str(entries[i], "label")) << "</title></circle>";
   }
   s << "</svg>";
   return s.str();
