@@ -106,6 +106,7 @@ namespace {
 
 JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry entry) {
   (void)svc;  // Trimmed to the workspace's retention after the operation.
+  ws.journal_bytes += entry.text_bytes();
   ws.journal.push_back(std::move(entry));
   return ws.journal.back();
 }

@@ -115,7 +115,8 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   messages.Clear();
   runs.Clear();
   runs.by_token.clear();
-  journal.clear();
+  journal = {};
+  journal_bytes = 0;
   journal_evicted = 0;
   catalogue.clear();
   outbox.Clear();
@@ -147,7 +148,9 @@ void WorkspaceState::EnforceRetention(TimePoint now) {
   runs.Trim(retention.runs);
   outbox.Trim(retention.outbox);
   if (retention.journal != 0) {
-    while (journal.size() > retention.journal) {
+    while (!journal.empty() &&
+           (journal.size() > retention.journal || journal_bytes > kJournalBytes)) {
+      journal_bytes -= journal.front().text_bytes();
       journal.pop_front();
       ++journal_evicted;
     }

@@ -218,6 +218,9 @@ struct JournalEntry {
   std::string payload_text;
   std::vector<std::string> diagnostics;
   Json effects = Json::object();  // {"messages":[...], "runs":[...], "profile":...}
+
+  // What the journal's byte bound (kJournalBytes) counts of this entry.
+  std::size_t text_bytes() const { return payload_text.size() + event.size(); }
 };
 
 struct CatalogueEntry {
@@ -315,6 +318,7 @@ struct WorkspaceState {
   MessageStore messages;
   RunStore runs;
   std::deque<JournalEntry> journal;
+  std::size_t journal_bytes = 0;  // Payload and event text the journal holds.
   std::uint64_t journal_evicted = 0;
   std::map<std::string, CatalogueEntry> catalogue;
   RecordStore<OutboxEntry> outbox;         // Delivered calls are evictable.

@@ -159,6 +159,20 @@ TEST(RetentionTest, JournalKeepsTheNewestEntries) {
   EXPECT_EQ(journal["evicted"], 3);
 }
 
+TEST(RetentionTest, JournalKeepsAtMostItsByteBoundOfHugeEvents) {
+  TestEngine t(Workspace());
+  const std::string huge(1 << 20, 'x');  // A 1 MB event name, as a hostile client sends.
+  const int events = static_cast<int>(kJournalBytes / (2 << 20)) + 8;
+  for (int i = 0; i < events; ++i) Track(t, huge, "h" + std::to_string(i));
+  json journal = t.Journal();
+  // Each entry holds the name twice (event and payload): ~2 MB.
+  const std::size_t kept = journal["results"].size();
+  EXPECT_LE(kept * (2u << 20), kJournalBytes);
+  EXPECT_GE(kept + 1, kJournalBytes / ((2u << 20) + 200));
+  EXPECT_EQ(journal["evicted"], events - static_cast<int>(kept));
+  EXPECT_EQ(journal["results"].back()["payload"]["messageId"], "h" + std::to_string(events - 1));
+}
+
 TEST(RetentionTest, DeliveredOutboundCallsAreCappedUndeliveredKept) {
   EngineOptions options = WithRetention("outbox=2");
   options.deliver_outbound_to_fake_segment = false;  // The server's worker delivers.

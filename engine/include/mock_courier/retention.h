@@ -21,6 +21,11 @@
 
 namespace mock_courier {
 
+// Bytes of request text the inbound journal keeps per workspace, whatever its
+// entry cap: a load of 1 MB events would otherwise hold 10000 of them. The
+// oldest entries go first; `journal` 0 (unlimited) lifts this bound too.
+inline constexpr std::size_t kJournalBytes = 64u << 20;
+
 // Caps per workspace; 0 means unlimited.
 struct Retention {
   std::size_t messages = 5000;   // Messages in a final state.
