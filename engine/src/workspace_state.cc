@@ -56,35 +56,15 @@ std::optional<MessageStatus> ParseMessageStatus(std::string_view name) {
 }
 
 const char* RunStatusName(RunStatus status) {
-  switch (status) {
-    case RunStatus::kProcessing:
-      return "PROCESSING";
-    case RunStatus::kWaiting:
-      return "WAITING";
-    case RunStatus::kProcessed:
-      return "PROCESSED";
-    case RunStatus::kCanceled:
-      return "CANCELED";
-    case RunStatus::kError:
-      return "ERROR";
-  }
-  return "ERROR";
+  static constexpr const char* kNames[] = {"PROCESSING", "WAITING", "PROCESSED", "CANCELED",
+                                           "ERROR"};
+  return kNames[static_cast<std::size_t>(status)];
 }
 
 const char* StepStatusName(StepStatus status) {
-  switch (status) {
-    case StepStatus::kNotProcessed:
-      return "NOT PROCESSED";
-    case StepStatus::kProcessed:
-      return "PROCESSED";
-    case StepStatus::kWaiting:
-      return "WAITING";
-    case StepStatus::kSkipped:
-      return "SKIPPED";
-    case StepStatus::kError:
-      return "ERROR";
-  }
-  return "ERROR";
+  static constexpr const char* kNames[] = {"NOT PROCESSED", "PROCESSED", "WAITING", "SKIPPED",
+                                           "ERROR"};
+  return kNames[static_cast<std::size_t>(status)];
 }
 
 WorkspaceState::WorkspaceState(WorkspaceDefinition definition, const Retention& engine_retention)

@@ -163,7 +163,8 @@ using MessageStore = RecordStore<Message>;
 
 // ---- Automation runs -------------------------------------------------------
 
-// A run's status, as Courier reports it (GET /automations/runs/{id}).
+// A run's status, as Courier reports it (GET /automations/runs/{id}). The
+// names in workspace_state.cc follow the enumerators' order.
 enum class RunStatus : std::uint8_t { kProcessing, kWaiting, kProcessed, kCanceled, kError };
 // "PROCESSING", "WAITING", "PROCESSED", "CANCELED", "ERROR".
 const char* RunStatusName(RunStatus status);
