@@ -63,22 +63,24 @@ std::string RedactedQuery(const httplib::Request& req) {
   return out;
 }
 
-// Wakes this server's connections that idle between keep-alive requests.
-//
-// cpp-httplib 0.11 checks for stop() only between requests: a worker whose
-// client keeps the connection open waits for the next request up to the
-// keep-alive timeout (5 s) before it sees the stop, and stop() joins every
-// worker. So a SIGTERM after any request from a keep-alive client (Node's
-// fetch, the Courier SDK) took seconds. httplib offers no hook on accepted
-// sockets, so this finds them among the process's descriptors: connected
-// TCP sockets whose local port is `port`. Shutting down their read side makes
-// an idle worker's wait end at once (EOF); a worker in a handler has already
-// read its request, still writes its response, then sees the stop and closes.
-// Linux only (/proc); elsewhere shutdown keeps the old, slower behaviour.
-// With `peer_port` >= 0, only the connection from that client port.
-void ShutDownReadsOfConnections(int port, int peer_port = -1) {
+// The port of a socket address (IPv4 or IPv6), or -1.
+int PortOf(const sockaddr_storage& address) {
+  if (address.ss_family == AF_INET) {
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+  }
+  if (address.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+  }
+  return -1;
+}
+
+// The process's sockets bound to local `port` (Linux: /proc/self/fd). httplib
+// exposes neither its listening socket nor the accepted ones, so the server
+// finds them here; elsewhere the list is empty.
+std::vector<int> SocketsOnPort(int port) {
+  std::vector<int> sockets;
   DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return;
+  if (dir == nullptr) return sockets;
   std::vector<int> fds;
   while (const dirent* entry = readdir(dir)) {
     char* end = nullptr;
@@ -92,30 +94,34 @@ void ShutDownReadsOfConnections(int port, int peer_port = -1) {
     sockaddr_storage local{};
     socklen_t length = sizeof local;
     if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) continue;
-    int local_port = -1;
-    if (local.ss_family == AF_INET) {
-      local_port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
-    } else if (local.ss_family == AF_INET6) {
-      local_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
-    }
-    if (local_port != port) continue;
+    if (PortOf(local) == port) sockets.push_back(fd);
+  }
+  return sockets;
+}
+
+// Wakes this server's connections that idle between keep-alive requests.
+//
+// cpp-httplib 0.11 checks for stop() only between requests: a worker whose
+// client keeps the connection open waits for the next request up to the
+// keep-alive timeout (5 s) before it sees the stop, and stop() joins every
+// worker. So a SIGTERM after any request from a keep-alive client (Node's
+// fetch, the Courier SDK) took seconds. Shutting down the read side of this
+// server's connected TCP sockets makes an idle worker's wait end at once
+// (EOF); a worker in a handler has already read its request, still writes
+// its response, then sees the stop and closes. Linux only (SocketsOnPort);
+// elsewhere shutdown keeps the old, slower behaviour.
+// With `peer_port` >= 0, only the connection from that client port.
+void ShutDownReadsOfConnections(int port, int peer_port = -1) {
+  for (int fd : SocketsOnPort(port)) {
     int type = 0;
     socklen_t type_length = sizeof type;
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) != 0 || type != SOCK_STREAM) {
       continue;
     }
     sockaddr_storage peer{};
-    length = sizeof peer;
+    socklen_t length = sizeof peer;
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;  // listener
-    if (peer_port >= 0) {
-      int remote = -1;
-      if (peer.ss_family == AF_INET) {
-        remote = ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port);
-      } else if (peer.ss_family == AF_INET6) {
-        remote = ntohs(reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_port);
-      }
-      if (remote != peer_port) continue;
-    }
+    if (peer_port >= 0 && PortOf(peer) != peer_port) continue;
     ::shutdown(fd, SHUT_RD);
   }
 }
@@ -133,32 +139,14 @@ std::string ServerBusyBody(int max_connections) {
 // client a 1 s (then 3 s) retransmit, fresh requests included. Linux lets
 // listen() be called again on a listening socket to change the backlog;
 // httplib does not expose the socket, so it is found like the connections
-// above: the TCP socket bound to `port` without a peer.
+// above: the listening socket bound to `port`.
 void RaiseListenBacklog(int port) {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return;
-  std::vector<int> fds;
-  while (const dirent* entry = readdir(dir)) {
-    char* end = nullptr;
-    long fd = std::strtol(entry->d_name, &end, 10);
-    if (end != entry->d_name && *end == '\0' && fd != dirfd(dir))
-      fds.push_back(static_cast<int>(fd));
-  }
-  closedir(dir);
-  for (int fd : fds) {
+  for (int fd : SocketsOnPort(port)) {
     int listening = 0;
     socklen_t size = sizeof listening;
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || !listening) continue;
-    sockaddr_storage local{};
-    socklen_t length = sizeof local;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) continue;
-    int local_port = -1;
-    if (local.ss_family == AF_INET) {
-      local_port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
-    } else if (local.ss_family == AF_INET6) {
-      local_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0 && listening) {
+      ::listen(fd, SOMAXCONN);
     }
-    if (local_port == port) ::listen(fd, SOMAXCONN);
   }
 }
 

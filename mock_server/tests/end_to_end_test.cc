@@ -75,6 +75,16 @@ class MockCourierProcess {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
+  // The base URL from the first stdout line, or "" when the line is not
+  // "mock-courier listening on http://127.0.0.1:PORT".
+  std::string ReadBaseUrl() {
+    const std::string line = ReadLine();
+    const std::string prefix = "mock-courier listening on http://127.0.0.1:";
+    return line.rfind(prefix, 0) == 0
+               ? line.substr(std::string("mock-courier listening on ").size())
+               : "";
+  }
+
   bool started() const { return pid_ > 0; }
 
  private:
@@ -94,10 +104,9 @@ TEST(EndToEndTest, CheckoutScenarioOverHttpWithTheRealBinary) {
       {"--port", "0", "--log-format", "off", "--start-time", "2026-01-05T09:00:00Z", "--workspace",
        std::string(MOCK_COURIER_SOURCE_DIR) + "/fixtures/workspaces/demo.json"});
   ASSERT_TRUE(process.started());
-  const std::string line = process.ReadLine();
-  const std::string prefix = "mock-courier listening on http://127.0.0.1:";
-  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
-  httplib::Client client("http://127.0.0.1:" + line.substr(prefix.size()));
+  const std::string url = process.ReadBaseUrl();
+  ASSERT_FALSE(url.empty()) << "no 'mock-courier listening on' line";
+  httplib::Client client(url);
   client.set_tcp_nodelay(true);
   const httplib::Headers bearer = {{"Authorization", "Bearer demo-key"}};
   auto post = [&](const std::string& path, const json& body, const httplib::Headers& headers) {
@@ -173,10 +182,9 @@ TEST(EndToEndTest, RetentionFlagCapsTheJournal) {
       {"--port", "0", "--log-format", "off", "--retention", "journal=2", "--workspace",
        std::string(MOCK_COURIER_SOURCE_DIR) + "/fixtures/workspaces/demo.json"});
   ASSERT_TRUE(process.started());
-  const std::string line = process.ReadLine();
-  const std::string prefix = "mock-courier listening on http://127.0.0.1:";
-  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
-  httplib::Client client("http://127.0.0.1:" + line.substr(prefix.size()));
+  const std::string url = process.ReadBaseUrl();
+  ASSERT_FALSE(url.empty()) << "no 'mock-courier listening on' line";
+  httplib::Client client(url);
   for (int i = 0; i < 5; ++i) {
     auto res = client.Post(
         "/inbound/segment", {{"Authorization", "Bearer demo-key"}},
