@@ -77,12 +77,15 @@ struct Engine::Impl {
   Result<T> With(const std::string& key, Fn&& fn) {
     auto ws = Find(key);
     if (!ws) return Status::Unauthorized();
+    // Declared before the lock, so destroyed after it is released: freeing
+    // evicted records does not hold up the workspace's other requests.
+    Evicted evicted;
     std::lock_guard lock(ws->mutex);
     // Before: expired dedupe records must not answer this request. After:
     // what this request finished is trimmed while nothing refers to it.
-    ws->EnforceRetention(services.clock.Now());
+    ws->EnforceRetention(services.clock.Now(), &evicted);
     Result<T> result = fn(*ws, services);
-    ws->EnforceRetention(services.clock.Now());
+    ws->EnforceRetention(services.clock.Now(), &evicted);
     return result;
   }
 
@@ -93,9 +96,10 @@ struct Engine::Impl {
       // stamped at exactly +2 h even when the clock is advanced by more.
       clock.AdvanceTo(timer->id.due);
       if (auto ws = FindById(timer->workspace_id)) {
+        Evicted evicted;  // Freed after the lock is released, as in With().
         std::lock_guard lock(ws->mutex);
         timer->callback(*ws);
-        ws->EnforceRetention(timer->id.due);
+        ws->EnforceRetention(timer->id.due, &evicted);
       }
       ++result.fired;
     }

@@ -24,6 +24,7 @@
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace mock_courier {
 
@@ -58,12 +59,25 @@ class RecordStore {
     finished_.push_back(it->second);
   }
 
+  // One record as stored (public only so that Node can name it).
+  struct Slot {
+    T record;
+    std::string id;
+    bool finished = false;
+  };
+  // An evicted record, detached from the store: destroying it frees the
+  // record. Trim can hand these out so that the caller frees them after
+  // releasing the workspace lock (freeing a message's tree is most of what
+  // eviction costs).
+  using Node = typename std::map<Seq, Slot>::node_type;
+
   // Drops finished records, oldest-finished first, until at most `keep`
   // remain; `keep` 0 keeps every one. `on_evict(const T&)` runs before each
-  // record goes (to drop what other indexes hold of it). Returns how many
+  // record goes (to drop what other indexes hold of it). Dropped records go
+  // to `graveyard` when given, else are destroyed here. Returns how many
   // were dropped.
   template <typename OnEvict>
-  std::size_t Trim(std::size_t keep, OnEvict&& on_evict) {
+  std::size_t Trim(std::size_t keep, OnEvict&& on_evict, std::vector<Node>* graveyard = nullptr) {
     if (keep == 0) return 0;
     std::size_t dropped = 0;
     while (finished_.size() > keep) {
@@ -71,14 +85,19 @@ class RecordStore {
       finished_.pop_front();
       on_evict(std::as_const(it->second.record));
       index_.erase(it->second.id);
-      records_.erase(it);
+      if (graveyard != nullptr) {
+        graveyard->push_back(records_.extract(it));
+      } else {
+        records_.erase(it);
+      }
       ++dropped;
     }
     evicted_ += dropped;
     return dropped;
   }
-  std::size_t Trim(std::size_t keep) {
-    return Trim(keep, [](const T&) {});
+  std::size_t Trim(std::size_t keep, std::vector<Node>* graveyard = nullptr) {
+    return Trim(
+        keep, [](const T&) {}, graveyard);
   }
 
   // Drops everything, including the evicted count.
@@ -136,12 +155,6 @@ class RecordStore {
   }
 
  private:
-  struct Slot {
-    T record;
-    std::string id;
-    bool finished = false;
-  };
-
   template <typename Fn, typename R>
   static bool Visit(Fn& fn, Seq seq, R& record) {
     if constexpr (std::is_void_v<decltype(fn(seq, record))>) {

@@ -239,11 +239,12 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
       entry.http_status = first.status;
       entry.diagnostics.push_back("repeated messageId '" + message_id +
                                   "': the first response is replayed and nothing runs again");
-      if (first.status < 400) entry.id = first.text;
+      std::string first_text = first.Text();
+      if (first.status < 400) entry.id = first_text;
       AddJournalEntry(ws, svc, std::move(entry));
       svc.version.fetch_add(1);
-      if (first.status >= 400) return SegmentError(first.status, first.text);
-      return Reply{first.status, OneKey("messageId", first.text)};
+      if (first.status >= 400) return SegmentError(first.status, first_text);
+      return Reply{first.status, OneKey("messageId", std::move(first_text))};
     }
   }
   Status valid = ValidateSegmentEvent(ws, event);

@@ -257,10 +257,22 @@ struct IdempotentRecord {
 // expires (§3: idempotency records live 24 h). Compact, since a load test
 // keeps one per event for a day: the status, and the Courier id (2xx) or the
 // error message (4xx, 5xx) the reply carried.
+//
+// The text is a Courier id for a 2xx reply: ids the mock generates
+// ("1-" + 8 + "-" + 24 lowercase hex digits) are packed into 16 bytes, so a
+// record is 40 bytes plus its key instead of needing a second allocation.
+// Any other text (an error message) is held on the heap.
 struct SegmentReplyRecord {
   int status = 202;
-  std::string text;
   TimePoint expires_at = 0;
+  std::uint64_t id_high = 0;          // Epoch seconds << 32 | the first 8 random digits.
+  std::uint64_t id_low = 0;           // The last 16 random digits.
+  std::unique_ptr<std::string> text;  // Null when the id is packed.
+
+  SegmentReplyRecord() = default;
+  SegmentReplyRecord(int status, std::string_view reply_text, TimePoint expires_at);
+  // The Courier id or error message the reply carried.
+  std::string Text() const;
 };
 
 // Stores the reply replayed for a repeated Segment messageId for 24 h.
@@ -281,6 +293,17 @@ struct ExpiryQueue {
 
 // ---- The workspace ------------------------------------------------------------
 
+// What EnforceRetention dropped, still allocated: the caller destroys it after
+// releasing the workspace lock, so that other requests do not wait while a
+// message's tree is freed.
+struct Evicted {
+  std::vector<MessageStore::Node> messages;
+  std::vector<RunStore::Node> runs;
+  std::vector<RecordStore<OutboxEntry>::Node> outbox;
+  std::vector<JournalEntry> journal;
+  std::vector<std::unordered_map<std::string, SegmentReplyRecord>::node_type> segment_replies;
+};
+
 struct WorkspaceState {
   WorkspaceState(WorkspaceDefinition def, const Retention& engine_retention);
 
@@ -293,7 +316,8 @@ struct WorkspaceState {
 
   // Drops finished work beyond `retention` and expired dedupe records. Call
   // only between operations: it may drop records that references point at.
-  void EnforceRetention(TimePoint now);
+  // With `evicted`, what is dropped is moved there instead of freed here.
+  void EnforceRetention(TimePoint now, Evicted* evicted = nullptr);
 
   std::string id;  // The first API key: stable name for timers and logs.
   WorkspaceDefinition def;
