@@ -6,6 +6,7 @@
 #include <malloc.h>
 #endif
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -71,22 +72,25 @@ struct Engine::Impl {
     return workspaces;
   }
 
-  // Runs `fn(ws, services)` under the workspace's lock; 401 for an unknown key
+  // Runs `fn(ws, services)` as one of the workspace's operations (under its
+  // lock, in arrival order); 401 for an unknown key
   // (Courier's authorizer rejects unknown keys, reference/courier-api.md §1.4).
   template <typename T, typename Fn>
   Result<T> With(const std::string& key, Fn&& fn) {
     auto ws = Find(key);
     if (!ws) return Status::Unauthorized();
-    // Declared before the lock, so destroyed after it is released: freeing
+    // Destroyed when this returns, after the workspace is released: freeing
     // evicted records does not hold up the workspace's other requests.
     Evicted evicted;
-    std::lock_guard lock(ws->mutex);
-    // Before: expired dedupe records must not answer this request. After:
-    // what this request finished is trimmed while nothing refers to it.
-    ws->EnforceRetention(services.clock.Now(), &evicted);
-    Result<T> result = fn(*ws, services);
-    ws->EnforceRetention(services.clock.Now(), &evicted);
-    return result;
+    std::optional<Result<T>> result;
+    ws->operations.Run([&] {
+      // Before: expired dedupe records must not answer this request. After:
+      // what this request finished is trimmed while nothing refers to it.
+      ws->EnforceRetention(services.clock.Now(), &evicted);
+      result.emplace(fn(*ws, services));
+      ws->EnforceRetention(services.clock.Now(), &evicted);
+    });
+    return std::move(*result);
   }
 
   AdvanceResult RunUntil(Clock& clock, TimePoint limit) {

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "accessors.h"
+#include "combining_lock.h"
 #include "fake_segment.h"
 #include "json_util.h"
 #include "mock_courier/clock.h"
@@ -322,6 +323,8 @@ struct WorkspaceState {
   std::string id;  // The first API key: stable name for timers and logs.
   WorkspaceDefinition def;
   std::mutex mutex;
+  // Runs API operations under `mutex` in arrival order (no convoy under load).
+  CombiningLock operations{mutex};
   IdGenerator ids;
 
   // Profiles and preferences, by user id.
