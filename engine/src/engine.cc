@@ -214,10 +214,10 @@ Result<Reply> Engine::Debug(const std::string& key) {
   });
 }
 
-Result<Reply> Engine::SegmentInbound(const std::string& key, Json event) {
+Result<Reply> Engine::SegmentInbound(const std::string& key, Json event, std::string event_text) {
   // Shared and written as text before the lock: the messages the event
   // causes keep this one copy, the journal the text.
-  std::string text = JsonText(event);
+  std::string text = event_text.empty() ? JsonText(event) : std::move(event_text);
   SharedJson shared = Share(std::move(event));
   return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
     return HandleSegmentInbound(ws, svc, shared, std::move(text), "segment");

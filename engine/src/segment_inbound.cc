@@ -344,16 +344,17 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
 Json JournalForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
   for (const JournalEntry& e : ws.journal) {
-    results.push_back({{"id", e.id.empty() ? Json(nullptr) : Json(e.id)},
-                       {"source", e.source},
-                       {"type", e.type},
-                       {"event", e.event.empty() ? Json(nullptr) : Json(e.event)},
-                       {"outcome", e.outcome},
-                       {"status", e.http_status},
-                       {"received_at", FormatIso8601(e.received_at)},
-                       {"diagnostics", e.diagnostics},
-                       {"effects", e.effects},
-                       {"payload", Json::parse(e.payload_text)}});
+    results.push_back(
+        {{"id", e.id.empty() ? Json(nullptr) : Json(e.id)},
+         {"source", e.source},
+         {"type", e.type},
+         {"event", e.event.empty() ? Json(nullptr) : Json(e.event)},
+         {"outcome", e.outcome},
+         {"status", e.http_status},
+         {"received_at", FormatIso8601(e.received_at)},
+         {"diagnostics", e.diagnostics},
+         {"effects", e.effects},
+         {"payload", Json::parse(e.payload_text, nullptr, /*allow_exceptions=*/false)}});
   }
   Json catalogue = Json::array();
   for (const auto& [id, c] : ws.catalogue) {

@@ -27,6 +27,8 @@ struct RouteArgs {
   // The parsed body. A handler runs once per request and may move it out.
   Json& body;
   const Json& query;
+  // The body's text when it was parsed as JSON, else empty.
+  const std::string& json_text;
 };
 
 using RouteHandler = std::function<Result<Reply>(Engine&, const RouteArgs&)>;
@@ -55,7 +57,7 @@ const std::vector<Route>& Routes() {
     // /inbound/segment errors are message-only bodies (§8.1).
     add(
         "POST", "/inbound/segment", BodyRule::kRequired,
-        [](Engine& e, A a) { return e.SegmentInbound(a.key, std::move(a.body)); },
+        [](Engine& e, A a) { return e.SegmentInbound(a.key, std::move(a.body), a.json_text); },
         ErrorShape::kMessageOnly);
     add("POST", "/inbound/courier", BodyRule::kRequired,
         [](Engine& e, A a) { return e.CourierInbound(a.key, a.body); });
@@ -214,16 +216,19 @@ ApiResponse HandleCourier(Engine& engine, const ApiOptions& options, const ApiRe
   if (!key || !engine.HasApiKey(*key)) return StatusResponse(Status::Unauthorized());
 
   Json body = Json::object();
+  static const std::string kNoText;
+  const std::string* json_text = &kNoText;
   if (route->body != BodyRule::kNone) {
     bool blank = request.body.find_first_not_of(" \t\r\n") == std::string::npos;
     if (!(route->body == BodyRule::kOptional && blank)) {
       Result<Json> parsed = ParseCourierBody(request.body);
       if (!parsed.ok()) return StatusResponse(parsed.status().WithShape(route->body_error_shape));
       body = std::move(parsed).value();
+      if (BodyIsJson(request.body)) json_text = &request.body;
     }
   }
   const Json query = QueryToJson(request.query);
-  const RouteArgs args{*key, params, body, query};
+  const RouteArgs args{*key, params, body, query, *json_text};
 
   // Idempotency-Key on POST, scoped to the path (reference/courier-api.md §3).
   auto idem = request.headers.find("Idempotency-Key");

@@ -102,11 +102,15 @@ Result<Json> ParseJsonBody(std::string_view body) {
   return parsed;
 }
 
-Result<Json> ParseCourierBody(std::string_view body) {
-  if (IsBlank(body)) return Status::BadRequest(std::string(kNoBody));
+bool BodyIsJson(std::string_view body) {
   std::size_t first = 0;
   while (first < body.size() && std::isspace(static_cast<unsigned char>(body[first]))) ++first;
-  if (body[first] == '{' || body[first] == '[') return ParseJsonBody(body);
+  return first < body.size() && (body[first] == '{' || body[first] == '[');
+}
+
+Result<Json> ParseCourierBody(std::string_view body) {
+  if (IsBlank(body)) return Status::BadRequest(std::string(kNoBody));
+  if (BodyIsJson(body)) return ParseJsonBody(body);
   // Courier hands anything that is not JSON to `qs` (reference/courier-api.md §2).
   if (HasSmartQuote(body)) return Status::BadRequest(std::string(kSmartQuote));
   return ParseUrlEncoded(body);

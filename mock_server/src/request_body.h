@@ -22,6 +22,9 @@ using Json = nlohmann::json;
 // empty body, the smart-quote message when the JSON has curly quotes, else
 // the parser's message.
 Result<Json> ParseCourierBody(std::string_view body);
+// Whether ParseCourierBody reads `body` as JSON (its first non-space
+// character is `{` or `[`), so that the body is the parsed value's JSON text.
+bool BodyIsJson(std::string_view body);
 
 // Parses a JSON body (no urlencoded fallback) with ParseJson's limits
 // (mock_courier/json_parse.h: nesting, UTF-8, finite numbers). Errors are 400

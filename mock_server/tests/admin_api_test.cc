@@ -87,6 +87,20 @@ TEST_F(AdminApiTest, WorkspacesCanBeListedAndPut) {
   ASSERT_EQ(list["workspaces"].size(), 2u) << list;
 }
 
+// The journal keeps the body as sent (not written out again); its view shows
+// the same JSON value whatever the spacing and number spelling.
+TEST_F(AdminApiTest, InboundJournalShowsTheBodyAsParsed) {
+  const std::string body =
+      "{\n  \"type\": \"track\", \"event\": \"Signed Up\",\n  \"userId\": \"ada\",  "
+      "\"messageId\": \"raw-1\",\n  \"properties\": {\"n\": 1e2, \"z\": -0, \"s\": "
+      "\"\\u00e9\\n\", \"a\": [ 1 , 2.50 ]}\n}\n";
+  ASSERT_EQ(Post("/inbound/segment", body)->status, 202);
+  json inbound = Body(Get("/_mock/inbound?workspace=test-key", ""));
+  ASSERT_EQ(inbound["results"].size(), 1u) << inbound;
+  EXPECT_EQ(inbound["results"][0]["payload"], json::parse(body));
+  EXPECT_EQ(inbound["results"][0]["payload"]["properties"]["s"], "\u00e9\n");
+}
+
 TEST_F(AdminApiTest, InspectionEndpointsShowOneWorkspace) {
   ASSERT_EQ(SendSegment("j-1")->status, 202);
   json inbound = Body(Get("/_mock/inbound?workspace=test-key", ""));

@@ -109,8 +109,10 @@ class Engine {
   // POST /debug
   Result<Reply> Debug(const std::string& key);
   // POST /inbound/segment (§8.1). `event` is the raw Segment event.
-  // Takes the event by value: pass an rvalue to avoid a copy.
-  Result<Reply> SegmentInbound(const std::string& key, Json event);
+  // Takes the event by value: pass an rvalue to avoid a copy. `event_text`,
+  // when given, is the JSON text `event` was parsed from (the HTTP body): the
+  // journal keeps it instead of writing the event out again.
+  Result<Reply> SegmentInbound(const std::string& key, Json event, std::string event_text = {});
   // POST /inbound/courier (§8.2).
   Result<Reply> CourierInbound(const std::string& key, const Json& body);
   // POST /send (§4, §5): v2 when the body has `message`, else v1.
