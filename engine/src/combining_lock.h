@@ -44,7 +44,7 @@ class CombiningLock {
   }
 
   // Operations beyond its own a combiner runs before handing over.
-  static constexpr std::size_t kMaxBatch = 64;
+  static constexpr std::size_t kMaxBatch = 32;
 
  private:
   struct Request {

@@ -21,6 +21,7 @@
 #include <iterator>
 #include <map>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -37,9 +38,11 @@ class RecordStore {
   // Adds `record` under `id` (the caller makes ids unique).
   T& Add(const std::string& id, T record) {
     const Seq seq = next_seq_++;
-    index_[id] = seq;
-    return records_.emplace_hint(records_.end(), seq, Slot{std::move(record), id, false})
-        ->second.record;
+    Slot& slot =
+        records_.emplace_hint(records_.end(), seq, Slot{std::move(record), id, false})->second;
+    // The index's key views the slot's copy of the id (nodes do not move).
+    index_[slot.id] = seq;
+    return slot.record;
   }
 
   T* Find(const std::string& id) {
@@ -166,7 +169,8 @@ class RecordStore {
   }
 
   std::map<Seq, Slot> records_;
-  std::unordered_map<std::string, Seq> index_;
+  // Id -> sequence; the keys view Slot::id, so each id is stored once.
+  std::unordered_map<std::string_view, Seq> index_;
   std::deque<Seq> finished_;  // In the order records finished.
   Seq next_seq_ = 0;
   std::uint64_t evicted_ = 0;
