@@ -102,5 +102,24 @@ TEST_F(RateLimitApiTest, TheTwentyFirstListSubscriptionInAMinuteIs429) {
   EXPECT_EQ(Put("/lists/news/subscriptions/u20", "")->status, 204);
 }
 
+TEST(ProcessingLatencyRealClockTest, AReadRunsWorkThatFellDueBetweenTicks) {
+  // No Server, so no ticker: only the read itself can run the job.
+  ScaledSystemClock clock(kTestStart, 1.0);
+  EngineOptions options;
+  options.processing_latency = kHour;
+  Engine engine(clock, options);
+  ASSERT_TRUE(engine.PutWorkspace(TestWorkspace()).ok());
+  Api api(engine);
+  const HeaderMap auth = {{"Authorization", Bearer()}};
+  ApiResponse sent = api.Handle(
+      {"POST", "/send", {}, auth, R"({"message":{"to":{"user_id":"ada"},"template":"welcome"}})"});
+  ASSERT_EQ(sent.status, 202) << sent.body;
+  const std::string path = "/messages/" + sent.JsonBody()["requestId"].get<std::string>();
+  EXPECT_EQ(api.Handle({"GET", path, {}, auth, ""}).JsonBody()["status"], "ENQUEUED");
+  // The real clock passes the processing time by itself (skipped ahead here).
+  clock.AdvanceTo(clock.Now() + kHour);
+  EXPECT_EQ(api.Handle({"GET", path, {}, auth, ""}).JsonBody()["status"], "DELIVERED");
+}
+
 }  // namespace
 }  // namespace mock_courier::server::testing
