@@ -236,6 +236,13 @@ TEST(RunnerLatencyModeTest, ExpectationsWaitForTheJobAndSayHowLong) {
   EXPECT_EQ(latency["latency_ms"], 1000);
   EXPECT_EQ(latency["waits"],
             Json::parse(R"([{"step": 1, "step_kind": "expect_messages", "waited_ms": 1000}])"));
+  // The timeline (and so the HTML report) shows the wait at the time it ended.
+  bool shown = false;
+  for (const Json& entry : latency["timeline"]) {
+    shown |= entry["label"] == "eventually: expect_messages held after 1000 ms" &&
+             entry["at"] == "2026-01-05T09:00:01.000Z";
+  }
+  EXPECT_TRUE(shown) << latency["timeline"].dump(1);
 }
 
 TEST(RunnerLatencyModeTest, WithoutEventualChecksALatencyFailsTheScenario) {
