@@ -62,6 +62,14 @@ Every flag also reads an environment variable (the flag wins).
                          instead of the built-in fake (MOCK_COURIER_SEGMENT_URL)
   --segment-max-attempts N  Tries per outbound batch (MOCK_COURIER_SEGMENT_MAX_ATTEMPTS, default 5)
   --segment-backoff-ms N Backoff base between tries (MOCK_COURIER_SEGMENT_BACKOFF_MS, default 500)
+  --processing-latency DURATION  Time between accepting a send and processing it, on
+                         the mock clock: "1 second", "PT2S" or ms; 0 = at once
+                         (MOCK_COURIER_PROCESSING_LATENCY, default 0)
+  --segment-duplicate-rate R  Probability 0..1 that the fake Segment API relays an event
+                         twice, same messageId (MOCK_COURIER_SEGMENT_DUPLICATE_RATE, default 0)
+  --segment-reorder-window DURATION  Hold each relayed event a seeded random time up to
+                         this, so events arrive shuffled (MOCK_COURIER_SEGMENT_REORDER_WINDOW,
+                         default 0 = in order)
   --admin-token TOKEN    Require this token on /_mock/ (MOCK_COURIER_ADMIN_TOKEN)
   --log-format FORMAT    Access log on stderr: text, json or off
                          (MOCK_COURIER_LOG_FORMAT, default text)
@@ -95,6 +103,8 @@ struct Flags {
   std::string segment_url;
   int segment_max_attempts = 5;
   int segment_backoff_ms = 500;
+  mock_courier::Duration processing_latency = 0;
+  mock_courier::SegmentDelivery segment_delivery;
   std::string admin_token;
   std::string log_format = "text";
   int threads = 0;
@@ -161,6 +171,29 @@ void Apply(Flags& f, const std::string& flag, const std::string& value) {
     f.segment_max_attempts = static_cast<int>(ParseInteger(shown, value, 1, 100));
   } else if (flag == "segment-backoff-ms") {
     f.segment_backoff_ms = static_cast<int>(ParseInteger(shown, value, 0, 3600000));
+  } else if (flag == "processing-latency") {
+    auto latency = mock_courier::ParseDuration(value);
+    if (!latency || *latency < 0 || *latency > 365 * mock_courier::kDay) {
+      Fail(shown +
+           " expects a duration such as \"1 second\", \"PT2S\" or milliseconds, at most "
+           "a year, not '" +
+           value + "'");
+    }
+    f.processing_latency = *latency;
+  } else if (flag == "segment-duplicate-rate") {
+    char* end = nullptr;
+    const double rate = std::strtod(value.c_str(), &end);
+    if (value.empty() || end == nullptr || *end != '\0' || !(rate >= 0 && rate <= 1)) {
+      Fail(shown + " expects a probability from 0 to 1, not '" + value + "'");
+    }
+    f.segment_delivery.duplicate_rate = rate;
+  } else if (flag == "segment-reorder-window") {
+    auto window = mock_courier::ParseDuration(value);
+    if (!window || *window < 0 || *window > mock_courier::kDay) {
+      Fail(shown + " expects a duration of at most a day, such as \"10 seconds\", not '" + value +
+           "'");
+    }
+    f.segment_delivery.reorder_window = *window;
   } else if (flag == "admin-token") {
     f.admin_token = value;
   } else if (flag == "log-format") {
@@ -193,6 +226,9 @@ const std::vector<std::string>& FlagNames() {
                                                  "segment-url",
                                                  "segment-max-attempts",
                                                  "segment-backoff-ms",
+                                                 "processing-latency",
+                                                 "segment-duplicate-rate",
+                                                 "segment-reorder-window",
                                                  "admin-token",
                                                  "log-format",
                                                  "threads",
@@ -300,6 +336,8 @@ int main(int argc, char** argv) {
   mock_courier::EngineOptions engine_options;
   engine_options.seed = flags.seed;
   engine_options.retention = flags.retention;
+  engine_options.processing_latency = flags.processing_latency;
+  engine_options.segment_delivery = flags.segment_delivery;
   // With --segment-url the server's worker delivers outbound calls over HTTP.
   engine_options.deliver_outbound_to_fake_segment = flags.segment_url.empty();
   mock_courier::Engine engine(*clock, engine_options);

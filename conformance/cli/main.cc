@@ -3,6 +3,7 @@
 //   courier-conformance run PATHS... [--target in-process|local-http|URL]...
 //       [--filter GLOB] [--workspaces DIR] [--known-failures FILE]
 //       [--junit F] [--html F] [--md F] [--json F] [--shard INDEX/COUNT]
+//       [--processing-latency DURATION]
 //   courier-conformance merge RUN_JSON... [--junit F] [--html F] [--md F] [--json F]
 //
 // --shard INDEX/COUNT (or GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS, GoogleTest's
@@ -40,6 +41,7 @@ constexpr const char* kUsage =
     "usage: courier-conformance run PATHS... [--target in-process|local-http|URL]...\n"
     "         [--filter GLOB] [--workspaces DIR] [--known-failures FILE]\n"
     "         [--junit FILE] [--html FILE] [--md FILE] [--json FILE] [--shard INDEX/COUNT]\n"
+    "         [--processing-latency DURATION]  (latency mode: expectations checked eventually)\n"
     "       courier-conformance merge RUN_JSON... [--junit FILE] [--html FILE] [--md FILE]\n"
     "         [--json FILE]\n";
 
@@ -174,6 +176,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> paths, targets;
   std::string filter, workspaces, known_path, junit, html, md, json_path;
+  RunOptions run_options;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string& out) {
@@ -199,6 +202,16 @@ int main(int argc, char** argv) {
       if (!value(md)) return Usage("--md needs a value");
     } else if (a == "--json") {
       if (!value(json_path)) return Usage("--json needs a value");
+    } else if (a == "--processing-latency") {
+      if (!value(v)) return Usage("--processing-latency needs a duration");
+      auto latency = mock_courier::ParseDuration(v);
+      if (!latency || *latency < 0 || *latency > mock_courier::kDay) {
+        return Usage(
+            "--processing-latency must be a duration of at most a day, such as "
+            "\"1 second\", \"PT2S\" or milliseconds, not '" +
+            v + "'");
+      }
+      run_options.processing_latency = *latency;
     } else if (a == "--shard") {
       if (!value(v)) return Usage("--shard needs INDEX/COUNT");
       auto slash = v.find('/');
@@ -266,7 +279,7 @@ int main(int argc, char** argv) {
       } else if (!f.scenario) {
         entry = LoadFailureResult(f, tname);
       } else {
-        entry = RunScenario(*f.scenario, *target);
+        entry = RunScenario(*f.scenario, *target, run_options);
       }
       const std::string status = entry["status"];
       const std::string time = Seconds(entry.value("duration_ms", std::int64_t{0}));

@@ -73,9 +73,26 @@ struct TimelineEntry {
   std::string kind, label, detail;
 };
 
+// The scenario as run: in latency mode its workspace gets the latency, unless
+// it sets its own (then the scenario controls its timing and runs as written).
+Scenario Prepared(const Scenario& s, const RunOptions& options, Duration* latency) {
+  Scenario copy = s;
+  *latency = 0;
+  if (options.processing_latency > 0 && copy.workspace.is_object() &&
+      !copy.workspace.contains("processing_latency")) {
+    copy.workspace["processing_latency"] = options.processing_latency;
+    *latency = options.processing_latency;
+  }
+  return copy;
+}
+
 class ScenarioRun {
  public:
-  ScenarioRun(const Scenario& s, Target& t) : s_(s), t_(t), now_(s.start) {
+  ScenarioRun(const Scenario& s, Target& t, const RunOptions& options)
+      : s_(Prepared(s, options, &latency_)),
+        t_(t),
+        now_(s.start),
+        latency_mode_(options.processing_latency > 0) {
     saved_["api_key"] = s.api_key;
     saved_["start"] = s.start_text;
   }
@@ -96,7 +113,7 @@ class ScenarioRun {
     } else {
       for (const Step& step : s_.steps) {
         exchanges_ = Json::array();
-        if (!RunStep(step)) {
+        if (!(latency_ > 0 ? RunStepEventually(step) : RunStep(step))) {
           failure_["step"] = step.index;
           failure_["step_kind"] = StepKindName(step.kind);
           if (step.spec.contains("name")) failure_["step_name"] = step.spec["name"];
@@ -110,6 +127,10 @@ class ScenarioRun {
     if (!failure_.is_null()) {
       result["status"] = "failed";
       result["failure"] = failure_;
+    }
+    if (latency_mode_) {
+      result["latency_ms"] = latency_;
+      result["waits"] = waits_;
     }
     result["timeline"] = TimelineJson();
     result["duration_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -230,6 +251,89 @@ class ScenarioRun {
 
   void AddAction(const std::string& kind, const std::string& label, const std::string& detail) {
     entries_.push_back({now_, entries_.size(), kind, label, detail});
+  }
+
+  // ---- latency mode ----------------------------------------------------------------
+  // Moves the target's clock by `by` ms (POST /_mock/clock/advance) and
+  // notes it on the timeline.
+  bool AdvanceBy(Duration by, const std::string& why) {
+    Json body = {{"by", by}};
+    HttpResponse r =
+        Do({"POST", "/_mock/clock/advance", {{"Content-Type", "application/json"}}, body.dump()});
+    if (!TransportOk(r, "POST /_mock/clock/advance")) return false;
+    Json answer = r.JsonBody();
+    if (r.status != 200 || !answer.is_object()) {
+      return Fail("latency mode: POST /_mock/clock/advance answered " + std::to_string(r.status),
+                  Json::array(), answer);
+    }
+    now_ = FirstTime(answer, {"now_ms", "now"}).value_or(now_ + by);
+    AddAction("advance", why + " (fired " + Str(answer, "fired") + ")", "");
+    return true;
+  }
+
+  // When the target's next timer or job is due, if any.
+  std::optional<TimePoint> NextDue() {
+    HttpResponse r = t_.Send({"GET", "/_mock/clock", {}, ""});
+    Json body = r.JsonBody();
+    if (r.status != 200 || !body.is_object() || !body.contains("next_due")) return std::nullopt;
+    return ToMs(body["next_due"]);
+  }
+
+  // Lets the processing window of the last action pass, when something is
+  // due within it (else the clock stays, so scenarios keep their timing).
+  bool CatchUp() {
+    if (now_ >= settle_until_) return true;
+    std::optional<TimePoint> next = NextDue();
+    if (!next || *next > settle_until_) return true;
+    return AdvanceBy(settle_until_ - now_, "latency mode: processing window");
+  }
+
+  // A step in latency mode: actions (other than advances) and expectations
+  // of absence run once the last action's processing window has passed;
+  // other expectations are retried at each due job until they hold or the
+  // window is over.
+  bool RunStepEventually(const Step& step) {
+    const bool absence = !IsAction(step.kind) && step.kind != StepKind::kExpectProfile &&
+                         step.spec.contains(StepKindName(step.kind)) &&
+                         step.spec[StepKindName(step.kind)].contains("none");
+    if ((IsAction(step.kind) && step.kind != StepKind::kAdvance) || absence) {
+      if (!CatchUp()) return false;
+    }
+    if (IsAction(step.kind)) {
+      if (!RunStep(step)) return false;
+      settle_until_ = now_ + latency_;
+      return true;
+    }
+    const TimePoint began = now_;
+    while (true) {
+      exchanges_ = Json::array();
+      if (RunStep(step)) {
+        failure_ = Json();
+        if (now_ > began) {
+          waits_.push_back({{"step", step.index},
+                            {"step_kind", StepKindName(step.kind)},
+                            {"waited_ms", now_ - began}});
+          AddAction("advance",
+                    std::string("eventually: ") + StepKindName(step.kind) + " held after " +
+                        std::to_string(now_ - began) + " ms",
+                    "");
+        }
+        return true;
+      }
+      if (now_ >= settle_until_) {
+        failure_["message"] = failure_.value("message", std::string()) +
+                              " (still failing after waiting " + std::to_string(now_ - began) +
+                              " ms of mock time in latency mode)";
+        return false;
+      }
+      Duration by = settle_until_ - now_;
+      if (auto next = NextDue(); next && *next > now_ && *next < settle_until_) by = *next - now_;
+      const Json failed = failure_;
+      if (!AdvanceBy(by, "latency mode: waiting for " + std::string(StepKindName(step.kind)))) {
+        return false;
+      }
+      failure_ = failed;
+    }
   }
 
   // ---- steps ----------------------------------------------------------------------
@@ -636,9 +740,13 @@ class ScenarioRun {
     return out;
   }
 
-  const Scenario& s_;
+  Duration latency_ = 0;  // Set by Prepared(): 0 unless latency mode applies.
+  const Scenario s_;
   Target& t_;
   TimePoint now_;
+  const bool latency_mode_;
+  TimePoint settle_until_ = 0;  // Latency mode: the last action's processing is due by then.
+  Json waits_ = Json::array();
   std::map<std::string, Json> saved_;
   std::vector<TimelineEntry> entries_;
   Json exchanges_ = Json::array();
@@ -658,7 +766,11 @@ Json BaseEntry(const ScenarioFile& file, const std::string& target_name) {
 }  // namespace
 
 Json RunScenario(const Scenario& scenario, Target& target) {
-  return ScenarioRun(scenario, target).Run();
+  return RunScenario(scenario, target, RunOptions{});
+}
+
+Json RunScenario(const Scenario& scenario, Target& target, const RunOptions& options) {
+  return ScenarioRun(scenario, target, options).Run();
 }
 
 Json LoadFailureResult(const ScenarioFile& file, const std::string& target_name) {

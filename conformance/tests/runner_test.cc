@@ -195,5 +195,80 @@ TEST(RunnerDeterminismTest, SameScenarioAndSeedGiveIdenticalResults) {
   EXPECT_EQ(strip(RunScenario(*s, *t1)), strip(RunScenario(*s, *t2)));
 }
 
+// ---- Latency mode ---------------------------------------------------------------
+
+// A send, then an expectation that it was delivered. `workspace_extra` is
+// merged into the workspace.
+Scenario SendThenDelivered(const std::string& workspace_extra = "",
+                           const std::string& status = "DELIVERED") {
+  std::string text = R"({
+    "name": "send then delivered", "source": "runner test",
+    "workspace": {"api_keys": ["k"], )" +
+                     workspace_extra + R"(
+      "notifications": [{"id": "welcome", "channels": ["email"],
+                         "content": {"email": {"subject": "Hi", "body": "Hello"}}}],
+      "profiles": {"u1": {"email": "u1@example.com"}}},
+    "start": "2026-01-05T09:00:00Z",
+    "steps": [
+      {"request": {"method": "POST", "path": "/send",
+                   "body": {"message": {"to": {"user_id": "u1"}, "template": "welcome"}}},
+       "expect": {"status": 202}},
+      {"expect_messages": {"exactly": 1, "match": {"recipient": "u1", "status": ")" +
+                     status + R"("}}}
+    ]})";
+  return Parse(text.c_str());
+}
+
+RunOptions Latency(Duration latency) {
+  RunOptions options;
+  options.processing_latency = latency;
+  return options;
+}
+
+TEST(RunnerLatencyModeTest, ExpectationsWaitForTheJobAndSayHowLong) {
+  auto target = MakeInProcessTarget();
+  Json exact = RunScenario(SendThenDelivered(), *target);
+  EXPECT_EQ(exact["status"], "passed") << exact.dump(1);
+  EXPECT_FALSE(exact.contains("waits"));
+
+  Json latency = RunScenario(SendThenDelivered(), *target, Latency(kSecond));
+  ASSERT_EQ(latency["status"], "passed") << latency.dump(1);
+  EXPECT_EQ(latency["latency_ms"], 1000);
+  EXPECT_EQ(latency["waits"],
+            Json::parse(R"([{"step": 1, "step_kind": "expect_messages", "waited_ms": 1000}])"));
+  // The timeline (and so the HTML report) shows the wait at the time it ended.
+  bool shown = false;
+  for (const Json& entry : latency["timeline"]) {
+    shown |= entry["label"] == "eventually: expect_messages held after 1000 ms" &&
+             entry["at"] == "2026-01-05T09:00:01.000Z";
+  }
+  EXPECT_TRUE(shown) << latency["timeline"].dump(1);
+}
+
+TEST(RunnerLatencyModeTest, WithoutEventualChecksALatencyFailsTheScenario) {
+  // The same latency set by the workspace, run as written: the send is still
+  // ENQUEUED when the expectation looks.
+  auto target = MakeInProcessTarget();
+  Json result = RunScenario(SendThenDelivered(R"("processing_latency": "1 second",)"), *target);
+  ASSERT_EQ(result["status"], "failed");
+  EXPECT_EQ(result["failure"]["closest"]["status"], "ENQUEUED");
+  // A workspace with its own latency keeps it in latency mode too.
+  Json kept = RunScenario(SendThenDelivered(R"("processing_latency": "1 second",)"), *target,
+                          Latency(kSecond));
+  EXPECT_EQ(kept["status"], "failed");
+  EXPECT_EQ(kept["latency_ms"], 0);
+}
+
+TEST(RunnerLatencyModeTest, AnExpectationThatNeverHoldsFailsAfterTheWindow) {
+  auto target = MakeInProcessTarget();
+  Json result = RunScenario(SendThenDelivered("", "UNROUTABLE"), *target, Latency(kSecond));
+  ASSERT_EQ(result["status"], "failed");
+  EXPECT_NE(result["failure"]["message"].get<std::string>().find(
+                "(still failing after waiting 1000 ms of mock time in latency mode)"),
+            std::string::npos)
+      << result["failure"]["message"];
+  EXPECT_EQ(result["failure"]["closest"]["status"], "DELIVERED");
+}
+
 }  // namespace
 }  // namespace mock_courier::conformance

@@ -20,14 +20,17 @@ namespace {
 
 class ScenarioTest : public ::testing::Test {
  public:
-  ScenarioTest(ScenarioFile file, bool http, std::string known_failure)
-      : file_(std::move(file)), http_(http), known_failure_(std::move(known_failure)) {}
+  ScenarioTest(ScenarioFile file, bool http, std::string known_failure, RunOptions options = {})
+      : file_(std::move(file)),
+        http_(http),
+        known_failure_(std::move(known_failure)),
+        options_(options) {}
 
   void TestBody() override {
     if (!known_failure_.empty()) GTEST_SKIP() << "known failure: " << known_failure_;
     ASSERT_TRUE(file_.scenario.has_value()) << file_.error;
     std::unique_ptr<Target> target = http_ ? MakeLocalServerTarget() : MakeInProcessTarget();
-    Json result = RunScenario(*file_.scenario, *target);
+    Json result = RunScenario(*file_.scenario, *target, options_);
     if (result["status"] != "passed") {
       ADD_FAILURE() << file_.file << " (" << file_.scenario->source << ") on " << target->name()
                     << ":\n"
@@ -39,7 +42,12 @@ class ScenarioTest : public ::testing::Test {
   ScenarioFile file_;
   bool http_;
   std::string known_failure_;
+  RunOptions options_;
 };
+
+// Latency mode: every scenario also passes when sends are processed one
+// second of mock time after they are accepted (docs/scenarios.md).
+constexpr Duration kLatencyModeLatency = kSecond;
 
 // Registered during static initialization, before RUN_ALL_TESTS.
 const bool kRegistered = [] {
@@ -56,6 +64,11 @@ const bool kRegistered = [] {
                                 return new ScenarioTest(file, http, reason);
                               });
     }
+    ::testing::RegisterTest("Scenarios/InProcessLatency", name.c_str(), nullptr, file.file.c_str(),
+                            __FILE__, __LINE__, [file, reason]() -> ::testing::Test* {
+                              return new ScenarioTest(file, false, reason,
+                                                      RunOptions{kLatencyModeLatency});
+                            });
   }
   return true;
 }();

@@ -12,12 +12,14 @@
 
 #include "automations.h"
 #include "fake_segment.h"
+#include "jobs.h"
 #include "json_util.h"
 #include "messaging.h"
 #include "mock_courier/time_format.h"
 #include "profiles.h"
 #include "scheduler.h"
 #include "segment_inbound.h"
+#include "segment_relay.h"
 #include "workspace_state.h"
 
 namespace mock_courier {
@@ -105,11 +107,15 @@ struct Engine::Impl {
         timer->callback(*ws);
         ws->EnforceRetention(timer->id.due, &evicted);
       }
-      ++result.fired;
+      if (timer->description.starts_with(kProcessingJobPrefix)) {
+        ++result.processed;
+      } else {
+        ++result.fired;
+      }
     }
     clock.AdvanceTo(limit);
     result.now = clock.Now();
-    if (result.fired > 0) version.fetch_add(1);
+    if (result.fired > 0 || result.processed > 0) version.fetch_add(1);
     return result;
   }
 };
@@ -304,8 +310,10 @@ Result<Reply> Engine::GetList(const std::string& key, const std::string& list_id
 
 Result<Reply> Engine::PutList(const std::string& key, const std::string& list_id,
                               const Json& body) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services& svc) { return PutListReply(ws, svc, list_id, body); });
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return RateLimitedRequest(ws, svc, RateLimited::kListWrites,
+                              [&] { return PutListReply(ws, svc, list_id, body); });
+  });
 }
 
 Result<Reply> Engine::DeleteList(const std::string& key, const std::string& list_id) {
@@ -321,14 +329,16 @@ Result<Reply> Engine::GetListSubscriptions(const std::string& key, const std::st
 Result<Reply> Engine::Subscribe(const std::string& key, const std::string& list_id,
                                 const std::string& user_id, const Json& body) {
   return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return SubscribeReply(ws, svc, list_id, user_id, body);
+    return RateLimitedRequest(ws, svc, RateLimited::kListWrites,
+                              [&] { return SubscribeReply(ws, svc, list_id, user_id, body); });
   });
 }
 
 Result<Reply> Engine::Unsubscribe(const std::string& key, const std::string& list_id,
                                   const std::string& user_id) {
   return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return UnsubscribeReply(ws, svc, list_id, user_id);
+    return RateLimitedRequest(ws, svc, RateLimited::kListWrites,
+                              [&] { return UnsubscribeReply(ws, svc, list_id, user_id); });
   });
 }
 
@@ -368,7 +378,8 @@ Result<Reply> Engine::GetEvent(const std::string& key, const std::string& event_
 Result<Reply> Engine::PutEvent(const std::string& key, const std::string& event_id,
                                const Json& body) {
   return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return PutEventReply(ws, svc, event_id, body);
+    return RateLimitedRequest(ws, svc, RateLimited::kEventsPut,
+                              [&] { return PutEventReply(ws, svc, event_id, body); });
   });
 }
 
@@ -499,6 +510,25 @@ void SyncAudience(WorkspaceState& ws, Services& svc, const Json& event) {
   }
 }
 
+// Applies the workspace's destination rules to one relayed event.
+void RelayEvent(WorkspaceState& ws, Services& svc, const Json& event) {
+  std::string type = event.value("type", "");
+  if (ws.def.segment.destination == "classic") {
+    // The classic destination forwards every call; Courier answers 501 for
+    // the types it does not support (reference/segment-spec.md §3.1).
+    (void)HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay");
+    return;
+  }
+  // Courier (Actions): Sync Audience takes Engage membership events;
+  // Forward to Courier takes track/identify/group, but rejects audiences.
+  if (IsEngageMembershipEvent(event)) SyncAudience(ws, svc, event);
+  const Json* cls = FindPath(event, "context.personas.computation_class");
+  bool audience = cls != nullptr && *cls == "audience";
+  if (!audience && (type == "track" || type == "identify" || type == "group")) {
+    (void)HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay");
+  }
+}
+
 }  // namespace
 
 Result<Reply> Engine::SegmentTrackingReceive(const std::string& write_key, const Json& events,
@@ -513,23 +543,7 @@ Result<Reply> Engine::SegmentTrackingReceive(const std::string& write_key, const
     ws->EnforceRetention(now);
     for (const Json& event : list) {
       if (!event.is_object()) continue;
-      std::string type = event.value("type", "");
-      if (ws->def.segment.destination == "classic") {
-        // The classic destination forwards every call; Courier answers 501 for
-        // the types it does not support (reference/segment-spec.md §3.1).
-        (void)HandleSegmentInbound(*ws, impl_->services, Share(event), JsonText(event),
-                                   "segment-relay");
-        continue;
-      }
-      // Courier (Actions): Sync Audience takes Engage membership events;
-      // Forward to Courier takes track/identify/group, but rejects audiences.
-      if (IsEngageMembershipEvent(event)) SyncAudience(*ws, impl_->services, event);
-      const Json* cls = FindPath(event, "context.personas.computation_class");
-      bool audience = cls != nullptr && *cls == "audience";
-      if (!audience && (type == "track" || type == "identify" || type == "group")) {
-        (void)HandleSegmentInbound(*ws, impl_->services, Share(event), JsonText(event),
-                                   "segment-relay");
-      }
+      DeliverRelayed(*ws, impl_->services, event, RelayEvent);
     }
     ws->EnforceRetention(now);
   }
@@ -560,6 +574,8 @@ AdvanceResult Engine::RunDue() {
   std::lock_guard lock(impl_->advance_mutex);
   return impl_->RunUntil(clock_, clock_.Now());
 }
+
+AdvanceResult Engine::Settle() { return RunDue(); }
 
 std::optional<TimePoint> Engine::NextDue() const { return impl_->scheduler.NextDue(); }
 

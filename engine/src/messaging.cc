@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "jobs.h"
 #include "json_util.h"
 #include "messaging_internal.h"
 #include "mock_courier/time_format.h"
@@ -784,18 +785,21 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   const std::string id = message.id;
   Message& stored = ws.messages.Add(id, std::move(message));
   Touch(svc);
-  if (deliver_at) {
+  // With a processing latency the message stays ENQUEUED until its job runs (jobs.h).
+  if (std::optional<TimePoint> due = ProcessingDue(ws, svc, now, deliver_at)) {
     Services captured = svc;
-    stored.pending_timer = svc.scheduler.Schedule(*deliver_at, ws.id, "delayed send " + id,
-                                                  [captured, id](WorkspaceState& state) mutable {
-                                                    // Timer callbacks must not throw into the clock
-                                                    // loop; plans are built by this module, so this
-                                                    // is only a safety net.
-                                                    try {
-                                                      ProcessMessage(state, captured, id);
-                                                    } catch (const std::exception&) {
-                                                    }
-                                                  });
+    stored.pending_timer = svc.scheduler.Schedule(
+        *due, ws.id,
+        (deliver_at ? std::string("delayed send ") : std::string(kProcessingJobPrefix)) + id,
+        [captured, id](WorkspaceState& state) mutable {
+          // Timer callbacks must not throw into the clock
+          // loop; plans are built by this module, so this
+          // is only a safety net.
+          try {
+            ProcessMessage(state, captured, id);
+          } catch (const std::exception&) {
+          }
+        });
   } else {
     ProcessMessage(ws, svc, id);
   }

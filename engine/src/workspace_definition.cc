@@ -78,6 +78,60 @@ class Checker {
   std::string error_;
 };
 
+// Courier's documented limits (https://www.courier.com/docs/reference/get-started,
+// https://help.courier.com/en/articles/4918496-courier-api-rate-limits): list
+// writes and Events API PUT, 20 requests per minute each.
+constexpr int kCourierListWritesPerMinute = 20;
+constexpr int kCourierEventsPutPerMinute = 20;
+
+// "rate_limits": true (Courier's documented limits), false (none), or
+// {"list_writes": N, "events_put": N} per minute (0 = no limit).
+bool ParseRateLimits(Checker& c, const Json& value, RateLimitSettings& out) {
+  if (value.is_boolean()) {
+    if (value.get<bool>()) out = {kCourierListWritesPerMinute, kCourierEventsPutPerMinute};
+    return true;
+  }
+  if (!value.is_object()) {
+    return c.Fail("/rate_limits", "expected true, false or an object, got " + JsonTypeName(value));
+  }
+  if (!c.Keys(value, "/rate_limits", {"list_writes", "events_put"})) return false;
+  for (auto [key, slot] :
+       {std::pair{"list_writes", &out.list_writes}, std::pair{"events_put", &out.events_put}}) {
+    if (!value.contains(key)) continue;
+    const Json& n = value[key];
+    if (!n.is_number_integer() || n.get<std::int64_t>() < 0 || n.get<std::int64_t>() > 1000000) {
+      return c.Fail(std::string("/rate_limits/") + key,
+                    "expected requests per minute from 0 (no limit) to 1000000, got " +
+                        (n.is_number() ? n.dump() : JsonTypeName(n)));
+    }
+    *slot = n.get<int>();
+  }
+  return true;
+}
+
+// "segment": {"delivery": {"duplicate_rate": 0..1, "reorder_window": DURATION}}.
+bool ParseSegmentDelivery(Checker& c, const Json& value, SegmentDelivery& out) {
+  const std::string path = "/segment/delivery";
+  if (!c.Object(value, path) || !c.Keys(value, path, {"duplicate_rate", "reorder_window"})) {
+    return false;
+  }
+  if (value.contains("duplicate_rate")) {
+    const Json& rate = value["duplicate_rate"];
+    if (!rate.is_number() || rate.get<double>() < 0 || rate.get<double>() > 1) {
+      return c.Fail(path + "/duplicate_rate", "expected a probability from 0 to 1");
+    }
+    out.duplicate_rate = rate.get<double>();
+  }
+  if (value.contains("reorder_window") &&
+      !c.DurationValue(value["reorder_window"], path + "/reorder_window", out.reorder_window)) {
+    return false;
+  }
+  if (out.reorder_window > kDay) {
+    return c.Fail(path + "/reorder_window", "must be at most a day");
+  }
+  return true;
+}
+
 const std::set<std::string> kChannels = {"email", "sms",     "push",          "chat",
                                          "inbox", "webhook", "direct_message"};
 
@@ -287,10 +341,11 @@ Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
   def.raw = json;
   auto fail = [&]() -> Result<WorkspaceDefinition> { return Status::BadRequest(c.error()); };
   if (!c.Object(json, "") ||
-      !c.Keys(json, "",
-              {"$schema", "name", "description", "environment", "tenant_id", "api_keys", "segment",
-               "notifications", "event_maps", "automations", "lists", "profiles", "audiences",
-               "brands", "providers", "preferences", "retention"})) {
+      !c.Keys(
+          json, "",
+          {"$schema", "name", "description", "environment", "tenant_id", "api_keys", "segment",
+           "notifications", "event_maps", "automations", "lists", "profiles", "audiences", "brands",
+           "providers", "preferences", "retention", "processing_latency", "rate_limits"})) {
     return fail();
   }
   if (json.contains("name")) {
@@ -315,7 +370,7 @@ Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
   if (json.contains("segment")) {
     const Json& s = json["segment"];
     if (!c.Object(s, "/segment") ||
-        !c.Keys(s, "/segment", {"write_key", "source_write_keys", "destination"})) {
+        !c.Keys(s, "/segment", {"write_key", "source_write_keys", "destination", "delivery"})) {
       return fail();
     }
     if (s.contains("write_key")) {
@@ -347,6 +402,11 @@ Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
         return fail();
       }
     }
+  }
+  if (json.contains("segment") && json["segment"].contains("delivery")) {
+    SegmentDelivery delivery;
+    if (!ParseSegmentDelivery(c, json["segment"]["delivery"], delivery)) return fail();
+    def.segment.delivery = delivery;
   }
   if (json.contains("notifications")) {
     if (!c.Array(json["notifications"], "/notifications")) return fail();
@@ -463,6 +523,14 @@ Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
       }
       *slot = r[key].get<std::size_t>();
     }
+  }
+  if (json.contains("processing_latency")) {
+    Duration latency = 0;
+    if (!c.DurationValue(json["processing_latency"], "/processing_latency", latency)) return fail();
+    def.processing_latency = latency;
+  }
+  if (json.contains("rate_limits") && !ParseRateLimits(c, json["rate_limits"], def.rate_limits)) {
+    return fail();
   }
   // Cross references: event maps and notifications' topics must point at something.
   for (const auto& [event, notification] : def.event_maps) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mock_courier/clock.h"
+#include "mock_courier/engine.h"
 #include "mock_courier/retention.h"
 #include "mock_courier/status.h"
 
@@ -63,6 +64,13 @@ struct SegmentSettings {
   std::string write_key;                       // Outbound: Courier -> Segment.
   std::vector<std::string> source_write_keys;  // Inbound: relayed by the fake Segment API.
   std::string destination = "actions";         // "actions" or "classic".
+  std::optional<SegmentDelivery> delivery;     // "delivery"; absent: the engine's default.
+};
+
+// Opt-in rate limits (`rate_limits`): requests per minute of mock time; 0 = no limit.
+struct RateLimitSettings {
+  int list_writes = 0;  // PUT /lists/{id}, PUT/DELETE /lists/{id}/subscriptions/{user}
+  int events_put = 0;   // PUT /events/{id}
 };
 
 struct WorkspaceDefinition {
@@ -81,7 +89,10 @@ struct WorkspaceDefinition {
   std::map<std::string, ProviderDefinition> providers;  // channel -> provider
   std::map<std::string, Json> preference_topics;        // topic id -> {id, name, default_status}
   RetentionOverrides retention;                         // "retention": caps over the engine's.
-  Json raw;                                             // The file as given.
+  // "processing_latency": when accepted work is processed; absent = the engine's.
+  std::optional<Duration> processing_latency;
+  RateLimitSettings rate_limits;  // "rate_limits"
+  Json raw;                       // The file as given.
 
   const AutomationDefinition* FindAutomation(const std::string& id_or_alias) const;
 };

@@ -111,6 +111,10 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   catalogue.clear();
   outbox.Clear();
   outbox_pending.clear();
+  for (auto& hits : rate_limit_hits) hits.clear();
+  relay_random = seed ^ StableHash(id) ^ 0x5e9d3e17a11ce5edULL;
+  relay_received = 0;
+  relay_latest_delivered = 0;
   // Fresh containers rather than clear(): hash tables keep their bucket
   // arrays through clear(), and a reset is how a load test gives memory back.
   segment_replies = decltype(segment_replies)();

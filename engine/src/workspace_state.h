@@ -7,6 +7,7 @@
 // locks inside Services (scheduler, fake Segment store).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -361,6 +362,14 @@ struct WorkspaceState {
   // ValidateSteps results of triggered automations by "<automation id>\n<ValidationKey>"
   // (the definition never changes for a WorkspaceState). Bounded; cleared when full.
   std::unordered_map<std::string, Status> trigger_validation;
+  // Opt-in rate limits (jobs.h): the mock times of the requests counted in
+  // the last minute, per RateLimited family.
+  std::array<std::deque<TimePoint>, 2> rate_limit_hits;
+  // Segment delivery semantics (segment_relay.h): the seeded generator of
+  // duplicates and holds, and the receipt sequence of relayed events.
+  std::uint64_t relay_random = 0;
+  std::uint64_t relay_received = 0;
+  std::uint64_t relay_latest_delivered = 0;  // Highest receipt number delivered so far.
 };
 
 }  // namespace mock_courier

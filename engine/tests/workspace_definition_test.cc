@@ -73,8 +73,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadWorkspace{"UnknownTopLevelKey", R"({"api_key":"x"})",
                      "workspace: /api_key: unknown key (expected one of: $schema, api_keys, "
                      "audiences, automations, brands, description, environment, event_maps, lists, "
-                     "name, notifications, preferences, profiles, providers, retention, segment, "
-                     "tenant_id)"},
+                     "name, notifications, preferences, processing_latency, profiles, providers, "
+                     "rate_limits, retention, segment, tenant_id)"},
         BadWorkspace{"StepsNotArray", R"({"automations":[{"id":"a","steps":{}}]})",
                      "workspace: /automations/0/steps: expected an array, got object"},
         BadWorkspace{"StepWithoutAction",

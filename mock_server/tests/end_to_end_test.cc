@@ -201,6 +201,77 @@ TEST(EndToEndTest, RetentionFlagCapsTheJournal) {
   EXPECT_EQ(process.Terminate(), 0);
 }
 
+TEST(EndToEndTest, ProcessingLatencyFlagKeepsASendEnqueuedUntilTheClockMoves) {
+  MockCourierProcess process(
+      {"--port", "0", "--log-format", "off", "--processing-latency", "1 second", "--workspace",
+       std::string(MOCK_COURIER_SOURCE_DIR) + "/fixtures/workspaces/demo.json"});
+  ASSERT_TRUE(process.started());
+  const std::string url = process.ReadBaseUrl();
+  ASSERT_FALSE(url.empty()) << "no 'mock-courier listening on' line";
+  httplib::Client client(url);
+  client.set_tcp_nodelay(true);
+  const httplib::Headers bearer = {{"Authorization", "Bearer demo-key"}};
+  json send = {{"message",
+                {{"to", {{"email", "latency@example.com"}}},
+                 {"content", {{"title", "Hi"}, {"body", "Hello"}}}}}};
+  auto sent = client.Post("/send", bearer, send.dump(), "application/json");
+  ASSERT_TRUE(sent && sent->status == 202);
+  const std::string id = json::parse(sent->body)["requestId"];
+  auto status = [&] {
+    auto res = client.Get(("/messages/" + id).c_str(), bearer);
+    return res && res->status == 200 ? json::parse(res->body).value("status", "") : "";
+  };
+  EXPECT_EQ(status(), "ENQUEUED");
+  auto settled = client.Post("/_mock/settle", "", "application/json");
+  ASSERT_TRUE(settled && settled->status == 200);
+  EXPECT_EQ(json::parse(settled->body)["pending"], 1);
+  EXPECT_EQ(status(), "ENQUEUED");
+  ASSERT_TRUE(client.Post("/_mock/clock/advance", R"({"by":"1 second"})", "application/json"));
+  EXPECT_EQ(status(), "DELIVERED");
+  EXPECT_EQ(process.Terminate(), 0);
+}
+
+TEST(EndToEndBadInputTest, BadProcessingLatencyExitsWithCode2) {
+  MockCourierProcess process({"--processing-latency", "soon"});
+  ASSERT_TRUE(process.started());
+  EXPECT_EQ(process.ReadLine(), "");
+  EXPECT_EQ(process.Terminate(), 2);
+}
+
+TEST(EndToEndTest, SegmentDuplicateRateFlagRelaysEveryEventTwice) {
+  MockCourierProcess process(
+      {"--port", "0", "--log-format", "off", "--segment-duplicate-rate", "1", "--workspace",
+       std::string(MOCK_COURIER_SOURCE_DIR) + "/fixtures/workspaces/demo.json"});
+  ASSERT_TRUE(process.started());
+  const std::string url = process.ReadBaseUrl();
+  ASSERT_FALSE(url.empty()) << "no 'mock-courier listening on' line";
+  httplib::Client client(url);
+  auto res = client.Post(
+      "/v1/track", {{"Authorization", "Basic " + Base64Encode("demo-source-write-key:")}},
+      Track("Nothing Mapped", "user-1", "dup-1", json::object()).dump(), "application/json");
+  ASSERT_TRUE(res && res->status == 200);
+  auto journal = client.Get("/_mock/inbound?workspace=demo-key");
+  ASSERT_TRUE(journal && journal->status == 200);
+  json entries = json::parse(journal->body)["results"];
+  ASSERT_EQ(entries.size(), 2u) << entries.dump(1);
+  EXPECT_EQ(entries[1]["outcome"], "duplicate");
+  EXPECT_EQ(entries[1]["diagnostics"].back(),
+            "segment.delivery: delivered again with the same messageId (at-least-once)");
+  EXPECT_EQ(process.Terminate(), 0);
+}
+
+TEST(EndToEndBadInputTest, BadSegmentDeliveryFlagsExitWithCode2) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--segment-duplicate-rate", "2"},
+        std::vector<std::string>{"--segment-duplicate-rate", "often"},
+        std::vector<std::string>{"--segment-reorder-window", "2 days"}}) {
+    MockCourierProcess process(args);
+    ASSERT_TRUE(process.started());
+    EXPECT_EQ(process.ReadLine(), "") << args[0] << " " << args[1];
+    EXPECT_EQ(process.Terminate(), 2) << args[0] << " " << args[1];
+  }
+}
+
 TEST(EndToEndBadInputTest, BadRetentionExitsWithCode2) {
   MockCourierProcess process({"--retention", "emails=3"});
   ASSERT_TRUE(process.started());

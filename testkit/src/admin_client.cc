@@ -27,6 +27,8 @@ ClockReading ReadClock(const json& body) {
   reading.now = body.value("now", "");
   reading.now_ms = body.value("now_ms", std::int64_t{0});
   reading.fired = body.value("fired", 0);
+  reading.processed = body.value("processed", 0);
+  reading.pending = body.value("pending", 0);
   return reading;
 }
 
@@ -129,6 +131,10 @@ ClockReading AdminClient::Advance(std::chrono::milliseconds by) {
 ClockReading AdminClient::Set(const std::string& iso_time) {
   return ReadClock(
       impl_->Call("POST", "/_mock/clock/set", {}, json{{"now", iso_time}}.dump()).second);
+}
+
+ClockReading AdminClient::Settle() {
+  return ReadClock(impl_->Call("POST", "/_mock/settle", {}, "").second);
 }
 
 ClockReading AdminClient::Now() {

@@ -17,13 +17,25 @@ namespace mock_courier::testing {
 struct MockCourier::Runtime {
   explicit Runtime(const MockCourierOptions& options)
       : clock(StartTime(options.start_time)),
-        engine(clock, EngineOptions{.seed = options.seed, .retention = Retention(options)}),
+        engine(clock, EngineOptions{.seed = options.seed,
+                                    .retention = Retention(options),
+                                    .processing_latency = Latency(options)}),
         server(engine, server::ServerOptions{}) {}
 
   static mock_courier::Retention Retention(const MockCourierOptions& options) {
     if (options.retention.empty()) return {};
     Result<mock_courier::Retention> parsed = ParseRetention(options.retention);
     if (!parsed.ok()) throw std::runtime_error("MockCourier: " + parsed.status().message());
+    return *parsed;
+  }
+
+  static Duration Latency(const MockCourierOptions& options) {
+    if (options.processing_latency.empty()) return 0;
+    std::optional<Duration> parsed = ParseDuration(options.processing_latency);
+    if (!parsed || *parsed < 0) {
+      throw std::runtime_error("MockCourier: processing_latency is not a duration: " +
+                               options.processing_latency);
+    }
     return *parsed;
   }
 

@@ -16,6 +16,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -160,6 +161,42 @@ TEST(MockCourierTest, RetentionCapsWhatTheWorkspaceKeeps) {
   ASSERT_EQ(PostTrack(courier, "Nothing Mapped", "user-1", "m-1"), 202);
   ASSERT_EQ(PostTrack(courier, "Nothing Mapped", "user-1", "m-2"), 202);
   EXPECT_THAT(courier.Journal(), SizeIs(1));
+}
+
+TEST(MockCourierTest, SettleLeavesWorkDueLaterForAdvance) {
+  MockCourierOptions options = Demo();
+  options.processing_latency = "1 second";
+  MockCourier courier(options);
+  httplib::Client client(courier.base_url());
+  json send = {{"message",
+                {{"to", {{"email", "settle@example.com"}}},
+                 {"content", {{"title", "Hi"}, {"body", "Hello"}}}}}};
+  auto result = client.Post("/send", {{"Authorization", "Bearer " + courier.api_key()}},
+                            send.dump(), "application/json");
+  ASSERT_TRUE(result && result->status == 202);
+  EXPECT_THAT(courier.Messages(), ElementsAre(IsMessage(Status(MessageStatus::kEnqueued))));
+
+  ClockReading settled = courier.Settle();
+  EXPECT_EQ(settled.processed, 0);
+  EXPECT_EQ(settled.pending, 1);
+  EXPECT_EQ(settled.now, "2026-01-05T09:00:00.000Z");
+  EXPECT_THAT(courier.Messages(), ElementsAre(IsMessage(Status(MessageStatus::kEnqueued))));
+
+  ClockReading advanced = courier.Advance("1 second");
+  EXPECT_EQ(advanced.processed, 1);
+  EXPECT_THAT(courier.Messages(), ElementsAre(IsMessage(Status(MessageStatus::kDelivered))));
+  EXPECT_EQ(courier.Settle().pending, 0);
+}
+
+TEST(MockCourierBadInputTest, BadProcessingLatencyThrows) {
+  MockCourierOptions options = Demo();
+  options.processing_latency = "soon";
+  try {
+    MockCourier courier(options);
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("MockCourier: processing_latency is not a duration: soon"));
+  }
 }
 
 TEST(MockCourierBadInputTest, BadRetentionThrowsTheFlagsMessage) {

@@ -54,6 +54,22 @@ class DataFetcher {
   virtual Result<Json> Fetch(const Json& webhook) = 0;
 };
 
+// How the fake Segment Tracking API relays events to a workspace. Segment
+// delivers at least once and in no guaranteed order
+// (https://segment.com/docs/connections/destinations/#retries-between-segment-and-destinations);
+// the defaults relay every event once, at once, in order. Random choices come
+// from a generator seeded by EngineOptions::seed and the workspace, so the
+// same seed and inputs give the same deliveries.
+struct SegmentDelivery {
+  // Probability in [0, 1] that an event is delivered a second time, with the
+  // same messageId, right after the first.
+  double duplicate_rate = 0;
+  // When > 0, each event is held for a random time in [0, window] ms of mock
+  // time, so events received close together are delivered shuffled.
+  Duration reorder_window = 0;
+  bool exact() const { return duplicate_rate <= 0 && reorder_window <= 0; }
+};
+
 struct EngineOptions {
   // Seed of the id generator: same seed, clock and calls -> same ids.
   std::uint64_t seed = 0;
@@ -66,12 +82,22 @@ struct EngineOptions {
   // What each workspace keeps of finished work (mock_courier/retention.h); a
   // workspace file's "retention" overrides it per kind.
   Retention retention{};
+  // How long after acceptance a send is processed, on the engine's clock
+  // (docs/server.md "Processing latency"). 0 (the default): at once, before
+  // the request returns. A workspace file's "processing_latency" overrides it.
+  Duration processing_latency = 0;
+  // The fake Segment API's delivery to workspaces; a workspace file's
+  // "segment": {"delivery": ...} overrides it.
+  SegmentDelivery segment_delivery{};
 };
 
 // What one AdvanceClock/RunDue call did.
 struct AdvanceResult {
   TimePoint now = 0;
   int fired = 0;  // Timers that ran (delays, scheduled deliveries, ...).
+  // Processing jobs that ran (sends accepted under a processing latency);
+  // not counted in `fired`.
+  int processed = 0;
 };
 
 // An outbound Segment call waiting for delivery by the server's worker.
@@ -199,6 +225,11 @@ class Engine {
   AdvanceResult AdvanceClock(Duration by);
   // Runs everything due at the clock's current time (for a real clock).
   AdvanceResult RunDue();
+  // Runs every job and timer already due at the clock's time, in order, and
+  // returns once nothing due remains (jobs a job schedules for now run too).
+  // It does not move the clock: work due later (processing latency, delays)
+  // stays pending; AdvanceClock reaches it. `fired` counts what ran.
+  AdvanceResult Settle();
   // When the earliest pending timer is due, if any.
   std::optional<TimePoint> NextDue() const;
   // Inspection, each {"results":[...]} for one workspace.

@@ -28,8 +28,22 @@
 
 namespace mock_courier::conformance {
 
+// How a scenario is run.
+struct RunOptions {
+  // Latency mode (docs/scenarios.md "Latency mode"): when > 0, the scenario's
+  // workspace gets this "processing_latency" (unless it sets its own), and
+  // every expectation is checked "eventually": while it fails, the runner
+  // advances the target's clock to the next due job, up to the latency after
+  // the last action. Before an action, or an expectation of absence, the
+  // runner first lets that window pass, so actions see processed state.
+  // The result then carries "latency_ms" and, per expectation that had to
+  // wait, "waits":[{"step", "step_kind", "waited_ms"}] (mock time).
+  Duration processing_latency = 0;
+};
+
 // Runs one scenario on `target` and returns its result entry.
 Json RunScenario(const Scenario& scenario, Target& target);
+Json RunScenario(const Scenario& scenario, Target& target, const RunOptions& options);
 
 // A scenario entry for a file that could not be loaded (status "failed").
 Json LoadFailureResult(const ScenarioFile& file, const std::string& target_name);

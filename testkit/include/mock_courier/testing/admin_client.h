@@ -44,6 +44,11 @@ struct ClockReading {
   std::string now;  // ISO-8601
   std::int64_t now_ms = 0;
   int fired = 0;  // Timers run by the call (advance and set only).
+  // Processing jobs run by the call (advance, set and settle; see
+  // MockCourierOptions::processing_latency).
+  int processed = 0;
+  // Settle only: timers and jobs still waiting for the clock.
+  int pending = 0;
 };
 
 class AdminClient {
@@ -71,6 +76,10 @@ class AdminClient {
   // Sets the clock to an ISO-8601 time (also backwards), then runs what is due.
   ClockReading Set(const std::string& iso_time);
   ClockReading Now();
+  // Runs what is already due and returns once nothing due remains, without
+  // moving the clock (POST /_mock/settle). Work due later (a processing
+  // latency, a delay) stays pending: `pending` says how much; Advance reaches it.
+  ClockReading Settle();
 
   // ---- State -------------------------------------------------------------
   // Clears the default workspace's state (definitions and seed data stay).
