@@ -50,15 +50,19 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
   svc.version.fetch_add(1);
 }
 
+Json OutboxEntryForAdmin(const OutboxEntry& entry) {
+  return {{"id", entry.id},
+          {"state", entry.state},
+          {"attempts", entry.attempts},
+          {"last_error", entry.last_error},
+          {"created_at", FormatIso8601(entry.created_at)},
+          {"event", Json::parse(*entry.event_text)}};
+}
+
 Json OutboxForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
   ws.outbox.ForEach([&](std::uint64_t, const OutboxEntry& entry) {
-    results.push_back({{"id", entry.id},
-                       {"state", entry.state},
-                       {"attempts", entry.attempts},
-                       {"last_error", entry.last_error},
-                       {"created_at", FormatIso8601(entry.created_at)},
-                       {"event", Json::parse(*entry.event_text)}});
+    results.push_back(OutboxEntryForAdmin(entry));
   });
   return {{"results", std::move(results)}, {"evicted", ws.outbox.evicted()}};
 }
