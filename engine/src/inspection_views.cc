@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -251,6 +252,13 @@ bool Matches(const Item& item, const TimelineQuery& query, const std::string& ev
   return true;
 }
 
+// offset + limit, without wrapping.
+std::size_t PageEnd(std::size_t offset, std::size_t limit) {
+  return limit > std::numeric_limits<std::size_t>::max() - offset
+             ? std::numeric_limits<std::size_t>::max()
+             : offset + limit;
+}
+
 std::string InboundRowId(const JournalEntry& entry, std::uint64_t seq) {
   // A replayed duplicate carries the first entry's id; a rejection has none.
   if (entry.id.empty() || entry.outcome == "duplicate") {
@@ -381,8 +389,9 @@ template <typename T, typename Render>
 Json StorePage(const RecordStore<T>& store, ViewPage page, const Render& render) {
   Json results = Json::array();
   std::size_t index = 0;
+  const std::size_t end = PageEnd(page.offset, page.limit);
   store.ForEach([&](std::uint64_t, const T& record) {
-    if (index >= page.offset + page.limit) return false;
+    if (index >= end) return false;
     if (index >= page.offset) results.push_back(render(record));
     ++index;
     return true;
@@ -402,7 +411,7 @@ TimelinePage TimelineForAdmin(const WorkspaceState& ws, const TimelineQuery& que
   const std::string status_lower = Lower(query.status);
   const bool filtered =
       !query.user.empty() || !event_lower.empty() || !status_lower.empty() || !query.kind.empty();
-  const std::size_t end = query.offset + query.limit;
+  const std::size_t end = PageEnd(query.offset, query.limit);
   TimelineWalk walk(ws);
   // The page's items, with the journal entries not yet visited when each was
   // reached; and every outbound call visited until the page was full.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <string>
 #include <tuple>
@@ -310,6 +311,30 @@ TEST_F(InspectionTest, InspectRecordIsTheViewsEntryAndItsRow) {
   }
 }
 
+TEST(InspectionRetentionTest, RowIdsStayWhileOlderEntriesAreDropped) {
+  EngineOptions options;
+  options.retention.journal = 3;
+  TestEngine t(Workspace(), options);
+  const std::string first = Track(t, "Checkout Page Visited", "seg-1");
+  Track(t, "Checkout Page Visited", "seg-1");  // replayed: journal entry 1
+  auto replay_row = [&] {
+    TimelineQuery query;
+    query.status = "duplicate";
+    TimelinePage page = *t.engine.Timeline(t.key, query);
+    return page.rows.empty() ? std::string() : page.rows[0].id;
+  };
+  EXPECT_EQ(replay_row(), first + "#1");
+  Track(t, "Nothing Mapped", "seg-2");
+  Track(t, "Nothing Mapped", "seg-3");  // the first entry is dropped
+  EXPECT_EQ(replay_row(), first + "#1");
+  EXPECT_TRUE(t.engine.InspectRecord(t.key, "segment", first + "#1").ok());
+  EXPECT_EQ(t.engine.InspectRecord(t.key, "segment", first).status().http_status(), 404);
+  // The run still names the inbound event that started it.
+  TimelineQuery runs;
+  runs.kind = "run";
+  EXPECT_EQ(t.engine.Timeline(t.key, runs)->rows.at(0).links, std::vector<std::string>{first});
+}
+
 class InspectionBadInputTest : public InspectionTest {};
 
 TEST_F(InspectionBadInputTest, UnknownRecordsAndKindsAreErrors) {
@@ -321,6 +346,16 @@ TEST_F(InspectionBadInputTest, UnknownRecordsAndKindsAreErrors) {
   EXPECT_EQ(t_.engine.InspectRecord(t_.key, "spaceship", "x").status().http_status(), 400);
   EXPECT_EQ(t_.engine.Timeline("unknown-key", {}).status().http_status(), 401);
   EXPECT_EQ(t_.engine.InspectionCounts("unknown-key").status().http_status(), 401);
+  // A limit as large as size_t holds does not wrap around past the offset.
+  const std::size_t total = t_.Messages()["results"].size();
+  EXPECT_EQ(
+      (*t_.engine.Messages(t_.key, ViewPage{1, std::numeric_limits<std::size_t>::max()}))["results"]
+          .size(),
+      total - 1);
+  TimelineQuery all;
+  all.offset = 1;
+  all.limit = std::numeric_limits<std::size_t>::max();
+  EXPECT_EQ(Timeline(all).rows.size(), All().size() - 1);
 }
 
 }  // namespace
