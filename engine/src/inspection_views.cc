@@ -163,26 +163,6 @@ class TimelineWalk {
   StoreCursor<OutboxEntry> outbox_;
 };
 
-// The parsed Segment call of an outbound entry (parsed at most once).
-class CallText {
- public:
-  explicit CallText(const OutboxEntry* call) : call_(call) {}
-  const Json& get() {
-    if (!parsed_) parsed_ = Json::parse(*call_->event_text, nullptr, false);
-    return *parsed_;
-  }
-
- private:
-  const OutboxEntry* call_;
-  std::optional<Json> parsed_;
-};
-
-std::string OutboundMessageId(const OutboxEntry& call) {
-  const Json event = Json::parse(*call.event_text, nullptr, false);
-  const Json* id = event.is_object() ? FindPath(event, "properties.messageId") : nullptr;
-  return id != nullptr && id->is_string() ? id->get<std::string>() : "";
-}
-
 std::string KindOf(const Item& item) {
   switch (item.phase) {
     case kInboundPhase:
@@ -209,7 +189,7 @@ std::string StatusOf(const Item& item) {
   }
 }
 
-std::string NameOf(const Item& item, CallText& call) {
+std::string NameOf(const Item& item) {
   switch (item.phase) {
     case kInboundPhase:
       return item.entry->event.empty() ? item.entry->type : item.entry->event;
@@ -220,11 +200,11 @@ std::string NameOf(const Item& item, CallText& call) {
       return r.notification.empty() ? r.event : r.notification;
     }
     default:
-      return StringAt(call.get(), "event");
+      return OutboundEventName(*item.call);
   }
 }
 
-std::string UserOf(const Item& item, CallText& call) {
+std::string UserOf(const Item& item) {
   switch (item.phase) {
     case kInboundPhase: {
       const Json payload = Json::parse(item.entry->payload_text, nullptr, false);
@@ -236,7 +216,7 @@ std::string UserOf(const Item& item, CallText& call) {
     case kSendPhase:
       return item.message->record.recipient;
     default:
-      return StringAt(call.get(), "userId");
+      return OutboundUserId(*item.call);
   }
 }
 
@@ -244,11 +224,10 @@ bool Matches(const Item& item, const TimelineQuery& query, const std::string& ev
              const std::string& status_lower) {
   if (!query.kind.empty() && KindOf(item) != query.kind) return false;
   if (!status_lower.empty() && Lower(StatusOf(item)) != status_lower) return false;
-  CallText call(item.call);
-  if (!event_lower.empty() && Lower(NameOf(item, call)).find(event_lower) == std::string::npos) {
+  if (!event_lower.empty() && Lower(NameOf(item)).find(event_lower) == std::string::npos) {
     return false;
   }
-  if (!query.user.empty() && UserOf(item, call) != query.user) return false;
+  if (!query.user.empty() && UserOf(item) != query.user) return false;
   return true;
 }
 
@@ -270,11 +249,10 @@ std::string InboundRowId(const JournalEntry& entry, std::uint64_t seq) {
 // The row's own fields and the links its record names itself.
 TimelineRow RowOf(const WorkspaceState& ws, const Item& item) {
   TimelineRow row;
-  CallText call(item.call);
   row.kind = KindOf(item);
   row.at = item.at;
-  row.user = UserOf(item, call);
-  row.name = NameOf(item, call);
+  row.user = UserOf(item);
+  row.name = NameOf(item);
   row.status = StatusOf(item);
   switch (item.phase) {
     case kInboundPhase: {
@@ -329,9 +307,7 @@ TimelineRow RowOf(const WorkspaceState& ws, const Item& item) {
       const OutboxEntry& c = *item.call;
       row.id = c.id;
       row.label = "Segment track \"" + row.name + "\" -> " + c.state;
-      const Json* id =
-          call.get().is_object() ? FindPath(call.get(), "properties.messageId") : nullptr;
-      const std::string message = StringOr(id != nullptr ? *id : Json());
+      const std::string message = OutboundMessageId(c);
       if (!message.empty() && ws.messages.Find(message) != nullptr) row.links.push_back(message);
       break;
     }

@@ -109,5 +109,11 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
 Json OutboxForAdmin(const WorkspaceState& ws);
 // One entry of OutboxForAdmin's results.
 Json OutboxEntryForAdmin(const OutboxEntry& entry);
+// The call's "event", "userId" and "properties.messageId" ("" when absent).
+// The first two are read from the text EmitOutboundText wrote without
+// parsing all of it (a timeline filter reads them for every call).
+std::string OutboundEventName(const OutboxEntry& entry);
+std::string OutboundUserId(const OutboxEntry& entry);
+std::string OutboundMessageId(const OutboxEntry& entry);
 
 }  // namespace mock_courier

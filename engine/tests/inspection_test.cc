@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "messaging.h"
 #include "mock_courier/testing/engine_fixture.h"
 
 namespace mock_courier {
@@ -333,6 +334,31 @@ TEST(InspectionRetentionTest, RowIdsStayWhileOlderEntriesAreDropped) {
   TimelineQuery runs;
   runs.kind = "run";
   EXPECT_EQ(t.engine.Timeline(t.key, runs)->rows.at(0).links, std::vector<std::string>{first});
+}
+
+TEST(OutboundCallFieldsTest, ReadFromTheTextAsTheParsedCallSaysThem) {
+  auto call = [](std::string text) {
+    OutboxEntry entry;
+    entry.event_text = std::make_shared<const std::string>(std::move(text));
+    return entry;
+  };
+  const std::string head = R"({"context":{"library":{"name":"mock-courier"}},"event":)";
+  // As EmitOutboundText writes it, with escapes, and a property value that
+  // holds the text of the last key.
+  const OutboxEntry written =
+      call(head + R"("Message \"Sent\"","messageId":"o-1","properties":{"messageId":"m-1",)" +
+           R"("note":",\"type\":\"track\",\"userId\":\"x\""},)" +
+           R"("timestamp":"2026-01-05T09:00:00.000Z","type":"track","userId":"a\"b\\c \u00e9"})");
+  const Json parsed = Json::parse(*written.event_text);
+  EXPECT_EQ(OutboundEventName(written), parsed["event"].get<std::string>());
+  EXPECT_EQ(OutboundEventName(written), "Message \"Sent\"");
+  EXPECT_EQ(OutboundUserId(written), parsed["userId"].get<std::string>());
+  EXPECT_EQ(OutboundMessageId(written), "m-1");
+  // Another shape is parsed.
+  const OutboxEntry other = call(R"({"userId":"u-2","event":"Other","properties":{}})");
+  EXPECT_EQ(OutboundEventName(other), "Other");
+  EXPECT_EQ(OutboundUserId(other), "u-2");
+  EXPECT_EQ(OutboundMessageId(other), "");
 }
 
 class InspectionBadInputTest : public InspectionTest {};
