@@ -73,7 +73,12 @@ results.timeline_filtered_after_change_ms = filtered.ms;
 results.timeline_filtered_total = filtered.json.total;
 
 const trap = await startProxyTrap();
-const browser = await Browser.launch({ chromium: findChromium(), proxyPort: trap.port });
+// No request interception: each paused request would cost a round trip to
+// this script, which is the harness's time, not the page's (the proxy trap
+// still catches anything leaving loopback).
+const intercept = process.env.INSPECTOR_BENCH_INTERCEPT === '1';
+const browser = await Browser.launch({ chromium: findChromium(), proxyPort: trap.port, intercept });
+results.intercept = intercept;
 browser.allowedOrigin = mock.base;
 let loaded = false;
 async function load() {
