@@ -15,17 +15,26 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const build = path.resolve(process.argv[2] || 'build');
 const n = Number(process.argv[3] || 10000);
 const mock = await startMock(path.join(build, 'mock_server/mock-courier'),
-  ['--workspace', path.join(root, 'fixtures/workspaces/demo.json'), '--log-format', 'off']);
+  // --retention 0: keep every finished message (the default keeps 5000), so
+  // the workspace really holds N.
+  ['--workspace', path.join(root, 'fixtures/workspaces/demo.json'), '--log-format', 'off',
+   '--retention', '0']);
 const url = new URL(mock.base);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
-function request(method, p, body) {
+function request(method, p, body, keepBody = false) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? '' : JSON.stringify(body);
     const started = process.hrtime.bigint();
     const r = http.request({ host: url.hostname, port: url.port, path: p, method, agent,
       headers: { 'Content-Type': 'application/json', Authorization: 'Bearer demo-key', 'Content-Length': Buffer.byteLength(data) } },
-    (res) => { let size = 0; res.on('data', (c) => { size += c.length; }); res.on('end', () => resolve({ status: res.statusCode, size, ms: Number(process.hrtime.bigint() - started) / 1e6 })); });
+    (res) => {
+      let size = 0;
+      const chunks = [];
+      res.on('data', (c) => { size += c.length; if (keepBody) chunks.push(c); });
+      res.on('end', () => resolve({ status: res.statusCode, size, ms: Number(process.hrtime.bigint() - started) / 1e6,
+                                    json: keepBody ? JSON.parse(Buffer.concat(chunks).toString()) : undefined }));
+    });
     r.on('error', reject);
     r.end(data);
   });
@@ -43,14 +52,33 @@ await Promise.all(Array.from({ length: 8 }, worker));
 const results = { messages: n };
 const ws = '?workspace=demo-key';
 results.full_messages_view_ms = (await request('GET', '/_mock/messages' + ws)).ms;
-results.summary_cold_ms = (await request('GET', '/_mock/summary' + ws)).ms;
+const summary = await request('GET', '/_mock/summary' + ws, undefined, true);
+results.summary_cold_ms = summary.ms;
+results.totals = summary.json.totals;
 results.summary_warm_ms = (await request('GET', '/_mock/summary' + ws)).ms;
 const page = await request('GET', '/_mock/timeline' + ws + '&limit=100');
 results.timeline_page_warm_ms = page.ms;
 results.timeline_page_bytes = page.size;
+// After a change (the first read at a new engine version), over HTTP only.
+const send = (k) => request('POST', '/send', { message: { to: { email: `x${k}@example.com` }, content: { title: 'X', body: 'Body' } } });
+await send(1);
+results.timeline_page_after_change_ms = (await request('GET', '/_mock/timeline' + ws + '&limit=100')).ms;
+await send(2);
+results.summary_after_change_ms = (await request('GET', '/_mock/summary' + ws)).ms;
+// A filter has to look at every record to count the matches (an outbound
+// call's event name is in its JSON text).
+await send(3);
+const filtered = await request('GET', '/_mock/timeline' + ws + '&limit=100&event=message%20sent', undefined, true);
+results.timeline_filtered_after_change_ms = filtered.ms;
+results.timeline_filtered_total = filtered.json.total;
 
 const trap = await startProxyTrap();
-const browser = await Browser.launch({ chromium: findChromium(), proxyPort: trap.port });
+// No request interception: each paused request would cost a round trip to
+// this script, which is the harness's time, not the page's (the proxy trap
+// still catches anything leaving loopback).
+const intercept = process.env.INSPECTOR_BENCH_INTERCEPT === '1';
+const browser = await Browser.launch({ chromium: findChromium(), proxyPort: trap.port, intercept });
+results.intercept = intercept;
 browser.allowedOrigin = mock.base;
 let loaded = false;
 async function load() {

@@ -884,23 +884,26 @@ Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query) {
   return Reply{200, std::move(body)};
 }
 
+Json RunForAdmin(const WorkspaceState& ws, const AutomationRun& run) {
+  Json steps = Json::array();
+  for (std::size_t i = 0; i < run.steps.size(); ++i) steps.push_back(StepForAdmin(ws, run, i));
+  return {
+      {"id", run.id},
+      {"source", run.source},
+      {"template", run.template_id.empty() ? Json() : Json(run.template_id)},
+      {"status", RunStatusName(run.status)},
+      {"cancelation_token", run.cancelation_token.empty() ? Json() : Json(run.cancelation_token)},
+      {"context", WithAllRoots(run.context.ToJson())},
+      {"steps", std::move(steps)},
+      {"diagnostics", run.diagnostics},
+      {"created_at", Iso(run.created_at)},
+      {"updated_at", Iso(run.updated_at)}};
+}
+
 Json RunsForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
-  ws.runs.ForEach([&](std::uint64_t, const AutomationRun& run) {
-    Json steps = Json::array();
-    for (std::size_t i = 0; i < run.steps.size(); ++i) steps.push_back(StepForAdmin(ws, run, i));
-    results.push_back({{"id", run.id},
-                       {"source", run.source},
-                       {"template", run.template_id.empty() ? Json() : Json(run.template_id)},
-                       {"status", RunStatusName(run.status)},
-                       {"cancelation_token",
-                        run.cancelation_token.empty() ? Json() : Json(run.cancelation_token)},
-                       {"context", WithAllRoots(run.context.ToJson())},
-                       {"steps", std::move(steps)},
-                       {"diagnostics", run.diagnostics},
-                       {"created_at", Iso(run.created_at)},
-                       {"updated_at", Iso(run.updated_at)}});
-  });
+  ws.runs.ForEach(
+      [&](std::uint64_t, const AutomationRun& run) { results.push_back(RunForAdmin(ws, run)); });
   return {{"results", std::move(results)}, {"evicted", ws.runs.evicted()}};
 }
 

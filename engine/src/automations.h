@@ -32,5 +32,7 @@ Result<Reply> GetRunReply(WorkspaceState& ws, const std::string& run_id);
 Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query);
 // Admin: {"results":[run with step states]}.
 Json RunsForAdmin(const WorkspaceState& ws);
+// One entry of RunsForAdmin's results.
+Json RunForAdmin(const WorkspaceState& ws, const AutomationRun& run);
 
 }  // namespace mock_courier

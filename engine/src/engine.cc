@@ -12,6 +12,7 @@
 
 #include "automations.h"
 #include "fake_segment.h"
+#include "inspection_views.h"
 #include "jobs.h"
 #include "json_util.h"
 #include "messaging.h"
@@ -603,6 +604,41 @@ Result<Json> Engine::Profiles(const std::string& key) const {
     }
     return Json{{"results", std::move(results)}};
   });
+}
+
+Result<Json> Engine::Journal(const std::string& key, ViewPage page) const {
+  return impl_->With<Json>(
+      key, [&](WorkspaceState& ws, Services&) { return JournalPageForAdmin(ws, page); });
+}
+
+Result<Json> Engine::Runs(const std::string& key, ViewPage page) const {
+  return impl_->With<Json>(
+      key, [&](WorkspaceState& ws, Services&) { return RunsPageForAdmin(ws, page); });
+}
+
+Result<Json> Engine::Messages(const std::string& key, ViewPage page) const {
+  return impl_->With<Json>(
+      key, [&](WorkspaceState& ws, Services&) { return MessagesPageForAdmin(ws, page); });
+}
+
+Result<Json> Engine::Outbox(const std::string& key, ViewPage page) const {
+  return impl_->With<Json>(
+      key, [&](WorkspaceState& ws, Services&) { return OutboxPageForAdmin(ws, page); });
+}
+
+Result<TimelinePage> Engine::Timeline(const std::string& key, const TimelineQuery& query) const {
+  return impl_->With<TimelinePage>(
+      key, [&](WorkspaceState& ws, Services&) { return TimelineForAdmin(ws, query); });
+}
+
+Result<Json> Engine::InspectionCounts(const std::string& key) const {
+  return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return CountsForAdmin(ws); });
+}
+
+Result<InspectedRecord> Engine::InspectRecord(const std::string& key, const std::string& kind,
+                                              const std::string& id) const {
+  return impl_->With<InspectedRecord>(
+      key, [&](WorkspaceState& ws, Services&) { return RecordForAdmin(ws, kind, id); });
 }
 
 Json Engine::SegmentReceived(const std::string& write_key) const {

@@ -57,6 +57,8 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
                             const Json& body);
 // Admin: {"results":[message record + channel, rendered content, history]}.
 Json MessagesForAdmin(const WorkspaceState& ws);
+// One entry of MessagesForAdmin's results.
+Json MessageForAdmin(const Message& message);
 
 // ---- Events API (§5) ---------------------------------------------------------
 Result<Reply> ListEventsReply(WorkspaceState& ws);
@@ -105,5 +107,13 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
                       const std::string& user_id, const std::string& properties_json);
 // Admin: {"results":[{id, state, attempts, last_error, created_at, event}]}.
 Json OutboxForAdmin(const WorkspaceState& ws);
+// One entry of OutboxForAdmin's results.
+Json OutboxEntryForAdmin(const OutboxEntry& entry);
+// The call's "event", "userId" and "properties.messageId" ("" when absent).
+// The first two are read from the text EmitOutboundText wrote without
+// parsing all of it (a timeline filter reads them for every call).
+std::string OutboundEventName(const OutboxEntry& entry);
+std::string OutboundUserId(const OutboxEntry& entry);
+std::string OutboundMessageId(const OutboxEntry& entry);
 
 }  // namespace mock_courier

@@ -313,21 +313,24 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
   });
 }
 
+Json MessageForAdmin(const Message& m) {
+  Json entry = MessageRecordJson(m);
+  entry["channel"] = m.channel;
+  entry["provider"] = m.provider;
+  entry["rendered"] = m.rendered;
+  Json history = Json::array();
+  for (const HistoryItem& item : m.history) history.push_back(HistoryItemJson(m, item, true));
+  entry["history"] = std::move(history);
+  entry["request_id"] = m.request_id;
+  entry["origin"] = OriginJson(m.plan.origin);
+  entry["pending_timer"] = m.pending_timer.valid();
+  return entry;
+}
+
 Json MessagesForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
-  ws.messages.ForEach([&](std::uint64_t, const Message& m) {
-    Json entry = MessageRecordJson(m);
-    entry["channel"] = m.channel;
-    entry["provider"] = m.provider;
-    entry["rendered"] = m.rendered;
-    Json history = Json::array();
-    for (const HistoryItem& item : m.history) history.push_back(HistoryItemJson(m, item, true));
-    entry["history"] = std::move(history);
-    entry["request_id"] = m.request_id;
-    entry["origin"] = OriginJson(m.plan.origin);
-    entry["pending_timer"] = m.pending_timer.valid();
-    results.push_back(std::move(entry));
-  });
+  ws.messages.ForEach(
+      [&](std::uint64_t, const Message& m) { results.push_back(MessageForAdmin(m)); });
   return {{"results", std::move(results)}, {"evicted", ws.messages.evicted()}};
 }
 

@@ -1,10 +1,72 @@
 // Outbound Segment: Courier as a Segment source (reference/courier-api.md
 // §10.1). Status changes and audience matches become Segment track calls in
 // the workspace's outbox.
+#include <optional>
+#include <string_view>
+
 #include "messaging.h"
 #include "mock_courier/time_format.h"
 
 namespace mock_courier {
+namespace {
+
+// How EmitOutboundText begins and ends a call's text (keys in nlohmann's order).
+constexpr std::string_view kCallHead = R"({"context":{"library":{"name":"mock-courier"}},"event":)";
+constexpr std::string_view kCallTail = R"(,"type":"track","userId":)";
+
+// The value of the JSON string literal starting at text[at], or nullopt when
+// none starts there.
+std::optional<std::string> StringLiteralAt(std::string_view text, std::size_t at,
+                                           std::size_t* end) {
+  if (at >= text.size() || text[at] != '"') return std::nullopt;
+  bool escaped = false;
+  std::size_t i = at + 1;
+  for (; i < text.size() && text[i] != '"'; ++i) {
+    if (text[i] == '\\') {
+      escaped = true;
+      ++i;
+    }
+  }
+  if (i >= text.size()) return std::nullopt;
+  *end = i + 1;
+  if (!escaped) return std::string(text.substr(at + 1, i - at - 1));
+  const Json value = Json::parse(text.substr(at, i + 1 - at), nullptr, false);
+  if (!value.is_string()) return std::nullopt;
+  return value.get<std::string>();
+}
+
+std::string ParsedField(const OutboxEntry& entry, const char* key) {
+  const Json event = Json::parse(*entry.event_text, nullptr, false);
+  const Json* value = event.is_object() ? FindPath(event, key) : nullptr;
+  return value != nullptr && value->is_string() ? value->get<std::string>() : "";
+}
+
+}  // namespace
+
+std::string OutboundEventName(const OutboxEntry& entry) {
+  const std::string_view text = *entry.event_text;
+  std::size_t end = 0;
+  if (text.starts_with(kCallHead)) {
+    if (auto name = StringLiteralAt(text, kCallHead.size(), &end)) return *name;
+  }
+  return ParsedField(entry, "event");
+}
+
+std::string OutboundUserId(const OutboxEntry& entry) {
+  const std::string_view text = *entry.event_text;
+  // The last key: a string value cannot hold the tail unescaped.
+  const std::size_t tail = text.rfind(kCallTail);
+  std::size_t end = 0;
+  if (tail != std::string_view::npos) {
+    auto user = StringLiteralAt(text, tail + kCallTail.size(), &end);
+    if (user && end + 1 == text.size() && text.back() == '}') return *user;
+  }
+  return ParsedField(entry, "userId");
+}
+
+std::string OutboundMessageId(const OutboxEntry& entry) {
+  return ParsedField(entry, "properties.messageId");
+}
 
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
                   const std::string& user_id, Json properties) {
@@ -50,15 +112,19 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
   svc.version.fetch_add(1);
 }
 
+Json OutboxEntryForAdmin(const OutboxEntry& entry) {
+  return {{"id", entry.id},
+          {"state", entry.state},
+          {"attempts", entry.attempts},
+          {"last_error", entry.last_error},
+          {"created_at", FormatIso8601(entry.created_at)},
+          {"event", Json::parse(*entry.event_text)}};
+}
+
 Json OutboxForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
   ws.outbox.ForEach([&](std::uint64_t, const OutboxEntry& entry) {
-    results.push_back({{"id", entry.id},
-                       {"state", entry.state},
-                       {"attempts", entry.attempts},
-                       {"last_error", entry.last_error},
-                       {"created_at", FormatIso8601(entry.created_at)},
-                       {"event", Json::parse(*entry.event_text)}});
+    results.push_back(OutboxEntryForAdmin(entry));
   });
   return {{"results", std::move(results)}, {"evicted", ws.outbox.evicted()}};
 }

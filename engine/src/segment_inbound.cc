@@ -341,21 +341,28 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   return Reply{202, OneKey("messageId", id)};
 }
 
+Json JournalEntryForAdmin(const JournalEntry& e) {
+  return {{"id", e.id.empty() ? Json(nullptr) : Json(e.id)},
+          {"source", e.source},
+          {"type", e.type},
+          {"event", e.event.empty() ? Json(nullptr) : Json(e.event)},
+          {"outcome", e.outcome},
+          {"status", e.http_status},
+          {"received_at", FormatIso8601(e.received_at)},
+          {"diagnostics", e.diagnostics},
+          {"effects", e.effects},
+          {"payload", Json::parse(e.payload_text, nullptr, /*allow_exceptions=*/false)}};
+}
+
 Json JournalForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
-  for (const JournalEntry& e : ws.journal) {
-    results.push_back(
-        {{"id", e.id.empty() ? Json(nullptr) : Json(e.id)},
-         {"source", e.source},
-         {"type", e.type},
-         {"event", e.event.empty() ? Json(nullptr) : Json(e.event)},
-         {"outcome", e.outcome},
-         {"status", e.http_status},
-         {"received_at", FormatIso8601(e.received_at)},
-         {"diagnostics", e.diagnostics},
-         {"effects", e.effects},
-         {"payload", Json::parse(e.payload_text, nullptr, /*allow_exceptions=*/false)}});
-  }
+  for (const JournalEntry& e : ws.journal) results.push_back(JournalEntryForAdmin(e));
+  return {{"results", std::move(results)},
+          {"catalogue", CatalogueForAdmin(ws)},
+          {"evicted", ws.journal_evicted}};
+}
+
+Json CatalogueForAdmin(const WorkspaceState& ws) {
   Json catalogue = Json::array();
   for (const auto& [id, c] : ws.catalogue) {
     catalogue.push_back({{"id", id},
@@ -364,9 +371,7 @@ Json JournalForAdmin(const WorkspaceState& ws) {
                          {"last_seen", FormatIso8601(c.last_seen)},
                          {"sample", *c.sample}});
   }
-  return {{"results", std::move(results)},
-          {"catalogue", std::move(catalogue)},
-          {"evicted", ws.journal_evicted}};
+  return catalogue;
 }
 
 }  // namespace mock_courier

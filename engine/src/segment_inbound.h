@@ -24,5 +24,9 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
 bool IsEventTesterMessageId(const std::string& message_id);
 // Admin: {"results":[journal entries]} and the event catalogue.
 Json JournalForAdmin(const WorkspaceState& ws);
+// One entry of JournalForAdmin's results.
+Json JournalEntryForAdmin(const JournalEntry& entry);
+// The event catalogue JournalForAdmin shows.
+Json CatalogueForAdmin(const WorkspaceState& ws);
 
 }  // namespace mock_courier

@@ -291,20 +291,26 @@ ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequ
     return Ok({{"status", "ok"}, {"api_key", parts[2]}});
   }
   using Inspect = Result<Json> (Engine::*)(const std::string&) const;
-  auto inspect = [&](Inspect fn) {
+  using InspectPage = Result<Json> (Engine::*)(const std::string&, ViewPage) const;
+  // `paged` renders only the page in the engine; without it the whole view
+  // is read and sliced here.
+  auto inspect = [&](Inspect fn, InspectPage paged) {
     Result<std::string> key = WorkspaceParam(engine, request);
     if (!key.ok()) return StatusResponse(key.status());
     Result<std::optional<std::pair<std::size_t, std::size_t>>> page = PageParams(request);
     if (!page.ok()) return StatusResponse(page.status());
+    if (page->has_value() && paged != nullptr) {
+      return JsonResult((engine.*paged)(*key, ViewPage{(*page)->first, (*page)->second}));
+    }
     Result<Json> view = (engine.*fn)(*key);
     if (view.ok() && page->has_value()) Slice(*view, **page);
     return JsonResult(view);
   };
-  if (is("GET", {"inbound"})) return inspect(&Engine::Journal);
-  if (is("GET", {"runs"})) return inspect(&Engine::Runs);
-  if (is("GET", {"messages"})) return inspect(&Engine::Messages);
-  if (is("GET", {"profiles"})) return inspect(&Engine::Profiles);
-  if (is("GET", {"segment", "outbox"})) return inspect(&Engine::Outbox);
+  if (is("GET", {"inbound"})) return inspect(&Engine::Journal, &Engine::Journal);
+  if (is("GET", {"runs"})) return inspect(&Engine::Runs, &Engine::Runs);
+  if (is("GET", {"messages"})) return inspect(&Engine::Messages, &Engine::Messages);
+  if (is("GET", {"profiles"})) return inspect(&Engine::Profiles, nullptr);
+  if (is("GET", {"segment", "outbox"})) return inspect(&Engine::Outbox, &Engine::Outbox);
   if (is("GET", {"segment", "received"})) {
     return Ok(engine.SegmentReceived(QueryValue(request.query, "write_key").value_or("")));
   }

@@ -9,19 +9,14 @@
 //                                        one page of the merged timeline, newest first
 //   GET /_mock/inspect?workspace=KEY&kind=K&id=ID   one timeline item in full
 //
-// The engine's admin views return whole collections, so the inspector keeps
-// one snapshot per workspace key (compact timeline rows, counts and the full
-// records), rebuilt when Engine::Version() has moved; a page or a detail is
-// then served from it without re-reading the engine.
+// Each answer asks the engine for only what it shows (Engine::Timeline,
+// InspectionCounts, InspectRecord): a timeline page renders its rows alone,
+// and the counts are taken from the records without rendering them.
 //
 // Thread-safe.
 #pragma once
 
 #include <atomic>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
 
 #include "mock_courier/engine.h"
@@ -42,16 +37,9 @@ class Inspector {
   // While true, /_mock/changes answers at once ("stopping": true).
   void SetStopping(bool stopping) { stopping_ = stopping; }
 
-  struct Snapshot;
-
  private:
-  // The snapshot of workspace `key` at the engine's current version.
-  std::shared_ptr<const Snapshot> Current(const std::string& key);
-
   Engine& engine_;
   std::atomic<bool> stopping_{false};
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<const Snapshot>> snapshots_;
 };
 
 }  // namespace mock_courier::server

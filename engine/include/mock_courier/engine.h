@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mock_courier/clock.h"
+#include "mock_courier/inspection.h"
 #include "mock_courier/retention.h"
 #include "mock_courier/status.h"
 
@@ -238,6 +239,24 @@ class Engine {
   Result<Json> Messages(const std::string& key) const;
   Result<Json> Outbox(const std::string& key) const;
   Result<Json> Profiles(const std::string& key) const;
+  // One page of each view above: the same keys, results[offset, offset +
+  // limit) only, and "total", "offset", "limit". Renders only the page.
+  Result<Json> Journal(const std::string& key, ViewPage page) const;
+  Result<Json> Runs(const std::string& key, ViewPage page) const;
+  Result<Json> Messages(const std::string& key, ViewPage page) const;
+  Result<Json> Outbox(const std::string& key, ViewPage page) const;
+  // The merged timeline of journal, runs, messages and outbound calls
+  // (inspection.h); renders only the rows of the page.
+  Result<TimelinePage> Timeline(const std::string& key, const TimelineQuery& query) const;
+  // Counts by status of the four collections, without rendering them:
+  // {"inbound": {outcome: n}, "runs": {status: n}, "messages": {status: n},
+  //  "outbound": {state: n}, "totals": {...}}; an empty value is "(none)".
+  Result<Json> InspectionCounts(const std::string& key) const;
+  // One record of the timeline (`kind` a TimelineRow kind) as its view above
+  // renders it, with its row. 404 "No <kind> with id '<id>'" when it is not
+  // kept (or never was); 400 for an unknown kind.
+  Result<InspectedRecord> InspectRecord(const std::string& key, const std::string& kind,
+                                        const std::string& id) const;
   // What the fake Segment Tracking API received; all write keys when empty.
   Json SegmentReceived(const std::string& write_key = "") const;
   // Simulates the recipient: event is "opened", "clicked", "delivered",

@@ -40,7 +40,10 @@ export async function startProxyTrap() {
 }
 
 export class Browser {
-  static async launch({ chromium, proxyPort, width = 1440, height = 1000 }) {
+  // `intercept` false leaves requests alone (no round trip to this driver per
+  // request; for timing the page): `blocked` then stays empty and only the
+  // proxy trap sees requests leaving loopback.
+  static async launch({ chromium, proxyPort, width = 1440, height = 1000, intercept = true }) {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'inspector-chromium-'));
     const args = [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
@@ -69,7 +72,7 @@ export class Browser {
     await browser.page('Network.enable');
     // Every request of the page pauses here: the mock's own origin goes on,
     // anything else is failed and recorded in `blocked`.
-    await browser.page('Fetch.enable', { patterns: [{ urlPattern: '*' }] });
+    if (intercept) await browser.page('Fetch.enable', { patterns: [{ urlPattern: '*' }] });
     // A request the page's Content-Security-Policy stops never reaches the
     // network; record the attempt (window.__cspViolations) all the same.
     await browser.page('Page.addScriptToEvaluateOnNewDocument', { source: `

@@ -8,6 +8,7 @@
 // MOCK_COURIER_ARTIFACT_DIR (where the screenshot goes),
 // MOCK_COURIER_REQUIRE_TOOLS (fail instead of skip without Chromium).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -118,7 +119,13 @@ test('the inspector shows the checkout automation live and advances the clock fr
   await browser.click('#timeline tr[data-kind="send"]');
   await browser.waitFor(`document.getElementById('detail').textContent.includes('You left Shoes in your cart')`);
 
-  await browser.screenshot(path.join(artifacts, 'inspector.png'));
+  // The screenshot artifact: a PNG of the whole page, written fresh by this run.
+  const shot = path.join(artifacts, 'inspector.png');
+  fs.rmSync(shot, { force: true });
+  await browser.screenshot(shot);
+  const png = fs.readFileSync(shot);
+  assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')], 'the screenshot is a PNG');
+  assert.ok(png.readUInt32BE(16) >= 800 && png.readUInt32BE(20) >= 600, 'the screenshot shows the whole page');
 
   const outside = browser.requests.filter((url) => !url.startsWith(mock.base + '/') && !url.startsWith('data:') && url !== 'about:blank');
   assert.deepEqual(outside, [], 'the page requested something outside the mock');
