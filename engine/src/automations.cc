@@ -810,6 +810,13 @@ Result<Reply> GetRunReply(WorkspaceState& ws, const std::string& run_id) {
   return Reply{200, {{"run", RunForApi(ws, *run)}}};
 }
 
+Result<Reply> GetRunStepsReply(WorkspaceState& ws, const std::string& run_id) {
+  const AutomationRun* run = ws.runs.Find(run_id);
+  if (run == nullptr) return Status::NotFound("Run not found");
+  Json api = RunForApi(ws, *run);
+  return Reply{200, {{"steps", std::move(api["steps"])}}};
+}
+
 Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query) {
   // Paging and filters as the 2026 SDK documents them (NODE9 automations/runs.ts):
   // newest first, limit 1..50 (default 20, clamped), status and template_id

@@ -30,6 +30,11 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
 // GET /automations/runs/{id} and GET /automations/runs.
 Result<Reply> GetRunReply(WorkspaceState& ws, const std::string& run_id);
 Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query);
+// GET /automations/runs/{id}/steps: {"steps":[{action, status, message_id?,
+// updated_at?, error?}]} (AutomationRunStepsResponse in @trycourier/courier).
+Result<Reply> GetRunStepsReply(WorkspaceState& ws, const std::string& run_id);
+// GET /automations: {"templates":[{id, name, version}]} (AutomationTemplateListResponse).
+Result<Reply> ListAutomationsReply(const WorkspaceState& ws, const Json& query);
 // Admin: {"results":[run with step states]}.
 Json RunsForAdmin(const WorkspaceState& ws);
 

@@ -248,6 +248,16 @@ Result<Reply> Engine::ListRuns(const std::string& key, const Json& query) {
       key, [&](WorkspaceState& ws, Services&) { return ListRunsReply(ws, query); });
 }
 
+Result<Reply> Engine::GetRunSteps(const std::string& key, const std::string& run_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetRunStepsReply(ws, run_id); });
+}
+
+Result<Reply> Engine::ListAutomations(const std::string& key, const Json& query) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return ListAutomationsReply(ws, query); });
+}
+
 Result<Reply> Engine::GetProfile(const std::string& key, const std::string& user_id) {
   return impl_->With<Reply>(
       key, [&](WorkspaceState& ws, Services&) { return GetProfileReply(ws, user_id); });
@@ -344,6 +354,17 @@ Result<Reply> Engine::GetMessageHistory(const std::string& key, const std::strin
 Result<Reply> Engine::CancelMessage(const std::string& key, const std::string& message_id) {
   return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
     return CancelMessageReply(ws, svc, message_id);
+  });
+}
+
+Result<Reply> Engine::GetMessageOutput(const std::string& key, const std::string& message_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetMessageOutputReply(ws, message_id); });
+}
+
+Result<Reply> Engine::ArchiveRequest(const std::string& key, const std::string& request_id) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return ArchiveRequestReply(ws, svc, request_id);
   });
 }
 
@@ -567,6 +588,11 @@ Result<Json> Engine::Messages(const std::string& key) const {
   return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return MessagesForAdmin(ws); });
 }
 
+Result<Json> Engine::Webhooks(const std::string& key) const {
+  return impl_->With<Json>(key,
+                           [](WorkspaceState& ws, Services&) { return WebhooksForAdmin(ws); });
+}
+
 Result<Json> Engine::Outbox(const std::string& key) const {
   return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return OutboxForAdmin(ws); });
 }
@@ -629,6 +655,38 @@ void Engine::MarkOutbound(const std::string& workspace_key, const std::string& o
     entry->last_error = error;
     // Retention drops delivered calls only: a failed one is kept for inspection.
     if (state == "delivered") ws.outbox.MarkFinished(outbox_id);
+    svc.version.fetch_add(1);
+    return true;
+  });
+}
+
+std::vector<WebhookCall> Engine::TakeWebhookBatch(std::size_t max) {
+  std::vector<WebhookCall> calls;
+  for (const auto& ws : impl_->All()) {
+    std::lock_guard lock(ws->mutex);
+    while (calls.size() < max && !ws->webhooks_pending.empty()) {
+      std::string id = std::move(ws->webhooks_pending.front());
+      ws->webhooks_pending.pop_front();
+      WebhookEntry* entry = ws->webhooks.Find(id);
+      if (entry == nullptr || entry->taken || entry->state != "pending") continue;
+      entry->taken = true;
+      calls.push_back({ws->id, entry->id, entry->url, *entry->body, entry->signature});
+    }
+    if (calls.size() >= max) break;
+  }
+  return calls;
+}
+
+void Engine::MarkWebhook(const std::string& workspace_key, const std::string& webhook_id,
+                         const std::string& state, int attempts, const std::string& error) {
+  (void)impl_->With<bool>(workspace_key, [&](WorkspaceState& ws, Services& svc) -> Result<bool> {
+    WebhookEntry* entry = ws.webhooks.Find(webhook_id);
+    if (entry == nullptr) return false;
+    entry->state = state;
+    entry->attempts = attempts;
+    entry->last_error = error;
+    // Retention drops delivered calls only: a failed one is kept for inspection.
+    if (state == "delivered") ws.webhooks.MarkFinished(webhook_id);
     svc.version.fetch_add(1);
     return true;
   });

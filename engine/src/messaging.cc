@@ -784,6 +784,7 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   const std::string id = message.id;
   Message& stored = ws.messages.Add(id, std::move(message));
   Touch(svc);
+  NotifyMessageUpdated(ws, svc, stored);
   if (deliver_at) {
     Services captured = svc;
     stored.pending_timer = svc.scheduler.Schedule(*deliver_at, ws.id, "delayed send " + id,
@@ -1207,6 +1208,7 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, Messa
   if (stamp != nullptr && !(message.record.*stamp)) message.record.*stamp = svc.clock.Now();
   if (IsFinalMessageStatus(status)) ws.messages.MarkFinished(message.id);
   Touch(svc);
+  NotifyMessageUpdated(ws, svc, message);
   const char* event = nullptr;
   switch (status) {
     case MessageStatus::kSent:

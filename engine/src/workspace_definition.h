@@ -30,6 +30,7 @@ struct NotificationDefinition {
 struct AutomationDefinition {
   std::string id;
   std::string alias;
+  std::string name;  // GET /automations shows it ("" = the id).
   // Triggers: "track/<event>", "identify", "group", "identify/<x>" ... (§8.1 d).
   std::vector<std::string> triggers;
   // Raw token expression (refs./${}/literal), absent when the automation has none.
@@ -65,6 +66,14 @@ struct SegmentSettings {
   std::string destination = "actions";         // "actions" or "classic".
 };
 
+// An outbound webhook destination (Courier's "Outbound Webhooks" settings,
+// https://www.courier.com/docs/platform/workspaces/outbound-webhooks/).
+struct WebhookDefinition {
+  std::string url;                  // http:// or https://
+  std::string secret;               // Signing secret; "" = unsigned.
+  std::vector<std::string> events;  // Event types it receives; empty = all.
+};
+
 struct WorkspaceDefinition {
   std::string name;
   std::string environment = "production";  // "production" or "test".
@@ -81,6 +90,7 @@ struct WorkspaceDefinition {
   std::map<std::string, ProviderDefinition> providers;  // channel -> provider
   std::map<std::string, Json> preference_topics;        // topic id -> {id, name, default_status}
   RetentionOverrides retention;                         // "retention": caps over the engine's.
+  std::vector<WebhookDefinition> webhooks;              // "webhooks": outbound destinations.
   Json raw;                                             // The file as given.
 
   const AutomationDefinition* FindAutomation(const std::string& id_or_alias) const;

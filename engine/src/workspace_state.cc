@@ -101,6 +101,8 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   catalogue.clear();
   outbox.Clear();
   outbox_pending.clear();
+  webhooks.Clear();
+  webhooks_pending.clear();
   // Fresh containers rather than clear(): hash tables keep their bucket
   // arrays through clear(), and a reset is how a load test gives memory back.
   segment_replies = {};
@@ -127,6 +129,7 @@ void WorkspaceState::EnforceRetention(TimePoint now) {
   messages.Trim(retention.messages);
   runs.Trim(retention.runs);
   outbox.Trim(retention.outbox);
+  webhooks.Trim(retention.outbox);
   if (retention.journal != 0) {
     while (!journal.empty() &&
            (journal.size() > retention.journal || journal_bytes > kJournalBytes)) {

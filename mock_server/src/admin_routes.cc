@@ -294,6 +294,7 @@ ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequ
   if (is("GET", {"messages"})) return inspect(&Engine::Messages);
   if (is("GET", {"profiles"})) return inspect(&Engine::Profiles);
   if (is("GET", {"segment", "outbox"})) return inspect(&Engine::Outbox);
+  if (is("GET", {"webhooks"})) return inspect(&Engine::Webhooks);
   if (is("GET", {"segment", "received"})) {
     return Ok(engine.SegmentReceived(QueryValue(request.query, "write_key").value_or("")));
   }

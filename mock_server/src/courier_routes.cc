@@ -66,6 +66,10 @@ const std::vector<Route>& Routes() {
         [](Engine& e, A a) { return e.ListRuns(a.key, a.query); });
     add("GET", "/automations/runs/{}", BodyRule::kNone,
         [](Engine& e, A a) { return e.GetRun(a.key, a.params[0]); });
+    add("GET", "/automations/runs/{}/steps", BodyRule::kNone,
+        [](Engine& e, A a) { return e.GetRunSteps(a.key, a.params[0]); });
+    add("GET", "/automations", BodyRule::kNone,
+        [](Engine& e, A a) { return e.ListAutomations(a.key, a.query); });
     add("POST", "/automations/{}/invoke", BodyRule::kRequired,
         [](Engine& e, A a) { return e.InvokeAutomationTemplate(a.key, a.params[0], a.body); });
     add("GET", "/profiles/{}", BodyRule::kNone,
@@ -103,6 +107,11 @@ const std::vector<Route>& Routes() {
         [](Engine& e, A a) { return e.GetMessageHistory(a.key, a.params[0], a.query); });
     add("POST", "/messages/{}/cancel", BodyRule::kNone,
         [](Engine& e, A a) { return e.CancelMessage(a.key, a.params[0]); });
+    add("GET", "/messages/{}/output", BodyRule::kNone,
+        [](Engine& e, A a) { return e.GetMessageOutput(a.key, a.params[0]); });
+    // The SDK sends no body (requests.ts `archive`).
+    add("PUT", "/requests/{}/archive", BodyRule::kNone,
+        [](Engine& e, A a) { return e.ArchiveRequest(a.key, a.params[0]); });
     add("GET", "/events", BodyRule::kNone, [](Engine& e, A a) { return e.ListEvents(a.key); });
     add("GET", "/events/{}", BodyRule::kNone,
         [](Engine& e, A a) { return e.GetEvent(a.key, a.params[0]); });

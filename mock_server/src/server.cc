@@ -354,7 +354,9 @@ bool Server::Start() {
   s.listener = std::thread([&s] { s.http.listen_after_bind(); });
   s.stopping = false;
   if (std::string(s.engine.clock().Mode()) == "real") s.ticker = std::thread([&s] { s.Tick(); });
-  if (!o.segment_url.empty()) {
+  {
+    // Always running: it delivers the workspaces' webhooks, and the
+    // outbound Segment calls when there is a segment_url.
     SegmentDeliveryOptions d;
     d.segment_url = o.segment_url;
     d.max_attempts = std::max(1, o.segment_max_attempts);

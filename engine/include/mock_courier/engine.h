@@ -82,6 +82,15 @@ struct OutboundCall {
   Json event;                 // The Segment track call.
 };
 
+// An outbound webhook call waiting for delivery by the server's worker.
+struct WebhookCall {
+  std::string workspace_key;  // An API key of the workspace that produced it.
+  std::string webhook_id;     // Stable id of the webhook entry.
+  std::string url;            // The destination.
+  std::string body;           // The exact bytes to POST (the signature covers them).
+  std::string signature;      // courier-signature header value; "" = unsigned.
+};
+
 class Engine {
  public:
   // `clock` is not owned and must outlive the engine.
@@ -122,6 +131,10 @@ class Engine {
   // GET /automations/runs/{id}, GET /automations/runs
   Result<Reply> GetRun(const std::string& key, const std::string& run_id);
   Result<Reply> ListRuns(const std::string& key, const Json& query);
+  // GET /automations/runs/{id}/steps, GET /automations (the SDK's
+  // AutomationRunStepsResponse and AutomationTemplateListResponse).
+  Result<Reply> GetRunSteps(const std::string& key, const std::string& run_id);
+  Result<Reply> ListAutomations(const std::string& key, const Json& query);
   // Profiles (§7).
   Result<Reply> GetProfile(const std::string& key, const std::string& user_id);
   Result<Reply> MergeProfile(const std::string& key, const std::string& user_id, const Json& body);
@@ -146,6 +159,10 @@ class Engine {
   Result<Reply> GetMessageHistory(const std::string& key, const std::string& message_id,
                                   const Json& query);
   Result<Reply> CancelMessage(const std::string& key, const std::string& message_id);
+  // GET /messages/{id}/output (the SDK's MessageContentResponse).
+  Result<Reply> GetMessageOutput(const std::string& key, const std::string& message_id);
+  // PUT /requests/{id}/archive: 202; the request's messages leave GET /messages.
+  Result<Reply> ArchiveRequest(const std::string& key, const std::string& request_id);
   // Events API (§5): event -> notification mappings.
   Result<Reply> ListEvents(const std::string& key);
   Result<Reply> GetEvent(const std::string& key, const std::string& event_id);
@@ -204,6 +221,8 @@ class Engine {
   Result<Json> Runs(const std::string& key) const;
   Result<Json> Messages(const std::string& key) const;
   Result<Json> Outbox(const std::string& key) const;
+  // Outbound webhook calls with their delivery state.
+  Result<Json> Webhooks(const std::string& key) const;
   Result<Json> Profiles(const std::string& key) const;
   // What the fake Segment Tracking API received; all write keys when empty.
   Json SegmentReceived(const std::string& write_key = "") const;
@@ -222,6 +241,15 @@ class Engine {
   // "delivered", "retrying" or "failed", with the attempt count and last error.
   void MarkOutbound(const std::string& workspace_key, const std::string& outbox_id,
                     const std::string& state, int attempts, const std::string& error);
+
+  // ---- Outbound webhooks (server side) -----------------------------------
+  // Takes up to `max` webhook calls waiting for delivery (a workspace's
+  // `webhooks` destinations; calls stay "pending" until a server takes them).
+  std::vector<WebhookCall> TakeWebhookBatch(std::size_t max);
+  // Records the outcome of a delivery attempt: "delivered", "retrying" or
+  // "failed", with the attempt count and last error.
+  void MarkWebhook(const std::string& workspace_key, const std::string& webhook_id,
+                   const std::string& state, int attempts, const std::string& error);
 
  private:
   struct Impl;
