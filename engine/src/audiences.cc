@@ -176,8 +176,7 @@ void EmitMembership(WorkspaceState& ws, Services& svc, const std::string& audien
                      {"audience_version", VersionOf(audience)},
                      {"reason", Reason(audience, matched)},
                      {"user_id", user_id}};
-  EmitWebhook(ws, svc, matched ? "audiences:user:matched" : "audiences:user:unmatched",
-              properties);
+  EmitWebhook(ws, svc, matched ? "audiences:user:matched" : "audiences:user:unmatched", properties);
   EmitOutbound(ws, svc, matched ? "Audience User Matched" : "Audience User Unmatched", user_id,
                std::move(properties));
 }

@@ -589,8 +589,7 @@ Result<Json> Engine::Messages(const std::string& key) const {
 }
 
 Result<Json> Engine::Webhooks(const std::string& key) const {
-  return impl_->With<Json>(key,
-                           [](WorkspaceState& ws, Services&) { return WebhooksForAdmin(ws); });
+  return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return WebhooksForAdmin(ws); });
 }
 
 Result<Json> Engine::Outbox(const std::string& key) const {

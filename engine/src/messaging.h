@@ -57,8 +57,7 @@ Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::s
 Result<Reply> GetMessageOutputReply(WorkspaceState& ws, const std::string& message_id);
 // PUT /requests/{request_id}/archive: 202, no body; the request's messages
 // leave GET /messages unless archived=true. 404 for an unknown request id.
-Result<Reply> ArchiveRequestReply(WorkspaceState& ws, Services& svc,
-                                  const std::string& request_id);
+Result<Reply> ArchiveRequestReply(WorkspaceState& ws, Services& svc, const std::string& request_id);
 // Admin: simulated recipient engagement {"event":"opened"|"clicked"|"delivered"|"undeliverable"}.
 Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string& message_id,
                             const Json& body);

@@ -24,12 +24,9 @@ std::string Text(const Json& rendered, const char* key) {
 Json OutputOf(const std::string& channel, const Json& rendered) {
   Json blocks = Json::array();
   if (auto it = rendered.find("blocks"); it != rendered.end() && it->is_array()) blocks = *it;
-  Json content = {{"blocks", std::move(blocks)},
-                  {"body", Text(rendered, "body")},
-                  {"html", Text(rendered, "html")},
-                  {"subject", Text(rendered, "subject")},
-                  {"text", Text(rendered, "text")},
-                  {"title", Text(rendered, "title")}};
+  Json content = {{"blocks", std::move(blocks)},    {"body", Text(rendered, "body")},
+                  {"html", Text(rendered, "html")}, {"subject", Text(rendered, "subject")},
+                  {"text", Text(rendered, "text")}, {"title", Text(rendered, "title")}};
   // The mock has no channel ids: the channel key stands for it.
   return {{"channel", channel}, {"channel_id", channel}, {"content", std::move(content)}};
 }

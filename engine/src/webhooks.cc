@@ -9,9 +9,9 @@
 // Decisions: docs/fidelity.md "Outbound webhooks".
 #include <algorithm>
 
-#include "mock_courier/hmac_sha256.h"
 #include "messaging.h"
 #include "messaging_internal.h"
+#include "mock_courier/hmac_sha256.h"
 #include "mock_courier/time_format.h"
 
 namespace mock_courier {

@@ -292,8 +292,8 @@ namespace {
 // and audiences:user:matched / unmatched.
 bool ParseWebhooks(Checker& c, const Json& list, std::vector<WebhookDefinition>& out) {
   static const std::set<std::string> kTypes = {
-      "message:updated",         "notification:submitted", "notification:submission_canceled",
-      "notification:published",  "audiences:updated",      "audiences:user:matched",
+      "message:updated",          "notification:submitted", "notification:submission_canceled",
+      "notification:published",   "audiences:updated",      "audiences:user:matched",
       "audiences:user:unmatched", "audiences:calculated"};
   if (!c.Array(list, "/webhooks")) return false;
   for (std::size_t i = 0; i < list.size(); ++i) {

@@ -256,7 +256,7 @@ struct OutboxEntry {
 struct WebhookEntry {
   std::string id;
   std::string url;
-  std::string type;  // "message:updated", "audiences:user:matched", ...
+  std::string type;                         // "message:updated", "audiences:user:matched", ...
   std::shared_ptr<const std::string> body;  // {"type","data"} as sent, byte for byte.
   std::string signature;                    // courier-signature header value; "" = unsigned.
   std::string state = "pending";            // pending | delivered | retrying | failed
@@ -342,8 +342,8 @@ struct WorkspaceState {
   std::size_t journal_bytes = 0;  // Payload and event text the journal holds.
   std::uint64_t journal_evicted = 0;
   std::map<std::string, CatalogueEntry> catalogue;
-  RecordStore<OutboxEntry> outbox;         // Delivered calls are evictable.
-  std::deque<std::string> outbox_pending;  // Ids not yet handed to the delivery worker.
+  RecordStore<OutboxEntry> outbox;           // Delivered calls are evictable.
+  std::deque<std::string> outbox_pending;    // Ids not yet handed to the delivery worker.
   RecordStore<WebhookEntry> webhooks;        // Delivered calls are evictable.
   std::deque<std::string> webhooks_pending;  // Ids not yet handed to the delivery worker.
   // Segment messageId -> stored /inbound/segment reply (§8.1 idempotency).

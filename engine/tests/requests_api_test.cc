@@ -75,9 +75,8 @@ TEST(MessageOutputTest, RoutingAllRendersEveryChannelInOrder) {
 
 TEST(MessageOutputTest, NotYetRenderedHasNoResults) {
   TestEngine t(Workspace());
-  std::string id = Send(t, {{"to", {{"user_id", "ann"}}},
-                            {"template", "welcome"},
-                            {"delay", {{"duration", 60000}}}});
+  std::string id = Send(
+      t, {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"delay", {{"duration", 60000}}}});
   auto reply = t.engine.GetMessageOutput(t.key, id);
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->body, (json{{"results", json::array()}}));

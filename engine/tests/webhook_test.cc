@@ -77,8 +77,8 @@ TEST(WebhookTest, SignatureIsHmacSha256OfTimestampDotBody) {
   ASSERT_EQ(calls.size(), 3u);
   const std::string t_ms = std::to_string(kTestStart);
   for (const WebhookCall& call : calls) {
-    EXPECT_EQ(call.signature,
-              "t=" + t_ms + ",signature=" + HexDigest(HmacSha256("s3cret", t_ms + "." + call.body)));
+    EXPECT_EQ(call.signature, "t=" + t_ms + ",signature=" +
+                                  HexDigest(HmacSha256("s3cret", t_ms + "." + call.body)));
     // The envelope's type comes first, as in Courier's examples.
     EXPECT_EQ(call.body.rfind(R"({"type":"message:updated","data":{)", 0), 0u) << call.body;
   }
@@ -106,21 +106,21 @@ TEST(WebhookTest, DestinationsReceiveOnlyTheirEvents) {
   TestEngine t(Workspace({Hook("http://a.example/hook", {"audiences:user:matched"}),
                           Hook("http://b.example/hook", {"message:updated"})}));
   SendToAnn(t);
-  ASSERT_TRUE(t.engine
-                  .PutAudience(t.key, "designers",
-                               {{"filter",
-                                 {{"operator", "EQ"}, {"path", "title"}, {"value", "Designer"}}}})
-                  .ok());
+  ASSERT_TRUE(
+      t.engine
+          .PutAudience(t.key, "designers",
+                       {{"filter", {{"operator", "EQ"}, {"path", "title"}, {"value", "Designer"}}}})
+          .ok());
   json hooks = Hooks(t);
   ASSERT_EQ(hooks.size(), 4u);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(hooks[i]["url"], "http://b.example/hook");
   EXPECT_EQ(hooks[3]["url"], "http://a.example/hook");
   EXPECT_EQ(hooks[3]["body"], (json{{"type", "audiences:user:matched"},
-                                   {"data",
-                                    {{"audience_id", "designers"},
-                                     {"audience_version", 1},
-                                     {"reason", "EQ('title', 'Designer') => true"},
-                                     {"user_id", "ann"}}}}));
+                                    {"data",
+                                     {{"audience_id", "designers"},
+                                      {"audience_version", 1},
+                                      {"reason", "EQ('title', 'Designer') => true"},
+                                      {"user_id", "ann"}}}}));
 }
 
 TEST(WebhookTest, CancelIsAMessageUpdatedEvent) {

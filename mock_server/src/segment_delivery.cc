@@ -97,9 +97,9 @@ void SegmentDelivery::Run() {
 }
 
 int SegmentDelivery::BackoffMs(int attempt) const {
-  return static_cast<int>(std::min<long long>(
-      options_.max_backoff_ms,
-      static_cast<long long>(options_.backoff_base_ms) << std::min(attempt - 1, 20)));
+  return static_cast<int>(
+      std::min<long long>(options_.max_backoff_ms, static_cast<long long>(options_.backoff_base_ms)
+                                                       << std::min(attempt - 1, 20)));
 }
 
 bool SegmentDelivery::DeliverWebhooks() {

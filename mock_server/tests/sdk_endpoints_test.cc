@@ -16,9 +16,8 @@ const json kInvalidRequest404Message = {{"message", "Message not found"},
 class SdkEndpointsTest : public ServerTest {
  protected:
   std::string SendToAda() {
-    auto res = Post("/send",
-                    R"({"message":{"to":{"user_id":"ada"},"template":"welcome",)"
-                    R"("data":{"name":"Ada"}}})");
+    auto res = Post("/send", R"({"message":{"to":{"user_id":"ada"},"template":"welcome",)"
+                             R"("data":{"name":"Ada"}}})");
     EXPECT_TRUE(res);
     EXPECT_EQ(res->status, 202);
     return Body(res)["requestId"].get<std::string>();
@@ -61,10 +60,9 @@ TEST_F(SdkEndpointsTest, AutomationsListAndRunSteps) {
   auto list = Get("/automations");
   ASSERT_TRUE(list);
   EXPECT_EQ(list->status, 200);
-  EXPECT_EQ(Body(list), (json{{"templates",
-                               {{{"id", "onboarding"},
-                                 {"name", "Onboarding"},
-                                 {"version", "published"}}}}}));
+  EXPECT_EQ(Body(list),
+            (json{{"templates",
+                   {{{"id", "onboarding"}, {"name", "Onboarding"}, {"version", "published"}}}}}));
 
   auto invoked = Post("/automations/onboarding/invoke", R"({"recipient":"ada"})");
   ASSERT_TRUE(invoked);

@@ -62,8 +62,7 @@ class Receiver {
 
 // What a user's handler does: split "t=<ms>,signature=<hex>" and compare
 // HMAC-SHA256(secret, "<t>.<raw body>").
-bool SignatureValid(const std::string& header, const std::string& body,
-                    const std::string& secret) {
+bool SignatureValid(const std::string& header, const std::string& body, const std::string& secret) {
   std::string t;
   std::string signature;
   std::size_t start = 0;
