@@ -1,6 +1,7 @@
 // Automations: ad hoc and template invokes, run execution, step types,
-// accessors, cancelation tokens and delays (reference/courier-api.md §6).
-// Internal to the engine; every function runs with the workspace lock held.
+// accessors, cancelation tokens and delays
+// (https://www.courier.com/docs/platform/automations/steps). Internal to the engine; every function
+// runs with the workspace lock held.
 #pragma once
 
 #include <string>

@@ -72,7 +72,8 @@ struct Engine::Impl {
   }
 
   // Runs `fn(ws, services)` under the workspace's lock; 401 for an unknown key
-  // (Courier's authorizer rejects unknown keys, reference/courier-api.md §1.4).
+  // (Courier's authorizer rejects unknown keys,
+  // https://www.courier.com/docs/reference/authorization).
   template <typename T, typename Fn>
   Result<T> With(const std::string& key, Fn&& fn) {
     auto ws = Find(key);
@@ -195,7 +196,8 @@ Status Engine::Reset(const std::string& api_key) {
 
 Result<Reply> Engine::Debug(const std::string& key) {
   return impl_->With<Reply>(key, [](WorkspaceState& ws, Services&) -> Result<Reply> {
-    // reference/courier-api.md §1.2, §1.5: non-production tenants are "<tenant>/<env>".
+    // https://www.courier.com/docs/reference/authorization: non-production tenants are
+    // "<tenant>/<env>".
     const std::string& env = ws.def.environment;
     bool production = env == "production";
     return Reply{200,
@@ -446,7 +448,7 @@ Result<std::optional<Reply>> Engine::BeginIdempotent(const std::string& key,
                                                      std::optional<TimePoint> expires_at) {
   return impl_->With<std::optional<Reply>>(
       key, [&](WorkspaceState& ws, Services& svc) -> Result<std::optional<Reply>> {
-        // Keys are scoped to the path (reference/courier-api.md §3).
+        // Keys are scoped to the path (https://www.courier.com/docs/reference/idempotent-requests).
         std::string record_key = idempotency_key + "/" + scope;
         TimePoint now = svc.clock.Now();
         auto it = ws.idempotency.find(record_key);
@@ -482,7 +484,8 @@ void Engine::FinishIdempotent(const std::string& key, const std::string& idempot
 namespace {
 
 // Segment's Courier (Actions) destination: "Sync Audience" for Engage
-// audience and journey-step events (reference/segment-spec.md §3.3).
+// audience and journey-step events
+// (https://segment.com/docs/connections/destinations/catalog/actions-courier/).
 bool IsEngageMembershipEvent(const Json& event) {
   const Json* cls = FindPath(event, "context.personas.computation_class");
   return cls != nullptr && cls->is_string() && (*cls == "audience" || *cls == "journey_step");
@@ -529,7 +532,8 @@ Result<Reply> Engine::SegmentTrackingReceive(const std::string& write_key, const
       std::string type = event.value("type", "");
       if (ws->def.segment.destination == "classic") {
         // The classic destination forwards every call; Courier answers 501 for
-        // the types it does not support (reference/segment-spec.md §3.1).
+        // the types it does not support
+        // (https://segment.com/docs/connections/destinations/catalog/courier/).
         (void)HandleSegmentInbound(*ws, impl_->services, Share(event), JsonText(event),
                                    "segment-relay");
         continue;

@@ -76,8 +76,8 @@ Result<Reply> GetUserPreferencesReply(WorkspaceState& ws, const std::string& use
 Result<Reply> GetUserPreferenceTopicReply(WorkspaceState& ws, const std::string& user_id,
                                           const std::string& topic_id);
 // A status change of a topic emits the outbound Segment preference events
-// (seeds/002 "Preferences Events"): OPTED_IN -> "User Subscribed", OPTED_OUT ->
-// "User Unsubscribed", properties {user_id, topic_id, status}.
+// (https://www.courier.com/docs/external-integrations/cdp/segment "Preferences Events"): OPTED_IN
+// -> "User Subscribed", OPTED_OUT -> "User Unsubscribed", properties {user_id, topic_id, status}.
 Result<Reply> PutUserPreferenceTopicReply(WorkspaceState& ws, Services& svc,
                                           const std::string& user_id, const std::string& topic_id,
                                           const Json& body);

@@ -1,4 +1,4 @@
-// Messages API (reference/courier-api.md §9), recipient engagement, the
+// Messages API (https://www.courier.com/docs/reference/logs/list), recipient engagement, the
 // Events API (§5) and the admin views of messages.
 #include <algorithm>
 #include <cctype>

@@ -161,8 +161,9 @@ bool ParseAutomation(Checker& c, const Json& a, const std::string& path,
       out.cancelation_token = a[key].get<std::string>();
     }
   }
-  // Courier ignores the two-L spelling on an automation (reference/courier-api.md §6.3);
-  // the file may say it so that scenarios can reproduce the trap.
+  // Courier ignores the two-L spelling on an automation
+  // (https://www.courier.com/docs/platform/automations/steps); the file may say it so that
+  // scenarios can reproduce the trap.
   if (a.contains("cancellation_token")) {
     if (!c.String(a["cancellation_token"], path + "/cancellation_token")) return false;
     out.misspelled_token = true;

@@ -1,4 +1,4 @@
-// The admin API under /_mock/ (DESIGN.md "The server", item 4): a contract
+// The admin API under /_mock/ (docs/server.md#the-admin-api): a contract
 // that clients and the conformance suite depend on.
 #include <algorithm>
 #include <chrono>

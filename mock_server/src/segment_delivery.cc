@@ -13,7 +13,8 @@ namespace mock_courier::server {
 namespace {
 
 // Segment's libraries retry 5xx except 501 and 505, and 408/429; 400 and
-// other 4xx are final (reference/segment-spec.md §2.8).
+// other 4xx are final
+// (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/).
 bool Retryable(int status) {
   if (status == 408 || status == 429) return true;
   return status >= 500 && status != 501 && status != 505;

@@ -114,7 +114,7 @@ class Engine {
   // definitions are kept, profiles/lists return to the file's seed data.
   Status Reset(const std::string& api_key = "");
 
-  // ---- Courier API (reference/courier-api.md) ---------------------------
+  // ---- Courier API (https://www.courier.com/docs/reference/) ---------------------------
   // POST /debug
   Result<Reply> Debug(const std::string& key);
   // POST /inbound/segment (§8.1). `event` is the raw Segment event.
@@ -197,7 +197,8 @@ class Engine {
   void FinishIdempotent(const std::string& key, const std::string& idempotency_key,
                         const std::string& scope, const Reply& reply, bool store);
 
-  // ---- Fake Segment Tracking API (reference/segment-spec.md §2) ----------
+  // ---- Fake Segment Tracking API
+  // (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/) ----------
   // Records events received by the fake Segment API under `write_key`, and
   // relays them to every workspace whose `segment.source_write_keys` holds it,
   // following that workspace's destination rules (Actions or classic).
@@ -206,7 +207,7 @@ class Engine {
   Result<Reply> SegmentTrackingReceive(const std::string& write_key, const Json& events,
                                        const std::string& path);
 
-  // ---- Admin (DESIGN.md "admin API") --------------------------------------
+  // ---- Admin (docs/server.md#the-admin-api) --------------------------------------
   // {"now": ISO-8601, "now_ms": epoch ms, "mode": "virtual"|"real"}
   Json ClockState() const;
   // Moves the clock forward by `by` and runs everything that falls due, in
