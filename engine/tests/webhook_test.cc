@@ -49,7 +49,7 @@ std::string SendToAnn(TestEngine& t, json extra = json::object()) {
 }
 
 TEST(WebhookTest, EveryStatusChangeIsAMessageUpdatedEvent) {
-  TestEngine t(Workspace({Hook("http://127.0.0.1:1/hook")}));
+  TestEngine t(Workspace(json::array({Hook("http://127.0.0.1:1/hook")})));
   const std::string id = SendToAnn(t);
   json hooks = Hooks(t);
   ASSERT_EQ(hooks.size(), 3u);
@@ -71,7 +71,7 @@ TEST(WebhookTest, EveryStatusChangeIsAMessageUpdatedEvent) {
 }
 
 TEST(WebhookTest, SignatureIsHmacSha256OfTimestampDotBody) {
-  TestEngine t(Workspace({Hook("http://127.0.0.1:1/hook")}));
+  TestEngine t(Workspace(json::array({Hook("http://127.0.0.1:1/hook")})));
   SendToAnn(t);
   std::vector<WebhookCall> calls = t.engine.TakeWebhookBatch(10);
   ASSERT_EQ(calls.size(), 3u);
@@ -85,7 +85,7 @@ TEST(WebhookTest, SignatureIsHmacSha256OfTimestampDotBody) {
 }
 
 TEST(WebhookTest, TakenOnceThenMarked) {
-  TestEngine t(Workspace({Hook("http://127.0.0.1:1/hook", nullptr, "")}));
+  TestEngine t(Workspace(json::array({Hook("http://127.0.0.1:1/hook", nullptr, "")})));
   SendToAnn(t);
   std::vector<WebhookCall> calls = t.engine.TakeWebhookBatch(2);
   ASSERT_EQ(calls.size(), 2u);
@@ -103,8 +103,8 @@ TEST(WebhookTest, TakenOnceThenMarked) {
 }
 
 TEST(WebhookTest, DestinationsReceiveOnlyTheirEvents) {
-  TestEngine t(Workspace({Hook("http://a.example/hook", {"audiences:user:matched"}),
-                          Hook("http://b.example/hook", {"message:updated"})}));
+  TestEngine t(Workspace({Hook("http://a.example/hook", json::array({"audiences:user:matched"})),
+                          Hook("http://b.example/hook", json::array({"message:updated"}))}));
   SendToAnn(t);
   ASSERT_TRUE(
       t.engine
@@ -124,7 +124,7 @@ TEST(WebhookTest, DestinationsReceiveOnlyTheirEvents) {
 }
 
 TEST(WebhookTest, CancelIsAMessageUpdatedEvent) {
-  TestEngine t(Workspace({Hook("http://127.0.0.1:1/hook")}));
+  TestEngine t(Workspace(json::array({Hook("http://127.0.0.1:1/hook")})));
   const std::string id = SendToAnn(t, {{"delay", {{"duration", 60000}}}});
   ASSERT_TRUE(t.engine.CancelMessage(t.key, id).ok());
   json hooks = Hooks(t);
@@ -141,7 +141,7 @@ TEST(WebhookTest, NoWebhooksNothingQueued) {
 }
 
 TEST(WebhookTest, ResetClearsTheCalls) {
-  TestEngine t(Workspace({Hook("http://127.0.0.1:1/hook")}));
+  TestEngine t(Workspace(json::array({Hook("http://127.0.0.1:1/hook")})));
   SendToAnn(t);
   ASSERT_TRUE(t.engine.Reset(t.key).ok());
   EXPECT_TRUE(Hooks(t).empty());

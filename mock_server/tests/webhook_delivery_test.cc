@@ -82,7 +82,7 @@ bool SignatureValid(const std::string& header, const std::string& body, const st
 
 json WorkspaceWithWebhook(const std::string& url, const std::string& secret = kSecret) {
   json ws = TestWorkspace();
-  json hook = {{"url", url}, {"events", {"message:updated"}}};
+  json hook = {{"url", url}, {"events", json::array({"message:updated"})}};
   if (!secret.empty()) hook["secret"] = secret;
   ws["webhooks"] = json::array({hook});
   return ws;
