@@ -1,5 +1,6 @@
 // Accessors: how automation steps read the run context
-// (reference/courier-api.md §6.4). Internal to the engine; pure functions.
+// (https://www.courier.com/docs/platform/automations/steps). Internal to the engine; pure
+// functions.
 //
 // Three forms exist:
 //  - API accessors {"$ref": "data.email"} anywhere inside a step;

@@ -1,5 +1,6 @@
 // Audiences: filters over profiles, membership, and the "Audience User
-// Matched/Unmatched" outbound events (reference/courier-api.md §10).
+// Matched/Unmatched" outbound events
+// (https://www.courier.com/docs/external-integrations/cdp/segment).
 #include <cstdlib>
 #include <set>
 
@@ -138,7 +139,8 @@ bool Eval(const Json& filter, const Json& profile) {
 }
 
 // The filter as Courier writes it in a match reason: "EQ('title', 'Software
-// Engineer')" (reference/courier-api.md §10.2 audience example).
+// Engineer')" (https://www.courier.com/docs/platform/workspaces/outbound-webhooks/ audience
+// example).
 std::string Describe(const Json& filter) {
   const std::string op = filter["operator"].get<std::string>();
   if (IsGroup(op)) {
@@ -176,6 +178,7 @@ void EmitMembership(WorkspaceState& ws, Services& svc, const std::string& audien
                      {"audience_version", VersionOf(audience)},
                      {"reason", Reason(audience, matched)},
                      {"user_id", user_id}};
+  EmitWebhook(ws, svc, matched ? "audiences:user:matched" : "audiences:user:unmatched", properties);
   EmitOutbound(ws, svc, matched ? "Audience User Matched" : "Audience User Unmatched", user_id,
                std::move(properties));
 }

@@ -1,5 +1,5 @@
 // Automation step definitions: context defaults and strict validation
-// (reference/courier-api.md §6.1-§6.3, §6.5). Internal to the engine; pure
+// (https://www.courier.com/docs/reference/automation/invoke). Internal to the engine; pure
 // functions.
 #pragma once
 

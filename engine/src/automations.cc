@@ -1,4 +1,4 @@
-// Automations (reference/courier-api.md §6, §8.1 d).
+// Automations (https://www.courier.com/docs/platform/automations/steps).
 //
 // A run executes its steps synchronously, in order, until a delay (the run
 // waits on a scheduler timer and continues from the next step when it fires),
@@ -39,7 +39,7 @@ const char* const kNoFetcher =
 void Bump(Services& svc) { svc.version.fetch_add(1); }
 
 // Courier's parseJsonObject: a string is parsed as JSON (null when it is not
-// JSON); anything else is used as is (reference/courier-api.md §6.1).
+// JSON); anything else is used as is (https://www.courier.com/docs/reference/automation/invoke).
 Json ParseJsonObject(const Json& body, const char* key) {
   auto it = body.find(key);
   if (it == body.end()) return nullptr;
@@ -157,7 +157,8 @@ std::vector<std::string> CancelRunsWithToken(WorkspaceState& ws, Services& svc,
   TimePoint now = svc.clock.Now();
   for (const std::string& id : ids) {
     AutomationRun* run = ws.runs.Find(id);
-    // Canceling a finished run does nothing (reference/courier-api.md §6.6).
+    // Canceling a finished run does nothing
+    // (https://www.courier.com/docs/platform/automations/cancel).
     if (run == nullptr || IsFinished(run->status)) continue;
     run->status = RunStatus::kCanceled;
     run->updated_at = now;
@@ -188,7 +189,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
 std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth);
 
 // Merges fetched data into `existing` by a merge strategy
-// (reference/courier-api.md §6.7).
+// (https://www.courier.com/docs/platform/automations/steps).
 Json MergeByStrategy(const Json& existing, const Json& incoming, const std::string& strategy) {
   if (strategy == "replace") return incoming;
   if (strategy == "overwrite") {
@@ -282,7 +283,7 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, AutomationRun& run, std:
   if (until.empty()) until = StringField(step, "delayUntil");
   if (step.contains("duration") || step.contains("delayFor")) {
     std::optional<Duration> length = ParseDelayDuration(duration);
-    // Courier's step errors (reference/courier-api.md §6.5).
+    // Courier's step errors (https://www.courier.com/docs/platform/automations/steps).
     if (!length) return StepOutcome::Error("Invalid delay duration definition.");
     due = now + *length;
   } else if (step.contains("until") || step.contains("delayUntil")) {
@@ -586,7 +587,7 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
     run.diagnostics.push_back(
         "'cancellation_token' (two Ls) is not a Courier key and was ignored: this run has no "
         "cancelation token and cannot be canceled; spell it 'cancelation_token' "
-        "(reference/courier-api.md §6.3)");
+        "(https://www.courier.com/docs/platform/automations/steps)");
   }
   // The token is resolved once, at run creation (§6.4).
   if (IsAccessor(spec.token_expression)) {
@@ -808,6 +809,13 @@ Result<Reply> GetRunReply(WorkspaceState& ws, const std::string& run_id) {
   const AutomationRun* run = ws.runs.Find(run_id);
   if (run == nullptr) return Status::NotFound("Run not found");
   return Reply{200, {{"run", RunForApi(ws, *run)}}};
+}
+
+Result<Reply> GetRunStepsReply(WorkspaceState& ws, const std::string& run_id) {
+  const AutomationRun* run = ws.runs.Find(run_id);
+  if (run == nullptr) return Status::NotFound("Run not found");
+  Json api = RunForApi(ws, *run);
+  return Reply{200, {{"steps", std::move(api["steps"])}}};
 }
 
 Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query) {

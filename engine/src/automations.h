@@ -1,6 +1,7 @@
 // Automations: ad hoc and template invokes, run execution, step types,
-// accessors, cancelation tokens and delays (reference/courier-api.md §6).
-// Internal to the engine; every function runs with the workspace lock held.
+// accessors, cancelation tokens and delays
+// (https://www.courier.com/docs/platform/automations/steps). Internal to the engine; every function
+// runs with the workspace lock held.
 #pragma once
 
 #include <string>
@@ -30,6 +31,11 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
 // GET /automations/runs/{id} and GET /automations/runs.
 Result<Reply> GetRunReply(WorkspaceState& ws, const std::string& run_id);
 Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query);
+// GET /automations/runs/{id}/steps: {"steps":[{action, status, message_id?,
+// updated_at?, error?}]} (AutomationRunStepsResponse in @trycourier/courier).
+Result<Reply> GetRunStepsReply(WorkspaceState& ws, const std::string& run_id);
+// GET /automations: {"templates":[{id, name, version}]} (AutomationTemplateListResponse).
+Result<Reply> ListAutomationsReply(const WorkspaceState& ws, const Json& query);
 // Admin: {"results":[run with step states]}.
 Json RunsForAdmin(const WorkspaceState& ws);
 // One entry of RunsForAdmin's results.

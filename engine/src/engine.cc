@@ -76,8 +76,8 @@ struct Engine::Impl {
   }
 
   // Runs `fn(ws, services)` as one of the workspace's operations (under its
-  // lock, in arrival order); 401 for an unknown key
-  // (Courier's authorizer rejects unknown keys, reference/courier-api.md §1.4).
+  // lock, in arrival order); 401 for an unknown key (Courier's authorizer
+  // rejects unknown keys, https://www.courier.com/docs/reference/authorization).
   template <typename T, typename Fn>
   Result<T> With(const std::string& key, Fn&& fn) {
     auto ws = Find(key);
@@ -210,7 +210,8 @@ Status Engine::Reset(const std::string& api_key) {
 
 Result<Reply> Engine::Debug(const std::string& key) {
   return impl_->With<Reply>(key, [](WorkspaceState& ws, Services&) -> Result<Reply> {
-    // reference/courier-api.md §1.2, §1.5: non-production tenants are "<tenant>/<env>".
+    // https://www.courier.com/docs/reference/authorization: non-production tenants are
+    // "<tenant>/<env>".
     const std::string& env = ws.def.environment;
     bool production = env == "production";
     return Reply{200,
@@ -261,6 +262,16 @@ Result<Reply> Engine::GetRun(const std::string& key, const std::string& run_id) 
 Result<Reply> Engine::ListRuns(const std::string& key, const Json& query) {
   return impl_->With<Reply>(
       key, [&](WorkspaceState& ws, Services&) { return ListRunsReply(ws, query); });
+}
+
+Result<Reply> Engine::GetRunSteps(const std::string& key, const std::string& run_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetRunStepsReply(ws, run_id); });
+}
+
+Result<Reply> Engine::ListAutomations(const std::string& key, const Json& query) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return ListAutomationsReply(ws, query); });
 }
 
 Result<Reply> Engine::GetProfile(const std::string& key, const std::string& user_id) {
@@ -366,6 +377,17 @@ Result<Reply> Engine::CancelMessage(const std::string& key, const std::string& m
   });
 }
 
+Result<Reply> Engine::GetMessageOutput(const std::string& key, const std::string& message_id) {
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services&) { return GetMessageOutputReply(ws, message_id); });
+}
+
+Result<Reply> Engine::ArchiveRequest(const std::string& key, const std::string& request_id) {
+  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
+    return ArchiveRequestReply(ws, svc, request_id);
+  });
+}
+
 Result<Reply> Engine::ListEvents(const std::string& key) {
   return impl_->With<Reply>(key,
                             [&](WorkspaceState& ws, Services&) { return ListEventsReply(ws); });
@@ -445,7 +467,7 @@ Result<std::optional<Reply>> Engine::BeginIdempotent(const std::string& key,
                                                      std::optional<TimePoint> expires_at) {
   return impl_->With<std::optional<Reply>>(
       key, [&](WorkspaceState& ws, Services& svc) -> Result<std::optional<Reply>> {
-        // Keys are scoped to the path (reference/courier-api.md §3).
+        // Keys are scoped to the path (https://www.courier.com/docs/reference/idempotent-requests).
         std::string record_key = idempotency_key + "/" + scope;
         TimePoint now = svc.clock.Now();
         auto it = ws.idempotency.find(record_key);
@@ -481,7 +503,8 @@ void Engine::FinishIdempotent(const std::string& key, const std::string& idempot
 namespace {
 
 // Segment's Courier (Actions) destination: "Sync Audience" for Engage
-// audience and journey-step events (reference/segment-spec.md §3.3).
+// audience and journey-step events
+// (https://segment.com/docs/connections/destinations/catalog/actions-courier/).
 bool IsEngageMembershipEvent(const Json& event) {
   const Json* cls = FindPath(event, "context.personas.computation_class");
   return cls != nullptr && cls->is_string() && (*cls == "audience" || *cls == "journey_step");
@@ -592,6 +615,10 @@ Result<Json> Engine::Messages(const std::string& key) const {
   return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return MessagesForAdmin(ws); });
 }
 
+Result<Json> Engine::Webhooks(const std::string& key) const {
+  return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return WebhooksForAdmin(ws); });
+}
+
 Result<Json> Engine::Outbox(const std::string& key) const {
   return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) { return OutboxForAdmin(ws); });
 }
@@ -689,6 +716,38 @@ void Engine::MarkOutbound(const std::string& workspace_key, const std::string& o
     entry->last_error = error;
     // Retention drops delivered calls only: a failed one is kept for inspection.
     if (state == "delivered") ws.outbox.MarkFinished(outbox_id);
+    svc.version.fetch_add(1);
+    return true;
+  });
+}
+
+std::vector<WebhookCall> Engine::TakeWebhookBatch(std::size_t max) {
+  std::vector<WebhookCall> calls;
+  for (const auto& ws : impl_->All()) {
+    std::lock_guard lock(ws->mutex);
+    while (calls.size() < max && !ws->webhooks_pending.empty()) {
+      std::string id = std::move(ws->webhooks_pending.front());
+      ws->webhooks_pending.pop_front();
+      WebhookEntry* entry = ws->webhooks.Find(id);
+      if (entry == nullptr || entry->taken || entry->state != "pending") continue;
+      entry->taken = true;
+      calls.push_back({ws->id, entry->id, entry->url, *entry->body, entry->signature});
+    }
+    if (calls.size() >= max) break;
+  }
+  return calls;
+}
+
+void Engine::MarkWebhook(const std::string& workspace_key, const std::string& webhook_id,
+                         const std::string& state, int attempts, const std::string& error) {
+  (void)impl_->With<bool>(workspace_key, [&](WorkspaceState& ws, Services& svc) -> Result<bool> {
+    WebhookEntry* entry = ws.webhooks.Find(webhook_id);
+    if (entry == nullptr) return false;
+    entry->state = state;
+    entry->attempts = attempts;
+    entry->last_error = error;
+    // Retention drops delivered calls only: a failed one is kept for inspection.
+    if (state == "delivered") ws.webhooks.MarkFinished(webhook_id);
     svc.version.fetch_add(1);
     return true;
   });

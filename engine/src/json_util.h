@@ -48,9 +48,9 @@ const Json* FindPath(const Json& root, std::string_view dotted_path);
 bool Truthy(const Json& value);
 
 // Applies an RFC 6902 JSON Patch. Missing parent objects of add/replace paths
-// are created (as Courier's profile PATCH does, reference/courier-api.md §7).
-// Errors are 400 with the failing operation named; `document` is unchanged
-// on error.
+// are created (as Courier's profile PATCH does,
+// https://www.courier.com/docs/reference/profiles/by-id). Errors are 400 with the failing operation
+// named; `document` is unchanged on error.
 Status ApplyJsonPatch(Json& document, const Json& patch);
 
 // Replaces every {{path}} in `text` with the value found at that dotted path

@@ -1,5 +1,5 @@
 // Sending: POST /send v1 and v2, automation and Segment-mapped sends, routing,
-// rendering and the simulated providers (reference/courier-api.md §4, §5, §9).
+// rendering and the simulated providers (https://www.courier.com/docs/reference/send/message).
 #include "messaging.h"
 
 #include <algorithm>
@@ -25,7 +25,8 @@ Status V1Error(int http_status, std::string message) {
   return Status::Error(http_status, std::move(message), ErrorShape::kLegacySend);
 }
 
-// ---- v2 validation (reference/courier-api.md §4.2) --------------------------
+// ---- v2 validation (https://www.courier.com/docs/reference/send/message)
+// --------------------------
 
 // Keys of `message` accepted by Courier: the 2022 set plus context,
 // preferences and expiry from the current spec (§4.2).
@@ -206,7 +207,7 @@ Status ValidateTimeout(const Json& timeout) {
   return Status::Ok();
 }
 
-// The v2 validator (reference/courier-api.md §4.2), also run on automation
+// The v2 validator (https://www.courier.com/docs/reference/send/message), also run on automation
 // send steps that carry a `message` (§6.1).
 Status ValidateV2Message(const Json& message) {
   if (!message.is_object()) {
@@ -416,8 +417,8 @@ std::optional<TimePoint> DeliverAt(const Json& message, TimePoint now) {
 
 // ---- Routing, rendering, providers ------------------------------------------
 
-// Whether the merged profile holds the data a channel needs (DESIGN.md "Sends
-// and messages": email -> email, sms -> phone_number, ...).
+// Whether the merged profile holds the data a channel needs (docs/fidelity.md "Channel data": email
+// -> email, sms -> phone_number, ...).
 bool HasChannelData(const std::string& channel, const Json& profile) {
   auto has = [&](const char* key) {
     return profile.contains(key) && !profile[key].is_null() &&
@@ -628,7 +629,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     channels = {"email"};
   }
 
-  // Preferences (reference/courier-api.md §10.2 UNDELIVERABLE example).
+  // Preferences (https://www.courier.com/docs/platform/workspaces/outbound-webhooks/ UNDELIVERABLE
+  // example).
   std::string topic;
   if (plan.preferences.is_object() && plan.preferences.contains("subscription_topic_id") &&
       plan.preferences["subscription_topic_id"].is_string()) {
@@ -785,6 +787,7 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   const std::string id = message.id;
   Message& stored = ws.messages.Add(id, std::move(message));
   Touch(svc);
+  NotifyMessageUpdated(ws, svc, stored);
   // With a processing latency the message stays ENQUEUED until its job runs (jobs.h).
   if (std::optional<TimePoint> due = ProcessingDue(ws, svc, now, deliver_at)) {
     Services captured = svc;
@@ -838,7 +841,8 @@ std::vector<std::string> SendV2(WorkspaceState& ws, Services& svc, const Json& m
   return ids;
 }
 
-// v1 body checks (reference/courier-api.md §5), errors in the {message,status} shape.
+// v1 body checks (https://www.courier.com/docs/platform/sending/create-map-events), errors in the
+// {message,status} shape.
 Status ValidateV1(const WorkspaceState& ws, const Json& body) {
   if (!body.is_object() || !body.contains("recipient") || body["recipient"].is_null()) {
     return V1Error(400, "The 'recipient' parameter is required.");
@@ -1211,6 +1215,7 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, Messa
   if (stamp != nullptr && !(message.record.*stamp)) message.record.*stamp = svc.clock.Now();
   if (IsFinalMessageStatus(status)) ws.messages.MarkFinished(message.id);
   Touch(svc);
+  NotifyMessageUpdated(ws, svc, message);
   const char* event = nullptr;
   switch (status) {
     case MessageStatus::kSent:

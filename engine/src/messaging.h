@@ -52,6 +52,12 @@ Result<Reply> GetMessageReply(WorkspaceState& ws, const std::string& message_id)
 Result<Reply> GetMessageHistoryReply(WorkspaceState& ws, const std::string& message_id,
                                      const Json& query);
 Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::string& message_id);
+// GET /messages/{id}/output: {"results":[{channel, channel_id, content}]},
+// one per rendered channel (MessageContentResponse in @trycourier/courier).
+Result<Reply> GetMessageOutputReply(WorkspaceState& ws, const std::string& message_id);
+// PUT /requests/{request_id}/archive: 202, no body; the request's messages
+// leave GET /messages unless archived=true. 404 for an unknown request id.
+Result<Reply> ArchiveRequestReply(WorkspaceState& ws, Services& svc, const std::string& request_id);
 // Admin: simulated recipient engagement {"event":"opened"|"clicked"|"delivered"|"undeliverable"}.
 Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string& message_id,
                             const Json& body);
@@ -72,8 +78,8 @@ Result<Reply> GetUserPreferencesReply(WorkspaceState& ws, const std::string& use
 Result<Reply> GetUserPreferenceTopicReply(WorkspaceState& ws, const std::string& user_id,
                                           const std::string& topic_id);
 // A status change of a topic emits the outbound Segment preference events
-// (seeds/002 "Preferences Events"): OPTED_IN -> "User Subscribed", OPTED_OUT ->
-// "User Unsubscribed", properties {user_id, topic_id, status}.
+// (https://www.courier.com/docs/external-integrations/cdp/segment "Preferences Events"): OPTED_IN
+// -> "User Subscribed", OPTED_OUT -> "User Unsubscribed", properties {user_id, topic_id, status}.
 Result<Reply> PutUserPreferenceTopicReply(WorkspaceState& ws, Services& svc,
                                           const std::string& user_id, const std::string& topic_id,
                                           const Json& body);
@@ -115,5 +121,17 @@ Json OutboxEntryForAdmin(const OutboxEntry& entry);
 std::string OutboundEventName(const OutboxEntry& entry);
 std::string OutboundUserId(const OutboxEntry& entry);
 std::string OutboundMessageId(const OutboxEntry& entry);
+
+// ---- Outbound webhooks (webhooks.cc) ---------------------------------------------
+// Queues `{"type": type, "data": data}` for every webhook destination of the
+// workspace subscribed to `type`, signed with its secret (nothing when the
+// workspace has no webhooks).
+void EmitWebhook(WorkspaceState& ws, Services& svc, const std::string& type, const Json& data);
+// `message:updated` for the message's current record (plus recipientId).
+void NotifyMessageUpdated(WorkspaceState& ws, Services& svc, const Message& message);
+// The courier-signature header value of `body` signed at `t` (epoch ms).
+std::string WebhookSignature(const std::string& secret, TimePoint t, const std::string& body);
+// Admin: {"results":[{id, url, type, state, attempts, last_error, created_at, signature, body}]}.
+Json WebhooksForAdmin(const WorkspaceState& ws);
 
 }  // namespace mock_courier

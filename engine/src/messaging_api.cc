@@ -1,4 +1,4 @@
-// Messages API (reference/courier-api.md §9), recipient engagement, the
+// Messages API (https://www.courier.com/docs/reference/logs/list), recipient engagement, the
 // Events API (§5) and the admin views of messages.
 #include <algorithm>
 #include <cctype>
@@ -79,6 +79,10 @@ std::optional<std::size_t> DecodeCursor(const std::string& cursor) {
 
 bool MatchesFilters(const Message& m, const Json& query) {
   const SendPlan& plan = m.plan;
+  // Archived requests' messages are listed only with archived=true
+  // (https://www.courier.com/docs/reference/logs/list: "whether archived
+  // messages should be included").
+  if (m.archived && QueryValue(query, "archived") != "true") return false;
   auto any_of = [](const std::vector<std::string>& wanted, const std::string& value) {
     return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
   };
@@ -245,6 +249,7 @@ Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::s
   m->record.canceled_at = svc.clock.Now();
   ws.messages.MarkFinished(m->id);
   Touch(svc);
+  NotifyMessageUpdated(ws, svc, *m);
   return Reply{200, MessageRecordJson(*m)};
 }
 

@@ -34,7 +34,7 @@ HistoryItem RoutedItem(std::string type, TimePoint now, std::string channel, std
 // Sets the message's status, stamps `timestamp_field` ("sent", "delivered",
 // "opened", "clicked"; "" for none) with the clock when not yet set, and
 // emits the matching outbound Segment event ("Message Sent", ...) when there
-// is one for the status (reference/courier-api.md §10.1).
+// is one for the status (https://www.courier.com/docs/external-integrations/cdp/segment).
 // Whether a message in `status` is done: nothing more happens to it unless the
 // recipient engages (DELIVERED, OPENED, CLICKED, UNDELIVERABLE, UNROUTABLE,
 // UNMAPPED, CANCELED). Retention may drop finished messages.
@@ -68,9 +68,8 @@ Json EffectivePreference(const WorkspaceState& ws, const std::string& user_id,
                          const std::string& topic_id, bool* stored);
 
 // The Segment outbound properties of a message: its record plus recipientId,
-// messageId, channel and provider (reference/courier-api.md §10.1, UNCONFIRMED
-// names; see docs/fidelity.md).
-// Returned as JSON text (see EmitOutboundText).
+// messageId, channel and provider (https://www.courier.com/docs/external-integrations/cdp/segment,
+// UNCONFIRMED names; see docs/fidelity.md). Returned as JSON text (see EmitOutboundText).
 std::string OutboundMessageProperties(const Message& message);
 
 // Runs `body` (returning a Result or Status) and turns a JSON type error or

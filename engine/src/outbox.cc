@@ -1,6 +1,6 @@
-// Outbound Segment: Courier as a Segment source (reference/courier-api.md
-// §10.1). Status changes and audience matches become Segment track calls in
-// the workspace's outbox.
+// Outbound Segment: Courier as a Segment source
+// (https://www.courier.com/docs/external-integrations/cdp/segment). Status changes and audience
+// matches become Segment track calls in the workspace's outbox.
 #include <optional>
 #include <string_view>
 

@@ -114,9 +114,9 @@ Result<Reply> PutUserPreferenceTopicReply(WorkspaceState& ws, Services& svc,
   prefs[topic_id] = topic;
   svc.version.fetch_add(1);
   // Courier lists "User Subscribed"/"User Unsubscribed" among its Segment
-  // source events (seeds/002, Preferences events); their payload is
-  // undocumented. The mock emits them when the effective status of a topic
-  // crosses OPTED_OUT, with {user_id, topic_id, status, previous_status}.
+  // source events (https://www.courier.com/docs/external-integrations/cdp/segment, Preferences
+  // events); their payload is undocumented. The mock emits them when the effective status of a
+  // topic crosses OPTED_OUT, with {user_id, topic_id, status, previous_status}.
   const std::string after = topic["status"].get<std::string>();
   if ((before == "OPTED_OUT") != (after == "OPTED_OUT")) {
     Json properties = {{"user_id", user_id},

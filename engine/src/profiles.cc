@@ -14,7 +14,7 @@ Reply Success() { return Reply{200, {{"status", "SUCCESS"}}}; }
 Reply NoContent() { return Reply{204, nullptr}; }
 
 // Checks a {"<property>": {...}} body: only that key, and it must be present.
-// Courier's messages (reference/courier-api.md §7).
+// Courier's messages (https://www.courier.com/docs/reference/profiles/by-id).
 Status CheckSingleKeyBody(const Json& body, const std::string& property, bool want_object) {
   if (!body.is_object()) return Status::BadRequest("No Body Provided");
   for (auto it = body.begin(); it != body.end(); ++it) {
@@ -57,7 +57,8 @@ void MergeProfileData(WorkspaceState& ws, Services& svc, const std::string& user
 
 void WriteProfileWithStrategy(WorkspaceState& ws, Services& svc, const std::string& user_id,
                               const Json& profile, const std::string& strategy) {
-  // Merge strategies of update-profile steps (reference/courier-api.md §6.7).
+  // Merge strategies of update-profile steps
+  // (https://www.courier.com/docs/platform/automations/steps).
   auto existing = ws.profiles.find(user_id);
   bool exists = existing != ws.profiles.end();
   if (strategy == "replace") {
@@ -81,7 +82,8 @@ void WriteProfileWithStrategy(WorkspaceState& ws, Services& svc, const std::stri
 }
 
 Result<Reply> GetProfileReply(WorkspaceState& ws, const std::string& user_id) {
-  // An unknown user is an empty profile, not a 404 (reference/courier-api.md §7).
+  // An unknown user is an empty profile, not a 404
+  // (https://www.courier.com/docs/reference/profiles/by-id).
   auto prefs = ws.preferences.find(user_id);
   Json preferences = Json::object();
   if (prefs != ws.preferences.end()) preferences = {{"notifications", prefs->second}};

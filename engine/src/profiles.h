@@ -1,4 +1,4 @@
-// Profiles and lists (reference/courier-api.md §7, §7.1). Internal to the
+// Profiles and lists (https://www.courier.com/docs/reference/profiles/by-id). Internal to the
 // engine; every function runs with the workspace lock held.
 #pragma once
 

@@ -9,7 +9,8 @@
 namespace mock_courier {
 namespace {
 
-// Segment's Event Tester ids skip idempotency (reference/courier-api.md §8.1 step 2).
+// Segment's Event Tester ids skip idempotency
+// (https://www.courier.com/docs/external-integrations/cdp/segment step 2).
 constexpr std::string_view kEventTesterPrefix = "segment-test-message-";
 
 // Errors of /inbound/segment carry only a message (§8.1 step 4).

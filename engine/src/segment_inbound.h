@@ -1,6 +1,6 @@
 // Segment inbound: POST /inbound/segment and POST /inbound/courier
-// (reference/courier-api.md §8). Internal to the engine; runs with the
-// workspace lock held.
+// (https://www.courier.com/docs/external-integrations/cdp/segment). Internal to the engine; runs
+// with the workspace lock held.
 #pragma once
 
 #include <string>

@@ -3,7 +3,8 @@
 namespace mock_courier {
 
 std::string ErrorTypeForStatus(int http_status) {
-  // reference/courier-api.md §2: Courier's status -> type map.
+  // https://www.courier.com/docs/platform/sending/handling-responses-and-errors: Courier's status
+  // -> type map.
   switch (http_status) {
     case 401:
       return "authentication_error";

@@ -198,6 +198,10 @@ bool ParseAutomation(Checker& c, const Json& a, const std::string& path,
     if (!c.String(a["alias"], path + "/alias")) return false;
     out.alias = a["alias"].get<std::string>();
   }
+  if (a.contains("name")) {
+    if (!c.String(a["name"], path + "/name")) return false;
+    out.name = a["name"].get<std::string>();
+  }
   if (a.contains("trigger")) {
     if (!c.String(a["trigger"], path + "/trigger")) return false;
     out.triggers.push_back(a["trigger"].get<std::string>());
@@ -211,8 +215,9 @@ bool ParseAutomation(Checker& c, const Json& a, const std::string& path,
       out.cancelation_token = a[key].get<std::string>();
     }
   }
-  // Courier ignores the two-L spelling on an automation (reference/courier-api.md §6.3);
-  // the file may say it so that scenarios can reproduce the trap.
+  // Courier ignores the two-L spelling on an automation
+  // (https://www.courier.com/docs/platform/automations/steps); the file may say it so that
+  // scenarios can reproduce the trap.
   if (a.contains("cancellation_token")) {
     if (!c.String(a["cancellation_token"], path + "/cancellation_token")) return false;
     out.misspelled_token = true;
@@ -335,17 +340,61 @@ const AutomationDefinition* WorkspaceDefinition::FindAutomation(
   return nullptr;
 }
 
+namespace {
+
+// "webhooks": [{"url", "secret"?, "events"?}]. Event types are the ones
+// Courier documents (outbound-webhooks page); the mock emits message:updated
+// and audiences:user:matched / unmatched.
+bool ParseWebhooks(Checker& c, const Json& list, std::vector<WebhookDefinition>& out) {
+  static const std::set<std::string> kTypes = {
+      "message:updated",          "notification:submitted", "notification:submission_canceled",
+      "notification:published",   "audiences:updated",      "audiences:user:matched",
+      "audiences:user:unmatched", "audiences:calculated"};
+  if (!c.Array(list, "/webhooks")) return false;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "/webhooks/" + std::to_string(i);
+    const Json& w = list[i];
+    if (!c.Object(w, path) || !c.Keys(w, path, {"url", "secret", "events"})) return false;
+    if (!w.contains("url")) return c.Fail(path + "/url", "required");
+    if (!c.String(w["url"], path + "/url")) return false;
+    WebhookDefinition hook;
+    hook.url = w["url"].get<std::string>();
+    if (hook.url.rfind("http://", 0) != 0 && hook.url.rfind("https://", 0) != 0) {
+      return c.Fail(path + "/url", "expected an http:// or https:// URL");
+    }
+    if (w.contains("secret")) {
+      if (!c.String(w["secret"], path + "/secret")) return false;
+      hook.secret = w["secret"].get<std::string>();
+    }
+    if (w.contains("events")) {
+      if (!c.StringArray(w["events"], path + "/events", hook.events)) return false;
+      for (std::size_t j = 0; j < hook.events.size(); ++j) {
+        if (!kTypes.count(hook.events[j])) {
+          return c.Fail(path + "/events/" + std::to_string(j),
+                        "unknown event type '" + hook.events[j] +
+                            "' (expected message:updated, audiences:user:matched, "
+                            "audiences:user:unmatched or another documented type)");
+        }
+      }
+    }
+    out.push_back(std::move(hook));
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
   Checker c;
   WorkspaceDefinition def;
   def.raw = json;
   auto fail = [&]() -> Result<WorkspaceDefinition> { return Status::BadRequest(c.error()); };
   if (!c.Object(json, "") ||
-      !c.Keys(
-          json, "",
-          {"$schema", "name", "description", "environment", "tenant_id", "api_keys", "segment",
-           "notifications", "event_maps", "automations", "lists", "profiles", "audiences", "brands",
-           "providers", "preferences", "retention", "processing_latency", "rate_limits"})) {
+      !c.Keys(json, "",
+              {"$schema", "name", "description", "environment", "tenant_id", "api_keys", "segment",
+               "notifications", "event_maps", "automations", "lists", "profiles", "audiences",
+               "brands", "providers", "preferences", "retention", "processing_latency",
+               "rate_limits", "webhooks"})) {
     return fail();
   }
   if (json.contains("name")) {
@@ -532,6 +581,7 @@ Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
   if (json.contains("rate_limits") && !ParseRateLimits(c, json["rate_limits"], def.rate_limits)) {
     return fail();
   }
+  if (json.contains("webhooks") && !ParseWebhooks(c, json["webhooks"], def.webhooks)) return fail();
   // Cross references: event maps and notifications' topics must point at something.
   for (const auto& [event, notification] : def.event_maps) {
     if (!def.notifications.count(notification)) {

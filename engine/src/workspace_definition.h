@@ -31,6 +31,7 @@ struct NotificationDefinition {
 struct AutomationDefinition {
   std::string id;
   std::string alias;
+  std::string name;  // GET /automations shows it ("" = the id).
   // Triggers: "track/<event>", "identify", "group", "identify/<x>" ... (§8.1 d).
   std::vector<std::string> triggers;
   // Raw token expression (refs./${}/literal), absent when the automation has none.
@@ -73,6 +74,14 @@ struct RateLimitSettings {
   int events_put = 0;   // PUT /events/{id}
 };
 
+// An outbound webhook destination (Courier's "Outbound Webhooks" settings,
+// https://www.courier.com/docs/platform/workspaces/outbound-webhooks/).
+struct WebhookDefinition {
+  std::string url;                  // http:// or https://
+  std::string secret;               // Signing secret; "" = unsigned.
+  std::vector<std::string> events;  // Event types it receives; empty = all.
+};
+
 struct WorkspaceDefinition {
   std::string name;
   std::string environment = "production";  // "production" or "test".
@@ -91,8 +100,9 @@ struct WorkspaceDefinition {
   RetentionOverrides retention;                         // "retention": caps over the engine's.
   // "processing_latency": when accepted work is processed; absent = the engine's.
   std::optional<Duration> processing_latency;
-  RateLimitSettings rate_limits;  // "rate_limits"
-  Json raw;                       // The file as given.
+  RateLimitSettings rate_limits;              // "rate_limits"
+  std::vector<WebhookDefinition> webhooks;    // "webhooks": outbound destinations.
+  Json raw;                                   // The file as given.
 
   const AutomationDefinition* FindAutomation(const std::string& id_or_alias) const;
 };

@@ -115,6 +115,8 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   relay_random = seed ^ StableHash(id) ^ 0x5e9d3e17a11ce5edULL;
   relay_received = 0;
   relay_latest_delivered = 0;
+  webhooks.Clear();
+  webhooks_pending.clear();
   // Fresh containers rather than clear(): hash tables keep their bucket
   // arrays through clear(), and a reset is how a load test gives memory back.
   segment_replies = decltype(segment_replies)();
@@ -190,6 +192,7 @@ void WorkspaceState::EnforceRetention(TimePoint now, Evicted* evicted) {
   messages.Trim(retention.messages, evicted ? &evicted->messages : nullptr);
   runs.Trim(retention.runs, evicted ? &evicted->runs : nullptr);
   outbox.Trim(retention.outbox, evicted ? &evicted->outbox : nullptr);
+  webhooks.Trim(retention.outbox);
   if (retention.journal != 0) {
     while (!journal.empty() &&
            (journal.size() > retention.journal || journal_bytes > kJournalBytes)) {

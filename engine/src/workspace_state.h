@@ -158,6 +158,9 @@ struct Message {
   std::string request_id;
   TimerId pending_timer;  // Delayed send / delivery step, if any.
   bool canceled = false;
+  // PUT /requests/{request_id}/archive: left out of GET /messages unless the
+  // query asks for archived messages.
+  bool archived = false;
 };
 
 // Messages in creation order; final ones are evictable (MarkFinished).
@@ -242,6 +245,23 @@ struct OutboxEntry {
   // Segment API's record.
   std::shared_ptr<const std::string> event_text;
   std::string state = "pending";  // pending | delivered | retrying | failed
+  int attempts = 0;
+  std::string last_error;
+  TimePoint created_at = 0;
+  bool taken = false;  // Handed to the server's delivery worker.
+};
+
+// ---- Outbound webhooks --------------------------------------------------------
+
+// One webhook call: an event for one destination, signed when it has a secret
+// (webhooks.cc). Delivered by the server's outbound worker.
+struct WebhookEntry {
+  std::string id;
+  std::string url;
+  std::string type;                         // "message:updated", "audiences:user:matched", ...
+  std::shared_ptr<const std::string> body;  // {"type","data"} as sent, byte for byte.
+  std::string signature;                    // courier-signature header value; "" = unsigned.
+  std::string state = "pending";            // pending | delivered | retrying | failed
   int attempts = 0;
   std::string last_error;
   TimePoint created_at = 0;
@@ -350,8 +370,10 @@ struct WorkspaceState {
   std::size_t journal_bytes = 0;  // Payload and event text the journal holds.
   std::uint64_t journal_evicted = 0;
   std::map<std::string, CatalogueEntry> catalogue;
-  RecordStore<OutboxEntry> outbox;         // Delivered calls are evictable.
-  std::deque<std::string> outbox_pending;  // Ids not yet handed to the delivery worker.
+  RecordStore<OutboxEntry> outbox;           // Delivered calls are evictable.
+  std::deque<std::string> outbox_pending;    // Ids not yet handed to the delivery worker.
+  RecordStore<WebhookEntry> webhooks;        // Delivered calls are evictable.
+  std::deque<std::string> webhooks_pending;  // Ids not yet handed to the delivery worker.
   // Segment messageId -> stored /inbound/segment reply (§8.1 idempotency).
   std::unordered_map<std::string, SegmentReplyRecord> segment_replies;
   // /inbound/courier messageId -> Courier id, with its expiry (§8.2: 409 on repeat).

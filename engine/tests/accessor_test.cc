@@ -1,5 +1,5 @@
 // Accessors, designer lookups, `if` expressions and cancelation token
-// resolution (reference/courier-api.md §6.4).
+// resolution (https://www.courier.com/docs/platform/automations/steps).
 #include <gtest/gtest.h>
 
 #include "accessors.h"

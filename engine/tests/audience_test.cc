@@ -1,5 +1,6 @@
 // Audiences: filters over profiles, membership and the "Audience User
-// Matched/Unmatched" outbound events (reference/courier-api.md §10).
+// Matched/Unmatched" outbound events
+// (https://www.courier.com/docs/external-integrations/cdp/segment).
 #include <gtest/gtest.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// Automation invokes and step types (reference/courier-api.md §6.1-§6.4, §6.7).
+// Automation invokes and step types (https://www.courier.com/docs/reference/automation/invoke).
 #include <gtest/gtest.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// Cancelation tokens and cancel steps (reference/courier-api.md §6.4, §6.6),
+// Cancelation tokens and cancel steps (https://www.courier.com/docs/platform/automations/steps),
 // and the Segment-triggered abandoned-checkout seed scenario (§8.1 d).
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-// Delay steps (reference/courier-api.md §6.5): timers on the engine's clock,
-// and a cancel sibling for every delayed behaviour.
+// Delay steps (https://www.courier.com/docs/platform/automations/steps): timers on the engine's
+// clock, and a cancel sibling for every delayed behaviour.
 #include <gtest/gtest.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// Messages API (reference/courier-api.md §9), engagement, the Events API
+// Messages API (https://www.courier.com/docs/reference/logs/list), engagement, the Events API
 // (§5), Segment-mapped sends (§8.1 c) and automation send steps (§6.3).
 #include <gtest/gtest.h>
 

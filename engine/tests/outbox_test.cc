@@ -1,5 +1,5 @@
-// Outbound Segment calls (reference/courier-api.md §10.1): message status
-// changes become Segment track calls in the outbox and the fake Segment API.
+// Outbound Segment calls (https://www.courier.com/docs/external-integrations/cdp/segment): message
+// status changes become Segment track calls in the outbox and the fake Segment API.
 #include <gtest/gtest.h>
 
 #include <string>

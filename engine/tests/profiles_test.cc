@@ -1,4 +1,4 @@
-// Profiles and lists through the Engine (reference/courier-api.md §7, §7.1).
+// Profiles and lists through the Engine (https://www.courier.com/docs/reference/profiles/by-id).
 #include <gtest/gtest.h>
 
 #include "mock_courier/testing/engine_fixture.h"

@@ -1,5 +1,6 @@
 // Run inspection: GET /automations/runs/{id}, GET /automations/runs and the
-// admin view (reference/courier-api.md §6.1, §6.6; DESIGN.md admin API).
+// admin view (https://www.courier.com/docs/reference/automation/invoke;
+// docs/server.md#the-admin-api).
 #include <gtest/gtest.h>
 
 #include <map>

@@ -1,4 +1,5 @@
-// POST /inbound/segment and /inbound/courier semantics (reference/courier-api.md §8).
+// POST /inbound/segment and /inbound/courier semantics
+// (https://www.courier.com/docs/external-integrations/cdp/segment).
 #include <gtest/gtest.h>
 
 #include "mock_courier/testing/engine_fixture.h"

@@ -1,4 +1,4 @@
-// POST /send v2 and v1: validation (reference/courier-api.md §4.2, §5),
+// POST /send v2 and v1: validation (https://www.courier.com/docs/reference/send/message),
 // recipients, routing, rendering, simulated providers, delays and cancel.
 #include <gtest/gtest.h>
 

@@ -74,7 +74,7 @@ INSTANTIATE_TEST_SUITE_P(
                      "workspace: /api_key: unknown key (expected one of: $schema, api_keys, "
                      "audiences, automations, brands, description, environment, event_maps, lists, "
                      "name, notifications, preferences, processing_latency, profiles, providers, "
-                     "rate_limits, retention, segment, tenant_id)"},
+                     "rate_limits, retention, segment, tenant_id, webhooks)"},
         BadWorkspace{"StepsNotArray", R"({"automations":[{"id":"a","steps":{}}]})",
                      "workspace: /automations/0/steps: expected an array, got object"},
         BadWorkspace{"StepWithoutAction",

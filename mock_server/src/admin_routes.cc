@@ -1,4 +1,4 @@
-// The admin API under /_mock/ (DESIGN.md "The server", item 4): a contract
+// The admin API under /_mock/ (docs/server.md#the-admin-api): a contract
 // that clients and the conformance suite depend on.
 #include <algorithm>
 #include <chrono>
@@ -311,6 +311,7 @@ ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequ
   if (is("GET", {"messages"})) return inspect(&Engine::Messages, &Engine::Messages);
   if (is("GET", {"profiles"})) return inspect(&Engine::Profiles, nullptr);
   if (is("GET", {"segment", "outbox"})) return inspect(&Engine::Outbox, &Engine::Outbox);
+  if (is("GET", {"webhooks"})) return inspect(&Engine::Webhooks, nullptr);
   if (is("GET", {"segment", "received"})) {
     return Ok(engine.SegmentReceived(QueryValue(request.query, "write_key").value_or("")));
   }

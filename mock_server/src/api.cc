@@ -38,7 +38,8 @@ ApiResponse JsonResponse(int status, const Json& body) {
 
 ApiResponse StatusResponse(const Status& status) {
   Json body = status.ToBody();
-  // Courier's error middleware hides 5xx details (reference/courier-api.md §2).
+  // Courier's error middleware hides 5xx details
+  // (https://www.courier.com/docs/platform/sending/handling-responses-and-errors).
   if (status.http_status() >= 500 && status.http_status() != 501) {
     body["message"] = "Internal Server Error";
   }
@@ -128,7 +129,7 @@ ApiResponse Api::Handle(const ApiRequest& request) {
   } else {
     response = HandleCourier(engine_, impl_->options, request);
   }
-  // Every Courier response carries these (reference/courier-api.md §1.4);
+  // Every Courier response carries these (https://www.courier.com/docs/reference/authorization);
   // the CORS header also lets browser Segment libraries post to /v1/.
   response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains";
   response.headers["X-Content-Type-Options"] = "nosniff";

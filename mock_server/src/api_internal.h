@@ -18,7 +18,7 @@ ApiResponse JsonResponse(int status, const Json& body);
 
 // THE Status -> HTTP mapping: the status code and Status::ToBody(), except
 // that 5xx messages become "Internal Server Error" as Courier's error
-// middleware does (reference/courier-api.md §2).
+// middleware does (https://www.courier.com/docs/platform/sending/handling-responses-and-errors).
 ApiResponse StatusResponse(const Status& status);
 
 // A Result<Reply> as a response: the reply's status and body, or the error.

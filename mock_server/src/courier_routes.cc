@@ -43,7 +43,7 @@ struct Route {
 
 std::vector<std::string> Pattern(std::string_view path) { return SplitPath(path); }
 
-// Every Courier endpoint the mock answers (reference/courier-api.md; the
+// Every Courier endpoint the mock answers (https://www.courier.com/docs/reference/; the
 // official SDK's resources list the same paths).
 const std::vector<Route>& Routes() {
   static const std::vector<Route> routes = [] {
@@ -68,6 +68,10 @@ const std::vector<Route>& Routes() {
         [](Engine& e, A a) { return e.ListRuns(a.key, a.query); });
     add("GET", "/automations/runs/{}", BodyRule::kNone,
         [](Engine& e, A a) { return e.GetRun(a.key, a.params[0]); });
+    add("GET", "/automations/runs/{}/steps", BodyRule::kNone,
+        [](Engine& e, A a) { return e.GetRunSteps(a.key, a.params[0]); });
+    add("GET", "/automations", BodyRule::kNone,
+        [](Engine& e, A a) { return e.ListAutomations(a.key, a.query); });
     add("POST", "/automations/{}/invoke", BodyRule::kRequired,
         [](Engine& e, A a) { return e.InvokeAutomationTemplate(a.key, a.params[0], a.body); });
     add("GET", "/profiles/{}", BodyRule::kNone,
@@ -105,6 +109,11 @@ const std::vector<Route>& Routes() {
         [](Engine& e, A a) { return e.GetMessageHistory(a.key, a.params[0], a.query); });
     add("POST", "/messages/{}/cancel", BodyRule::kNone,
         [](Engine& e, A a) { return e.CancelMessage(a.key, a.params[0]); });
+    add("GET", "/messages/{}/output", BodyRule::kNone,
+        [](Engine& e, A a) { return e.GetMessageOutput(a.key, a.params[0]); });
+    // The SDK sends no body (requests.ts `archive`).
+    add("PUT", "/requests/{}/archive", BodyRule::kNone,
+        [](Engine& e, A a) { return e.ArchiveRequest(a.key, a.params[0]); });
     add("GET", "/events", BodyRule::kNone, [](Engine& e, A a) { return e.ListEvents(a.key); });
     add("GET", "/events/{}", BodyRule::kNone,
         [](Engine& e, A a) { return e.GetEvent(a.key, a.params[0]); });
@@ -150,7 +159,7 @@ bool MatchPattern(const std::vector<std::string>& pattern, const std::vector<std
 }
 
 // x-idempotency-expiration: ISO-8601, else an integer read as epoch ms as
-// Courier's parseInt does (reference/courier-api.md §3).
+// Courier's parseInt does (https://www.courier.com/docs/reference/idempotent-requests).
 Result<std::optional<TimePoint>> ParseExpiration(const HeaderMap& headers) {
   auto it = headers.find("x-idempotency-expiration");
   if (it == headers.end()) return std::optional<TimePoint>();
@@ -199,17 +208,18 @@ ApiResponse HandleCourier(Engine& engine, const ApiOptions& options, const ApiRe
       return preflight;
     }
     // API Gateway answers an unknown resource or method before any auth
-    // check (reference/courier-api.md §1.4).
+    // check (https://www.courier.com/docs/reference/authorization).
     return StatusResponse(Status::Error(403, "Missing Authentication Token"));
   }
   MatchPattern(route->pattern, parts, params);
 
-  // Lambda's 6 MB synchronous payload limit (reference/courier-api.md §12).
+  // Lambda's 6 MB synchronous payload limit (https://www.courier.com/docs/reference/rate-limits).
   if (request.body.size() > options.max_body_bytes) {
     return StatusResponse(Status::Error(413, "Payload Too Large"));
   }
 
-  // Authorization (reference/courier-api.md §1.3); every failure is the same 401.
+  // Authorization (https://www.courier.com/docs/reference/authorization); every failure is the same
+  // 401.
   auto auth = request.headers.find("Authorization");
   std::optional<std::string> key;
   if (auth != request.headers.end()) key = CourierKeyFromAuthorization(auth->second);
@@ -230,7 +240,8 @@ ApiResponse HandleCourier(Engine& engine, const ApiOptions& options, const ApiRe
   const Json query = QueryToJson(request.query);
   const RouteArgs args{*key, params, body, query, *json_text};
 
-  // Idempotency-Key on POST, scoped to the path (reference/courier-api.md §3).
+  // Idempotency-Key on POST, scoped to the path
+  // (https://www.courier.com/docs/reference/idempotent-requests).
   auto idem = request.headers.find("Idempotency-Key");
   if (request.method != "POST" || idem == request.headers.end() || idem->second.empty()) {
     return ReplyResponse(route->handler(engine, args));

@@ -111,7 +111,8 @@ bool BodyIsJson(std::string_view body) {
 Result<Json> ParseCourierBody(std::string_view body) {
   if (IsBlank(body)) return Status::BadRequest(std::string(kNoBody));
   if (BodyIsJson(body)) return ParseJsonBody(body);
-  // Courier hands anything that is not JSON to `qs` (reference/courier-api.md §2).
+  // Courier hands anything that is not JSON to `qs`
+  // (https://www.courier.com/docs/platform/sending/handling-responses-and-errors).
   if (HasSmartQuote(body)) return Status::BadRequest(std::string(kSmartQuote));
   return ParseUrlEncoded(body);
 }
@@ -204,7 +205,7 @@ std::optional<std::string> CourierKeyFromAuthorization(std::string_view header) 
   if (!decoded || decoded->empty()) return std::nullopt;
   // Courier: "email:key" -> the part after the first colon; otherwise the
   // final character is dropped, which removes Segment's trailing colon
-  // (reference/courier-api.md §1.3).
+  // (https://www.courier.com/docs/reference/authorization).
   auto colon = decoded->find(':');
   if (colon != std::string::npos && colon + 1 < decoded->size()) return decoded->substr(colon + 1);
   decoded->pop_back();

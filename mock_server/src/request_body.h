@@ -16,11 +16,11 @@ namespace mock_courier::server {
 
 using Json = nlohmann::json;
 
-// Courier's body parsing (reference/courier-api.md §2, `assertBody`): a body
-// starting with `{` or `[` is JSON, anything else is urlencoded with bracket
-// syntax (`profile[email]=a@b.c`). Errors are 400: "No Body Provided" for an
-// empty body, the smart-quote message when the JSON has curly quotes, else
-// the parser's message.
+// Courier's body parsing
+// (https://www.courier.com/docs/platform/sending/handling-responses-and-errors, `assertBody`): a
+// body starting with `{` or `[` is JSON, anything else is urlencoded with bracket syntax
+// (`profile[email]=a@b.c`). Errors are 400: "No Body Provided" for an empty body, the smart-quote
+// message when the JSON has curly quotes, else the parser's message.
 Result<Json> ParseCourierBody(std::string_view body);
 // Whether ParseCourierBody reads `body` as JSON (its first non-space
 // character is `{` or `[`), so that the body is the parsed value's JSON text.
@@ -36,7 +36,7 @@ Result<Json> ParseJsonBody(std::string_view body);
 // nesting deeper than kMaxJsonDepth (the JSON limit, mock_courier/json_parse.h).
 Result<Json> ParseUrlEncoded(std::string_view text);
 
-// The API key in an Authorization header, per reference/courier-api.md §1.3:
+// The API key in an Authorization header, per https://www.courier.com/docs/reference/authorization:
 // "Bearer <key>"; "Basic base64(email:key)" -> the part after the first
 // colon; "Basic base64(key:)" -> the decoded value without its final
 // character (as Courier strips Segment's trailing colon). The scheme is
@@ -44,7 +44,8 @@ Result<Json> ParseUrlEncoded(std::string_view text);
 std::optional<std::string> CourierKeyFromAuthorization(std::string_view header);
 
 // The write key of Segment's Tracking API Basic form: base64("<key>:") ->
-// "<key>" (also accepted without the colon, reference/segment-spec.md §2.2).
+// "<key>" (also accepted without the colon,
+// https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/).
 std::optional<std::string> WriteKeyFromBasic(std::string_view header);
 
 // Standard base64 (padding optional). nullopt on a bad character.

@@ -1,7 +1,7 @@
-// The fake Segment Tracking API under /v1/ (reference/segment-spec.md §2):
-// write-key auth, size limits, batch splitting, and the fields Segment's edge
-// adds (messageId, receivedAt, sentAt, originalTimestamp, timestamp) before
-// the engine records and relays the events.
+// The fake Segment Tracking API under /v1/
+// (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/): write-key
+// auth, size limits, batch splitting, and the fields Segment's edge adds (messageId, receivedAt,
+// sentAt, originalTimestamp, timestamp) before the engine records and relays the events.
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -15,7 +15,7 @@
 namespace mock_courier::server {
 namespace {
 
-// reference/segment-spec.md §2.3.
+// https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/.
 constexpr std::size_t kMaxEventBytes = 32 * 1024;
 constexpr std::size_t kMaxBatchBytes = 500 * 1024;
 

@@ -253,7 +253,7 @@ bool Server::Start() {
   if (s.started) return true;
   const ServerOptions& o = s.options;
   // Without TCP_NODELAY every keep-alive request stalls ~40 ms on the
-  // Nagle/delayed-ACK interaction (reference/mock-peers.md §3.2).
+  // Nagle/delayed-ACK interaction (docs/server.md#performance-notes).
   s.http.set_tcp_nodelay(true);
   s.http.set_keep_alive_max_count(100000);
   s.http.set_keep_alive_timeout(5);
@@ -299,22 +299,24 @@ bool Server::Start() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  s.http.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        if (res.status == 413) {
-          if (req.path.starts_with("/v1/")) {
-            res.status = 400;  // Segment's size errors are 400 (reference/segment-spec.md §2.3).
-            res.set_content(R"({"success":false,"message":"Batch exceeds 500 KB"})",
-                            "application/json");
-          } else {
-            res.set_content(R"({"message":"Payload Too Large","type":"invalid_request_error"})",
-                            "application/json");
-          }
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-      }));
+  s.http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
+                                                                   httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 413) {
+      if (req.path.starts_with("/v1/")) {
+        res.status =
+            400;  // Segment's size errors are 400
+                  // (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/).
+        res.set_content(R"({"success":false,"message":"Batch exceeds 500 KB"})",
+                        "application/json");
+      } else {
+        res.set_content(R"({"message":"Payload Too Large","type":"invalid_request_error"})",
+                        "application/json");
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  }));
   // A 500 is a bug, never the answer to bad input: log the request and answer
   // a fixed JSON body. Without a handler httplib copies the exception text
   // into an EXCEPTION_WHAT response header.
@@ -354,7 +356,9 @@ bool Server::Start() {
   s.listener = std::thread([&s] { s.http.listen_after_bind(); });
   s.stopping = false;
   if (std::string(s.engine.clock().Mode()) == "real") s.ticker = std::thread([&s] { s.Tick(); });
-  if (!o.segment_url.empty()) {
+  {
+    // Always running: it delivers the workspaces' webhooks, and the
+    // outbound Segment calls when there is a segment_url.
     SegmentDeliveryOptions d;
     d.segment_url = o.segment_url;
     d.max_attempts = std::max(1, o.segment_max_attempts);

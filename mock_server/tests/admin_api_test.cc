@@ -1,4 +1,4 @@
-// The admin API under /_mock/ (DESIGN.md "The server", item 4).
+// The admin API under /_mock/ (docs/server.md#the-admin-api).
 #include <atomic>
 #include <string>
 #include <thread>

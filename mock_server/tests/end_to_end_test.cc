@@ -1,8 +1,8 @@
 // End to end: the real mock-courier binary, started as the README does (with
 // fixtures/workspaces/demo.json), plays the Segment checkout scenario
-// (reference/seeds/000: "Checkout Page Visited" starts a 2-hour reminder
-// canceled by "Checkout Complete") over HTTP, with the clock advanced
-// through the admin API, then stops on SIGTERM.
+// (https://www.courier.com/docs/platform/automations/segment: "Checkout Page Visited" starts a
+// 2-hour reminder canceled by "Checkout Complete") over HTTP, with the clock advanced through the
+// admin API, then stops on SIGTERM.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>

@@ -1,5 +1,5 @@
 // Decoding of bodies and Authorization headers, as Courier does it
-// (reference/courier-api.md §1.3, §2).
+// (https://www.courier.com/docs/reference/authorization).
 #include "request_body.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,6 @@
-// The fake Segment Tracking API under /v1/ (reference/segment-spec.md §2),
-// and the concurrency guarantee of the inbound path.
+// The fake Segment Tracking API under /v1/
+// (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/), and the
+// concurrency guarantee of the inbound path.
 #include <string>
 #include <thread>
 #include <vector>

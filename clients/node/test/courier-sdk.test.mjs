@@ -140,7 +140,7 @@ describe('@trycourier/courier against mock-courier', () => {
     assert.deepEqual(stored.find((p) => p.user_id === id)?.profile, { email: 'new@example.com' });
 
     await courier.profiles.delete(id);
-    // Courier answers an unknown user with an empty profile, not 404 (reference/courier-api.md).
+    // Courier answers an unknown user with an empty profile, not 404 (https://www.courier.com/docs/reference/).
     got = await courier.profiles.retrieve(id);
     assert.deepEqual(got.profile, {});
     const remaining = await mock.list('profiles', KEY);

@@ -109,6 +109,15 @@ struct OutboundCall {
   Json event;                 // The Segment track call.
 };
 
+// An outbound webhook call waiting for delivery by the server's worker.
+struct WebhookCall {
+  std::string workspace_key;  // An API key of the workspace that produced it.
+  std::string webhook_id;     // Stable id of the webhook entry.
+  std::string url;            // The destination.
+  std::string body;           // The exact bytes to POST (the signature covers them).
+  std::string signature;      // courier-signature header value; "" = unsigned.
+};
+
 class Engine {
  public:
   // `clock` is not owned and must outlive the engine.
@@ -132,7 +141,7 @@ class Engine {
   // definitions are kept, profiles/lists return to the file's seed data.
   Status Reset(const std::string& api_key = "");
 
-  // ---- Courier API (reference/courier-api.md) ---------------------------
+  // ---- Courier API (https://www.courier.com/docs/reference/) ---------------------------
   // POST /debug
   Result<Reply> Debug(const std::string& key);
   // POST /inbound/segment (§8.1). `event` is the raw Segment event.
@@ -151,6 +160,10 @@ class Engine {
   // GET /automations/runs/{id}, GET /automations/runs
   Result<Reply> GetRun(const std::string& key, const std::string& run_id);
   Result<Reply> ListRuns(const std::string& key, const Json& query);
+  // GET /automations/runs/{id}/steps, GET /automations (the SDK's
+  // AutomationRunStepsResponse and AutomationTemplateListResponse).
+  Result<Reply> GetRunSteps(const std::string& key, const std::string& run_id);
+  Result<Reply> ListAutomations(const std::string& key, const Json& query);
   // Profiles (§7).
   Result<Reply> GetProfile(const std::string& key, const std::string& user_id);
   Result<Reply> MergeProfile(const std::string& key, const std::string& user_id, const Json& body);
@@ -175,6 +188,10 @@ class Engine {
   Result<Reply> GetMessageHistory(const std::string& key, const std::string& message_id,
                                   const Json& query);
   Result<Reply> CancelMessage(const std::string& key, const std::string& message_id);
+  // GET /messages/{id}/output (the SDK's MessageContentResponse).
+  Result<Reply> GetMessageOutput(const std::string& key, const std::string& message_id);
+  // PUT /requests/{id}/archive: 202; the request's messages leave GET /messages.
+  Result<Reply> ArchiveRequest(const std::string& key, const std::string& request_id);
   // Events API (§5): event -> notification mappings.
   Result<Reply> ListEvents(const std::string& key);
   Result<Reply> GetEvent(const std::string& key, const std::string& event_id);
@@ -209,7 +226,8 @@ class Engine {
   void FinishIdempotent(const std::string& key, const std::string& idempotency_key,
                         const std::string& scope, const Reply& reply, bool store);
 
-  // ---- Fake Segment Tracking API (reference/segment-spec.md §2) ----------
+  // ---- Fake Segment Tracking API
+  // (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/) ----------
   // Records events received by the fake Segment API under `write_key`, and
   // relays them to every workspace whose `segment.source_write_keys` holds it,
   // following that workspace's destination rules (Actions or classic).
@@ -218,7 +236,7 @@ class Engine {
   Result<Reply> SegmentTrackingReceive(const std::string& write_key, const Json& events,
                                        const std::string& path);
 
-  // ---- Admin (DESIGN.md "admin API") --------------------------------------
+  // ---- Admin (docs/server.md#the-admin-api) --------------------------------------
   // {"now": ISO-8601, "now_ms": epoch ms, "mode": "virtual"|"real"}
   Json ClockState() const;
   // Moves the clock forward by `by` and runs everything that falls due, in
@@ -238,6 +256,8 @@ class Engine {
   Result<Json> Runs(const std::string& key) const;
   Result<Json> Messages(const std::string& key) const;
   Result<Json> Outbox(const std::string& key) const;
+  // Outbound webhook calls with their delivery state.
+  Result<Json> Webhooks(const std::string& key) const;
   Result<Json> Profiles(const std::string& key) const;
   // One page of each view above: the same keys, results[offset, offset +
   // limit) only, and "total", "offset", "limit". Renders only the page.
@@ -274,6 +294,15 @@ class Engine {
   // "delivered", "retrying" or "failed", with the attempt count and last error.
   void MarkOutbound(const std::string& workspace_key, const std::string& outbox_id,
                     const std::string& state, int attempts, const std::string& error);
+
+  // ---- Outbound webhooks (server side) -----------------------------------
+  // Takes up to `max` webhook calls waiting for delivery (a workspace's
+  // `webhooks` destinations; calls stay "pending" until a server takes them).
+  std::vector<WebhookCall> TakeWebhookBatch(std::size_t max);
+  // Records the outcome of a delivery attempt: "delivered", "retrying" or
+  // "failed", with the attempt count and last error.
+  void MarkWebhook(const std::string& workspace_key, const std::string& webhook_id,
+                   const std::string& state, int attempts, const std::string& error);
 
  private:
   struct Impl;

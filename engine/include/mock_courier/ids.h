@@ -1,10 +1,10 @@
 // IdGenerator: Courier-style ids from a seedable generator.
 //
 // Courier's message, request, run and inbound ids look like AWS X-Ray trace ids:
-// "1-<8 hex digits of epoch seconds>-<24 hex digits>" (reference/courier-api.md
-// §11). The 24 random digits come from a seeded generator, so the same seed, the
-// same clock and the same calls give the same ids. Not thread-safe: the engine
-// calls it under its own lock.
+// "1-<8 hex digits of epoch seconds>-<24 hex digits>" (the ids in
+// https://www.courier.com/docs/reference/send/message). The 24 random digits come from a seeded
+// generator, so the same seed, the same clock and the same calls give the same ids. Not
+// thread-safe: the engine calls it under its own lock.
 #pragma once
 
 #include <cstdint>

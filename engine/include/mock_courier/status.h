@@ -15,7 +15,8 @@
 
 namespace mock_courier {
 
-// The three error body shapes Courier uses (reference/courier-api.md §2).
+// The three error body shapes Courier uses
+// (https://www.courier.com/docs/platform/sending/handling-responses-and-errors).
 enum class ErrorShape {
   kStandard,     // {"message": ..., "type": ...}
   kLegacySend,   // {"message": ..., "status": <http status>}  (v1 /send)
@@ -73,7 +74,8 @@ class [[nodiscard]] Status {
   ErrorShape shape_ = ErrorShape::kStandard;
 };
 
-// Courier's error `type` for an HTTP status (reference/courier-api.md §2).
+// Courier's error `type` for an HTTP status
+// (https://www.courier.com/docs/platform/sending/handling-responses-and-errors).
 std::string ErrorTypeForStatus(int http_status);
 
 // Either a value or a non-OK Status.

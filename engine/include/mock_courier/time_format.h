@@ -19,8 +19,8 @@ std::optional<TimePoint> ParseIso8601(std::string_view text);
 
 // Parses an automation delay duration. Courier's own form is "<number> <unit>"
 // with unit minute(s), hour(s), day(s), week(s), month(s), year(s)
-// (reference/courier-api.md §6.5; decimals are floored per unit as date-fns
-// does, months are 30 days and years 365 here). Also accepts ISO-8601 durations
+// (https://www.courier.com/docs/platform/automations/steps; decimals are floored per unit as
+// date-fns does, months are 30 days and years 365 here). Also accepts ISO-8601 durations
 // ("PT2H", "P1DT30M"), and, for the admin API and scenarios, seconds
 // ("30 seconds") and plain milliseconds as a number string. Returns nullopt
 // when the text is none of these.

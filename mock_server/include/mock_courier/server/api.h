@@ -50,7 +50,7 @@ struct ApiOptions {
   // When non-empty, /_mock/ requests need "Authorization: Bearer <token>"
   // (or X-Mock-Admin-Token: <token>).
   std::string admin_token;
-  // Courier rejects bodies over 6 MB with 413 (reference/courier-api.md §12).
+  // Courier rejects bodies over 6 MB with 413 (https://www.courier.com/docs/reference/rate-limits).
   std::size_t max_body_bytes = 6 * 1024 * 1024;
   // Reported by /_mock/health.
   std::string version = "0.1.0";

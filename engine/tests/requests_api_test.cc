@@ -1,0 +1,199 @@
+// GET /messages/{id}/output, PUT /requests/{id}/archive, GET /automations and
+// GET /automations/runs/{id}/steps, with the shapes of @trycourier/courier's
+// types (MessageContentResponse, requests.archive,
+// AutomationTemplateListResponse, AutomationRunStepsResponse).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "mock_courier/testing/engine_fixture.h"
+
+namespace mock_courier {
+namespace {
+
+using nlohmann::json;
+using testing::TestEngine;
+
+json Workspace() {
+  return R"({
+    "api_keys": ["k"],
+    "notifications": [
+      {"id": "welcome", "channels": ["email"],
+       "content": {"email": {"subject": "Hi {{name}}", "body": "Welcome, {{name}}"}}},
+      {"id": "both", "channels": ["email", "sms"], "routing": "all",
+       "content": {"email": {"subject": "E"}, "sms": {"body": "S"}}}
+    ],
+    "lists": [{"id": "vip", "subscribers": ["ann", "bob"]}],
+    "profiles": {"ann": {"email": "ann@example.com", "phone_number": "+15550100"},
+                 "bob": {"email": "bob@example.com"}},
+    "automations": [
+      {"id": "welcome-flow", "name": "Welcome flow", "trigger": "identify",
+       "steps": [{"action": "send", "template": "welcome"}, {"action": "delay", "duration": "1 hour"}]},
+      {"id": "no-name", "steps": [{"action": "delay", "duration": "1 hour"}]}
+    ]
+  })"_json;
+}
+
+std::string Send(TestEngine& t, json message) {
+  auto reply = t.engine.Send(t.key, {{"message", message}});
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  return reply.ok() ? reply->body["requestId"].get<std::string>() : "";
+}
+
+// ---- GET /messages/{id}/output ------------------------------------------------
+
+TEST(MessageOutputTest, RenderedContentOfEachChannel) {
+  TestEngine t(Workspace());
+  std::string id =
+      Send(t, {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"data", {{"name", "Ann"}}}});
+  auto reply = t.engine.GetMessageOutput(t.key, id);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_EQ(reply->body, (json{{"results",
+                                {{{"channel", "email"},
+                                  {"channel_id", "email"},
+                                  {"content",
+                                   {{"blocks", json::array()},
+                                    {"body", "Welcome, Ann"},
+                                    {"html", ""},
+                                    {"subject", "Hi Ann"},
+                                    {"text", ""},
+                                    {"title", ""}}}}}}}));
+}
+
+TEST(MessageOutputTest, RoutingAllRendersEveryChannelInOrder) {
+  TestEngine t(Workspace());
+  std::string id = Send(t, {{"to", {{"user_id", "ann"}}}, {"template", "both"}});
+  auto reply = t.engine.GetMessageOutput(t.key, id);
+  ASSERT_TRUE(reply.ok());
+  ASSERT_EQ(reply->body["results"].size(), 2u);
+  EXPECT_EQ(reply->body["results"][0]["channel"], "email");
+  EXPECT_EQ(reply->body["results"][0]["content"]["subject"], "E");
+  EXPECT_EQ(reply->body["results"][1]["channel"], "sms");
+  EXPECT_EQ(reply->body["results"][1]["content"]["body"], "S");
+}
+
+TEST(MessageOutputTest, NotYetRenderedHasNoResults) {
+  TestEngine t(Workspace());
+  std::string id = Send(
+      t, {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"delay", {{"duration", 60000}}}});
+  auto reply = t.engine.GetMessageOutput(t.key, id);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->body, (json{{"results", json::array()}}));
+  t.Advance(60000);
+  reply = t.engine.GetMessageOutput(t.key, id);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->body["results"].size(), 1u);
+}
+
+TEST(MessageOutputBadInputTest, UnknownMessageIs404) {
+  TestEngine t(Workspace());
+  auto reply = t.engine.GetMessageOutput(t.key, "1-nope");
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().http_status(), 404);
+  EXPECT_EQ(reply.status().message(), "Message not found");
+}
+
+// ---- PUT /requests/{id}/archive -------------------------------------------------
+
+TEST(ArchiveRequestTest, ArchivedMessagesLeaveTheListUnlessAskedFor) {
+  TestEngine t(Workspace());
+  std::string kept = Send(t, {{"to", {{"user_id", "bob"}}}, {"template", "welcome"}});
+  std::string archived = Send(t, {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}});
+  auto reply = t.engine.ArchiveRequest(t.key, archived);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->status, 202);
+  EXPECT_TRUE(reply->body.is_null());
+
+  auto list = t.engine.ListMessages(t.key, json::object());
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->body["results"].size(), 1u);
+  EXPECT_EQ(list->body["results"][0]["id"], kept);
+
+  auto with_archived = t.engine.ListMessages(t.key, {{"archived", "true"}});
+  ASSERT_TRUE(with_archived.ok());
+  EXPECT_EQ(with_archived->body["results"].size(), 2u);
+  // The message itself is still there.
+  EXPECT_TRUE(t.engine.GetMessage(t.key, archived).ok());
+}
+
+TEST(ArchiveRequestTest, AListSendArchivesEveryMessageOfTheRequest) {
+  TestEngine t(Workspace());
+  std::string request = Send(t, {{"to", {{"list_id", "vip"}}}, {"template", "welcome"}});
+  auto before = t.engine.ListMessages(t.key, json::object());
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ(before->body["results"].size(), 2u);
+  ASSERT_TRUE(t.engine.ArchiveRequest(t.key, request).ok());
+  auto after = t.engine.ListMessages(t.key, json::object());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->body["results"].size(), 0u);
+}
+
+TEST(ArchiveRequestBadInputTest, UnknownRequestIs404AndChangesNothing) {
+  TestEngine t(Workspace());
+  Send(t, {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}});
+  auto reply = t.engine.ArchiveRequest(t.key, "1-nope");
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().http_status(), 404);
+  EXPECT_EQ(reply.status().message(), "Request not found");
+  auto list = t.engine.ListMessages(t.key, json::object());
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->body["results"].size(), 1u);
+}
+
+// ---- GET /automations -------------------------------------------------------------
+
+TEST(ListAutomationsTest, TemplatesOfTheWorkspace) {
+  TestEngine t(Workspace());
+  auto reply = t.engine.ListAutomations(t.key, json::object());
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->body,
+            (json{{"templates",
+                   {{{"id", "welcome-flow"}, {"name", "Welcome flow"}, {"version", "published"}},
+                    {{"id", "no-name"}, {"name", "no-name"}, {"version", "published"}}}}}));
+  auto drafts = t.engine.ListAutomations(t.key, {{"version", "draft"}});
+  ASSERT_TRUE(drafts.ok());
+  EXPECT_EQ(drafts->body["templates"][0]["version"], "draft");
+}
+
+TEST(ListAutomationsBadInputTest, UnknownVersionAndForeignCursorAre400) {
+  TestEngine t(Workspace());
+  auto version = t.engine.ListAutomations(t.key, {{"version", "latest"}});
+  ASSERT_FALSE(version.ok());
+  EXPECT_EQ(version.status().http_status(), 400);
+  auto cursor = t.engine.ListAutomations(t.key, {{"cursor", "abc"}});
+  ASSERT_FALSE(cursor.ok());
+  EXPECT_EQ(cursor.status().http_status(), 400);
+}
+
+// ---- GET /automations/runs/{id}/steps ------------------------------------------
+
+TEST(RunStepsTest, EveryStepWithItsStateAndMessage) {
+  TestEngine t(Workspace());
+  auto invoked = t.engine.InvokeAutomationTemplate(t.key, "welcome-flow", {{"recipient", "ann"}});
+  ASSERT_TRUE(invoked.ok()) << invoked.status().ToString();
+  const std::string run = invoked->body["runId"];
+  auto reply = t.engine.GetRunSteps(t.key, run);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->status, 200);
+  const json& steps = reply->body["steps"];
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0]["action"], "send");
+  EXPECT_EQ(steps[0]["status"], "PROCESSED");
+  ASSERT_TRUE(steps[0].contains("message_id"));
+  EXPECT_TRUE(t.engine.GetMessage(t.key, steps[0]["message_id"]).ok());
+  EXPECT_EQ(steps[1]["action"], "delay");
+  EXPECT_EQ(steps[1]["status"], "WAITING");
+  EXPECT_FALSE(steps[1].contains("message_id"));
+}
+
+TEST(RunStepsBadInputTest, UnknownRunIs404) {
+  TestEngine t(Workspace());
+  auto reply = t.engine.GetRunSteps(t.key, "1-nope");
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().http_status(), 404);
+  EXPECT_EQ(reply.status().message(), "Run not found");
+}
+
+}  // namespace
+}  // namespace mock_courier
