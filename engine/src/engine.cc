@@ -522,7 +522,8 @@ int RelayEvent(WorkspaceState& ws, Services& svc, const Json& event) {
   if (ws.def.segment.destination == "classic") {
     // The classic destination forwards every call; Courier answers 501 for
     // the types it does not support (reference/segment-spec.md §3.1).
-    return RelayStatus(HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay"));
+    return RelayStatus(
+        HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay"));
   }
   // Courier (Actions): Sync Audience takes Engage membership events;
   // Forward to Courier takes track/identify/group, but rejects audiences.
@@ -530,7 +531,8 @@ int RelayEvent(WorkspaceState& ws, Services& svc, const Json& event) {
   const Json* cls = FindPath(event, "context.personas.computation_class");
   bool audience = cls != nullptr && *cls == "audience";
   if (!audience && (type == "track" || type == "identify" || type == "group")) {
-    return RelayStatus(HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay"));
+    return RelayStatus(
+        HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay"));
   }
   return 200;
 }

@@ -32,16 +32,16 @@ std::uint64_t JournalCount(const WorkspaceState& ws) {
 // `received`.
 struct RelayAttempt {
   std::uint64_t received = 0;
-  Duration held = 0;    // How long the reorder window held it (first attempt only).
-  bool again = false;   // The duplicate copy.
-  int number = 1;       // 1 for the first attempt.
+  Duration held = 0;       // How long the reorder window held it (first attempt only).
+  bool again = false;      // The duplicate copy.
+  int number = 1;          // 1 for the first attempt.
   TimePoint first_at = 0;  // When the first attempt ran: the retry window starts there.
 };
 
 // `shared` is `event` when a caller already shares it, else null (shared on
 // demand, so the default path does not copy the event).
-void Attempt(WorkspaceState& ws, Services& svc, const Json& event, SharedJson shared,
-             RelayFn relay, RelayAttempt attempt);
+void Attempt(WorkspaceState& ws, Services& svc, const Json& event, SharedJson shared, RelayFn relay,
+             RelayAttempt attempt);
 
 // Runs `attempt` at `due` on the mock clock (a Scheduler timer).
 void ScheduleAttempt(WorkspaceState& ws, Services& svc, const SharedJson& event, RelayFn relay,
@@ -104,15 +104,15 @@ void JournalSimulatedFailure(WorkspaceState& ws, Services& svc, const Json& even
   if (const Json* name = FindPath(event, "event"); name != nullptr && name->is_string()) {
     entry.event = name->get<std::string>();
   }
-  entry.diagnostics.push_back("segment.delivery: simulated failure (failure_rate); the workspace "
-                              "was not reached");
+  entry.diagnostics.push_back(
+      "segment.delivery: simulated failure (failure_rate); the workspace was not reached");
   entry.diagnostics.push_back(std::move(mark));
   ws.journal_bytes += entry.text_bytes();
   ws.journal.push_back(std::move(entry));
 }
 
-void Attempt(WorkspaceState& ws, Services& svc, const Json& event, SharedJson shared,
-             RelayFn relay, RelayAttempt attempt) {
+void Attempt(WorkspaceState& ws, Services& svc, const Json& event, SharedJson shared, RelayFn relay,
+             RelayAttempt attempt) {
   if (attempt.number == 1) attempt.first_at = svc.clock.Now();
   const SegmentDelivery delivery = DeliveryOf(ws, svc);
   if (delivery.failure_rate > 0 && NextUnit(ws) < delivery.failure_rate) {
@@ -155,8 +155,8 @@ void Attempt(WorkspaceState& ws, Services& svc, const Json& event, SharedJson sh
 }  // namespace
 
 bool IsRetryableRelayStatus(int status) {
-  return status == 408 || status == 429 || (status >= 500 && status <= 599 && status != 501 &&
-                                            status != 505);
+  return status == 408 || status == 429 ||
+         (status >= 500 && status <= 599 && status != 501 && status != 505);
 }
 
 Duration RelayRetryBackoff(int attempt) {

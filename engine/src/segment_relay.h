@@ -16,8 +16,10 @@ namespace mock_courier {
 using RelayFn = int (*)(WorkspaceState& ws, Services& svc, const Json& event);
 
 // Whether Segment retries a delivery the destination answered `status`:
-// 408, 429 and 5xx other than 501 and 505, as the outbound delivery worker
-// does (https://segment.com/docs/connections/destinations/#retries-between-segment-and-destinations).
+// 408, 429 and 5xx other than 501 and 505, the outbound delivery worker's set
+// (docs/fidelity.md "Segment retries"). Segment retries failed destination
+// calls:
+// https://segment.com/docs/connections/destinations/#retries-between-segment-and-destinations
 bool IsRetryableRelayStatus(int status);
 
 // The backoff before retry `attempt` (1 for the first retry) before its

@@ -43,9 +43,10 @@ EngineOptions Seeded(std::uint64_t seed) {
 }
 
 void Receive(TestEngine& t, const std::string& message_id, const std::string& event = "Signed Up") {
-  ASSERT_TRUE(
-      t.engine.SegmentTrackingReceive("src-key", TestEngine::Track(event, "u1", message_id), "/v1/track")
-          .ok());
+  ASSERT_TRUE(t.engine
+                  .SegmentTrackingReceive("src-key", TestEngine::Track(event, "u1", message_id),
+                                          "/v1/track")
+                  .ok());
 }
 
 // The journal as "messageId outcome status | segment.delivery marks..." lines.
@@ -107,9 +108,9 @@ TEST(SegmentRetryTest, AFailedAttemptIsRetriedAfterTheBackoffWithTheSameMessageI
                             "was not reached | segment.delivery: attempt 1 failed with "),
               std::string::npos)
         << lines[0];
-    EXPECT_NE(lines[0].find("; retrying in " + std::to_string(wait) +
-                            " ms with the same messageId"),
-              std::string::npos)
+    EXPECT_NE(
+        lines[0].find("; retrying in " + std::to_string(wait) + " ms with the same messageId"),
+        std::string::npos)
         << lines[0];
     // The workspace was not reached: no send yet.
     EXPECT_EQ(t.Messages()["results"].size(), 0u);
@@ -298,7 +299,9 @@ class WorkspaceAnswerRetryTest : public ::testing::Test {
     clock_.Set(until);
   }
 
-  std::vector<std::string> Diagnostics(std::size_t i) const { return ws_.journal.at(i).diagnostics; }
+  std::vector<std::string> Diagnostics(std::size_t i) const {
+    return ws_.journal.at(i).diagnostics;
+  }
 
   ManualClock clock_;
   Scheduler scheduler_;

@@ -261,10 +261,10 @@ TEST(EndToEndTest, SegmentDuplicateRateFlagRelaysEveryEventTwice) {
 }
 
 TEST(EndToEndTest, SegmentFailureRateFlagRetriesOnTheMockClockUntilTheRetryWindowEnds) {
-  MockCourierProcess process({"--port", "0", "--log-format", "off", "--segment-failure-rate", "1",
-                              "--segment-retry-window", "10 seconds", "--workspace",
-                              std::string(MOCK_COURIER_SOURCE_DIR) +
-                                  "/fixtures/workspaces/demo.json"});
+  MockCourierProcess process(
+      {"--port", "0", "--log-format", "off", "--segment-failure-rate", "1",
+       "--segment-retry-window", "10 seconds", "--workspace",
+       std::string(MOCK_COURIER_SOURCE_DIR) + "/fixtures/workspaces/demo.json"});
   ASSERT_TRUE(process.started());
   const std::string url = process.ReadBaseUrl();
   ASSERT_FALSE(url.empty()) << "no 'mock-courier listening on' line";
