@@ -70,6 +70,11 @@ Every flag also reads an environment variable (the flag wins).
   --segment-reorder-window DURATION  Hold each relayed event a seeded random time up to
                          this, so events arrive shuffled (MOCK_COURIER_SEGMENT_REORDER_WINDOW,
                          default 0 = in order)
+  --segment-failure-rate R  Probability 0..1 that one relay attempt fails (simulated 500,
+                         408 or 429) and is retried with backoff (MOCK_COURIER_SEGMENT_FAILURE_RATE,
+                         default 0)
+  --segment-retry-window DURATION  How long a failed relay is retried before it is
+                         dropped (MOCK_COURIER_SEGMENT_RETRY_WINDOW, default "4 hours"; 0 = never)
   --admin-token TOKEN    Require this token on /_mock/ (MOCK_COURIER_ADMIN_TOKEN)
   --log-format FORMAT    Access log on stderr: text, json or off
                          (MOCK_COURIER_LOG_FORMAT, default text)
@@ -187,6 +192,20 @@ void Apply(Flags& f, const std::string& flag, const std::string& value) {
       Fail(shown + " expects a probability from 0 to 1, not '" + value + "'");
     }
     f.segment_delivery.duplicate_rate = rate;
+  } else if (flag == "segment-failure-rate") {
+    char* end = nullptr;
+    const double rate = std::strtod(value.c_str(), &end);
+    if (value.empty() || end == nullptr || *end != '\0' || !(rate >= 0 && rate <= 1)) {
+      Fail(shown + " expects a probability from 0 to 1, not '" + value + "'");
+    }
+    f.segment_delivery.failure_rate = rate;
+  } else if (flag == "segment-retry-window") {
+    auto window = mock_courier::ParseDuration(value);
+    if (!window || *window < 0 || *window > mock_courier::kDay) {
+      Fail(shown + " expects a duration of at most a day, such as \"4 hours\", not '" + value +
+           "'");
+    }
+    f.segment_delivery.retry_window = *window;
   } else if (flag == "segment-reorder-window") {
     auto window = mock_courier::ParseDuration(value);
     if (!window || *window < 0 || *window > mock_courier::kDay) {
@@ -229,6 +248,8 @@ const std::vector<std::string>& FlagNames() {
                                                  "processing-latency",
                                                  "segment-duplicate-rate",
                                                  "segment-reorder-window",
+                                                 "segment-failure-rate",
+                                                 "segment-retry-window",
                                                  "admin-token",
                                                  "log-format",
                                                  "threads",

@@ -534,14 +534,20 @@ void SyncAudience(WorkspaceState& ws, Services& svc, const Json& event) {
   }
 }
 
+// The HTTP status of a reply to a relayed event.
+int RelayStatus(const Result<Reply>& reply) {
+  return reply.ok() ? reply.value().status : reply.status().http_status();
+}
+
 // Applies the workspace's destination rules to one relayed event.
-void RelayEvent(WorkspaceState& ws, Services& svc, const Json& event) {
+// Returns the status the workspace answered (segment_relay.h RelayFn).
+int RelayEvent(WorkspaceState& ws, Services& svc, const Json& event) {
   std::string type = event.value("type", "");
   if (ws.def.segment.destination == "classic") {
     // The classic destination forwards every call; Courier answers 501 for
     // the types it does not support (reference/segment-spec.md §3.1).
-    (void)HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay");
-    return;
+    return RelayStatus(
+        HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay"));
   }
   // Courier (Actions): Sync Audience takes Engage membership events;
   // Forward to Courier takes track/identify/group, but rejects audiences.
@@ -549,8 +555,10 @@ void RelayEvent(WorkspaceState& ws, Services& svc, const Json& event) {
   const Json* cls = FindPath(event, "context.personas.computation_class");
   bool audience = cls != nullptr && *cls == "audience";
   if (!audience && (type == "track" || type == "identify" || type == "group")) {
-    (void)HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay");
+    return RelayStatus(
+        HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay"));
   }
+  return 200;
 }
 
 }  // namespace

@@ -109,18 +109,29 @@ bool ParseRateLimits(Checker& c, const Json& value, RateLimitSettings& out) {
   return true;
 }
 
-// "segment": {"delivery": {"duplicate_rate": 0..1, "reorder_window": DURATION}}.
+// "segment": {"delivery": {"duplicate_rate": 0..1, "reorder_window": DURATION,
+//                           "failure_rate": 0..1, "retry_window": DURATION}}.
 bool ParseSegmentDelivery(Checker& c, const Json& value, SegmentDelivery& out) {
   const std::string path = "/segment/delivery";
-  if (!c.Object(value, path) || !c.Keys(value, path, {"duplicate_rate", "reorder_window"})) {
+  if (!c.Object(value, path) ||
+      !c.Keys(value, path, {"duplicate_rate", "reorder_window", "failure_rate", "retry_window"})) {
     return false;
   }
-  if (value.contains("duplicate_rate")) {
-    const Json& rate = value["duplicate_rate"];
+  for (auto [key, slot] : {std::pair{"duplicate_rate", &out.duplicate_rate},
+                           std::pair{"failure_rate", &out.failure_rate}}) {
+    if (!value.contains(key)) continue;
+    const Json& rate = value[key];
     if (!rate.is_number() || rate.get<double>() < 0 || rate.get<double>() > 1) {
-      return c.Fail(path + "/duplicate_rate", "expected a probability from 0 to 1");
+      return c.Fail(path + "/" + key, "expected a probability from 0 to 1");
     }
-    out.duplicate_rate = rate.get<double>();
+    *slot = rate.get<double>();
+  }
+  if (value.contains("retry_window") &&
+      !c.DurationValue(value["retry_window"], path + "/retry_window", out.retry_window)) {
+    return false;
+  }
+  if (out.retry_window > kDay) {
+    return c.Fail(path + "/retry_window", "must be at most a day");
   }
   if (value.contains("reorder_window") &&
       !c.DurationValue(value["reorder_window"], path + "/reorder_window", out.reorder_window)) {

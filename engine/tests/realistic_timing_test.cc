@@ -404,7 +404,7 @@ TEST(SegmentDeliveryBadInputTest, SettingsAreChecked) {
             "\"<n> <unit>\" or ISO-8601 like \"PT2S\"");
   EXPECT_EQ(put({{"retries", 3}}).message(),
             "workspace: /segment/delivery/retries: unknown key (expected one of: duplicate_rate, "
-            "reorder_window)");
+            "failure_rate, reorder_window, retry_window)");
   EXPECT_EQ(put({{"reorder_window", "2 days"}}).message(),
             "workspace: /segment/delivery/reorder_window: must be at most a day");
   EXPECT_FALSE(engine.HasApiKey("k"));

@@ -260,11 +260,41 @@ TEST(EndToEndTest, SegmentDuplicateRateFlagRelaysEveryEventTwice) {
   EXPECT_EQ(process.Terminate(), 0);
 }
 
+TEST(EndToEndTest, SegmentFailureRateFlagRetriesOnTheMockClockUntilTheRetryWindowEnds) {
+  MockCourierProcess process(
+      {"--port", "0", "--log-format", "off", "--segment-failure-rate", "1",
+       "--segment-retry-window", "10 seconds", "--workspace",
+       std::string(MOCK_COURIER_SOURCE_DIR) + "/fixtures/workspaces/demo.json"});
+  ASSERT_TRUE(process.started());
+  const std::string url = process.ReadBaseUrl();
+  ASSERT_FALSE(url.empty()) << "no 'mock-courier listening on' line";
+  httplib::Client client(url);
+  auto res = client.Post(
+      "/v1/track", {{"Authorization", "Basic " + Base64Encode("demo-source-write-key:")}},
+      Track("Nothing Mapped", "user-1", "retry-1", json::object()).dump(), "application/json");
+  ASSERT_TRUE(res && res->status == 200);
+  auto entries = [&] {
+    auto journal = client.Get("/_mock/inbound?workspace=demo-key");
+    return journal && journal->status == 200 ? json::parse(journal->body)["results"] : json();
+  };
+  json first = entries();
+  ASSERT_EQ(first.size(), 1u) << first.dump(1);
+  EXPECT_EQ(first[0]["outcome"], "failed");
+  ASSERT_TRUE(client.Post("/_mock/clock/advance", R"({"by":"1 minute"})", "application/json"));
+  json all = entries();
+  ASSERT_GE(all.size(), 3u) << all.dump(1);
+  EXPECT_EQ(all.back()["outcome"], "dropped");
+  for (const json& entry : all) EXPECT_EQ(entry["payload"]["messageId"], "retry-1");
+  EXPECT_EQ(process.Terminate(), 0);
+}
+
 TEST(EndToEndBadInputTest, BadSegmentDeliveryFlagsExitWithCode2) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"--segment-duplicate-rate", "2"},
         std::vector<std::string>{"--segment-duplicate-rate", "often"},
-        std::vector<std::string>{"--segment-reorder-window", "2 days"}}) {
+        std::vector<std::string>{"--segment-reorder-window", "2 days"},
+        std::vector<std::string>{"--segment-failure-rate", "-0.1"},
+        std::vector<std::string>{"--segment-retry-window", "2 days"}}) {
     MockCourierProcess process(args);
     ASSERT_TRUE(process.started());
     EXPECT_EQ(process.ReadLine(), "") << args[0] << " " << args[1];

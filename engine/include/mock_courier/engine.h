@@ -68,7 +68,14 @@ struct SegmentDelivery {
   // When > 0, each event is held for a random time in [0, window] ms of mock
   // time, so events received close together are delivered shuffled.
   Duration reorder_window = 0;
-  bool exact() const { return duplicate_rate <= 0 && reorder_window <= 0; }
+  // Probability in [0, 1] that one relay attempt fails: it is answered a
+  // simulated 500, 408 or 429 without reaching the workspace, and retried.
+  double failure_rate = 0;
+  // How long after its first attempt a failed relay (simulated, or a 5xx,
+  // 408 or 429 the workspace answered) is retried, with a seeded exponential
+  // backoff on the mock clock; past it the event is dropped. 0: never retried.
+  Duration retry_window = 4 * kHour;
+  bool exact() const { return duplicate_rate <= 0 && reorder_window <= 0 && failure_rate <= 0; }
 };
 
 struct EngineOptions {
