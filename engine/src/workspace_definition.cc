@@ -402,10 +402,10 @@ Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json) {
   auto fail = [&]() -> Result<WorkspaceDefinition> { return Status::BadRequest(c.error()); };
   if (!c.Object(json, "") ||
       !c.Keys(json, "",
-              {"$schema", "name", "description", "environment", "tenant_id", "api_keys", "segment",
-               "notifications", "event_maps", "automations", "lists", "profiles", "audiences",
-               "brands", "providers", "preferences", "retention", "processing_latency",
-               "rate_limits", "webhooks"})) {
+              {"$schema",     "name",      "description",        "environment", "tenant_id",
+               "api_keys",    "segment",   "notifications",      "event_maps",  "automations",
+               "lists",       "profiles",  "audiences",          "brands",      "providers",
+               "preferences", "retention", "processing_latency", "rate_limits", "webhooks"})) {
     return fail();
   }
   if (json.contains("name")) {

@@ -100,9 +100,9 @@ struct WorkspaceDefinition {
   RetentionOverrides retention;                         // "retention": caps over the engine's.
   // "processing_latency": when accepted work is processed; absent = the engine's.
   std::optional<Duration> processing_latency;
-  RateLimitSettings rate_limits;              // "rate_limits"
-  std::vector<WebhookDefinition> webhooks;    // "webhooks": outbound destinations.
-  Json raw;                                   // The file as given.
+  RateLimitSettings rate_limits;            // "rate_limits"
+  std::vector<WebhookDefinition> webhooks;  // "webhooks": outbound destinations.
+  Json raw;                                 // The file as given.
 
   const AutomationDefinition* FindAutomation(const std::string& id_or_alias) const;
 };
