@@ -60,8 +60,8 @@ TEST(EventTesterTest, RepeatedTesterTrackSendsTheMappedMessageAgain) {
 
 TEST(EventTesterTest, RepeatedTesterTrackSendsToTheListAgain) {
   TestEngine t(Workspace());
-  SendTwice(t, TestEngine::Track("Order Completed", "ann", kTesterId,
-                                 {{"courier", {{"list", "vip"}}}}));
+  SendTwice(
+      t, TestEngine::Track("Order Completed", "ann", kTesterId, {{"courier", {{"list", "vip"}}}}));
   EXPECT_EQ(t.Messages()["results"].size(), 4u);
 }
 
@@ -124,9 +124,9 @@ TEST(EventTesterTest, RepeatedTesterAudienceEnteredSubscribesAgain) {
   ASSERT_TRUE(t.engine.SegmentTrackingReceive("src-key", entered, "/v1/track").ok());
   EXPECT_EQ(subscribers(), 1u);
   ASSERT_TRUE(t.engine
-                  .SegmentTrackingReceive(
-                      "src-key", membership("Audience Exited", "engage-exited-1", false),
-                      "/v1/track")
+                  .SegmentTrackingReceive("src-key",
+                                          membership("Audience Exited", "engage-exited-1", false),
+                                          "/v1/track")
                   .ok());
   EXPECT_EQ(subscribers(), 0u);
   ASSERT_TRUE(t.engine.SegmentTrackingReceive("src-key", entered, "/v1/track").ok());
