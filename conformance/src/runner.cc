@@ -678,10 +678,15 @@ class ScenarioRun {
       std::string name = Str(run, "template");
       if (name.empty()) name = Str(run, "template_id");
       if (name.empty()) name = Str(run, "source");
-      Add(created, "run", "run " + name + " " + Str(run, "status"),
-          Str(run, "id") + (Str(run, "cancelation_token").empty()
-                                ? ""
-                                : " token " + Str(run, "cancelation_token")));
+      std::string run_detail =
+          Str(run, "id") +
+          (Str(run, "cancelation_token").empty() ? "" : " token " + Str(run, "cancelation_token"));
+      // Run diagnostics, such as "accepted here; Courier may reject", reach the reports.
+      if (run.contains("diagnostics") && run["diagnostics"].is_array()) {
+        for (const Json& d : run["diagnostics"])
+          run_detail += "; " + (d.is_string() ? d.get<std::string>() : d.dump());
+      }
+      Add(created, "run", "run " + name + " " + Str(run, "status"), run_detail);
       if (!run.contains("steps") || !run["steps"].is_array()) continue;
       for (const Json& step : run["steps"]) {
         const Json def = step.contains("definition") ? step["definition"] : step;

@@ -245,6 +245,26 @@ TEST(RunnerLatencyModeTest, ExpectationsWaitForTheJobAndSayHowLong) {
   EXPECT_TRUE(shown) << latency["timeline"].dump(1);
 }
 
+TEST(RunnerTest, TimelineShowsRunDiagnostics) {
+  auto target = MakeInProcessTarget();
+  Json result = RunScenario(Parse(R"({
+    "name": "basic until", "source": "t", "workspace": {"api_keys": ["k"]},
+    "start": "2026-01-05T09:00:00Z",
+    "steps": [{"request": {"method": "POST", "path": "/automations/invoke",
+               "body": {"automation": {"steps": [{"action": "delay", "until": "20260105T120000Z"}]}}},
+               "expect": {"status": 200}}]})"),
+                            *target);
+  ASSERT_EQ(result["status"], "passed") << result.dump(1);
+  bool shown = false;
+  for (const Json& entry : result["timeline"]) {
+    shown |= entry["kind"] == "run" &&
+             entry["detail"].get<std::string>().find(
+                 "delay until '20260105T120000Z': accepted here; Courier may reject") !=
+                 std::string::npos;
+  }
+  EXPECT_TRUE(shown) << result["timeline"].dump(1);
+}
+
 TEST(RunnerLatencyModeTest, WithoutEventualChecksALatencyFailsTheScenario) {
   // The same latency set by the workspace, run as written: the send is still
   // ENQUEUED when the expectation looks.

@@ -273,6 +273,24 @@ void OnDelayDue(WorkspaceState& ws, Services& svc, const std::string& run_id) {
   Execute(ws, svc, run_id, 0);
 }
 
+// The docs' own `until` example is basic ISO 8601, while a JSON-schema
+// "date-time" check would want the extended form: which one Courier takes is
+// not public, so the mock accepts and says so (docs/fidelity.md D10).
+std::string BasicUntilDiagnostic(const std::string& until) {
+  return "delay until '" + until +
+         "': accepted here; Courier may reject: it is not an extended ISO 8601 date-time "
+         "such as 2024-04-08T08:09:10.123Z, the JSON-schema date-time form "
+         "(https://www.courier.com/docs/platform/automations/steps)";
+}
+
+// ISO 8601 durations appear in older SDK types only; the steps docs show the
+// "<n> <unit>" form, so the mock accepts and says so (docs/fidelity.md D10).
+std::string IsoDurationDiagnostic(const std::string& duration) {
+  return "delay duration '" + duration +
+         "': accepted here; Courier may reject: its docs show only the \"<n> <unit>\" form "
+         "such as \"2 hours\" (https://www.courier.com/docs/platform/automations/steps)";
+}
+
 StepOutcome RunDelay(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size_t step_index,
                      const Json& step) {
   TimePoint now = svc.clock.Now();
@@ -285,10 +303,15 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, AutomationRun& run, std:
     std::optional<Duration> length = ParseDelayDuration(duration);
     // Courier's step errors (https://www.courier.com/docs/platform/automations/steps).
     if (!length) return StepOutcome::Error("Invalid delay duration definition.");
+    // ParseDelayDuration succeeded, so a leading P means an ISO 8601 duration.
+    if (duration[0] == 'P' || duration[0] == 'p') {
+      run.diagnostics.push_back(IsoDurationDiagnostic(duration));
+    }
     due = now + *length;
   } else if (step.contains("until") || step.contains("delayUntil")) {
     due = ParseIso8601(until);
     if (!due) return StepOutcome::Error("Invalid delay interval defined.");
+    if (!IsExtendedIsoDateTime(until)) run.diagnostics.push_back(BasicUntilDiagnostic(until));
   } else {
     return StepOutcome::Error("Invalid automation delay step definition.");
   }

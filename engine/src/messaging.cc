@@ -12,7 +12,6 @@
 #include "messaging_internal.h"
 #include "mock_courier/time_format.h"
 #include "profiles.h"
-#include "segment_inbound.h"
 
 namespace mock_courier {
 namespace {
@@ -947,53 +946,25 @@ Result<std::vector<std::string>> SendListFromAutomation(WorkspaceState& ws, Serv
 
 namespace {
 
-// Event-map sends are idempotent on the Segment messageId (§8.1 c); the
-// created ids are kept in the workspace's idempotency records under a scope
-// no HTTP path uses. Only Event Tester ids need such a record: any other
-// repeated messageId is answered from the stored /inbound/segment reply, for
-// the same 24 h, before anything runs (a record per event would only cost a
-// load test memory).
-bool KeepsMappedSendRecord(const SendOrigin& origin) {
-  return IsEventTesterMessageId(origin.idempotency_key);
-}
-
-std::string MappedSendKey(const std::string& idempotency_key, const char* scope) {
-  return idempotency_key + "/" + scope;
-}
-
+// Event-map sends keep no idempotency record of their own: a repeated
+// ordinary Segment messageId is answered from the stored /inbound/segment
+// reply before anything runs, and an Event Tester id
+// (https://www.courier.com/docs/external-integrations/cdp/segment) is not
+// deduplicated at all, so each of its sends runs again (docs/fidelity.md).
 std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services& svc,
                                                     const std::string& event_id,
                                                     const std::string& recipient,
                                                     const SharedJson& data,
                                                     const SendOrigin& origin) {
   if (!ResolveNotification(ws, event_id)) return std::nullopt;  // Nothing is created (§8.1 c).
-  const std::string key = MappedSendKey(origin.idempotency_key, "mock-courier:mapped-send");
-  if (KeepsMappedSendRecord(origin)) {
-    auto it = ws.idempotency.find(key);
-    if (it != ws.idempotency.end() && it->second.reply) {
-      return it->second.reply->body.value("messageId", "");
-    }
-  }
   SendPlan plan =
       V1Plan(ws, event_id, recipient, SharedEmptyObject(), data, Json::object(), origin);
-  std::string id = CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
-  if (KeepsMappedSendRecord(origin)) {
-    ws.RememberIdempotent(
-        key, IdempotentRecord{Reply{200, OneKey("messageId", id)}, svc.clock.Now() + kDay});
-  }
-  return id;
+  return CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
 }
 
 Result<std::vector<std::string>> SendMappedEventToListUnguarded(
     WorkspaceState& ws, Services& svc, const std::string& event_id, const std::string& list_id,
     const std::string& pattern, const SharedJson& data, const SendOrigin& origin) {
-  const std::string key = MappedSendKey(origin.idempotency_key, "mock-courier:list-send");
-  if (KeepsMappedSendRecord(origin)) {
-    auto it = ws.idempotency.find(key);
-    if (it != ws.idempotency.end() && it->second.reply) {
-      return it->second.reply->body.value("messageIds", std::vector<std::string>{});
-    }
-  }
   // (list or pattern) -> subscribers, each once, in list then user order.
   std::vector<std::pair<std::string, std::string>> recipients;  // user, list
   if (!list_id.empty()) {
@@ -1019,10 +990,6 @@ Result<std::vector<std::string>> SendMappedEventToListUnguarded(
     if (!pattern.empty()) body["list_pattern"] = pattern;
     SendPlan plan = V1Plan(ws, event_id, user, SharedEmptyObject(), data, body, origin);
     ids.push_back(CreateMessage(ws, svc, std::move(plan), "", std::nullopt));
-  }
-  if (KeepsMappedSendRecord(origin)) {
-    ws.RememberIdempotent(
-        key, IdempotentRecord{Reply{200, {{"messageIds", ids}}}, svc.clock.Now() + kDay});
   }
   return ids;
 }

@@ -95,7 +95,9 @@ std::optional<Duration> ParseHumanDuration(std::string_view text, bool allow_sec
     ++spaces;
   }
   if (spaces == 0) return std::nullopt;
-  std::string unit = Lower(text.substr(pos));
+  // Courier's delay regex is lower-case (its steps docs write every unit so),
+  // so a delay unit must be too; the admin forms also take "2 Hours".
+  std::string unit = allow_seconds ? Lower(text.substr(pos)) : std::string(text.substr(pos));
   while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
   auto length = UnitLength(unit, allow_seconds);
   if (!length) return std::nullopt;
@@ -224,6 +226,23 @@ std::optional<TimePoint> ParseIso8601(std::string_view s) {
   if (pos < s.size() && !ReadDigits(s, pos, 2, om)) return std::nullopt;
   if (pos != s.size()) return std::nullopt;
   return result - sign * (oh * kHour + om * kMinute);
+}
+
+bool IsExtendedIsoDateTime(std::string_view s) {
+  // YYYY-MM-DD, a T (or t, or space), HH:MM:SS, optional fraction, optional zone.
+  auto digits = [&](size_t at, size_t n) {
+    if (at + n > s.size()) return false;
+    for (size_t i = at; i < at + n; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    }
+    return true;
+  };
+  if (s.size() < 19 || !digits(0, 4) || s[4] != '-' || !digits(5, 2) || s[7] != '-' ||
+      !digits(8, 2) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2) ||
+      s[13] != ':' || !digits(14, 2) || s[16] != ':' || !digits(17, 2)) {
+    return false;
+  }
+  return ParseIso8601(s).has_value();
 }
 
 std::optional<Duration> ParseDelayDuration(std::string_view text) {

@@ -17,6 +17,12 @@ std::string FormatIso8601(TimePoint t);
 // forms. A time without a zone is UTC. Returns nullopt when it is not one.
 std::optional<TimePoint> ParseIso8601(std::string_view text);
 
+// Whether `text` is a timestamp in the extended form with a date, a time with
+// seconds and separators ("2024-04-08T08:09:10.123Z"): the shape of a JSON
+// schema "date-time", which Courier's automation schema names for a delay
+// `until`. The basic form ("20240408T080910.123") and a date alone are not.
+bool IsExtendedIsoDateTime(std::string_view text);
+
 // Parses an automation delay duration. Courier's own form is "<number> <unit>"
 // with unit minute(s), hour(s), day(s), week(s), month(s), year(s)
 // (https://www.courier.com/docs/platform/automations/steps; decimals are floored per unit as
@@ -27,7 +33,8 @@ std::optional<TimePoint> ParseIso8601(std::string_view text);
 std::optional<Duration> ParseDuration(std::string_view text);
 
 // Like ParseDuration, but only Courier's delay-step forms: "<n> <unit>"
-// without seconds, and ISO-8601 durations.
+// without seconds and with a lower-case unit ("2 Hours" is refused), and
+// ISO-8601 durations.
 std::optional<Duration> ParseDelayDuration(std::string_view text);
 
 }  // namespace mock_courier
