@@ -3,6 +3,7 @@
 namespace mock_courier {
 
 void CombiningLock::Submit(Request& request) {
+  bool combine = false;
   {
     std::lock_guard queue(queue_mutex_);
     if (tail_ != nullptr) {
@@ -13,13 +14,17 @@ void CombiningLock::Submit(Request& request) {
     tail_ = &request;
     if (!combining_) {
       combining_ = true;
-      request.combine = true;
+      combine = true;
     }
   }
-  // Woken either with the operation done, or to take over as combiner (the
-  // operation then still waits in the queue).
-  if (!request.combine) request.done.acquire();
-  if (request.combine) Combine(request);
+  if (!combine) {
+    // Woken either with the operation done, or to take over as combiner (the
+    // operation then still waits in the queue). `request.combine` is written
+    // by the combiner before it releases `done`, so it is read only after.
+    request.done.acquire();
+    combine = request.combine;
+  }
+  if (combine) Combine(request);
   if (request.error) std::rethrow_exception(request.error);
 }
 

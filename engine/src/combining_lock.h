@@ -52,7 +52,7 @@ class CombiningLock {
     void* fn = nullptr;
     std::exception_ptr error;
     Request* next = nullptr;
-    bool combine = false;  // Set when woken to become the combiner.
+    bool combine = false;  // Set by the combiner that hands over, before `done`.
     std::binary_semaphore done{0};
   };
 
