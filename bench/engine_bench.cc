@@ -82,14 +82,20 @@ struct Fixture {
 };
 
 // Reports what the timed loop allocated per item: operator new calls, and
-// the bytes still held afterwards (allocated, not yet freed).
+// the bytes still held afterwards (allocated, not yet freed). Calls between
+// Pause() and Resume() (preparing inputs) are not counted; inputs handed to
+// the engine and kept by it count as held bytes, so a caller frees the
+// inputs it did not use before Report().
 class AllocationProbe {
  public:
   AllocationProbe() : start_(Allocations()), held_(AllocatedBytes()) {}
+  void Pause() { paused_calls_ = Allocations().calls; }
+  void Resume() { excluded_calls_ += Allocations().calls - paused_calls_; }
   void Report(benchmark::State& state, double items) const {
     if (items <= 0) return;
     const AllocationCount now = Allocations();
-    state.counters["allocs_per_item"] = static_cast<double>(now.calls - start_.calls) / items;
+    state.counters["allocs_per_item"] =
+        static_cast<double>(now.calls - start_.calls - excluded_calls_) / items;
     state.counters["held_bytes_per_item"] =
         (static_cast<double>(AllocatedBytes()) - static_cast<double>(held_)) / items;
   }
@@ -97,6 +103,8 @@ class AllocationProbe {
  private:
   AllocationCount start_;
   std::size_t held_;
+  std::uint64_t paused_calls_ = 0;
+  std::uint64_t excluded_calls_ = 0;
 };
 
 // A pool of prepared events; each iteration takes one and gives it a fresh
@@ -107,19 +115,39 @@ std::vector<Json> EventPool(EventKind kind, std::uint64_t users) {
   return pool;
 }
 
+// The engine's own cost of an event: each iteration hands the engine a
+// prepared event by move (as the server does after parsing a body), so the
+// copies are made in batches outside the timing and the allocation count.
+// The parse at the edge is measured by api_ingest.
 void TrackIngest(benchmark::State& state, EventKind kind) {
   Fixture f(g_sizes.users);
   std::vector<Json> pool = EventPool(kind, static_cast<std::uint64_t>(g_sizes.users));
+  std::vector<Json> batch;
+  std::size_t next = 0;
   std::uint64_t n = 0;
   std::int64_t failed = 0;
-  const AllocationProbe probe;
+  AllocationProbe probe;
   for (auto _ : state) {
-    Json& event = pool[n % pool.size()];
-    event["messageId"] = "ingest-" + std::to_string(n++);
-    auto reply = f.engine.SegmentInbound(kBenchApiKey, event);
+    if (next == batch.size()) {
+      state.PauseTiming();
+      probe.Pause();
+      batch.clear();
+      for (std::size_t i = 0; i < 1024; ++i) {
+        Json event = pool[(n + i) % pool.size()];
+        event["messageId"] = "ingest-" + std::to_string(n + i);
+        batch.push_back(std::move(event));
+      }
+      next = 0;
+      probe.Resume();
+      state.ResumeTiming();
+    }
+    ++n;
+    auto reply = f.engine.SegmentInbound(kBenchApiKey, std::move(batch[next++]));
     if (!reply.ok()) ++failed;
     benchmark::DoNotOptimize(reply);
   }
+  batch.clear();
+  batch.shrink_to_fit();
   probe.Report(state, static_cast<double>(state.iterations()));
   state.SetItemsProcessed(state.iterations());
   state.counters["errors"] = static_cast<double>(failed);
