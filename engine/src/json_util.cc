@@ -12,14 +12,34 @@ Json OneKey(const char* key, Json value) {
   return out;
 }
 
+namespace {
+
+// Where a thread's serializer writes: the buffer of the JsonText call in progress.
+class BufferAdapter : public nlohmann::detail::output_adapter_protocol<char> {
+ public:
+  void write_character(char c) override { target->push_back(c); }
+  void write_characters(const char* s, std::size_t length) override { target->append(s, length); }
+  std::string* target = nullptr;
+};
+
+}  // namespace
+
 std::string JsonText(const Json& value) {
-  // Json::dump with a reserved buffer: dump() grows its string from empty,
-  // a reallocation per doubling, and these texts are a few hundred bytes.
-  std::string out;
-  out.reserve(256);
-  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
-                                                Json::error_handler_t::replace);
+  // One serializer and one scratch buffer per thread: building a serializer
+  // allocates (its adapter, its indent string), and dump() grows its string
+  // from empty. The text is copied out once, at its exact size.
+  thread_local std::string scratch;
+  thread_local auto adapter = std::make_shared<BufferAdapter>();
+  thread_local nlohmann::detail::serializer<Json> serializer(adapter, ' ',
+                                                             Json::error_handler_t::replace);
+  // A value may hold a JsonText'd part only through this function's caller,
+  // never re-entrantly: dump() does not call back into user code.
+  scratch.clear();
+  adapter->target = &scratch;
   serializer.dump(value, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+  adapter->target = nullptr;
+  std::string out(scratch);
+  if (scratch.capacity() > 64 * 1024) std::string().swap(scratch);  // Not held after a big one.
   return out;
 }
 
