@@ -20,29 +20,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// One step of Courier's getValue: `acc && acc[p] ? acc[p] : null`.
-Json StepInto(const Json& acc, const std::string& property) {
-  if (!Truthy(acc)) return nullptr;
-  if (acc.is_object()) {
-    auto it = acc.find(property);
-    if (it != acc.end() && Truthy(*it)) return *it;
-    return nullptr;
-  }
-  if (acc.is_array()) {
-    if (property.empty() || property.size() > 9) return nullptr;
-    for (char c : property) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) return nullptr;
-    }
-    std::size_t index = std::stoul(property);
-    if (index < acc.size() && Truthy(acc[index])) return acc[index];
-    return nullptr;
-  }
-  if (acc.is_string() && property == "length") {
-    return acc.get_ref<const std::string&>().size();
-  }
-  return nullptr;
-}
-
 std::vector<std::string> SplitDots(std::string_view path) {
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -504,19 +481,57 @@ bool IsAccessor(const Json& value) {
   return it != value.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
 }
 
-Json AccessorValue(std::string_view path, const RunContext& context, const Json& refs) {
-  std::vector<std::string> parts = SplitDots(path);
-  const std::string& root = parts.front();
-  Json acc = nullptr;
-  if (refs.is_object() && refs.contains(root)) {
-    acc = refs[root];
-  } else if (const Json* value = context.Find(root)) {
-    acc = *value;
-  } else {
-    acc = nullptr;
+namespace {
+
+// One step of Courier's getValue, `acc && acc[p] ? acc[p] : null`, without
+// copies: the child `acc[property]` when getValue would take it, else null. A string's "length" is
+// a new value, held in `length`.
+const Json* StepIntoInPlace(const Json& acc, std::string_view property, Json& length) {
+  static const Json kNull;
+  if (!Truthy(acc)) return &kNull;
+  if (acc.is_object()) {
+    auto it = acc.find(property);
+    return it != acc.end() && Truthy(*it) ? &*it : &kNull;
   }
-  for (std::size_t i = 1; i < parts.size(); ++i) acc = StepInto(acc, parts[i]);
-  return acc;
+  if (acc.is_array()) {
+    if (property.empty() || property.size() > 9) return &kNull;
+    std::size_t index = 0;
+    for (char c : property) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return &kNull;
+      index = index * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return index < acc.size() && Truthy(acc[index]) ? &acc[index] : &kNull;
+  }
+  if (acc.is_string() && property == "length") {
+    length = acc.get_ref<const std::string&>().size();
+    return &length;
+  }
+  return &kNull;
+}
+
+}  // namespace
+
+Json AccessorValue(std::string_view path, const RunContext& context, const Json& refs) {
+  // Walks the path in place and copies only the value found (a path into an
+  // event must not copy the whole event).
+  static const Json kNull;
+  std::size_t dot = path.find('.');
+  const std::string_view root = path.substr(0, dot);
+  const Json* acc = &kNull;
+  auto ref = refs.is_object() ? refs.find(root) : refs.end();
+  if (refs.is_object() && ref != refs.end()) {
+    acc = &*ref;
+  } else if (const Json* value = context.Find(root)) {
+    acc = value;
+  }
+  Json length;
+  while (dot != std::string_view::npos) {
+    const std::size_t start = dot + 1;
+    dot = path.find('.', start);
+    acc = StepIntoInPlace(
+        *acc, path.substr(start, dot == std::string_view::npos ? dot : dot - start), length);
+  }
+  return *acc;
 }
 
 Json ApplyAccessors(const Json& value, const RunContext& context, const Json& refs) {

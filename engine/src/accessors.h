@@ -30,6 +30,11 @@ class RunContext {
   const Json* Find(std::string_view root) const;
   // The root's value, or null when it is absent.
   const Json& Get(std::string_view root) const;
+  // The data root, shared (parsed when compacted); null when absent.
+  const SharedJson& SharedData() const {
+    Find("data");
+    return data_;
+  }
   // Sets the data root (shared, not copied).
   void set_data(SharedJson data) {
     data_ = std::move(data);

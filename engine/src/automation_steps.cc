@@ -261,14 +261,22 @@ Json NormalizeContext(const Json& brand, const Json& data, const Json& profile,
   return context;
 }
 
-Json ExtendStep(const Json& step, const RunContext& context) {
+Json ExtendStep(const Json& step, const RunContext& context, SharedJson* shared_data) {
   if (!step.is_object()) return step;
   const Json& action = Get(step, "action");
   if (action == "send" && !step.contains("message")) {
     Json out = step;
     if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context.Get("brand");
-    Json data = DeepExtend(context.Get("data"), Get(step, "data"));
-    out["data"] = data.is_null() ? Json::object() : std::move(data);
+    // DeepExtend(root, null) is the root itself when it is an object.
+    const SharedJson& context_data = context.SharedData();
+    if (shared_data != nullptr && Get(step, "data").is_null() && context_data &&
+        context_data->is_object()) {
+      *shared_data = context_data;
+      out.erase("data");
+    } else {
+      Json data = DeepExtend(context.Get("data"), Get(step, "data"));
+      out["data"] = data.is_null() ? Json::object() : std::move(data);
+    }
     if (!Present(step, "override")) out["override"] = Json::object();
     Json profile = DeepExtend(context.Get("profile"), Get(step, "profile"));
     out["profile"] = profile.is_null() ? Json::object() : std::move(profile);

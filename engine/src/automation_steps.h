@@ -15,7 +15,12 @@ namespace mock_courier {
 // its data and profile; v2 send steps get message.to/template/brand_id/data;
 // send-list steps get brand, data, template. Other steps are returned as is.
 // Null context values count as absent.
-Json ExtendStep(const Json& step, const RunContext& context);
+//
+// With `shared_data`, a legacy send step without data of its own leaves
+// `data` out and sets *shared_data to the context's data root instead, so a
+// run's send shares the triggering event rather than copying it; the caller
+// then sends with that data (SendFromAutomation).
+Json ExtendStep(const Json& step, const RunContext& context, SharedJson* shared_data = nullptr);
 
 // Whether an extended step matches its action's schema, with Courier's
 // `additionalProperties: false` (an unknown key, e.g. `cancellation_token` on

@@ -249,9 +249,9 @@ std::string StringField(const Json& step, const char* key) {
 // A delay's timer fired (with the workspace lock held): the delay step is
 // PROCESSED and the run continues from the next step (§6.5). A run that was
 // canceled or reset meanwhile is left alone.
-void OnDelayDue(WorkspaceState& ws, Services& svc, const std::string& run_id) {
-  AutomationRun* run = ws.runs.Find(run_id);
+void OnDelayDue(WorkspaceState& ws, Services& svc, AutomationRun* run) {
   if (run == nullptr || run->status != RunStatus::kWaiting) return;
+  const std::string& run_id = run->id;
   TimePoint now = svc.clock.Now();
   StepState& delay = run->steps[run->next_step];
   delay.status = StepStatus::kProcessed;
@@ -323,13 +323,11 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, AutomationRun& run, std:
   run.updated_at = now;
   // A waiting run keeps its data as text until the delay fires (memory).
   run.context.Compact();
-  Services timer_services = svc;
-  std::string run_id = run.id;
-  run.pending_timer =
-      svc.scheduler.Schedule(*due, ws.id, "delay run " + run.id,
-                             [timer_services, run_id](WorkspaceState& workspace) mutable {
-                               OnDelayDue(workspace, timer_services, run_id);
-                             });
+  Scheduler::Timer timer;
+  timer.workspace = ws.serial;
+  timer.kind = TimerKind::kRunDelay;
+  timer.target = ws.runs.SeqOf(run.id).value_or(0);
+  run.pending_timer = svc.scheduler.Schedule(*due, std::move(timer));
   Bump(svc);
   return StepOutcome::Waiting();
 }
@@ -370,8 +368,9 @@ Result<Json> Fetch(Services& svc, const Json& webhook, AutomationRun& run) {
   return fetched;
 }
 
+// `shared_data`: a legacy send step's data when ExtendStep shared it.
 StepOutcome RunStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size_t step_index,
-                    Json& step, int depth) {
+                    Json& step, int depth, const SharedJson& shared_data) {
   const std::string action = StringField(step, "action");
   const std::string run_id = run.id;
 
@@ -392,9 +391,9 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::
       step["data"] =
           MergeByStrategy(Field(step, "data"), *fetched, StringField(source, "merge_strategy"));
     }
-    Result<std::vector<std::string>> sent = action == "send"
-                                                ? SendFromAutomation(ws, svc, step, origin)
-                                                : SendListFromAutomation(ws, svc, step, origin);
+    Result<std::vector<std::string>> sent =
+        action == "send" ? SendFromAutomation(ws, svc, step, origin, shared_data)
+                         : SendListFromAutomation(ws, svc, step, origin);
     if (!sent.ok()) return StepOutcome::Error(sent.status().message());
     Json result = Json::object();
     if (!sent->empty()) result["messageId"] = sent->front();
@@ -514,11 +513,16 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
       FinishRun(ws, svc, run, RunStatus::kError);
       return;
     }
-    // Accessors first, then the context defaults (Courier's steps.get).
-    Json step = ExtendStep(ApplyAccessors(raw, run.context, run.refs), run.context);
-    ResolveRecipientLookups(step, run);
     // Template runs read their definitions from the template (memory).
     const bool keep_definition = run.template_id.empty();
+    // A send step that keeps nothing of its extended form (no stored
+    // definition, no `ref` output) shares the run's data instead of copying it.
+    SharedJson shared_data;
+    const bool may_share = !keep_definition && !raw.contains("ref");
+    // Accessors first, then the context defaults (Courier's steps.get).
+    Json step = ExtendStep(ApplyAccessors(raw, run.context, run.refs), run.context,
+                           may_share ? &shared_data : nullptr);
+    ResolveRecipientLookups(step, run);
     if (keep_definition) run.steps[si].definition = step;
 
     if (step.contains("if")) {
@@ -557,7 +561,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
       }
     }
 
-    StepOutcome outcome = RunStep(ws, svc, run, si, step, depth);
+    StepOutcome outcome = RunStep(ws, svc, run, si, step, depth, shared_data);
     AutomationRun& after = run;
     StepState& state = after.steps[si];
     now = svc.clock.Now();
@@ -739,6 +743,10 @@ Json InvokeContext(const Json& body) {
 }
 
 }  // namespace
+
+void ResumeRunAfterDelay(WorkspaceState& ws, Services& svc, std::uint64_t run_seq) {
+  OnDelayDue(ws, svc, ws.runs.FindBySeq(run_seq));
+}
 
 Result<Reply> HandleInvokeAdHoc(WorkspaceState& ws, Services& svc, const Json& body_in) {
   const Json body = body_in.is_object() ? body_in : Json::object();

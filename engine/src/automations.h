@@ -28,6 +28,11 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
                                             const std::string& template_name,
                                             const std::string& source);
 
+// The timer of a run's delay fired (timers.h): the delay step is PROCESSED
+// and the run continues. A run that is gone, canceled or not waiting is left
+// alone.
+void ResumeRunAfterDelay(WorkspaceState& ws, Services& svc, std::uint64_t run_seq);
+
 // GET /automations/runs/{id} and GET /automations/runs.
 Result<Reply> GetRunReply(WorkspaceState& ws, const std::string& run_id);
 Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query);

@@ -21,6 +21,7 @@
 #include "scheduler.h"
 #include "segment_inbound.h"
 #include "segment_relay.h"
+#include "timers.h"
 #include "workspace_state.h"
 
 namespace mock_courier {
@@ -62,10 +63,10 @@ struct Engine::Impl {
     return it == by_key.end() ? nullptr : it->second;
   }
 
-  std::shared_ptr<WorkspaceState> FindById(const std::string& id) const {
+  std::shared_ptr<WorkspaceState> FindBySerial(std::uint64_t serial) const {
     std::shared_lock lock(registry_mutex);
     for (const auto& ws : workspaces) {
-      if (ws->id == id) return ws;
+      if (ws->serial == serial) return ws;
     }
     return nullptr;
   }
@@ -102,13 +103,13 @@ struct Engine::Impl {
       // Each timer runs at its own due time, so a send after a 2 h delay is
       // stamped at exactly +2 h even when the clock is advanced by more.
       clock.AdvanceTo(timer->id.due);
-      if (auto ws = FindById(timer->workspace_id)) {
+      if (auto ws = FindBySerial(timer->workspace)) {
         Evicted evicted;  // Freed after the lock is released, as in With().
         std::lock_guard lock(ws->mutex);
-        timer->callback(*ws);
+        RunTimer(*ws, services, *timer);
         ws->EnforceRetention(timer->id.due, &evicted);
       }
-      if (timer->description.starts_with(kProcessingJobPrefix)) {
+      if (timer->kind == TimerKind::kProcessMessage) {
         ++result.processed;
       } else {
         ++result.fired;
@@ -141,7 +142,7 @@ Status Engine::PutWorkspace(const Json& definition, const std::string& api_key) 
   }
   auto ws = std::make_shared<WorkspaceState>(std::move(def), impl_->options.retention);
   ws->ResetState(impl_->options.seed);
-  std::vector<std::string> removed;
+  std::vector<std::uint64_t> removed;
   {
     std::unique_lock lock(impl_->registry_mutex);
     // A key names one workspace: any workspace holding one of the new keys is replaced whole.
@@ -153,7 +154,7 @@ Status Engine::PutWorkspace(const Json& definition, const std::string& api_key) 
             return it != impl_->by_key.end() && it->second == existing;
           });
       if (overlaps) {
-        removed.push_back(existing->id);
+        removed.push_back(existing->serial);
         for (const auto& k : existing->def.api_keys) impl_->by_key.erase(k);
       } else {
         keep.push_back(existing);
@@ -163,7 +164,7 @@ Status Engine::PutWorkspace(const Json& definition, const std::string& api_key) 
     impl_->workspaces = std::move(keep);
     for (const auto& k : ws->def.api_keys) impl_->by_key[k] = ws;
   }
-  for (const auto& id : removed) impl_->scheduler.RemoveWorkspace(id);
+  for (std::uint64_t serial : removed) impl_->scheduler.RemoveWorkspace(serial);
   impl_->version.fetch_add(1);
   return Status::Ok();
 }
@@ -194,7 +195,7 @@ Status Engine::Reset(const std::string& api_key) {
   }
   for (const auto& ws : targets) {
     std::lock_guard lock(ws->mutex);
-    impl_->scheduler.RemoveWorkspace(ws->id);
+    impl_->scheduler.RemoveWorkspace(ws->serial);
     ws->ResetState(impl_->options.seed);
     if (!api_key.empty()) {
       impl_->fake_segment.ClearWriteKey(ws->def.segment.write_key);

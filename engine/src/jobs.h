@@ -18,10 +18,6 @@
 
 namespace mock_courier {
 
-// The Scheduler description of a processing job starts with this, so that a
-// clock advance can report jobs apart from timers (AdvanceResult::processed).
-inline constexpr std::string_view kProcessingJobPrefix = "process send ";
-
 // The workspace's processing latency: its file's `processing_latency` when
 // set, else the engine's (EngineOptions::processing_latency).
 Duration ProcessingLatency(const WorkspaceState& ws, const Services& svc);

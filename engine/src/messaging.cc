@@ -553,23 +553,30 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
 
 void ScheduleDelivery(WorkspaceState& ws, Services& svc, Message& message,
                       const std::string& channel, TimePoint due) {
-  Services captured = svc;
-  std::string id = message.id;
-  message.pending_timer =
-      svc.scheduler.Schedule(due, ws.id, "deliver message " + id + " on " + channel,
-                             [captured, id, channel](WorkspaceState& state) mutable {
-                               Message* m = state.messages.Find(id);
-                               if (m == nullptr) return;
-                               m->pending_timer = TimerId{};
-                               try {
-                                 DeliverChannel(state, captured, *m, channel);
-                               } catch (const std::exception&) {
-                               }
-                             });
+  Scheduler::Timer timer;
+  timer.workspace = ws.serial;
+  timer.kind = TimerKind::kDeliverMessage;
+  timer.target = ws.messages.SeqOf(message.id).value_or(0);
+  timer.channel = channel;
+  message.pending_timer = svc.scheduler.Schedule(due, std::move(timer));
 }
 
-// Runs the pipeline of an ENQUEUED message: mapping, profile, preferences,
-// routing, rendering, the simulated providers (§9.2, §9.3).
+}  // namespace
+
+void RunDeliveryJob(WorkspaceState& ws, Services& svc, std::uint64_t message_seq,
+                    const std::string& channel) {
+  Message* m = ws.messages.FindBySeq(message_seq);
+  if (m == nullptr) return;
+  m->pending_timer = TimerId{};
+  DeliverChannel(ws, svc, *m, channel);
+}
+
+void RunMessageJob(WorkspaceState& ws, Services& svc, std::uint64_t message_seq) {
+  if (Message* m = ws.messages.FindBySeq(message_seq)) ProcessMessage(ws, svc, m->id);
+}
+
+namespace {
+
 void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& message_id) {
   Message* found = ws.messages.Find(message_id);
   if (found == nullptr || found->canceled || found->record.status != MessageStatus::kEnqueued) {
@@ -789,19 +796,11 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   NotifyMessageUpdated(ws, svc, stored);
   // With a processing latency the message stays ENQUEUED until its job runs (jobs.h).
   if (std::optional<TimePoint> due = ProcessingDue(ws, svc, now, deliver_at)) {
-    Services captured = svc;
-    stored.pending_timer = svc.scheduler.Schedule(
-        *due, ws.id,
-        (deliver_at ? std::string("delayed send ") : std::string(kProcessingJobPrefix)) + id,
-        [captured, id](WorkspaceState& state) mutable {
-          // Timer callbacks must not throw into the clock
-          // loop; plans are built by this module, so this
-          // is only a safety net.
-          try {
-            ProcessMessage(state, captured, id);
-          } catch (const std::exception&) {
-          }
-        });
+    Scheduler::Timer timer;
+    timer.workspace = ws.serial;
+    timer.kind = deliver_at ? TimerKind::kDelayedSend : TimerKind::kProcessMessage;
+    timer.target = ws.messages.SeqOf(id).value_or(0);
+    stored.pending_timer = svc.scheduler.Schedule(*due, std::move(timer));
   } else {
     ProcessMessage(ws, svc, id);
   }
@@ -905,7 +904,8 @@ Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body) {
 }
 
 Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services& svc,
-                                                    const Json& step, const SendOrigin& origin) {
+                                                    const Json& step, const SendOrigin& origin,
+                                                    const SharedJson& data) {
   try {
     if (!step.is_object()) return Status::BadRequest("Invalid send step definition.");
     if (step.contains("message")) {
@@ -921,8 +921,9 @@ Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services
     std::string recipient = StringField(step, "recipient");
     if (event.empty()) return Status::BadRequest("The 'template' parameter is required.");
     if (recipient.empty()) return Status::BadRequest("The 'recipient' parameter is required.");
-    SendPlan plan = V1Plan(ws, event, recipient, ShareObject(step.value("profile", Json::object())),
-                           ShareObject(step.value("data", Json::object())), step, origin);
+    SendPlan plan =
+        V1Plan(ws, event, recipient, ShareObject(step.value("profile", Json::object())),
+               data ? data : ShareObject(step.value("data", Json::object())), step, origin);
     return std::vector<std::string>{CreateMessage(ws, svc, std::move(plan), "", std::nullopt)};
   } catch (const Json::exception& e) {
     return Status::BadRequest(std::string("Invalid send step: ") + e.what());

@@ -22,12 +22,22 @@ Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body);
 // either legacy fields {template, recipient, profile, brand, data, override}
 // or {"message": {...}} (v2). Returns the created message ids (several for a
 // list recipient), or a Status (the step then ends in ERROR).
+// `data`, when set, is a legacy step's data (shared; the step then has none).
 Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services& svc,
-                                                    const Json& step, const SendOrigin& origin);
+                                                    const Json& step, const SendOrigin& origin,
+                                                    const SharedJson& data = nullptr);
 
 // An automation `send-list` step: {template, list, brand, data, override}.
 Result<std::vector<std::string>> SendListFromAutomation(WorkspaceState& ws, Services& svc,
                                                         const Json& step, const SendOrigin& origin);
+
+// Timer jobs (timers.h), naming the message by its RecordStore sequence
+// number; a message that is gone is left alone. The processing job of an
+// ENQUEUED message (processing latency or a send `delay`):
+void RunMessageJob(WorkspaceState& ws, Services& svc, std::uint64_t message_seq);
+// The simulated delivery of a message on `channel`.
+void RunDeliveryJob(WorkspaceState& ws, Services& svc, std::uint64_t message_seq,
+                    const std::string& channel);
 
 // The legacy Segment path (§8.1 c): a v1 send of `event_id`
 // ("Segment-TrackEvent:<event>") to `recipient` with `data` = the whole event

@@ -12,14 +12,18 @@
 // Trim and Clear drop records, so the engine trims at the end of an
 // operation, never while a step or a send holds a reference.
 //
+// T has a `std::string id` member, which must not change once added.
+//
 // Not thread-safe: the owning workspace's lock guards it.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -35,13 +39,15 @@ class RecordStore {
   // Creation sequence number: 0 for the first record since the last Clear.
   using Seq = std::uint64_t;
 
-  // Adds `record` under `id` (the caller makes ids unique).
+  // Adds `record`, whose `id` member is `id` (the caller makes ids unique).
   T& Add(const std::string& id, T record) {
+    assert(record.id == id);
+    (void)id;
     const Seq seq = next_seq_++;
-    Slot& slot =
-        records_.emplace_hint(records_.end(), seq, Slot{std::move(record), id, false})->second;
-    // The index's key views the slot's copy of the id (nodes do not move).
-    index_[slot.id] = seq;
+    Slot& slot = records_.emplace_hint(records_.end(), seq, Slot{std::move(record), false})->second;
+    // The index's key views the record's own id (nodes do not move, and a
+    // record's id never changes), so each id is stored once.
+    index_[slot.record.id] = seq;
     return slot.record;
   }
 
@@ -50,6 +56,19 @@ class RecordStore {
     return it == index_.end() ? nullptr : &records_.find(it->second)->second.record;
   }
   const T* Find(const std::string& id) const { return const_cast<RecordStore*>(this)->Find(id); }
+
+  // The creation sequence number of record `id`, or nullopt. With FindBySeq,
+  // a reference to a record that costs 8 bytes instead of a copy of its id.
+  std::optional<Seq> SeqOf(const std::string& id) const {
+    auto it = index_.find(id);
+    if (it == index_.end()) return std::nullopt;
+    return it->second;
+  }
+  // The record created as `seq`, or null when it was evicted or cleared.
+  T* FindBySeq(Seq seq) {
+    auto it = records_.find(seq);
+    return it == records_.end() ? nullptr : &it->second.record;
+  }
 
   // Makes the record evictable by Trim. A second call for the same record,
   // or a call for an unknown id, does nothing.
@@ -65,7 +84,6 @@ class RecordStore {
   // One record as stored (public only so that Node can name it).
   struct Slot {
     T record;
-    std::string id;
     bool finished = false;
   };
   // An evicted record, detached from the store: destroying it frees the
@@ -87,7 +105,7 @@ class RecordStore {
       auto it = records_.find(finished_.front());
       finished_.pop_front();
       on_evict(std::as_const(it->second.record));
-      index_.erase(it->second.id);
+      index_.erase(it->second.record.id);
       if (graveyard != nullptr) {
         graveyard->push_back(records_.extract(it));
       } else {
@@ -169,7 +187,7 @@ class RecordStore {
   }
 
   std::map<Seq, Slot> records_;
-  // Id -> sequence; the keys view Slot::id, so each id is stored once.
+  // Id -> sequence; the keys view each record's id, so each id is stored once.
   std::unordered_map<std::string_view, Seq> index_;
   std::deque<Seq> finished_;  // In the order records finished.
   Seq next_seq_ = 0;

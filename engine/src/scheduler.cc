@@ -2,13 +2,19 @@
 
 namespace mock_courier {
 
-TimerId Scheduler::Schedule(TimePoint due, std::string workspace_id, std::string description,
-                            Callback callback) {
+TimerId Scheduler::Schedule(TimePoint due, Timer timer) {
   std::lock_guard lock(mutex_);
-  TimerId id{due, next_seq_++};
-  timers_.emplace(id,
-                  Timer{id, std::move(workspace_id), std::move(description), std::move(callback)});
+  timer.id = TimerId{due, next_seq_++};
+  const TimerId id = timer.id;
+  timers_.emplace_hint(timers_.end(), id, std::move(timer));
   return id;
+}
+
+TimerId Scheduler::Schedule(TimePoint due, std::uint64_t workspace, Callback callback) {
+  Timer timer;
+  timer.workspace = workspace;
+  timer.callback = std::move(callback);
+  return Schedule(due, std::move(timer));
 }
 
 bool Scheduler::Cancel(TimerId id) {
@@ -31,10 +37,9 @@ std::optional<TimePoint> Scheduler::NextDue() const {
   return timers_.begin()->first.due;
 }
 
-void Scheduler::RemoveWorkspace(const std::string& workspace_id) {
+void Scheduler::RemoveWorkspace(std::uint64_t workspace) {
   std::lock_guard lock(mutex_);
-  std::erase_if(timers_,
-                [&](const auto& entry) { return entry.second.workspace_id == workspace_id; });
+  std::erase_if(timers_, [&](const auto& entry) { return entry.second.workspace == workspace; });
 }
 
 std::size_t Scheduler::size() const {

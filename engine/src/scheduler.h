@@ -5,6 +5,11 @@
 // they were scheduled and the same inputs always give the same order.
 // Schedule, Cancel and PopDue are O(log n). Thread-safe (a leaf lock: no
 // callback runs under it).
+//
+// A timer is typed: the engine's own jobs (a run's delay, a send's
+// processing, a delivery) name their kind and target record, so a million
+// waiting runs hold a million small records, not a million closures and
+// description strings. Anything else is a kCallback timer with a closure.
 #pragma once
 
 #include <cstdint>
@@ -29,28 +34,40 @@ struct TimerId {
   friend auto operator<=>(const TimerId&, const TimerId&) = default;
 };
 
+// What a timer does when it fires (RunTimer, timers.h).
+enum class TimerKind : std::uint8_t {
+  kCallback,        // Runs Timer::callback.
+  kRunDelay,        // A run's delay step is over: the run continues.
+  kProcessMessage,  // A send's processing job (the workspace's processing latency).
+  kDelayedSend,     // A send's `delay` is over: the message is processed.
+  kDeliverMessage,  // A message's simulated delivery on Timer::channel.
+};
+
 class Scheduler {
  public:
   // Runs with the owning workspace's lock held.
   using Callback = std::function<void(WorkspaceState&)>;
 
   struct Timer {
-    TimerId id;
-    std::string workspace_id;
-    std::string description;  // For diagnostics: "delay run 1-...", ...
-    Callback callback;
+    TimerId id;                   // Set by Schedule.
+    std::uint64_t workspace = 0;  // WorkspaceState::serial.
+    TimerKind kind = TimerKind::kCallback;
+    std::uint64_t target = 0;  // The run's or message's RecordStore sequence number.
+    std::string channel;       // kDeliverMessage: the channel delivered on.
+    Callback callback;         // kCallback only.
   };
 
-  // Schedules `callback` on workspace `workspace_id` at `due`.
-  TimerId Schedule(TimePoint due, std::string workspace_id, std::string description,
-                   Callback callback);
+  // Schedules `timer` at `due`.
+  TimerId Schedule(TimePoint due, Timer timer);
+  // Schedules `callback` on workspace `workspace` at `due`.
+  TimerId Schedule(TimePoint due, std::uint64_t workspace, Callback callback);
   // Removes a pending timer. Returns false when it already fired or was canceled.
   bool Cancel(TimerId id);
   // Removes and returns the earliest timer due at or before `limit`.
   std::optional<Timer> PopDue(TimePoint limit);
   std::optional<TimePoint> NextDue() const;
   // Drops every timer of a workspace (on reset or replacement).
-  void RemoveWorkspace(const std::string& workspace_id);
+  void RemoveWorkspace(std::uint64_t workspace);
   std::size_t size() const;
 
  private:

@@ -45,9 +45,9 @@ void Attempt(WorkspaceState& ws, Services& svc, const Json& event, SharedJson sh
 
 // Runs `attempt` at `due` on the mock clock (a Scheduler timer).
 void ScheduleAttempt(WorkspaceState& ws, Services& svc, const SharedJson& event, RelayFn relay,
-                     const RelayAttempt& attempt, TimePoint due, std::string description) {
+                     const RelayAttempt& attempt, TimePoint due) {
   Services captured = svc;
-  svc.scheduler.Schedule(due, ws.id, std::move(description),
+  svc.scheduler.Schedule(due, ws.serial,
                          [captured, event, relay, attempt](WorkspaceState& state) mutable {
                            // Timer callbacks must not throw into the clock loop.
                            try {
@@ -82,9 +82,7 @@ std::string PlanRetry(WorkspaceState& ws, Services& svc, const Json& event, Shar
   next.number = attempt.number + 1;
   next.held = 0;
   if (shared == nullptr) shared = Share(event);
-  ScheduleAttempt(ws, svc, shared, relay, next, due,
-                  "segment relay #" + std::to_string(attempt.received) + " retry " +
-                      std::to_string(attempt.number));
+  ScheduleAttempt(ws, svc, shared, relay, next, due);
   return failed + "; retrying in " + std::to_string(wait) + " ms with the same messageId";
 }
 
@@ -189,8 +187,7 @@ void DeliverRelayed(WorkspaceState& ws, Services& svc, const Json& event, RelayF
       Attempt(ws, svc, event, nullptr, relay, attempt);
       continue;
     }
-    ScheduleAttempt(ws, svc, Share(event), relay, attempt, svc.clock.Now() + held,
-                    "segment relay #" + std::to_string(received));
+    ScheduleAttempt(ws, svc, Share(event), relay, attempt, svc.clock.Now() + held);
   }
   svc.version.fetch_add(1);
 }

@@ -1,5 +1,6 @@
 #include "workspace_state.h"
 
+#include <atomic>
 #include <cstdio>
 #include <optional>
 #include <string_view>
@@ -35,6 +36,11 @@ void SweepFifo(ExpiryQueue::Fifo& fifo, Map& map, TimePoint now, ExpiresAt expir
     }
     fifo.pop_front();
   }
+}
+
+std::uint64_t NextWorkspaceSerial() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1);
 }
 
 }  // namespace
@@ -79,6 +85,7 @@ const char* StepStatusName(StepStatus status) {
 
 WorkspaceState::WorkspaceState(WorkspaceDefinition definition, const Retention& engine_retention)
     : id(definition.api_keys.empty() ? definition.name : definition.api_keys.front()),
+      serial(NextWorkspaceSerial()),
       def(std::move(definition)),
       retention(def.retention.Apply(engine_retention)) {}
 

@@ -341,7 +341,9 @@ struct WorkspaceState {
   // With `evicted`, what is dropped is moved there instead of freed here.
   void EnforceRetention(TimePoint now, Evicted* evicted = nullptr);
 
-  std::string id;  // The first API key: stable name for timers and logs.
+  std::string id;  // The first API key: stable name for logs and outbound views.
+  // Unique among the workspaces of the process: what timers name their workspace by.
+  const std::uint64_t serial;
   WorkspaceDefinition def;
   std::mutex mutex;
   // Runs API operations under `mutex` in arrival order (no convoy under load).

@@ -145,23 +145,32 @@ TEST(DurationTest, AdminFormsAlsoTakeSecondsAndMilliseconds) {
   EXPECT_FALSE(ParseDuration("soon"));
 }
 
+// A typed timer of workspace `workspace` whose target is `tag`.
+Scheduler::Timer Tagged(std::uint64_t workspace, std::uint64_t tag) {
+  Scheduler::Timer timer;
+  timer.workspace = workspace;
+  timer.kind = TimerKind::kRunDelay;
+  timer.target = tag;
+  return timer;
+}
+
 TEST(SchedulerTest, PopsInDueThenCreationOrder) {
   Scheduler s;
-  s.Schedule(200, "w", "b", nullptr);
-  s.Schedule(100, "w", "a1", nullptr);
-  s.Schedule(100, "w", "a2", nullptr);
+  s.Schedule(200, Tagged(1, 3));
+  s.Schedule(100, Tagged(1, 1));
+  s.Schedule(100, Tagged(1, 2));
   EXPECT_EQ(s.NextDue(), 100);
   EXPECT_FALSE(s.PopDue(99));
-  EXPECT_EQ(s.PopDue(1000)->description, "a1");
-  EXPECT_EQ(s.PopDue(1000)->description, "a2");
-  EXPECT_EQ(s.PopDue(1000)->description, "b");
+  EXPECT_EQ(s.PopDue(1000)->target, 1u);
+  EXPECT_EQ(s.PopDue(1000)->target, 2u);
+  EXPECT_EQ(s.PopDue(1000)->target, 3u);
   EXPECT_FALSE(s.PopDue(1000));
 }
 
 TEST(SchedulerTest, CanceledTimerNeverPops) {
   Scheduler s;
-  TimerId keep = s.Schedule(100, "w", "keep", nullptr);
-  TimerId drop = s.Schedule(50, "w", "drop", nullptr);
+  TimerId keep = s.Schedule(100, Tagged(1, 1));
+  TimerId drop = s.Schedule(50, Tagged(1, 2));
   EXPECT_TRUE(s.Cancel(drop));
   EXPECT_FALSE(s.Cancel(drop));
   auto first = s.PopDue(1000);
@@ -181,7 +190,7 @@ TEST(SchedulerTest, AMillionTimersPopInOrderWithHalfCanceled) {
   for (int i = 0; i < kTimers; ++i) {
     // A permutation of due times (7919 is prime and coprime with kTimers).
     TimePoint due = (static_cast<TimePoint>(i) * 7919) % kTimers;
-    ids.push_back(s.Schedule(due, "w", "", nullptr));
+    ids.push_back(s.Schedule(due, Tagged(1, static_cast<std::uint64_t>(i))));
   }
   for (int i = 0; i < kTimers; i += 2) EXPECT_TRUE(s.Cancel(ids[static_cast<size_t>(i)]));
   EXPECT_EQ(s.size(), static_cast<size_t>(kTimers / 2));
@@ -198,11 +207,12 @@ TEST(SchedulerTest, AMillionTimersPopInOrderWithHalfCanceled) {
 
 TEST(SchedulerTest, RemoveWorkspaceDropsOnlyItsTimers) {
   Scheduler s;
-  s.Schedule(1, "a", "a", nullptr);
-  s.Schedule(2, "b", "b", nullptr);
-  s.RemoveWorkspace("a");
+  s.Schedule(1, Tagged(1, 1));
+  s.Schedule(2, Tagged(2, 2));
+  s.Schedule(3, 1, [](WorkspaceState&) {});  // A callback timer of workspace 1.
+  s.RemoveWorkspace(1);
   EXPECT_EQ(s.size(), 1u);
-  EXPECT_EQ(s.PopDue(10)->workspace_id, "b");
+  EXPECT_EQ(s.PopDue(10)->workspace, 2u);
 }
 
 }  // namespace
