@@ -536,16 +536,11 @@ ProviderDefinition ProviderFor(const WorkspaceState& ws, const std::string& chan
   return it != ws.def.providers.end() ? it->second : DefaultProvider(channel);
 }
 
-// A providers[] entry of the message record, before its status: built key by
-// key, as the record (CreateMessage), since every routed channel has one.
-Json ProviderEntry(const std::string& channel, const std::string& notification_id,
-                   const std::string& provider) {
-  Json entry = Json::object();
-  Json& entry_channel = entry["channel"];
-  entry_channel["key"] = channel;
-  entry_channel["name"] = channel;
-  entry_channel["template"] = notification_id;
-  entry["provider"] = provider;
+// A providers[] entry of the message record, before its status.
+ProviderAttempt ProviderEntry(const std::string& channel, const std::string& provider) {
+  ProviderAttempt entry;
+  entry.channel = channel;
+  entry.provider = provider;
   return entry;
 }
 
@@ -677,9 +672,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   if (!blocked_reason.empty()) {
     for (const std::string& channel : routed) {
       ProviderDefinition provider = ProviderFor(ws, channel);
-      Json entry = ProviderEntry(channel, notification_id, provider.provider);
-      entry["status"] = "UNDELIVERABLE";
-      entry["error"] = blocked_error;
+      ProviderAttempt entry = ProviderEntry(channel, provider.provider);
+      entry.status = MessageStatus::kUndeliverable;
+      entry.error = blocked_error;
       m.record.providers.push_back(std::move(entry));
       m.history.push_back(RoutedItem("UNDELIVERABLE", now, channel, provider.provider,
                                      {{"error_message", blocked_error}}));
@@ -722,7 +717,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     // Its output (m.rendered[channel]) is put back by HistoryItemJson.
     m.history.push_back(RoutedItem("RENDERED", now, channel, provider.provider));
 
-    Json entry = ProviderEntry(channel, notification_id, provider.provider);
+    ProviderAttempt entry = ProviderEntry(channel, provider.provider);
     // Fault rules live on the workspace's provider definitions (pointers
     // into ws.def stay valid: the definition does not change here).
     const FaultRule* fault = nullptr;
@@ -736,14 +731,15 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
       }
     }
     if (fault != nullptr) {
-      entry["status"] = fault->status;
-      entry["error"] = fault->error;
+      // Workspace files only name statuses ParseMessageStatus knows.
+      entry.status = ParseMessageStatus(fault->status).value_or(MessageStatus::kUndeliverable);
+      entry.error = fault->error;
       m.history.push_back(RoutedItem("UNDELIVERABLE", now, channel, provider.provider,
                                      {{"error_message", fault->error}}));
       if (first_fault == nullptr) first_fault = fault;
     } else {
-      entry["status"] = "SENT";
-      entry["sent"] = now;
+      entry.status = MessageStatus::kSent;
+      entry.sent = now;
       m.history.push_back(RoutedItem("SENT", now, channel, provider.provider));
       sent.emplace_back(channel, provider);
     }
@@ -1101,11 +1097,75 @@ Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_
   return out;
 }
 
-Json* ProviderEntryOf(Message& message, const std::string& channel) {
-  for (Json& entry : message.record.providers) {
-    if (entry["channel"].value("key", "") == channel) return &entry;
+ProviderAttempt* ProviderEntryOf(Message& message, const std::string& channel) {
+  for (ProviderAttempt& entry : message.record.providers) {
+    if (entry.channel == channel) return &entry;
   }
   return nullptr;
+}
+
+Json ProvidersJson(const Message& message) {
+  Json out = Json::array();
+  for (const ProviderAttempt& p : message.record.providers) {
+    Json entry = Json::object();
+    Json& channel = entry["channel"];
+    channel["key"] = p.channel;
+    channel["name"] = p.channel;
+    channel["template"] = message.record.notification;
+    if (p.clicked) entry["clicked"] = *p.clicked;
+    if (p.delivered) entry["delivered"] = *p.delivered;
+    if (p.error) entry["error"] = *p.error;
+    if (p.opened) entry["opened"] = *p.opened;
+    entry["provider"] = p.provider;
+    if (p.referenced) entry["reference"] = OneKey("id", message.id + "/" + p.channel);
+    if (p.sent) entry["sent"] = *p.sent;
+    entry["status"] = MessageStatusName(p.status);
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+void AppendProvidersText(std::string& out, const Message& message) {
+  // Keys in the order nlohmann sorts them, as ProvidersJson's dump.
+  out += '[';
+  bool first = true;
+  for (const ProviderAttempt& p : message.record.providers) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"channel\":{\"key\":";
+    AppendJsonString(out, p.channel);
+    out += ",\"name\":";
+    AppendJsonString(out, p.channel);
+    out += ",\"template\":";
+    AppendJsonString(out, message.record.notification);
+    out += '}';
+    auto time_field = [&out](const char* key, const std::optional<TimePoint>& value) {
+      if (!value) return;
+      out += ",\"";
+      out += key;
+      out += "\":";
+      out += std::to_string(*value);
+    };
+    time_field("clicked", p.clicked);
+    time_field("delivered", p.delivered);
+    if (p.error) {
+      out += ",\"error\":";
+      AppendJsonString(out, *p.error);
+    }
+    time_field("opened", p.opened);
+    out += ",\"provider\":";
+    AppendJsonString(out, p.provider);
+    if (p.referenced) {
+      out += ",\"reference\":{\"id\":";
+      AppendJsonString(out, message.id + "/" + p.channel);
+      out += '}';
+    }
+    time_field("sent", p.sent);
+    out += ",\"status\":\"";
+    out += MessageStatusName(p.status);
+    out += "\"}";
+  }
+  out += ']';
 }
 
 std::string OutboundMessageProperties(const Message& message) {
@@ -1142,7 +1202,7 @@ std::string OutboundMessageProperties(const Message& message) {
   time_field("opened", r.opened);
   string_field("provider", message.provider);
   key("providers");
-  text += JsonText(r.providers);
+  AppendProvidersText(text, message);
   if (r.reason) string_field("reason", *r.reason);
   string_field("recipient", r.recipient);
   string_field("recipientId", r.recipient);
@@ -1173,7 +1233,7 @@ Json MessageRecordJson(const Message& message) {
   if (!r.notification.empty()) out["notification"] = r.notification;
   if (r.reason) out["reason"] = *r.reason;
   if (r.error) out["error"] = *r.error;
-  out["providers"] = r.providers;
+  out["providers"] = ProvidersJson(message);
   return out;
 }
 
@@ -1213,15 +1273,15 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, Messa
 
 bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
                     const std::string& channel) {
-  Json* entry = ProviderEntryOf(message, channel);
-  if (entry == nullptr || entry->value("status", "") != "SENT") return false;
+  ProviderAttempt* entry = ProviderEntryOf(message, channel);
+  if (entry == nullptr || entry->status != MessageStatus::kSent) return false;
   const TimePoint now = svc.clock.Now();
-  (*entry)["status"] = "DELIVERED";
-  (*entry)["delivered"] = now;
-  Json reference = OneKey("id", message.id + "/" + channel);
-  (*entry)["reference"] = reference;
-  message.history.push_back(RoutedItem("DELIVERED", now, channel, entry->value("provider", ""),
-                                       OneKey("reference", std::move(reference))));
+  entry->status = MessageStatus::kDelivered;
+  entry->delivered = now;
+  entry->referenced = true;
+  message.history.push_back(
+      RoutedItem("DELIVERED", now, channel, entry->provider,
+                 OneKey("reference", OneKey("id", message.id + "/" + channel))));
   if (message.record.status == MessageStatus::kSent) {
     SetMessageStatus(ws, svc, message, MessageStatus::kDelivered, &MessageRecord::delivered);
   } else {

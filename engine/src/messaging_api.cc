@@ -102,8 +102,8 @@ bool MatchesFilters(const Message& m, const Json& query) {
   std::vector<std::string> providers = QueryValues(query, "provider");
   if (!providers.empty()) {
     bool found = false;
-    for (const Json& entry : m.record.providers) {
-      if (any_of(providers, entry.value("provider", ""))) found = true;
+    for (const ProviderAttempt& entry : m.record.providers) {
+      if (any_of(providers, entry.provider)) found = true;
     }
     if (!found) return false;
   }
@@ -152,12 +152,12 @@ int Rank(MessageStatus status) {
   }
 }
 
-void StampProvider(Message& m, MessageStatus status, const std::string& field, TimePoint now) {
-  Json* entry = ProviderEntryOf(m, m.channel);
+void StampProvider(Message& m, MessageStatus status,
+                   std::optional<TimePoint> ProviderAttempt::*field, TimePoint now) {
+  ProviderAttempt* entry = ProviderEntryOf(m, m.channel);
   if (entry == nullptr) return;
-  std::optional<MessageStatus> current = ParseMessageStatus(entry->value("status", ""));
-  if (Rank(status) > (current ? Rank(*current) : 0)) (*entry)["status"] = MessageStatusName(status);
-  if (!entry->contains(field)) (*entry)[field] = now;
+  if (Rank(status) > Rank(entry->status)) entry->status = status;
+  if (!(entry->*field)) entry->*field = now;
 }
 
 // An engagement history item on the message's channel.
@@ -283,9 +283,9 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
       }
       std::string reason = body.value("reason", "BOUNCED");
       std::string error = body.value("error", "Simulated bounce");
-      if (Json* entry = ProviderEntryOf(m, m.channel)) {
-        (*entry)["status"] = "UNDELIVERABLE";
-        (*entry)["error"] = error;
+      if (ProviderAttempt* entry = ProviderEntryOf(m, m.channel)) {
+        entry->status = MessageStatus::kUndeliverable;
+        entry->error = error;
       }
       m.history.push_back(EngagementItem("UNDELIVERABLE", now, m, {{"error_message", error}}));
       m.record.reason = reason;
@@ -298,19 +298,19 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
     int target = event == "delivered" ? 2 : event == "opened" ? 3 : 4;
     if (target >= 2 && !m.record.delivered) {
       if (!DeliverChannel(ws, svc, m, m.channel)) {
-        StampProvider(m, MessageStatus::kDelivered, "delivered", now);
+        StampProvider(m, MessageStatus::kDelivered, &ProviderAttempt::delivered, now);
         m.history.push_back(EngagementItem("DELIVERED", now, m));
         SetMessageStatus(ws, svc, m, Rank(status) < 2 ? MessageStatus::kDelivered : status,
                          &MessageRecord::delivered);
       }
     }
     if (target >= 3 && !m.record.opened) {
-      StampProvider(m, MessageStatus::kOpened, "opened", now);
+      StampProvider(m, MessageStatus::kOpened, &ProviderAttempt::opened, now);
       m.history.push_back(EngagementItem("OPENED", now, m));
       SetMessageStatus(ws, svc, m, MessageStatus::kOpened, &MessageRecord::opened);
     }
     if (target >= 4 && !m.record.clicked) {
-      StampProvider(m, MessageStatus::kClicked, "clicked", now);
+      StampProvider(m, MessageStatus::kClicked, &ProviderAttempt::clicked, now);
       m.history.push_back(EngagementItem("CLICKED", now, m));
       SetMessageStatus(ws, svc, m, MessageStatus::kClicked, &MessageRecord::clicked);
     }

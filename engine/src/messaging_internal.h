@@ -52,7 +52,12 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, Messa
 Json MessageRecordJson(const Message& message);
 
 // The providers[] entry of `channel`, or nullptr.
-Json* ProviderEntryOf(Message& message, const std::string& channel);
+ProviderAttempt* ProviderEntryOf(Message& message, const std::string& channel);
+
+// The record's `providers` as Courier shows them, and the same as JSON text
+// (byte for byte what JsonText would write of it) appended to `out`.
+Json ProvidersJson(const Message& message);
+void AppendProvidersText(std::string& out, const Message& message);
 
 // Marks the provider entry of `channel` DELIVERED (from SENT), appends the
 // DELIVERED history item and moves the message to DELIVERED when it was SENT.

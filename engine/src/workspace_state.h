@@ -120,6 +120,23 @@ const char* MessageStatusName(MessageStatus status);
 // The status named `name`, or nullopt.
 std::optional<MessageStatus> ParseMessageStatus(std::string_view name);
 
+// One entry of a message record's `providers` (a channel tried), typed.
+// ProvidersJson (messaging_internal.h) renders it with the message's id and
+// notification: {"channel": {"key", "name", "template"}, "provider", "status",
+// and once set "sent", "delivered", "opened", "clicked", "error",
+// "reference": {"id": "<message id>/<channel>"}}.
+struct ProviderAttempt {
+  std::string channel;
+  std::string provider;
+  MessageStatus status = MessageStatus::kSent;
+  std::optional<std::string> error;
+  std::optional<TimePoint> sent;
+  std::optional<TimePoint> delivered;
+  std::optional<TimePoint> opened;
+  std::optional<TimePoint> clicked;
+  bool referenced = false;  // Delivered: the provider's reference is set.
+};
+
 // The fields of the GET /messages/{id} record (§9.2), typed; MessageRecordJson
 // (messaging_internal.h) renders them with the message id. Timestamps are
 // epoch ms and appear in the record once set.
@@ -136,7 +153,7 @@ struct MessageRecord {
   std::string notification;  // "" = absent.
   std::optional<std::string> reason;
   std::optional<std::string> error;
-  Json providers = Json::array();  // One entry per channel tried, as Courier shows them.
+  std::vector<ProviderAttempt> providers;  // One entry per channel tried.
 };
 
 struct Message {

@@ -252,6 +252,62 @@ TEST(EngagementTest, ClickImpliesOpenAndKeepsTheOrder) {
   EXPECT_EQ(tail, (std::vector<std::string>{"DELIVERED", "OPENED", "CLICKED"}));
 }
 
+// The record's providers[] entry in full (Courier's message record,
+// https://www.courier.com/docs/reference/messages/get): every stamp the
+// engagements set, and the provider reference set on delivery.
+TEST(EngagementTest, ProviderEntryCarriesEveryStampAndTheReference) {
+  json ws = Workspace();
+  ws["providers"] = {{"email", {{"auto_deliver", false}, {"provider", "sendgrid"}}}};
+  TestEngine t(ws);
+  std::string id = Send(t, "ann");
+  const TimePoint sent = testing::kTestStart;
+  t.Advance(kMinute);
+  ASSERT_TRUE(t.engine.Engage(id, {{"event", "delivered"}}).ok());
+  t.Advance(kMinute);
+  ASSERT_TRUE(t.engine.Engage(id, {{"event", "opened"}}).ok());
+  t.Advance(kMinute);
+  auto clicked = t.engine.Engage(id, {{"event", "clicked"}});
+  ASSERT_TRUE(clicked.ok()) << clicked.status().ToString();
+  const json expected = {
+      {"channel", {{"key", "email"}, {"name", "email"}, {"template", "welcome"}}},
+      {"clicked", sent + 3 * kMinute},
+      {"delivered", sent + kMinute},
+      {"opened", sent + 2 * kMinute},
+      {"provider", "sendgrid"},
+      {"reference", {{"id", id + "/email"}}},
+      {"sent", sent},
+      {"status", "CLICKED"}};
+  EXPECT_EQ(clicked->body["providers"], json::array({expected}));
+  EXPECT_EQ(t.engine.GetMessage(t.key, id)->body["providers"], json::array({expected}));
+}
+
+// A fault's error is any text the workspace gives, written into the outbound
+// properties byte for byte as the record shows it (non-ASCII included).
+TEST(EngagementTest, FaultErrorTextSurvivesIntoTheRecordAndTheOutboundCall) {
+  json ws = Workspace();
+  ws["segment"] = {{"write_key", "wk"}};
+  ws["profiles"]["zoe"] = {{"email", "zoe@full.test"}};
+  ws["providers"] = {{"email",
+                      {{"faults",
+                        {{{"match", {{"email_suffix", "@full.test"}}},
+                          {"error", "Bo\u00eete pleine \"quota\""}}}}}}};
+  TestEngine t(ws);
+  Send(t, "zoe");
+  const std::string id = t.Messages()["results"].back()["id"];
+  auto record = t.engine.GetMessage(t.key, id);
+  ASSERT_TRUE(record.ok());
+  ASSERT_EQ(record->body["providers"].size(), 1u);
+  EXPECT_EQ(record->body["providers"][0]["status"], "UNDELIVERABLE");
+  EXPECT_EQ(record->body["providers"][0]["error"], "Bo\u00eete pleine \"quota\"");
+  json properties;
+  const json outbox = t.Outbox();
+  for (const json& entry : outbox["results"]) {
+    if (entry["event"]["properties"]["id"] == id) properties = entry["event"]["properties"];
+  }
+  ASSERT_FALSE(properties.is_null());
+  EXPECT_EQ(properties["providers"], record->body["providers"]);
+}
+
 TEST(EngagementTest, UndeliverableOnlyFromSent) {
   json ws = Workspace();
   ws["providers"] = {{"email", {{"auto_deliver", false}}}};
