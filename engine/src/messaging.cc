@@ -531,9 +531,14 @@ bool FaultMatches(const FaultRule& rule, const Json& profile) {
   return true;
 }
 
-ProviderDefinition ProviderFor(const WorkspaceState& ws, const std::string& channel) {
+// The workspace's provider of `channel`, or the default one, built in
+// `fallback` (no copy of a workspace's definition, fault rules and all).
+const ProviderDefinition& ProviderFor(const WorkspaceState& ws, const std::string& channel,
+                                      ProviderDefinition& fallback) {
   auto it = ws.def.providers.find(channel);
-  return it != ws.def.providers.end() ? it->second : DefaultProvider(channel);
+  if (it != ws.def.providers.end()) return it->second;
+  fallback = DefaultProvider(channel);
+  return fallback;
 }
 
 // A providers[] entry of the message record, before its status.
@@ -583,11 +588,11 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   // References, not copies: the plan, data and profile are never modified
   // after creation, and `m` does not move (nothing here adds a message).
   const SendPlan& plan = m.plan;
-  const std::string& event = plan.event;
 
   if (!plan.mapped) {
     // A v1 event mapped to no notification still yields a message (§5).
-    m.history.push_back(PlainItem("UNMAPPED", now, OneKey("event_id", event)));
+    m.history.push_back(PlainItem("UNMAPPED", now));
+    m.history.back().from_message = true;
     SetMessageStatus(ws, svc, m, MessageStatus::kUnmapped);
     return;
   }
@@ -595,8 +600,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   const NotificationDefinition* notification = nullptr;
   if (!notification_id.empty()) {
     notification = &ws.def.notifications.at(notification_id);
-    m.history.push_back(PlainItem("MAPPED", now, OneKey("event_id", event)));
-    m.history.back().extra["notification_id"] = notification_id;
+    m.history.push_back(PlainItem("MAPPED", now));
+    m.history.back().from_message = true;
   }
 
   // Profile: the stored profile of the user, merged with what the request
@@ -671,7 +676,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
 
   if (!blocked_reason.empty()) {
     for (const std::string& channel : routed) {
-      ProviderDefinition provider = ProviderFor(ws, channel);
+      ProviderDefinition fallback;
+      const ProviderDefinition& provider = ProviderFor(ws, channel, fallback);
       ProviderAttempt entry = ProviderEntry(channel, provider.provider);
       entry.status = MessageStatus::kUndeliverable;
       entry.error = blocked_error;
@@ -681,7 +687,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     }
     if (!routed.empty()) {
       m.channel = routed.front();
-      m.provider = ProviderFor(ws, routed.front()).provider;
+      ProviderDefinition fallback;
+      m.provider = ProviderFor(ws, routed.front(), fallback).provider;
     }
     m.record.reason = blocked_reason;
     m.record.error = blocked_error;
@@ -706,11 +713,18 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   }
 
   m.channel = routed.front();
-  m.provider = ProviderFor(ws, routed.front()).provider;
-  std::vector<std::pair<std::string, ProviderDefinition>> sent;
+  // What the delivery step needs of each channel sent on.
+  struct Sent {
+    const std::string* channel;
+    bool auto_deliver;
+    Duration delivery_delay;
+  };
+  std::vector<Sent> sent;
   const FaultRule* first_fault = nullptr;
   for (const std::string& channel : routed) {
-    ProviderDefinition provider = ProviderFor(ws, channel);
+    ProviderDefinition fallback;
+    const ProviderDefinition& provider = ProviderFor(ws, channel, fallback);
+    if (&channel == &routed.front()) m.provider = provider.provider;
     Json output = ChannelContent(ws, plan, channel);
     RenderStrings(output, variables);
     m.rendered[channel] = std::move(output);
@@ -741,7 +755,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
       entry.status = MessageStatus::kSent;
       entry.sent = now;
       m.history.push_back(RoutedItem("SENT", now, channel, provider.provider));
-      sent.emplace_back(channel, provider);
+      sent.push_back({&channel, provider.auto_deliver, provider.delivery_delay});
     }
     m.record.providers.push_back(std::move(entry));
   }
@@ -756,14 +770,14 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     return;
   }
   SetMessageStatus(ws, svc, m, MessageStatus::kSent, &MessageRecord::sent);
-  for (const auto& [channel, provider] : sent) {
-    if (!provider.auto_deliver) continue;  // Stays SENT until an engagement.
+  for (const Sent& s : sent) {
+    if (!s.auto_deliver) continue;  // Stays SENT until an engagement.
     Message* current = ws.messages.Find(message_id);
     if (current == nullptr) return;
-    if (provider.delivery_delay <= 0) {
-      DeliverChannel(ws, svc, *current, channel);
+    if (s.delivery_delay <= 0) {
+      DeliverChannel(ws, svc, *current, *s.channel);
     } else {
-      ScheduleDelivery(ws, svc, *current, channel, now + provider.delivery_delay);
+      ScheduleDelivery(ws, svc, *current, *s.channel, now + s.delivery_delay);
     }
   }
 }
@@ -1079,6 +1093,11 @@ Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_
     out["integration"] = {{"id", item.provider}, {"provider", item.provider}};
   }
   const std::string& type = item.type;
+  if (item.from_message) {
+    if (type == "MAPPED" || type == "UNMAPPED") out["event_id"] = message.plan.event;
+    if (type == "MAPPED") out["notification_id"] = message.plan.notification;
+    if (type == "DELIVERED") out["reference"] = OneKey("id", message.id + "/" + item.channel);
+  }
   if (type == "ENQUEUED") {
     const SendPlan& plan = message.plan;
     out["event"] = plan.event;
@@ -1279,9 +1298,8 @@ bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
   entry->status = MessageStatus::kDelivered;
   entry->delivered = now;
   entry->referenced = true;
-  message.history.push_back(
-      RoutedItem("DELIVERED", now, channel, entry->provider,
-                 OneKey("reference", OneKey("id", message.id + "/" + channel))));
+  message.history.push_back(RoutedItem("DELIVERED", now, channel, entry->provider));
+  message.history.back().from_message = true;  // Its "reference" is the entry's.
   if (message.record.status == MessageStatus::kSent) {
     SetMessageStatus(ws, svc, message, MessageStatus::kDelivered, &MessageRecord::delivered);
   } else {

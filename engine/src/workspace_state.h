@@ -55,6 +55,10 @@ struct HistoryItem {
   TimePoint ts = 0;
   bool has_channel = false;      // "channel": {"id": channel}
   bool has_integration = false;  // "integration": {"id": provider, "provider": provider}
+  // The item's usual fields come from the message, not `extra`: MAPPED and
+  // UNMAPPED get "event_id" (and MAPPED "notification_id") from the plan, a
+  // DELIVERED item the provider "reference" of its channel.
+  bool from_message = false;
   std::string channel;
   std::string provider;
   Json extra;  // Further fields (an object), or null.

@@ -279,6 +279,24 @@ TEST(EngagementTest, ProviderEntryCarriesEveryStampAndTheReference) {
       {"status", "CLICKED"}};
   EXPECT_EQ(clicked->body["providers"], json::array({expected}));
   EXPECT_EQ(t.engine.GetMessage(t.key, id)->body["providers"], json::array({expected}));
+  // The DELIVERED history item carries the same reference.
+  auto delivered = t.engine.GetMessageHistory(t.key, id, {{"type", "DELIVERED"}});
+  ASSERT_TRUE(delivered.ok());
+  ASSERT_EQ(delivered->body["results"].size(), 1u);
+  EXPECT_EQ(delivered->body["results"][0]["reference"], (json{{"id", id + "/email"}}));
+}
+
+// A v1 send of an event mapped to nothing: one UNMAPPED item naming the event.
+TEST(MessagesHistoryTest, UnmappedItemNamesTheEvent) {
+  TestEngine t(Workspace());
+  auto sent = t.engine.Send(t.key, {{"event", "nothing-maps-this"}, {"recipient", "ann"}});
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  const std::string id = sent->body["messageId"];
+  auto history = t.engine.GetMessageHistory(t.key, id, {{"type", "UNMAPPED"}});
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->body["results"].size(), 1u);
+  EXPECT_EQ(history->body["results"][0]["event_id"], "nothing-maps-this");
+  EXPECT_FALSE(history->body["results"][0].contains("notification_id"));
 }
 
 // A fault's error is any text the workspace gives, written into the outbound
