@@ -534,6 +534,16 @@ Json AccessorValue(std::string_view path, const RunContext& context, const Json&
   return *acc;
 }
 
+bool HasAccessors(const Json& value) {
+  if (IsAccessor(value)) return true;
+  if (value.is_object() || value.is_array()) {
+    for (const Json& item : value) {
+      if (HasAccessors(item)) return true;
+    }
+  }
+  return false;
+}
+
 Json ApplyAccessors(const Json& value, const RunContext& context, const Json& refs) {
   if (IsAccessor(value)) {
     return AccessorValue(value["$ref"].get_ref<const std::string&>(), context, refs);

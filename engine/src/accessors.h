@@ -67,6 +67,8 @@ Json ApplyAccessors(const Json& value, const RunContext& context, const Json& re
 
 // Whether `value` is an accessor object {"$ref": "<string>"}.
 bool IsAccessor(const Json& value);
+// Whether `value` holds an accessor object anywhere (what ApplyAccessors replaces).
+bool HasAccessors(const Json& value);
 
 // A designer lookup "refs.<root>.<path>" against the run context. When the
 // exact path is missing, segments are matched case-insensitively (Courier's

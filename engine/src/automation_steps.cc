@@ -345,7 +345,28 @@ bool StepIsValid(const Json& step) {
 }
 
 std::string ValidationKey(const RunContext& context) {
-  return JsonText(ValidationContext(context));
+  // ValidationContext's JSON text, written directly (this runs for every
+  // event that triggers an automation): roots in key order, truthy data and
+  // profile as {}, non-empty strings as "-", anything else as itself.
+  std::string key = "{";
+  for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
+    const Json* value = context.Find(root);
+    if (value == nullptr) continue;
+    if (key.size() > 1) key += ',';
+    key += '"';
+    key += root;
+    key += "\":";
+    const std::string_view name(root);
+    if ((name == "data" || name == "profile") && Truthy(*value)) {
+      key += "{}";
+    } else if (value->is_string() && !value->get_ref<const std::string&>().empty()) {
+      key += "\"-\"";
+    } else {
+      key += JsonText(*value);
+    }
+  }
+  key += '}';
+  return key;
 }
 
 Status ValidateSteps(const Json& steps, const RunContext& context) {

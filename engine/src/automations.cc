@@ -491,6 +491,39 @@ Json ConditionScope(const AutomationRun& run, const Json& step) {
   return scope;
 }
 
+// Records the outcome (done or error) of step `si`, as run from `step`:
+// its state, its `ref` output, and the run's end on an error. Returns whether
+// the run goes on with the next step.
+bool FinishStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size_t si,
+                const Json& step, StepOutcome outcome) {
+  StepState& state = run.steps[si];
+  const TimePoint now = svc.clock.Now();
+  state.processed_at = now;
+  if (outcome.kind == StepOutcome::kError) {
+    state.status = StepStatus::kError;
+    state.error = std::move(outcome.error);
+    if (run.status == RunStatus::kProcessing) {
+      FinishRun(ws, svc, run, RunStatus::kError);
+    } else {
+      Bump(svc);
+    }
+    return false;
+  }
+  state.status = StepStatus::kProcessed;
+  state.result = std::move(outcome.result);
+  auto ref = step.find("ref");
+  if (ref != step.end() && ref->is_string()) {
+    Json output = step;
+    if (state.result.is_object()) DeepMerge(output, state.result);
+    if (!run.refs.is_object()) run.refs = Json::object();
+    run.refs[ref->get<std::string>()] = std::move(output);
+  }
+  run.updated_at = now;
+  ++run.next_step;
+  Bump(svc);
+  return true;
+}
+
 void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int depth) {
   // Runs are stored in nodes: `run` stays valid while steps add runs.
   AutomationRun* found = ws.runs.Find(run_id);
@@ -504,7 +537,15 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
       return;
     }
     const std::size_t si = run.next_step;
-    Json raw = RawStep(ws, run, si);
+    // An ad hoc run's stored definition is overwritten below, so it is
+    // copied; a template's step is read in place (it never changes).
+    Json raw_copy;
+    const Json* raw_ptr = &RawStep(ws, run, si);
+    if (run.template_id.empty()) {
+      raw_copy = *raw_ptr;
+      raw_ptr = &raw_copy;
+    }
+    const Json& raw = *raw_ptr;
     TimePoint now = svc.clock.Now();
     if (!raw.is_object()) {
       run.steps[si].status = StepStatus::kError;
@@ -515,6 +556,15 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
     }
     // Template runs read their definitions from the template (memory).
     const bool keep_definition = run.template_id.empty();
+    // A template's delay step without accessors or a condition is run as
+    // written: extending it would only copy it (ExtendStep leaves delays be).
+    if (!keep_definition && StringField(raw, "action") == "delay" && !raw.contains("if") &&
+        !HasAccessors(raw)) {
+      StepOutcome outcome = RunDelay(ws, svc, run, si, raw);
+      if (outcome.kind == StepOutcome::kWaiting) return;
+      if (!FinishStep(ws, svc, run, si, raw, std::move(outcome))) return;
+      continue;
+    }
     // A send step that keeps nothing of its extended form (no stored
     // definition, no `ref` output) shares the run's data instead of copying it.
     SharedJson shared_data;
@@ -562,34 +612,9 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
     }
 
     StepOutcome outcome = RunStep(ws, svc, run, si, step, depth, shared_data);
-    AutomationRun& after = run;
-    StepState& state = after.steps[si];
-    now = svc.clock.Now();
     if (outcome.kind == StepOutcome::kWaiting) return;
-    if (keep_definition) state.definition = step;
-    state.processed_at = now;
-    if (outcome.kind == StepOutcome::kError) {
-      state.status = StepStatus::kError;
-      state.error = outcome.error;
-      if (after.status == RunStatus::kProcessing) {
-        FinishRun(ws, svc, run, RunStatus::kError);
-      } else {
-        Bump(svc);
-      }
-      return;
-    }
-    state.status = StepStatus::kProcessed;
-    state.result = std::move(outcome.result);
-    auto ref = step.find("ref");
-    if (ref != step.end() && ref->is_string()) {
-      Json output = step;
-      if (state.result.is_object()) DeepMerge(output, state.result);
-      if (!after.refs.is_object()) after.refs = Json::object();
-      after.refs[ref->get<std::string>()] = std::move(output);
-    }
-    after.updated_at = now;
-    ++after.next_step;
-    Bump(svc);
+    if (keep_definition) run.steps[si].definition = step;
+    if (!FinishStep(ws, svc, run, si, step, std::move(outcome))) return;
   }
 }
 

@@ -213,6 +213,14 @@ TEST(ValidationKeyTest, DependsOnShapeNotOnStringContent) {
   // Objects are truthy (JavaScript), so any object data is the same shape.
   EXPECT_EQ(key({{"data", json::object()}}), key({{"data", {{"x", 1}}}}));
   EXPECT_NE(key({{"data", json::object()}}), key({{"data", false}}));
+  // The key is the shape as JSON text, roots in order.
+  EXPECT_EQ(key({{"template", ""},
+                 {"recipient", "a"},
+                 {"profile", false},
+                 {"data", {{"x", 1}}},
+                 {"brand", {{"id", "b"}}}}),
+            R"({"brand":{"id":"b"},"data":{},"profile":false,"recipient":"-","template":""})");
+  EXPECT_EQ(key(json::object()), "{}");
 }
 
 // Decision (docs/fidelity.md): /inbound/courier events are tracking requests like
