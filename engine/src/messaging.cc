@@ -1192,7 +1192,9 @@ std::string OutboundMessageProperties(const Message& message) {
   // key order, written as text from the typed record: two outbound calls per
   // message made building a JSON record each time the hot path's cost.
   const MessageRecord& r = message.record;
-  std::string text = "{";
+  std::string text;
+  text.reserve(512);
+  text += '{';
   auto key = [&text](const char* name) {
     if (text.size() > 1) text += ',';
     text += '"';

@@ -86,7 +86,11 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
   // (or the audience webhook data) and uses the recipient as userId (§10.1).
   // Written as text directly (keys in the order nlohmann would dump them):
   // a tree of nodes per call was most of a message's allocations.
-  std::string text = R"({"context":{"library":{"name":"mock-courier"}},"event":)";
+  std::string text;
+  // The fixed keys, the id, the time and the names take under 256 bytes:
+  // one allocation for the whole call.
+  text.reserve(256 + event_name.size() + user_id.size() + properties_json.size());
+  text += R"({"context":{"library":{"name":"mock-courier"}},"event":)";
   AppendJsonString(text, event_name);
   text += R"(,"messageId":)";
   AppendJsonString(text, entry.id);
@@ -98,16 +102,15 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
   AppendJsonString(text, user_id);
   text += '}';
   entry.event_text = std::make_shared<const std::string>(std::move(text));
-  const std::string id = entry.id;
   if (svc.options.deliver_outbound_to_fake_segment) {
     svc.fake_segment.Record(write_key, entry.event_text, "/v1/batch", "courier-outbound", now);
     entry.state = "delivered";
     entry.attempts = 1;
-    ws.outbox.Add(id, std::move(entry));
-    ws.outbox.MarkFinished(id);
+    const OutboxEntry& stored = ws.outbox.Add(std::move(entry));
+    ws.outbox.MarkFinished(stored.id);
   } else {
-    ws.outbox.Add(id, std::move(entry));
-    ws.outbox_pending.push_back(id);
+    const OutboxEntry& stored = ws.outbox.Add(std::move(entry));
+    ws.outbox_pending.push_back(stored.id);
   }
   svc.version.fetch_add(1);
 }

@@ -43,6 +43,10 @@ class RecordStore {
   T& Add(const std::string& id, T record) {
     assert(record.id == id);
     (void)id;
+    return Add(std::move(record));
+  }
+  // Adds `record` under its own `id` (the caller makes ids unique).
+  T& Add(T record) {
     const Seq seq = next_seq_++;
     Slot& slot = records_.emplace_hint(records_.end(), seq, Slot{std::move(record), false})->second;
     // The index's key views the record's own id (nodes do not move, and a
