@@ -828,20 +828,24 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
                                             const std::string& trigger, const SharedJson& event,
                                             const std::string& recipient,
                                             const std::string& template_name,
-                                            const std::string& source) {
+                                            const std::string& inbound_id) {
   std::vector<std::string> started;
   // Collect first: running steps never changes the definition, but keep the
   // loop independent of what the runs do.
   std::vector<const AutomationDefinition*> matching;
+  constexpr std::string_view kSegmentPrefix = "segment/";
   for (const AutomationDefinition& automation : ws.def.automations) {
     for (const std::string& t : automation.triggers) {
       // Courier matches `<type>/<event>` and `segment/<type>/<event>` (§8.1 d).
-      if (t == trigger || t == "segment/" + trigger) {
+      if (t == trigger || (t.size() == kSegmentPrefix.size() + trigger.size() &&
+                           t.starts_with(kSegmentPrefix) && t.ends_with(trigger))) {
         matching.push_back(&automation);
         break;
       }
     }
   }
+  if (matching.empty()) return started;
+  const std::string source = trigger + "/" + inbound_id;
   for (const AutomationDefinition* automation : matching) {
     RunSpec spec = TemplateRun(
         *automation,

@@ -20,13 +20,13 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
 // Starts a run of every automation template whose trigger matches (§8.1 d):
 // `trigger` is "track/<event>", "identify" or "group"; `event` is the whole
 // inbound event (the run's `data`); `recipient` is userId ?? anonymousId.
-// `source` is the run's source string ("track/<event>/<inbound id>").
+// A run's source is "<trigger>/<inbound_id>" (the Courier id answered).
 // Returns the started run ids, in template order.
 std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
                                             const std::string& trigger, const SharedJson& event,
                                             const std::string& recipient,
                                             const std::string& template_name,
-                                            const std::string& source);
+                                            const std::string& inbound_id);
 
 // The timer of a run's delay fired (timers.h): the delay step is PROCESSED
 // and the run continues. A run that is gone, canceled or not waiting is left

@@ -156,8 +156,8 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
     entry.effects["messages"].push_back(*message_id);
     mapped = true;
   }
-  auto runs = TriggerAutomations(ws, svc, "track/" + name, shared_event, recipient, name,
-                                 "track/" + name + "/" + inbound_id);
+  auto runs =
+      TriggerAutomations(ws, svc, "track/" + name, shared_event, recipient, name, inbound_id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
   if (!mapped && runs.empty()) {
     entry.diagnostics.push_back("no event map '" + event_id +
@@ -179,8 +179,7 @@ void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_e
   }
   MergeProfileData(ws, svc, user, event["traits"]);
   entry.effects["profile"] = user;
-  auto runs = TriggerAutomations(ws, svc, "identify", shared_event, user, "identify",
-                                 "identify/" + inbound_id);
+  auto runs = TriggerAutomations(ws, svc, "identify", shared_event, user, "identify", inbound_id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
   (void)source;
 }
@@ -190,8 +189,8 @@ void ApplyGroup(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
   const Json& event = *shared_event;
   // Courier records group calls and triggers automations; tenant membership is
   // UNCONFIRMED (§8.1 "Group calls") and not modelled.
-  auto runs = TriggerAutomations(ws, svc, "group", shared_event, RecipientOf(event), "group",
-                                 "group/" + inbound_id);
+  auto runs =
+      TriggerAutomations(ws, svc, "group", shared_event, RecipientOf(event), "group", inbound_id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
 }
 
@@ -330,8 +329,8 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   // The body has a Segment track's shape; it triggers automations the same way
   // (UNCONFIRMED in §8.2; docs/fidelity.md).
   std::string recipient = StringField(body, "userId");
-  auto runs = TriggerAutomations(ws, svc, "track/" + entry.event, shared_body, recipient,
-                                 entry.event, "track/" + entry.event + "/" + id);
+  auto runs =
+      TriggerAutomations(ws, svc, "track/" + entry.event, shared_body, recipient, entry.event, id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
   if (runs.empty()) {
     entry.outcome = "unmapped";
