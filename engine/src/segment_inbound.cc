@@ -231,11 +231,10 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   std::string message_id = event["messageId"].get<std::string>();
   bool event_tester = IsEventTesterMessageId(message_id);
   if (!event_tester) {
-    auto stored = ws.segment_replies.find(message_id);
-    if (stored != ws.segment_replies.end()) {
+    if (const SegmentReplyRecord* stored = ws.segment_replies.Find(message_id, now)) {
       // Courier replays the stored response for a repeated messageId (§8.1 step 3).
       entry.outcome = "duplicate";
-      const SegmentReplyRecord& first = stored->second;
+      const SegmentReplyRecord& first = *stored;
       entry.http_status = first.status;
       entry.diagnostics.push_back("repeated messageId '" + message_id +
                                   "': the first response is replayed and nothing runs again");

@@ -126,7 +126,7 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   webhooks_pending.clear();
   // Fresh containers rather than clear(): hash tables keep their bucket
   // arrays through clear(), and a reset is how a load test gives memory back.
-  segment_replies = decltype(segment_replies)();
+  segment_replies.Clear();
   courier_inbound_ids = {};
   idempotency = {};
   expiries = {};
@@ -138,61 +138,10 @@ void WorkspaceState::RememberIdempotent(const std::string& key, IdempotentRecord
   idempotency[key] = std::move(record);
 }
 
-namespace {
-
-// Hex digits of `text` as a number, when all are lowercase hex.
-std::optional<std::uint64_t> LowerHex(std::string_view text) {
-  std::uint64_t value = 0;
-  for (char c : text) {
-    int digit;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    } else {
-      return std::nullopt;
-    }
-    value = value << 4 | static_cast<std::uint64_t>(digit);
-  }
-  return value;
-}
-
-}  // namespace
-
-SegmentReplyRecord::SegmentReplyRecord(int status, std::string_view reply_text,
-                                       TimePoint expires_at)
-    : status(status), expires_at(expires_at) {
-  // "1-XXXXXXXX-YYYYYYYYZZZZZZZZZZZZZZZZ", the form IdGenerator::Next writes.
-  if (status < 400 && reply_text.size() == 35 && reply_text.substr(0, 2) == "1-" &&
-      reply_text[10] == '-') {
-    auto seconds = LowerHex(reply_text.substr(2, 8));
-    auto random = LowerHex(reply_text.substr(11, 8));
-    auto low = LowerHex(reply_text.substr(19, 16));
-    if (seconds && random && low) {
-      id_high = *seconds << 32 | *random;
-      id_low = *low;
-      return;
-    }
-  }
-  text = std::make_unique<std::string>(reply_text);
-}
-
-std::string SegmentReplyRecord::Text() const {
-  if (text) return *text;
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "1-%08llx-%08llx%016llx",
-                static_cast<unsigned long long>(id_high >> 32),
-                static_cast<unsigned long long>(id_high & 0xffffffffULL),
-                static_cast<unsigned long long>(id_low));
-  return buffer;
-}
-
 void RememberSegmentReply(WorkspaceState& ws, const std::string& message_id, int status,
                           std::string text, TimePoint now) {
   const TimePoint expires_at = now + kDay;
-  auto [it, added] = ws.segment_replies.try_emplace(message_id);
-  it->second = SegmentReplyRecord(status, text, expires_at);
-  ws.expiries.segment_replies.emplace_back(expires_at, &it->first);
+  ws.segment_replies.Remember(message_id, SegmentReplyRecord(status, text, expires_at));
 }
 
 void WorkspaceState::EnforceRetention(TimePoint now, Evicted* evicted) {
@@ -209,12 +158,8 @@ void WorkspaceState::EnforceRetention(TimePoint now, Evicted* evicted) {
       ++journal_evicted;
     }
   }
-  // Expired dedupe records: a record replaced since it was queued has a later
-  // expiry and stays.
-  SweepFifo(
-      expiries.segment_replies, segment_replies, now,
-      [](const SegmentReplyRecord& r) { return r.expires_at; },
-      evicted ? &evicted->segment_replies : nullptr);
+  // Expired dedupe records (flat records: nothing to free outside the lock).
+  segment_replies.Sweep(now);
   SweepFifo(expiries.courier_inbound, courier_inbound_ids, now,
             [](const std::pair<std::string, TimePoint>& r) { return r.second; });
   auto& queue = expiries.idempotency;

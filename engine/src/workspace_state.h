@@ -32,6 +32,7 @@
 #include "mock_courier/ids.h"
 #include "record_store.h"
 #include "scheduler.h"
+#include "segment_reply_store.h"
 #include "workspace_definition.h"
 
 namespace mock_courier {
@@ -296,40 +297,17 @@ struct IdempotentRecord {
   TimePoint expires_at = 0;
 };
 
-// A stored /inbound/segment reply, replayed for a repeated messageId until it
-// expires (§3: idempotency records live 24 h). Compact, since a load test
-// keeps one per event for a day: the status, and the Courier id (2xx) or the
-// error message (4xx, 5xx) the reply carried.
-//
-// The text is a Courier id for a 2xx reply: ids the mock generates
-// ("1-" + 8 + "-" + 24 lowercase hex digits) are packed into 16 bytes, so a
-// record is 40 bytes plus its key instead of needing a second allocation.
-// Any other text (an error message) is held on the heap.
-struct SegmentReplyRecord {
-  int status = 202;
-  TimePoint expires_at = 0;
-  std::uint64_t id_high = 0;          // Epoch seconds << 32 | the first 8 random digits.
-  std::uint64_t id_low = 0;           // The last 16 random digits.
-  std::unique_ptr<std::string> text;  // Null when the id is packed.
-
-  SegmentReplyRecord() = default;
-  SegmentReplyRecord(int status, std::string_view reply_text, TimePoint expires_at);
-  // The Courier id or error message the reply carried.
-  std::string Text() const;
-};
-
 // Stores the reply replayed for a repeated Segment messageId for 24 h.
 void RememberSegmentReply(WorkspaceState& ws, const std::string& message_id, int status,
                           std::string text, TimePoint now);
 
-// When dedupe and idempotency records expire. Segment replies and
-// /inbound/courier ids all live 24 h, so their expiry order is their
-// insertion order: FIFOs of (expiry, key), the key a pointer into the map's
-// node (stable until that node is erased, which only the sweep and a reset
-// do). Idempotency-Key expirations vary: ordered by time.
+// When dedupe and idempotency records expire (Segment replies expire in
+// their own store). /inbound/courier ids all live 24 h, so their expiry
+// order is their insertion order: a FIFO of (expiry, key), the key a pointer
+// into the map's node (stable until that node is erased, which only the
+// sweep and a reset do). Idempotency-Key expirations vary: ordered by time.
 struct ExpiryQueue {
   using Fifo = std::deque<std::pair<TimePoint, const std::string*>>;
-  Fifo segment_replies;
   Fifo courier_inbound;
   std::multimap<TimePoint, std::string> idempotency;
 };
@@ -344,7 +322,6 @@ struct Evicted {
   std::vector<RunStore::Node> runs;
   std::vector<RecordStore<OutboxEntry>::Node> outbox;
   std::vector<JournalEntry> journal;
-  std::vector<std::unordered_map<std::string, SegmentReplyRecord>::node_type> segment_replies;
 };
 
 struct WorkspaceState {
@@ -398,7 +375,7 @@ struct WorkspaceState {
   RecordStore<WebhookEntry> webhooks;        // Delivered calls are evictable.
   std::deque<std::string> webhooks_pending;  // Ids not yet handed to the delivery worker.
   // Segment messageId -> stored /inbound/segment reply (§8.1 idempotency).
-  std::unordered_map<std::string, SegmentReplyRecord> segment_replies;
+  SegmentReplyStore segment_replies;
   // /inbound/courier messageId -> Courier id, with its expiry (§8.2: 409 on repeat).
   std::unordered_map<std::string, std::pair<std::string, TimePoint>> courier_inbound_ids;
   ExpiryQueue expiries;
