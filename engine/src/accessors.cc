@@ -434,14 +434,26 @@ Json InterpolationScope(const RunContext& context) {
 
 }  // namespace
 
+Json* RunContext::Root(std::string_view root) {
+  if (root == "recipient") return &recipient_;
+  if (root == "profile") return &profile_;
+  if (root == "brand") return &brand_;
+  if (root == "template") return &template_;
+  return nullptr;
+}
+
 RunContext::RunContext(Json context) {
   if (!context.is_object()) return;
-  auto data = context.find("data");
-  if (data != context.end()) {
-    data_ = Share(std::move(*data));
-    context.erase(data);
+  for (auto it = context.begin(); it != context.end(); ++it) {
+    if (it.key() == "data") {
+      data_ = Share(std::move(it.value()));
+    } else if (Json* slot = Root(it.key())) {
+      *slot = std::move(it.value());
+    } else {
+      if (!others_.is_object()) others_ = Json::object();
+      others_[it.key()] = std::move(it.value());
+    }
   }
-  roots_ = std::move(context);
 }
 
 const Json* RunContext::Find(std::string_view root) const {
@@ -449,8 +461,10 @@ const Json* RunContext::Find(std::string_view root) const {
     if (!data_ && data_text_) data_ = Share(Json::parse(*data_text_));
     return data_ ? data_.get() : nullptr;
   }
-  auto it = roots_.find(root);
-  return it == roots_.end() ? nullptr : &*it;
+  if (const Json* slot = Root(root)) return slot->is_discarded() ? nullptr : slot;
+  if (!others_.is_object()) return nullptr;
+  auto it = others_.find(root);
+  return it == others_.end() ? nullptr : &*it;
 }
 
 const Json& RunContext::Get(std::string_view root) const {
@@ -460,7 +474,10 @@ const Json& RunContext::Get(std::string_view root) const {
 }
 
 Json RunContext::ToJson() const {
-  Json out = roots_;
+  Json out = others_.is_object() ? others_ : Json::object();
+  for (const char* root : {"brand", "profile", "recipient", "template"}) {
+    if (const Json* value = Root(root); !value->is_discarded()) out[root] = *value;
+  }
   // Views parse a compacted run's text without keeping the tree.
   if (data_) {
     out["data"] = *data_;

@@ -48,7 +48,17 @@ class RunContext {
   void Compact();
 
  private:
-  Json roots_ = Json::object();  // Every present root but data.
+  // The roots but data, typed (a discarded value is an absent root): a run
+  // holds four values, not an object of nodes.
+  Json* Root(std::string_view root);
+  const Json* Root(std::string_view root) const {
+    return const_cast<RunContext*>(this)->Root(root);
+  }
+  Json brand_ = Json(Json::value_t::discarded);
+  Json profile_ = Json(Json::value_t::discarded);
+  Json recipient_ = Json(Json::value_t::discarded);
+  Json template_ = Json(Json::value_t::discarded);
+  Json others_;  // Any other key a context object had (an object), or null.
   // The data root: parsed, as text, or both. Find() parses lazily, so the
   // tree is a cache (mutable); the workspace lock guards it.
   mutable SharedJson data_;
