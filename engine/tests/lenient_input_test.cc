@@ -21,8 +21,9 @@ using testing::TestEngine;
 json Workspace() { return {{"api_keys", {"test-key"}}}; }
 
 Result<Reply> InvokeSteps(TestEngine& t, json steps) {
-  return t.engine.InvokeAutomation(
-      t.key, {{"automation", {{"steps", std::move(steps)}}}, {"data", {{"wait", "2 Hours"}}}});
+  return t.engine.Call(
+      t.key, "POST", "/automations/invoke",
+      {{"automation", {{"steps", std::move(steps)}}}, {"data", {{"wait", "2 Hours"}}}});
 }
 
 json OnlyRun(TestEngine& t) {
