@@ -134,6 +134,9 @@ struct Table {
         [](W ws, S, C c) { return ListAutomationsReply(ws, c.query); });
     Add("POST", "/automations/{template_id}/invoke", BodyRule::kRequired,
         [](W ws, S svc, C c) { return HandleInvokeTemplate(ws, svc, c.params[0], c.body); });
+    // Journeys: Courier's newer name for automations (journeys.cc).
+    Add("POST", "/journeys/cancel", BodyRule::kRequired,
+        [](W ws, S svc, C c) { return CancelJourneyReply(ws, svc, c.body); });
     Add("GET", "/profiles/{user_id}", BodyRule::kNone,
         [](W ws, S, C c) { return GetProfileReply(ws, c.params[0]); });
     Add("POST", "/profiles/{user_id}", BodyRule::kRequired,
