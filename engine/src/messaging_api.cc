@@ -329,6 +329,7 @@ Json MessageForAdmin(const Message& m) {
   entry["request_id"] = m.request_id;
   entry["origin"] = OriginJson(m.plan.origin);
   entry["pending_timer"] = m.pending_timer.valid();
+  if (!m.diagnostics.empty()) entry["diagnostics"] = m.diagnostics;
   return entry;
 }
 
