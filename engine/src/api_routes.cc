@@ -180,6 +180,9 @@ struct Table {
         [](W ws, S svc, C c) { return CancelMessageReply(ws, svc, c.params[0]); });
     Add("GET", "/messages/{message_id}/output", BodyRule::kNone,
         [](W ws, S, C c) { return GetMessageOutputReply(ws, c.params[0]); });
+    // The SDKs send no body (messages.resend).
+    Add("POST", "/messages/{message_id}/resend", BodyRule::kNone,
+        [](W ws, S svc, C c) { return ResendMessageReply(ws, svc, c.params[0]); });
     // The SDK sends no body (requests.ts `archive`).
     Add("PUT", "/requests/{request_id}/archive", BodyRule::kNone,
         [](W ws, S svc, C c) { return ArchiveRequestReply(ws, svc, c.params[0]); });

@@ -796,11 +796,11 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   }
 }
 
-// Creates an ENQUEUED message from `plan` and processes it now, or when
-// `deliver_at` falls due. Returns the message id.
+}  // namespace
+
 std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
                           const std::string& request_id, std::optional<TimePoint> deliver_at,
-                          std::string message_id = "") {
+                          std::string message_id) {
   const TimePoint now = svc.clock.Now();
   Message message;
   message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
@@ -830,6 +830,8 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   }
   return id;
 }
+
+namespace {
 
 // Validates and expands a v2 message into plans; changes nothing.
 Status PlanV2(const WorkspaceState& ws, const Json& message, const SendOrigin& origin,

@@ -1,7 +1,8 @@
-// GET /messages/{id}/output, PUT /requests/{id}/archive, GET /automations and
-// GET /automations/runs/{id}/steps, with the shapes of @trycourier/courier's
-// types (MessageContentResponse, requests.archive,
-// AutomationTemplateListResponse, AutomationRunStepsResponse).
+// GET /messages/{id}/output, POST /messages/{id}/resend, PUT
+// /requests/{id}/archive, GET /automations and GET /automations/runs/{id}/steps,
+// with the shapes of @trycourier/courier's types (MessageContentResponse,
+// requests.archive, AutomationTemplateListResponse, AutomationRunStepsResponse)
+// and, for resend, of MessageResendResponse in Courier's newer SDKs.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -92,6 +93,116 @@ TEST(MessageOutputBadInputTest, UnknownMessageIs404) {
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().http_status(), 404);
   EXPECT_EQ(reply.status().message(), "Message not found");
+}
+
+// ---- POST /messages/{id}/resend -------------------------------------------------
+
+json AdminMessage(TestEngine& t, const std::string& id) {
+  const json messages = t.Messages()["results"];
+  for (const json& m : messages) {
+    if (m["id"] == id) return m;
+  }
+  return nullptr;
+}
+
+TEST(MessageResendTest, ANewMessageToTheSameRecipientWithTheSameContent) {
+  TestEngine t(Workspace());
+  std::string original =
+      Send(t, {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"data", {{"name", "Ann"}}}});
+  auto before = t.engine.Call(t.key, "GET", "/messages/" + original);
+  ASSERT_TRUE(before.ok());
+
+  auto reply = t.engine.Call(t.key, "POST", "/messages/" + original + "/resend");
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->status, 200);
+  ASSERT_EQ(reply->body.size(), 1u) << reply->body;
+  const std::string resent = reply->body["messageId"];
+  EXPECT_NE(resent, original);
+
+  auto record = t.engine.Call(t.key, "GET", "/messages/" + resent);
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->body["status"], "DELIVERED");
+  EXPECT_EQ(record->body["recipient"], "ann");
+  EXPECT_EQ(record->body["notification"], "welcome");
+  auto output = t.engine.Call(t.key, "GET", "/messages/" + resent + "/output");
+  ASSERT_TRUE(output.ok());
+  EXPECT_EQ(output->body["results"][0]["content"]["subject"], "Hi Ann");
+  // The original is not modified (its record; the admin view notes the resend).
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + original)->body, before->body);
+  EXPECT_EQ(AdminMessage(t, original)["diagnostics"], json::array({"resent as message " + resent}));
+  EXPECT_EQ(AdminMessage(t, resent)["diagnostics"],
+            json::array({"resent from message " + original}));
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages")->body["results"].size(), 2u);
+}
+
+TEST(MessageResendTest, TheProfileIsReadAgain) {
+  TestEngine t(Workspace());
+  std::string original = Send(t, {{"to", {{"user_id", "cat"}}}, {"template", "welcome"}});
+  ASSERT_EQ(t.engine.Call(t.key, "GET", "/messages/" + original)->body["status"], "UNROUTABLE");
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "POST", "/profiles/cat", {{"profile", {{"email", "cat@example.com"}}}})
+          .ok());
+  auto reply = t.engine.Call(t.key, "POST", "/messages/" + original + "/resend");
+  ASSERT_TRUE(reply.ok());
+  const std::string resent = reply->body["messageId"];
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + resent)->body["status"], "DELIVERED");
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + original)->body["status"], "UNROUTABLE");
+}
+
+TEST(MessageResendTest, ACanceledOriginalIsResentAtOnceAndStaysCanceled) {
+  TestEngine t(Workspace());
+  std::string original = Send(
+      t,
+      {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"delay", {{"duration", 3600000}}}});
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/messages/" + original + "/cancel").ok());
+  auto reply = t.engine.Call(t.key, "POST", "/messages/" + original + "/resend");
+  ASSERT_TRUE(reply.ok());
+  const std::string resent = reply->body["messageId"];
+  // The original's delay is not the resend's: it is sent now.
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + resent)->body["status"], "DELIVERED");
+  t.Advance(2 * kHour);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + original)->body["status"], "CANCELED");
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages")->body["results"].size(), 2u);
+}
+
+TEST(MessageResendTest, ADelayedOriginalKeepsItsOwnTime) {
+  TestEngine t(Workspace());
+  std::string original = Send(
+      t,
+      {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"delay", {{"duration", 3600000}}}});
+  auto reply = t.engine.Call(t.key, "POST", "/messages/" + original + "/resend");
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + reply->body["messageId"].get<std::string>())
+                ->body["status"],
+            "DELIVERED");
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + original)->body["status"], "ENQUEUED");
+  t.Advance(kHour);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + original)->body["status"], "DELIVERED");
+}
+
+TEST(MessageResendTest, UnderAProcessingLatencyTheResendIsEnqueuedFirst) {
+  EngineOptions options;
+  options.processing_latency = 2 * kSecond;
+  TestEngine t(Workspace(), options);
+  std::string original = Send(t, {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}});
+  t.Advance(2 * kSecond);
+  auto reply = t.engine.Call(t.key, "POST", "/messages/" + original + "/resend");
+  ASSERT_TRUE(reply.ok());
+  const std::string resent = reply->body["messageId"];
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + resent)->body["status"], "ENQUEUED");
+  t.Advance(2 * kSecond);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + resent)->body["status"], "DELIVERED");
+}
+
+TEST(MessageResendBadInputTest, UnknownMessageIs404AndCreatesNothing) {
+  TestEngine t(Workspace());
+  Send(t, {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}});
+  auto reply = t.engine.Call(t.key, "POST", "/messages/1-nope/resend");
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().ToBody(),
+            (json{{"message", "Message not found"}, {"type", "invalid_request_error"}}));
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages")->body["results"].size(), 1u);
+  EXPECT_FALSE(t.Messages()["results"][0].contains("diagnostics"));
 }
 
 // ---- PUT /requests/{id}/archive -------------------------------------------------
