@@ -328,7 +328,8 @@ int RelayEvent(WorkspaceState& ws, Services& svc, const Json& event) {
   std::string type = event.value("type", "");
   if (ws.def.segment.destination == "classic") {
     // The classic destination forwards every call; Courier answers 501 for
-    // the types it does not support (reference/segment-spec.md §3.1).
+    // the types it does not support
+    // (https://segment.com/docs/connections/destinations/catalog/courier/).
     return RelayStatus(
         HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay"));
   }
