@@ -73,8 +73,8 @@ struct Fixture {
     }
     for (std::int64_t i = 0; i < users; ++i) {
       std::string user = BenchUserId(static_cast<std::uint64_t>(i), 0);
-      (void)engine.MergeProfile(kBenchApiKey, user,
-                                {{"profile", {{"email", user + "@example.com"}, {"name", user}}}});
+      (void)engine.Call(kBenchApiKey, "POST", "/profiles/" + user,
+                        {{"profile", {{"email", user + "@example.com"}, {"name", user}}}});
     }
   }
   ManualClock clock;
@@ -214,7 +214,7 @@ void StartPendingRuns(Engine& engine, std::int64_t count, std::uint64_t users) {
     Json event =
         MakeSegmentEvent(EventKind::kAutomationTrack, static_cast<std::uint64_t>(i), 2, users);
     Json body = {{"recipient", event["userId"]}, {"data", std::move(event)}};
-    (void)engine.InvokeAutomationTemplate(kBenchApiKey, "checkout-reminder", body);
+    (void)engine.Call(kBenchApiKey, "POST", "/automations/checkout-reminder/invoke", body);
   }
 }
 
@@ -254,8 +254,8 @@ void ProfileMemory(benchmark::State& state) {
     const std::size_t rss_before = ResidentBytes();
     for (std::int64_t i = 0; i < g_sizes.profiles; ++i) {
       Json event = MakeSegmentEvent(EventKind::kIdentify, static_cast<std::uint64_t>(i), 3, 0);
-      (void)engine.MergeProfile(kBenchApiKey, event["userId"].get<std::string>(),
-                                {{"profile", event["traits"]}});
+      (void)engine.Call(kBenchApiKey, "POST", "/profiles/" + event["userId"].get<std::string>(),
+                        {{"profile", event["traits"]}});
     }
     per_unit = static_cast<double>(AllocatedBytes() - before) * unit;
     rss_per_unit = static_cast<double>(ResidentBytes() - rss_before) * unit;

@@ -707,8 +707,14 @@ class ScenarioRun {
       std::string recipient = Str(m, "recipient");
       bool has_history = m.contains("history") && m["history"].is_array() && !m["history"].empty();
       TimePoint enqueued = FirstTime(m, {"enqueued", "created_at"}).value_or(s_.start);
+      // Message diagnostics, such as "accepted here; Courier may reject", reach the reports.
+      std::string send_detail = Str(m, "id");
+      if (m.contains("diagnostics") && m["diagnostics"].is_array()) {
+        for (const Json& d : m["diagnostics"])
+          send_detail += "; " + (d.is_string() ? d.get<std::string>() : d.dump());
+      }
       if (!has_history) {
-        Add(enqueued, "send", "send " + what + " to " + recipient, Str(m, "id"));
+        Add(enqueued, "send", "send " + what + " to " + recipient, send_detail);
         Add(enqueued, "status", Str(m, "status"), Str(m, "id"));
         continue;
       }
@@ -716,7 +722,7 @@ class ScenarioRun {
         TimePoint at = FirstTime(h, {"ts", "at"}).value_or(enqueued);
         std::string type = Str(h, "type");
         if (type == "ENQUEUED") {
-          Add(at, "send", "send " + what + " to " + recipient, Str(m, "id"));
+          Add(at, "send", "send " + what + " to " + recipient, send_detail);
         } else {
           std::string channel =
               h.contains("channel") && h["channel"].is_object() ? Str(h["channel"], "id") : "";

@@ -265,6 +265,29 @@ TEST(RunnerTest, TimelineShowsRunDiagnostics) {
   EXPECT_TRUE(shown) << result["timeline"].dump(1);
 }
 
+TEST(RunnerTest, TimelineShowsMessageDiagnostics) {
+  auto target = MakeInProcessTarget();
+  Json result = RunScenario(Parse(R"({
+    "name": "basic until on a send", "source": "t",
+    "workspace": {"api_keys": ["k"], "notifications": [{"id": "welcome", "channels": ["email"]}],
+                  "profiles": {"u1": {"email": "u1@example.com"}}},
+    "start": "2026-01-05T09:00:00Z",
+    "steps": [{"request": {"method": "POST", "path": "/send",
+               "body": {"message": {"to": {"user_id": "u1"}, "template": "welcome",
+                                    "delay": {"until": "20260105T120000Z"}}}},
+               "expect": {"status": 202}}]})"),
+                            *target);
+  ASSERT_EQ(result["status"], "passed") << result.dump(1);
+  bool shown = false;
+  for (const Json& entry : result["timeline"]) {
+    shown |= entry["kind"] == "send" &&
+             entry["detail"].get<std::string>().find(
+                 "delay until '20260105T120000Z': accepted here; Courier may reject") !=
+                 std::string::npos;
+  }
+  EXPECT_TRUE(shown) << result["timeline"].dump(1);
+}
+
 TEST(RunnerLatencyModeTest, WithoutEventualChecksALatencyFailsTheScenario) {
   // The same latency set by the workspace, run as written: the send is still
   // ENQUEUED when the expectation looks.

@@ -146,9 +146,27 @@ void FinishRun(WorkspaceState& ws, Services& svc, AutomationRun& run, RunStatus 
   Bump(svc);
 }
 
+// Cancels `run` when it is not finished: no further steps, its pending delay
+// is dropped, and `diagnostic` says why. Returns whether it was canceled.
+bool CancelActiveRun(WorkspaceState& ws, Services& svc, AutomationRun& run, TimePoint now,
+                     std::string diagnostic) {
+  // Canceling a finished run does nothing
+  // (https://www.courier.com/docs/platform/automations/cancel).
+  if (IsFinished(run.status)) return false;
+  run.status = RunStatus::kCanceled;
+  run.updated_at = now;
+  if (run.pending_timer.valid()) svc.scheduler.Cancel(run.pending_timer);
+  run.pending_timer = TimerId{};
+  run.diagnostics.push_back(std::move(diagnostic));
+  run.context.Compact();
+  ws.runs.MarkFinished(run.id);
+  return true;
+}
+
+}  // namespace
+
 std::vector<std::string> CancelRunsWithToken(WorkspaceState& ws, Services& svc,
-                                             const std::string& token,
-                                             const std::string& canceled_by) {
+                                             const std::string& token, const std::string& by) {
   std::vector<std::string> canceled;
   auto it = ws.runs.by_token.find(token);
   if (it == ws.runs.by_token.end()) return canceled;
@@ -157,22 +175,26 @@ std::vector<std::string> CancelRunsWithToken(WorkspaceState& ws, Services& svc,
   TimePoint now = svc.clock.Now();
   for (const std::string& id : ids) {
     AutomationRun* run = ws.runs.Find(id);
-    // Canceling a finished run does nothing
-    // (https://www.courier.com/docs/platform/automations/cancel).
-    if (run == nullptr || IsFinished(run->status)) continue;
-    run->status = RunStatus::kCanceled;
-    run->updated_at = now;
-    if (run->pending_timer.valid()) svc.scheduler.Cancel(run->pending_timer);
-    run->pending_timer = TimerId{};
-    run->diagnostics.push_back("canceled by a cancel step of run " + canceled_by +
-                               " (cancelation_token '" + token + "')");
-    run->context.Compact();
-    ws.runs.MarkFinished(id);
-    canceled.push_back(id);
+    if (run != nullptr &&
+        CancelActiveRun(ws, svc, *run, now,
+                        "canceled by " + by + " (cancelation_token '" + token + "')")) {
+      canceled.push_back(id);
+    }
   }
   Bump(svc);
   return canceled;
 }
+
+std::optional<RunStatus> CancelRun(WorkspaceState& ws, Services& svc, const std::string& run_id,
+                                   const std::string& by) {
+  AutomationRun* run = ws.runs.Find(run_id);
+  if (run == nullptr) return std::nullopt;
+  RemoveFromTokenIndex(ws, *run);
+  if (CancelActiveRun(ws, svc, *run, svc.clock.Now(), "canceled by " + by)) Bump(svc);
+  return run->status;
+}
+
+namespace {
 
 // ---- Step execution --------------------------------------------------------
 
@@ -412,7 +434,8 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::
     if (token.token.empty()) {
       return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
     }
-    std::vector<std::string> canceled = CancelRunsWithToken(ws, svc, token.token, run_id);
+    std::vector<std::string> canceled =
+        CancelRunsWithToken(ws, svc, token.token, "a cancel step of run " + run_id);
     return StepOutcome::Done({{"cancelation_token", token.token}, {"canceled", canceled}});
   }
 

@@ -4,6 +4,7 @@
 // runs with the workspace lock held.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,21 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
 // and the run continues. A run that is gone, canceled or not waiting is left
 // alone.
 void ResumeRunAfterDelay(WorkspaceState& ws, Services& svc, std::uint64_t run_seq);
+
+// Cancels every unfinished run holding `token` (finished runs are left as
+// they are); each records "canceled by <by> (cancelation_token '<token>')".
+// Returns the canceled run ids.
+std::vector<std::string> CancelRunsWithToken(WorkspaceState& ws, Services& svc,
+                                             const std::string& token, const std::string& by);
+// Cancels one run unless it is finished; it records "canceled by <by>".
+// Returns the run's resulting status, or nullopt for an unknown run.
+std::optional<RunStatus> CancelRun(WorkspaceState& ws, Services& svc, const std::string& run_id,
+                                   const std::string& by);
+
+// POST /journeys/cancel (journeys.cc): body {"cancelation_token"} or
+// {"run_id"}, exactly one; 202 {"cancelation_token"} or {"run_id", "status"}
+// (CancelJourneyRequest / CancelJourneyResponse in Courier's SDKs).
+Result<Reply> CancelJourneyReply(WorkspaceState& ws, Services& svc, const Json& body);
 
 // GET /automations/runs/{id} and GET /automations/runs.
 Result<Reply> GetRunReply(WorkspaceState& ws, const std::string& run_id);

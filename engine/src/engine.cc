@@ -10,6 +10,7 @@
 #include <shared_mutex>
 #include <unordered_map>
 
+#include "api_routes.h"
 #include "automations.h"
 #include "fake_segment.h"
 #include "inspection_views.h"
@@ -209,255 +210,36 @@ Status Engine::Reset(const std::string& api_key) {
 
 // ---- Courier API ----------------------------------------------------------------
 
-Result<Reply> Engine::Debug(const std::string& key) {
-  return impl_->With<Reply>(key, [](WorkspaceState& ws, Services&) -> Result<Reply> {
-    // https://www.courier.com/docs/reference/authorization: non-production tenants are
-    // "<tenant>/<env>".
-    const std::string& env = ws.def.environment;
-    bool production = env == "production";
-    return Reply{200,
-                 {{"environment", env},
-                  {"scope", std::string(production ? "published" : "draft") + "/" + env},
-                  {"tenantId", production ? ws.def.tenant_id : ws.def.tenant_id + "/" + env},
-                  {"tenantName", ws.def.name}}};
-  });
+Result<Reply> Engine::Call(const std::string& key, const ApiRoute& route, ApiCall call) {
+  const std::vector<ApiRow>& rows = ApiRows();
+  if (route.index >= rows.size()) return Status::Error(403, "Missing Authentication Token");
+  const ApiRow& row = rows[route.index];
+  // Written before the lock: the journal keeps this text, and the messages
+  // the call causes share the parsed body.
+  if (row.route.keeps_body_text && call.body_text.empty()) call.body_text = JsonText(call.body);
+  return impl_->With<Reply>(
+      key, [&](WorkspaceState& ws, Services& svc) { return RunApiRow(row, ws, svc, call); });
+}
+
+Result<Reply> Engine::Call(const std::string& key, std::string_view method, std::string_view path,
+                           Json body, Json query) {
+  ApiRouteMatch match = FindApiRoute(method, path);
+  // API Gateway answers an unknown resource or method before any auth check
+  // (https://www.courier.com/docs/reference/authorization).
+  if (match.route == nullptr) return Status::Error(403, "Missing Authentication Token");
+  ApiCall call{std::move(match.params), std::move(query),
+               match.route->body == BodyRule::kNone ? Json::object() : std::move(body), ""};
+  return Call(key, *match.route, std::move(call));
 }
 
 Result<Reply> Engine::SegmentInbound(const std::string& key, Json event, std::string event_text) {
-  // Shared and written as text before the lock: the messages the event
-  // causes keep this one copy, the journal the text.
-  std::string text = event_text.empty() ? JsonText(event) : std::move(event_text);
-  SharedJson shared = Share(std::move(event));
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return HandleSegmentInbound(ws, svc, shared, std::move(text), "segment");
-  });
+  static const ApiRoute& route = *ApiRouteFor("POST", "/inbound/segment");
+  return Call(key, route, ApiCall{{}, Json::object(), std::move(event), std::move(event_text)});
 }
 
-Result<Reply> Engine::CourierInbound(const std::string& key, const Json& body) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services& svc) { return HandleCourierInbound(ws, svc, body); });
-}
-
-Result<Reply> Engine::Send(const std::string& key, const Json& body) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services& svc) { return HandleSend(ws, svc, body); });
-}
-
-Result<Reply> Engine::InvokeAutomation(const std::string& key, const Json& body) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services& svc) { return HandleInvokeAdHoc(ws, svc, body); });
-}
-
-Result<Reply> Engine::InvokeAutomationTemplate(const std::string& key,
-                                               const std::string& template_id, const Json& body) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return HandleInvokeTemplate(ws, svc, template_id, body);
-  });
-}
-
-Result<Reply> Engine::GetRun(const std::string& key, const std::string& run_id) {
-  return impl_->With<Reply>(key,
-                            [&](WorkspaceState& ws, Services&) { return GetRunReply(ws, run_id); });
-}
-
-Result<Reply> Engine::ListRuns(const std::string& key, const Json& query) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return ListRunsReply(ws, query); });
-}
-
-Result<Reply> Engine::GetRunSteps(const std::string& key, const std::string& run_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return GetRunStepsReply(ws, run_id); });
-}
-
-Result<Reply> Engine::ListAutomations(const std::string& key, const Json& query) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return ListAutomationsReply(ws, query); });
-}
-
-Result<Reply> Engine::GetProfile(const std::string& key, const std::string& user_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return GetProfileReply(ws, user_id); });
-}
-
-Result<Reply> Engine::MergeProfile(const std::string& key, const std::string& user_id,
-                                   const Json& body) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return MergeProfileReply(ws, svc, user_id, body);
-  });
-}
-
-Result<Reply> Engine::ReplaceProfile(const std::string& key, const std::string& user_id,
-                                     const Json& body) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return ReplaceProfileReply(ws, svc, user_id, body);
-  });
-}
-
-Result<Reply> Engine::PatchProfile(const std::string& key, const std::string& user_id,
-                                   const Json& body) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return PatchProfileReply(ws, svc, user_id, body);
-  });
-}
-
-Result<Reply> Engine::DeleteProfile(const std::string& key, const std::string& user_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services& svc) { return DeleteProfileReply(ws, svc, user_id); });
-}
-
-Result<Reply> Engine::GetProfileLists(const std::string& key, const std::string& user_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return GetProfileListsReply(ws, user_id); });
-}
-
-Result<Reply> Engine::ListLists(const std::string& key, const Json& query) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return ListListsReply(ws, query); });
-}
-
-Result<Reply> Engine::GetList(const std::string& key, const std::string& list_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return GetListReply(ws, list_id); });
-}
-
-Result<Reply> Engine::PutList(const std::string& key, const std::string& list_id,
-                              const Json& body) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return RateLimitedRequest(ws, svc, RateLimited::kListWrites,
-                              [&] { return PutListReply(ws, svc, list_id, body); });
-  });
-}
-
-Result<Reply> Engine::DeleteList(const std::string& key, const std::string& list_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services& svc) { return DeleteListReply(ws, svc, list_id); });
-}
-
-Result<Reply> Engine::GetListSubscriptions(const std::string& key, const std::string& list_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return GetListSubscriptionsReply(ws, list_id); });
-}
-
-Result<Reply> Engine::Subscribe(const std::string& key, const std::string& list_id,
-                                const std::string& user_id, const Json& body) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return RateLimitedRequest(ws, svc, RateLimited::kListWrites,
-                              [&] { return SubscribeReply(ws, svc, list_id, user_id, body); });
-  });
-}
-
-Result<Reply> Engine::Unsubscribe(const std::string& key, const std::string& list_id,
-                                  const std::string& user_id) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return RateLimitedRequest(ws, svc, RateLimited::kListWrites,
-                              [&] { return UnsubscribeReply(ws, svc, list_id, user_id); });
-  });
-}
-
-Result<Reply> Engine::ListMessages(const std::string& key, const Json& query) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return ListMessagesReply(ws, query); });
-}
-
-Result<Reply> Engine::GetMessage(const std::string& key, const std::string& message_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return GetMessageReply(ws, message_id); });
-}
-
-Result<Reply> Engine::GetMessageHistory(const std::string& key, const std::string& message_id,
-                                        const Json& query) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services&) {
-    return GetMessageHistoryReply(ws, message_id, query);
-  });
-}
-
-Result<Reply> Engine::CancelMessage(const std::string& key, const std::string& message_id) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return CancelMessageReply(ws, svc, message_id);
-  });
-}
-
-Result<Reply> Engine::GetMessageOutput(const std::string& key, const std::string& message_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return GetMessageOutputReply(ws, message_id); });
-}
-
-Result<Reply> Engine::ArchiveRequest(const std::string& key, const std::string& request_id) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return ArchiveRequestReply(ws, svc, request_id);
-  });
-}
-
-Result<Reply> Engine::ListEvents(const std::string& key) {
-  return impl_->With<Reply>(key,
-                            [&](WorkspaceState& ws, Services&) { return ListEventsReply(ws); });
-}
-
-Result<Reply> Engine::GetEvent(const std::string& key, const std::string& event_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return GetEventReply(ws, event_id); });
-}
-
-Result<Reply> Engine::PutEvent(const std::string& key, const std::string& event_id,
-                               const Json& body) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return RateLimitedRequest(ws, svc, RateLimited::kEventsPut,
-                              [&] { return PutEventReply(ws, svc, event_id, body); });
-  });
-}
-
-Result<Reply> Engine::DeleteEvent(const std::string& key, const std::string& event_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services& svc) { return DeleteEventReply(ws, svc, event_id); });
-}
-
-Result<Reply> Engine::GetUserPreferences(const std::string& key, const std::string& user_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return GetUserPreferencesReply(ws, user_id); });
-}
-
-Result<Reply> Engine::GetUserPreferenceTopic(const std::string& key, const std::string& user_id,
-                                             const std::string& topic_id) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services&) {
-    return GetUserPreferenceTopicReply(ws, user_id, topic_id);
-  });
-}
-
-Result<Reply> Engine::PutUserPreferenceTopic(const std::string& key, const std::string& user_id,
-                                             const std::string& topic_id, const Json& body) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return PutUserPreferenceTopicReply(ws, svc, user_id, topic_id, body);
-  });
-}
-
-Result<Reply> Engine::ListAudiences(const std::string& key) {
-  return impl_->With<Reply>(key,
-                            [&](WorkspaceState& ws, Services&) { return ListAudiencesReply(ws); });
-}
-
-Result<Reply> Engine::GetAudience(const std::string& key, const std::string& audience_id) {
-  return impl_->With<Reply>(
-      key, [&](WorkspaceState& ws, Services&) { return GetAudienceReply(ws, audience_id); });
-}
-
-Result<Reply> Engine::PutAudience(const std::string& key, const std::string& audience_id,
-                                  const Json& body) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return PutAudienceReply(ws, svc, audience_id, body);
-  });
-}
-
-Result<Reply> Engine::DeleteAudience(const std::string& key, const std::string& audience_id) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services& svc) {
-    return DeleteAudienceReply(ws, svc, audience_id);
-  });
-}
-
-Result<Reply> Engine::ListAudienceMembers(const std::string& key, const std::string& audience_id) {
-  return impl_->With<Reply>(key, [&](WorkspaceState& ws, Services&) {
-    return ListAudienceMembersReply(ws, audience_id);
-  });
+Result<Reply> Engine::Send(const std::string& key, Json body) {
+  static const ApiRoute& route = *ApiRouteFor("POST", "/send");
+  return Call(key, route, ApiCall{{}, Json::object(), std::move(body), ""});
 }
 
 // ---- Idempotency ---------------------------------------------------------------------
@@ -546,7 +328,8 @@ int RelayEvent(WorkspaceState& ws, Services& svc, const Json& event) {
   std::string type = event.value("type", "");
   if (ws.def.segment.destination == "classic") {
     // The classic destination forwards every call; Courier answers 501 for
-    // the types it does not support (reference/segment-spec.md §3.1).
+    // the types it does not support
+    // (https://segment.com/docs/connections/destinations/catalog/courier/).
     return RelayStatus(
         HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay"));
   }

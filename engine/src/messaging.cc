@@ -414,6 +414,20 @@ std::optional<TimePoint> DeliverAt(const Json& message, TimePoint now) {
   return due;
 }
 
+// A `delay.until` that is not an extended ISO 8601 date-time (the basic form
+// 20261130T120000Z, a date alone) is accepted, since which forms /send takes is
+// not public; the message says so, as an automation delay does
+// (docs/fidelity.md D10). nullopt when there is nothing to say.
+std::optional<std::string> UntilDiagnostic(const Json& message) {
+  const Json* until = FindPath(message, "delay.until");
+  if (until == nullptr || !until->is_string() || IsExtendedIsoDateTime(until->get<std::string>())) {
+    return std::nullopt;
+  }
+  return "delay until '" + until->get<std::string>() +
+         "': accepted here; Courier may reject: it is not an extended ISO 8601 date-time such "
+         "as 2024-04-08T08:09:10.123Z (https://www.courier.com/docs/reference/send/message)";
+}
+
 // ---- Routing, rendering, providers ------------------------------------------
 
 // Whether the merged profile holds the data a channel needs (docs/fidelity.md "Channel data": email
@@ -782,11 +796,11 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   }
 }
 
-// Creates an ENQUEUED message from `plan` and processes it now, or when
-// `deliver_at` falls due. Returns the message id.
+}  // namespace
+
 std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
                           const std::string& request_id, std::optional<TimePoint> deliver_at,
-                          std::string message_id = "") {
+                          std::string message_id) {
   const TimePoint now = svc.clock.Now();
   Message message;
   message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
@@ -817,6 +831,8 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   return id;
 }
 
+namespace {
+
 // Validates and expands a v2 message into plans; changes nothing.
 Status PlanV2(const WorkspaceState& ws, const Json& message, const SendOrigin& origin,
               std::vector<SendPlan>& plans, bool& single) {
@@ -840,11 +856,15 @@ std::vector<std::string> SendV2(WorkspaceState& ws, Services& svc, const Json& m
                                 std::vector<SendPlan> plans, bool single,
                                 const std::string& request_id) {
   std::optional<TimePoint> deliver_at = DeliverAt(message, svc.clock.Now());
+  std::optional<std::string> until_diagnostic = UntilDiagnostic(message);
   std::vector<std::string> ids;
   for (SendPlan& plan : plans) {
     // A single recipient's message id is the request id (§4.3).
     ids.push_back(
         CreateMessage(ws, svc, std::move(plan), request_id, deliver_at, single ? request_id : ""));
+    if (Message* created = until_diagnostic ? ws.messages.Find(ids.back()) : nullptr) {
+      created->diagnostics.push_back(*until_diagnostic);
+    }
   }
   return ids;
 }

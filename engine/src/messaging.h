@@ -62,6 +62,11 @@ Result<Reply> GetMessageReply(WorkspaceState& ws, const std::string& message_id)
 Result<Reply> GetMessageHistoryReply(WorkspaceState& ws, const std::string& message_id,
                                      const Json& query);
 Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::string& message_id);
+// POST /messages/{id}/resend: a new message from the original's send plan,
+// processed as a send accepted now; 200 {"messageId": <new id>}
+// (MessageResendResponse in Courier's SDKs). Any original status may be
+// resent (docs/fidelity.md). 404 "Message not found" for an unknown id.
+Result<Reply> ResendMessageReply(WorkspaceState& ws, Services& svc, const std::string& message_id);
 // GET /messages/{id}/output: {"results":[{channel, channel_id, content}]},
 // one per rendered channel (MessageContentResponse in @trycourier/courier).
 Result<Reply> GetMessageOutputReply(WorkspaceState& ws, const std::string& message_id);

@@ -253,6 +253,27 @@ Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::s
   return Reply{200, MessageRecordJson(*m)};
 }
 
+Result<Reply> ResendMessageReply(WorkspaceState& ws, Services& svc, const std::string& message_id) {
+  const Message* original = ws.messages.Find(message_id);
+  if (original == nullptr) return MessageNotFound();
+  // "Resends a previously sent message to the same recipient and content,
+  // returning a new messageId. The original send request is not modified."
+  // (Courier's SDKs, messages.resend). The plan is the original's as it was
+  // accepted; the new message is a send accepted now: no delay, the profile
+  // read again, the processing latency as for any send.
+  SendPlan plan = original->plan;
+  plan.origin = SendOrigin{"api", "", ""};
+  const std::string id = CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
+  // Found again: creating a message may move the stored ones.
+  if (Message* resent = ws.messages.Find(id)) {
+    resent->diagnostics.push_back("resent from message " + message_id);
+  }
+  if (Message* again = ws.messages.Find(message_id)) {
+    again->diagnostics.push_back("resent as message " + id);
+  }
+  return Reply{200, OneKey("messageId", id)};
+}
+
 Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string& message_id,
                             const Json& body) {
   return GuardInput([&]() -> Result<Reply> {
@@ -329,6 +350,7 @@ Json MessageForAdmin(const Message& m) {
   entry["request_id"] = m.request_id;
   entry["origin"] = OriginJson(m.plan.origin);
   entry["pending_timer"] = m.pending_timer.valid();
+  if (!m.diagnostics.empty()) entry["diagnostics"] = m.diagnostics;
   return entry;
 }
 

@@ -4,12 +4,21 @@
 #pragma once
 
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "messaging.h"
 #include "workspace_state.h"
 
 namespace mock_courier {
+
+// Creates an ENQUEUED message from `plan` and processes it now, or when
+// `deliver_at` (or the processing latency, jobs.h) falls due. Its request id
+// is `request_id`, else its own id; its id is `message_id`, else a new one.
+// Returns the message id.
+std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
+                          const std::string& request_id, std::optional<TimePoint> deliver_at,
+                          std::string message_id = "");
 
 // A send plan as views show it (the ENQUEUED history item's "request"; the
 // Courier API's history replies leave it out).

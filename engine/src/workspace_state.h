@@ -183,6 +183,9 @@ struct Message {
   // PUT /requests/{request_id}/archive: left out of GET /messages unless the
   // query asks for archived messages.
   bool archived = false;
+  // What the mock noticed about this message that Courier would not show
+  // (e.g. "accepted here; Courier may reject"); admin views only.
+  std::vector<std::string> diagnostics;
 };
 
 // Messages in creation order; final ones are evictable (MarkFinished).

@@ -26,7 +26,7 @@ json Eq(const std::string& path, const std::string& value) {
 
 std::vector<std::string> Members(TestEngine& t, const std::string& audience) {
   std::vector<std::string> users;
-  auto reply = t.engine.ListAudienceMembers(t.key, audience);
+  auto reply = t.engine.Call(t.key, "GET", "/audiences/" + audience + "/members");
   EXPECT_TRUE(reply.ok()) << reply.status().ToString();
   if (!reply.ok()) return users;
   for (const json& item : reply->body["items"]) users.push_back(item["member_id"]);
@@ -34,24 +34,24 @@ std::vector<std::string> Members(TestEngine& t, const std::string& audience) {
 }
 
 std::vector<std::string> MembersFor(TestEngine& t, const json& filter) {
-  auto put = t.engine.PutAudience(t.key, "a", {{"filter", filter}});
+  auto put = t.engine.Call(t.key, "PUT", "/audiences/a", {{"filter", filter}});
   EXPECT_TRUE(put.ok()) << put.status().ToString();
   return Members(t, "a");
 }
 
 TEST(AudienceTest, PutEvaluatesEveryProfile) {
   TestEngine t(Workspace());
-  auto put = t.engine.PutAudience(
-      t.key, "engineers", {{"name", "Engineers"}, {"filter", Eq("title", "Software Engineer")}});
+  auto put = t.engine.Call(t.key, "PUT", "/audiences/engineers",
+                           {{"name", "Engineers"}, {"filter", Eq("title", "Software Engineer")}});
   ASSERT_TRUE(put.ok());
   EXPECT_EQ(put->body["audience"]["id"], "engineers");
   EXPECT_EQ(put->body["audience"]["name"], "Engineers");
   EXPECT_EQ(Members(t, "engineers"), (std::vector<std::string>{"ann"}));
-  auto members = t.engine.ListAudienceMembers(t.key, "engineers");
+  auto members = t.engine.Call(t.key, "GET", "/audiences/engineers/members");
   EXPECT_EQ(members->body["items"][0]["reason"], "EQ('title', 'Software Engineer') => true");
-  EXPECT_EQ(t.engine.GetAudience(t.key, "engineers")->body["filter"],
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/audiences/engineers")->body["filter"],
             Eq("title", "Software Engineer"));
-  EXPECT_EQ(t.engine.ListAudiences(t.key)->body["items"].size(), 1u);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/audiences")->body["items"].size(), 1u);
 }
 
 TEST(AudienceTest, Operators) {
@@ -85,9 +85,13 @@ TEST(AudienceTest, Operators) {
 
 TEST(AudienceTest, ProfileChangesEmitMatchedAndUnmatched) {
   TestEngine t(Workspace());
-  ASSERT_TRUE(t.engine.PutAudience(t.key, "designers", {{"filter", Eq("title", "Designer")}}).ok());
-  ASSERT_TRUE(t.engine.MergeProfile(t.key, "ann", {{"profile", {{"title", "Designer"}}}}).ok());
-  ASSERT_TRUE(t.engine.MergeProfile(t.key, "bob", {{"profile", {{"title", "Manager"}}}}).ok());
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "PUT", "/audiences/designers", {{"filter", Eq("title", "Designer")}})
+          .ok());
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "POST", "/profiles/ann", {{"profile", {{"title", "Designer"}}}}).ok());
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "POST", "/profiles/bob", {{"profile", {{"title", "Manager"}}}}).ok());
   EXPECT_EQ(Members(t, "designers"), (std::vector<std::string>{"ann"}));
   json outbox = t.Outbox()["results"];
   ASSERT_EQ(outbox.size(), 3u);
@@ -104,8 +108,10 @@ TEST(AudienceTest, ProfileChangesEmitMatchedAndUnmatched) {
 
 TEST(AudienceTest, RePutBumpsTheVersionAndReEvaluates) {
   TestEngine t(Workspace());
-  ASSERT_TRUE(t.engine.PutAudience(t.key, "a", {{"filter", Eq("title", "Designer")}}).ok());
-  auto second = t.engine.PutAudience(t.key, "a", {{"filter", Eq("title", "Software Engineer")}});
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "PUT", "/audiences/a", {{"filter", Eq("title", "Designer")}}).ok());
+  auto second =
+      t.engine.Call(t.key, "PUT", "/audiences/a", {{"filter", Eq("title", "Software Engineer")}});
   EXPECT_EQ(second->body["audience"]["version"], 2);
   EXPECT_EQ(Members(t, "a"), (std::vector<std::string>{"ann"}));
   json outbox = t.Outbox()["results"];
@@ -117,8 +123,9 @@ TEST(AudienceTest, RePutBumpsTheVersionAndReEvaluates) {
 
 TEST(AudienceTest, DeletedProfileLeavesTheAudience) {
   TestEngine t(Workspace());
-  ASSERT_TRUE(t.engine.PutAudience(t.key, "a", {{"filter", Eq("title", "Designer")}}).ok());
-  ASSERT_TRUE(t.engine.DeleteProfile(t.key, "bob").ok());
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "PUT", "/audiences/a", {{"filter", Eq("title", "Designer")}}).ok());
+  ASSERT_TRUE(t.engine.Call(t.key, "DELETE", "/profiles/bob").ok());
   EXPECT_TRUE(Members(t, "a").empty());
 }
 
@@ -131,7 +138,8 @@ TEST(AudienceTest, FileAudiencesAreEvaluatedOnFirstUse) {
 
 TEST(AudienceTest, SendToAnAudience) {
   TestEngine t(Workspace());
-  ASSERT_TRUE(t.engine.PutAudience(t.key, "a", {{"filter", Eq("title", "Designer")}}).ok());
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "PUT", "/audiences/a", {{"filter", Eq("title", "Designer")}}).ok());
   auto reply = t.engine.Send(
       t.key, {{"message", {{"to", {{"audience_id", "a"}}}, {"content", {{"body", "hi"}}}}}});
   ASSERT_TRUE(reply.ok());
@@ -142,17 +150,18 @@ TEST(AudienceTest, SendToAnAudience) {
 
 TEST(AudienceTest, DeleteRemovesIt) {
   TestEngine t(Workspace());
-  ASSERT_TRUE(t.engine.PutAudience(t.key, "a", {{"filter", Eq("title", "Designer")}}).ok());
-  EXPECT_EQ(t.engine.DeleteAudience(t.key, "a")->status, 204);
-  EXPECT_EQ(t.engine.GetAudience(t.key, "a").status().ToBody(),
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "PUT", "/audiences/a", {{"filter", Eq("title", "Designer")}}).ok());
+  EXPECT_EQ(t.engine.Call(t.key, "DELETE", "/audiences/a")->status, 204);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/audiences/a").status().ToBody(),
             (json{{"message", "Audience not found"}, {"type", "invalid_request_error"}}));
 }
 
 TEST(AudienceBadInputTest, UnknownAudienceIs404) {
   TestEngine t(Workspace());
-  EXPECT_EQ(t.engine.GetAudience(t.key, "x").status().http_status(), 404);
-  EXPECT_EQ(t.engine.DeleteAudience(t.key, "x").status().http_status(), 404);
-  EXPECT_EQ(t.engine.ListAudienceMembers(t.key, "x").status().http_status(), 404);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/audiences/x").status().http_status(), 404);
+  EXPECT_EQ(t.engine.Call(t.key, "DELETE", "/audiences/x").status().http_status(), 404);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/audiences/x/members").status().http_status(), 404);
   auto send = t.engine.Send(
       t.key, {{"message", {{"to", {{"audience_id", "x"}}}, {"content", {{"body", "hi"}}}}}});
   EXPECT_EQ(send.status().message(), "Invalid Request. The audience id 'x', was not found.");
@@ -160,28 +169,30 @@ TEST(AudienceBadInputTest, UnknownAudienceIs404) {
 
 TEST(AudienceBadInputTest, FilterIsValidated) {
   TestEngine t(Workspace());
-  EXPECT_EQ(t.engine.PutAudience(t.key, "a", {{"name", "x"}}).status().message(),
+  EXPECT_EQ(t.engine.Call(t.key, "PUT", "/audiences/a", {{"name", "x"}}).status().message(),
             "Invalid Request. 'filter' is required.");
   EXPECT_EQ(
       t.engine
-          .PutAudience(t.key, "a",
-                       {{"filter", {{"operator", "LIKE"}, {"path", "x"}, {"value", "y"}}}})
+          .Call(t.key, "PUT", "/audiences/a",
+                {{"filter", {{"operator", "LIKE"}, {"path", "x"}, {"value", "y"}}}})
           .status()
           .message(),
       "Invalid Request. 'LIKE' is not a valid operator in 'filter'. Expected one of: AND, OR, "
       "EQ, NEQ, GT, GTE, LT, LTE, EXISTS, OMIT, INCLUDES, STARTS_WITH, ENDS_WITH, IS_BEFORE, "
       "IS_AFTER.");
-  EXPECT_EQ(t.engine.PutAudience(t.key, "a", {{"filter", {{"operator", "EQ"}, {"value", "y"}}}})
-                .status()
-                .message(),
-            "Invalid Request. 'filter.path' is required.");
   EXPECT_EQ(
       t.engine
-          .PutAudience(t.key, "a", {{"filter", {{"operator", "AND"}, {"filters", json::array()}}}})
+          .Call(t.key, "PUT", "/audiences/a", {{"filter", {{"operator", "EQ"}, {"value", "y"}}}})
           .status()
           .message(),
-      "Invalid Request. 'filter.filters' must be a non-empty array for AND.");
-  EXPECT_EQ(t.engine.GetAudience(t.key, "a").status().http_status(), 404);
+      "Invalid Request. 'filter.path' is required.");
+  EXPECT_EQ(t.engine
+                .Call(t.key, "PUT", "/audiences/a",
+                      {{"filter", {{"operator", "AND"}, {"filters", json::array()}}}})
+                .status()
+                .message(),
+            "Invalid Request. 'filter.filters' must be a non-empty array for AND.");
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/audiences/a").status().http_status(), 404);
   EXPECT_TRUE(t.Outbox()["results"].empty());
 }
 

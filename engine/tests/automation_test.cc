@@ -54,7 +54,7 @@ json RunById(TestEngine& t, const std::string& id) {
 }
 
 std::string Invoke(TestEngine& t, const json& body) {
-  auto reply = t.engine.InvokeAutomation(t.key, body);
+  auto reply = t.engine.Call(t.key, "POST", "/automations/invoke", body);
   EXPECT_TRUE(reply.ok()) << reply.status().ToString();
   if (!reply.ok()) return "";
   EXPECT_EQ(reply->status, 200);
@@ -102,7 +102,8 @@ TEST(AutomationInvokeTest, JsonStringFieldsAreParsed) {
 
 TEST(AutomationInvokeTest, TemplateInvokeAcceptsIdOrAlias) {
   TestEngine t(Workspace());
-  auto by_alias = t.engine.InvokeAutomationTemplate(t.key, "welcome-flow", {{"recipient", "u9"}});
+  auto by_alias =
+      t.engine.Call(t.key, "POST", "/automations/welcome-flow/invoke", {{"recipient", "u9"}});
   ASSERT_TRUE(by_alias.ok()) << by_alias.status().ToString();
   EXPECT_EQ(by_alias->status, 200);
   json run = RunById(t, by_alias->body["runId"]);
@@ -111,7 +112,8 @@ TEST(AutomationInvokeTest, TemplateInvokeAcceptsIdOrAlias) {
   EXPECT_EQ(run["status"], "PROCESSED");
   EXPECT_EQ(run["cancelation_token"], "u9");
   EXPECT_EQ(t.Profile("u9")["onboarded"], true);
-  auto by_id = t.engine.InvokeAutomationTemplate(t.key, "onboarding", {{"recipient", "u8"}});
+  auto by_id =
+      t.engine.Call(t.key, "POST", "/automations/onboarding/invoke", {{"recipient", "u8"}});
   ASSERT_TRUE(by_id.ok());
   EXPECT_EQ(RunById(t, by_id->body["runId"])["source"], "invoke/onboarding");
 }
@@ -127,7 +129,8 @@ TEST(AutomationInvokeTest, MisspelledTokenOnAnAutomationIsIgnoredWithADiagnostic
   ASSERT_FALSE(run["diagnostics"].empty());
   EXPECT_NE(run["diagnostics"][0].get<std::string>().find("'cancellation_token' (two Ls)"),
             std::string::npos);
-  auto templ = t.engine.InvokeAutomationTemplate(t.key, "misspelled", {{"recipient", "u1"}});
+  auto templ =
+      t.engine.Call(t.key, "POST", "/automations/misspelled/invoke", {{"recipient", "u1"}});
   ASSERT_TRUE(templ.ok());
   json template_run = RunById(t, templ->body["runId"]);
   EXPECT_TRUE(template_run["cancelation_token"].is_null());
@@ -173,32 +176,37 @@ TEST(AutomationInvokeBadInputTest, TopLevelOverrideIsRejected) {
   TestEngine t(Workspace());
   json body = AdHoc({{{"action", "delay"}, {"duration", "1 hour"}}});
   body["override"] = {{"channel", "email"}};
-  ExpectRejected(t, t.engine.InvokeAutomation(t.key, body),
+  ExpectRejected(t, t.engine.Call(t.key, "POST", "/automations/invoke", body),
                  "Invalid request property. 'override' is only applicable to send and send-list "
                  "steps.");
-  ExpectRejected(t, t.engine.InvokeAutomationTemplate(t.key, "onboarding", body),
+  ExpectRejected(t, t.engine.Call(t.key, "POST", "/automations/onboarding/invoke", body),
                  "Invalid request property. 'override' is only applicable to send and send-list "
                  "steps.");
 }
 
 TEST(AutomationInvokeBadInputTest, MissingAutomationIsRejected) {
   TestEngine t(Workspace());
-  ExpectRejected(t, t.engine.InvokeAutomation(t.key, {{"recipient", "u1"}}),
+  ExpectRejected(t, t.engine.Call(t.key, "POST", "/automations/invoke", {{"recipient", "u1"}}),
                  "Either an ad hoc automation or valid templateId is required.");
 }
 
 TEST(AutomationInvokeBadInputTest, MissingOrEmptyStepsAreRejected) {
   TestEngine t(Workspace());
   const std::string message = "Invalid automation definition. An array of valid steps is required.";
-  ExpectRejected(t, t.engine.InvokeAutomation(t.key, {{"automation", json::object()}}), message);
-  ExpectRejected(t, t.engine.InvokeAutomation(t.key, AdHoc(json::array())), message);
-  ExpectRejected(t, t.engine.InvokeAutomation(t.key, {{"automation", {{"steps", "delay"}}}}),
+  ExpectRejected(
+      t, t.engine.Call(t.key, "POST", "/automations/invoke", {{"automation", json::object()}}),
+      message);
+  ExpectRejected(t, t.engine.Call(t.key, "POST", "/automations/invoke", AdHoc(json::array())),
                  message);
+  ExpectRejected(
+      t,
+      t.engine.Call(t.key, "POST", "/automations/invoke", {{"automation", {{"steps", "delay"}}}}),
+      message);
 }
 
 TEST(AutomationInvokeBadInputTest, UnknownTemplateIsRejected) {
   TestEngine t(Workspace());
-  ExpectRejected(t, t.engine.InvokeAutomationTemplate(t.key, "nope", {{"recipient", "u1"}}),
+  ExpectRejected(t, t.engine.Call(t.key, "POST", "/automations/nope/invoke", {{"recipient", "u1"}}),
                  "Invalid TemplateId.");
 }
 
@@ -238,23 +246,25 @@ TEST(AutomationInvokeBadInputTest, StepsAreValidatedStrictly) {
   };
   for (const json& step : bad_steps) {
     SCOPED_TRACE(step.dump());
-    ExpectRejected(t, t.engine.InvokeAutomation(t.key, AdHoc(json::array({step}))), kInvalidSteps);
+    ExpectRejected(t,
+                   t.engine.Call(t.key, "POST", "/automations/invoke", AdHoc(json::array({step}))),
+                   kInvalidSteps);
   }
 }
 
 TEST(AutomationInvokeBadInputTest, OneBadStepRejectsTheWholeInvoke) {
   TestEngine t(Workspace());
   ExpectRejected(t,
-                 t.engine.InvokeAutomation(
-                     t.key, AdHoc({{{"action", "delay"}, {"duration", "1 hour"}},
-                                   {{"action", "cancel"}, {"cancellation_token", "abc"}}})),
+                 t.engine.Call(t.key, "POST", "/automations/invoke",
+                               AdHoc({{{"action", "delay"}, {"duration", "1 hour"}},
+                                      {{"action", "cancel"}, {"cancellation_token", "abc"}}})),
                  kInvalidSteps);
 }
 
 TEST(AutomationInvokeBadInputTest, RejectedInvokesDoNotConsumeIds) {
   TestEngine a(Workspace(), Seeded(7));
   TestEngine b(Workspace(), Seeded(7));
-  (void)a.engine.InvokeAutomation(a.key, AdHoc({{{"action", "teleport"}}}));
+  (void)a.engine.Call(a.key, "POST", "/automations/invoke", AdHoc({{{"action", "teleport"}}}));
   json good = AdHoc({{{"action", "delay"}, {"duration", "1 hour"}}});
   EXPECT_EQ(Invoke(a, good), Invoke(b, good));
 }
@@ -262,8 +272,9 @@ TEST(AutomationInvokeBadInputTest, RejectedInvokesDoNotConsumeIds) {
 TEST(AutomationInvokeTest, ContextDefaultsFillSendStepsBeforeValidation) {
   TestEngine t(Workspace());
   // recipient and template come from the invoke body (§6.2), so this validates.
-  auto reply = t.engine.InvokeAutomation(
-      t.key, AdHoc({{{"action", "send"}}}, {{"recipient", "u1"}, {"template", "reminder"}}));
+  auto reply =
+      t.engine.Call(t.key, "POST", "/automations/invoke",
+                    AdHoc({{{"action", "send"}}}, {{"recipient", "u1"}, {"template", "reminder"}}));
   EXPECT_TRUE(reply.ok()) << reply.status().ToString();
 }
 
@@ -319,7 +330,7 @@ TEST(SubscribeStepTest, SubscribesTheRecipientToTheList) {
                     {"list_id", "weekly"},
                     {"recipient_id", {{"$ref", "recipient"}}}}},
                   {{"recipient", "u1"}}));
-  auto subscriptions = t.engine.GetListSubscriptions(t.key, "weekly");
+  auto subscriptions = t.engine.Call(t.key, "GET", "/lists/weekly/subscriptions");
   ASSERT_TRUE(subscriptions.ok()) << subscriptions.status().ToString();
   EXPECT_NE(subscriptions->body.dump().find("u1"), std::string::npos) << subscriptions->body.dump();
 }
@@ -480,7 +491,7 @@ TEST(SendStepTest, LegacySendStepCreatesAMessageFromTheContext) {
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0]["id"], message_id);
   EXPECT_EQ(messages[0]["recipient"], "u1");
-  auto api = t.engine.GetRun(t.key, id);
+  auto api = t.engine.Call(t.key, "GET", "/automations/runs/" + id);
   ASSERT_TRUE(api.ok());
   EXPECT_EQ(api->body["run"]["steps"][0]["message_id"], message_id);
 }

@@ -33,7 +33,7 @@ json DelayThenMark(const std::string& mark) {
 
 std::string Invoke(TestEngine& t, json automation, json extra = json::object()) {
   extra["automation"] = std::move(automation);
-  auto reply = t.engine.InvokeAutomation(t.key, extra);
+  auto reply = t.engine.Call(t.key, "POST", "/automations/invoke", extra);
   EXPECT_TRUE(reply.ok()) << reply.status().ToString();
   return reply.ok() ? reply->body["runId"].get<std::string>() : "";
 }

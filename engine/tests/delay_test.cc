@@ -34,8 +34,9 @@ json Mark(const std::string& value) {
 std::string Invoke(TestEngine& t, json steps, const std::string& token = "") {
   json automation = {{"steps", std::move(steps)}};
   if (!token.empty()) automation["cancelation_token"] = token;
-  auto reply = t.engine.InvokeAutomation(
-      t.key, {{"automation", automation}, {"data", {{"wait", "2 hours"}, {"bad", "soon"}}}});
+  auto reply =
+      t.engine.Call(t.key, "POST", "/automations/invoke",
+                    {{"automation", automation}, {"data", {{"wait", "2 hours"}, {"bad", "soon"}}}});
   EXPECT_TRUE(reply.ok()) << reply.status().ToString();
   return reply.ok() ? reply->body["runId"].get<std::string>() : "";
 }

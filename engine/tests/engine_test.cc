@@ -15,23 +15,23 @@ using testing::TestEngine;
 
 TEST(EngineWorkspaceTest, DebugDescribesTheKeysWorkspace) {
   TestEngine prod(R"({"api_keys":["k"], "name":"Acme Shop"})"_json);
-  EXPECT_EQ(prod.engine.Debug("k")->body, (json{{"environment", "production"},
-                                                {"scope", "published/production"},
-                                                {"tenantId", "acme-shop"},
-                                                {"tenantName", "Acme Shop"}}));
+  EXPECT_EQ(prod.engine.Call("k", "POST", "/debug")->body, (json{{"environment", "production"},
+                                                                 {"scope", "published/production"},
+                                                                 {"tenantId", "acme-shop"},
+                                                                 {"tenantName", "Acme Shop"}}));
   TestEngine test(R"({"api_keys":["t"], "name":"Acme", "environment":"test"})"_json);
-  EXPECT_EQ(test.engine.Debug("t")->body["tenantId"], "acme/test");
-  EXPECT_EQ(test.engine.Debug("t")->body["scope"], "draft/test");
-  EXPECT_EQ(test.engine.Debug("nope").status().http_status(), 401);
+  EXPECT_EQ(test.engine.Call("t", "POST", "/debug")->body["tenantId"], "acme/test");
+  EXPECT_EQ(test.engine.Call("t", "POST", "/debug")->body["scope"], "draft/test");
+  EXPECT_EQ(test.engine.Call("nope", "POST", "/debug").status().http_status(), 401);
 }
 
 TEST(EngineWorkspaceTest, EveryKeyReachesTheSameWorkspaceAndPutReplacesIt) {
   TestEngine t(R"({"api_keys":["a","b"]})"_json);
-  ASSERT_TRUE(t.engine.MergeProfile("a", "u1", {{"profile", {{"x", 1}}}}).ok());
-  EXPECT_EQ(t.engine.GetProfile("b", "u1")->body["profile"]["x"], 1);
+  ASSERT_TRUE(t.engine.Call("a", "POST", "/profiles/u1", {{"profile", {{"x", 1}}}}).ok());
+  EXPECT_EQ(t.engine.Call("b", "GET", "/profiles/u1")->body["profile"]["x"], 1);
   ASSERT_TRUE(t.engine.PutWorkspace(R"({"api_keys":["b"], "name":"new"})"_json).ok());
   EXPECT_FALSE(t.engine.HasApiKey("a"));
-  EXPECT_EQ(t.engine.GetProfile("b", "u1")->body["profile"], json::object());
+  EXPECT_EQ(t.engine.Call("b", "GET", "/profiles/u1")->body["profile"], json::object());
   EXPECT_EQ(t.engine.ListWorkspaces()["workspaces"].size(), 1u);
 }
 
@@ -47,13 +47,13 @@ TEST(EngineResetTest, ResetRestoresTheFileStateOfOneWorkspaceOnly) {
   Engine engine(clock);
   ASSERT_TRUE(engine.PutWorkspace(R"({"api_keys":["a"], "profiles":{"seed":{"n":1}}})"_json).ok());
   ASSERT_TRUE(engine.PutWorkspace(R"({"api_keys":["b"]})"_json).ok());
-  ASSERT_TRUE(engine.MergeProfile("a", "seed", {{"profile", {{"n", 2}}}}).ok());
-  ASSERT_TRUE(engine.MergeProfile("b", "u", {{"profile", {{"n", 3}}}}).ok());
+  ASSERT_TRUE(engine.Call("a", "POST", "/profiles/seed", {{"profile", {{"n", 2}}}}).ok());
+  ASSERT_TRUE(engine.Call("b", "POST", "/profiles/u", {{"profile", {{"n", 3}}}}).ok());
   ASSERT_TRUE(engine.SegmentInbound("a", TestEngine::Track("E", "u", "m1")).ok());
   ASSERT_TRUE(engine.Reset("a").ok());
-  EXPECT_EQ(engine.GetProfile("a", "seed")->body["profile"]["n"], 1);
+  EXPECT_EQ(engine.Call("a", "GET", "/profiles/seed")->body["profile"]["n"], 1);
   EXPECT_TRUE(engine.Journal("a")->at("results").empty());
-  EXPECT_EQ(engine.GetProfile("b", "u")->body["profile"]["n"], 3);
+  EXPECT_EQ(engine.Call("b", "GET", "/profiles/u")->body["profile"]["n"], 3);
   // The same messageId is new again after a reset.
   EXPECT_EQ(engine.Journal("a")->at("results").size(), 0u);
   ASSERT_TRUE(engine.SegmentInbound("a", TestEngine::Track("E", "u", "m1")).ok());
@@ -145,7 +145,7 @@ TEST(FakeSegmentRelayTest, EngageAudienceIdentifyBecomesAListSubscription) {
     "traits":{"first_time_shopper":true},
     "context":{"personas":{"computation_class":"audience","computation_id":"aud_1","computation_key":"first_time_shopper"}}})"_json;
   ASSERT_TRUE(t.engine.SegmentTrackingReceive("src-key", enter, "/v1/identify").ok());
-  auto subs = t.engine.GetListSubscriptions(t.key, "first_time_shopper-aud_1");
+  auto subs = t.engine.Call(t.key, "GET", "/lists/first_time_shopper-aud_1/subscriptions");
   ASSERT_TRUE(subs.ok());
   EXPECT_EQ(subs->body["items"][0]["recipientId"], "u123");
   // Forward to Courier rejects audience events, so nothing reaches /inbound/segment.
@@ -154,8 +154,9 @@ TEST(FakeSegmentRelayTest, EngageAudienceIdentifyBecomesAListSubscription) {
   exit["messageId"] = "e2";
   exit["traits"]["first_time_shopper"] = false;
   ASSERT_TRUE(t.engine.SegmentTrackingReceive("src-key", exit, "/v1/identify").ok());
-  EXPECT_TRUE(
-      t.engine.GetListSubscriptions(t.key, "first_time_shopper-aud_1")->body["items"].empty());
+  EXPECT_TRUE(t.engine.Call(t.key, "GET", "/lists/first_time_shopper-aud_1/subscriptions")
+                  ->body["items"]
+                  .empty());
 }
 
 TEST(FakeSegmentRelayTest, AudienceTrackUsesPropertiesForMembership) {
@@ -164,7 +165,8 @@ TEST(FakeSegmentRelayTest, AudienceTrackUsesPropertiesForMembership) {
     "properties":{"audience_key":"vip","vip":true},
     "context":{"personas":{"computation_class":"audience","computation_id":"aud_9","computation_key":"vip"}}})"_json;
   ASSERT_TRUE(t.engine.SegmentTrackingReceive("src-key", entered, "/v1/track").ok());
-  EXPECT_EQ(t.engine.GetListSubscriptions(t.key, "vip-aud_9")->body["items"].size(), 1u);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/lists/vip-aud_9/subscriptions")->body["items"].size(),
+            1u);
 }
 
 TEST(EngineClockTest, AdvanceWithNothingPendingMovesTheClock) {

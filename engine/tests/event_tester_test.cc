@@ -79,7 +79,8 @@ TEST(EventTesterTest, RepeatedTesterIdentifyMergesTheTraitsAgain) {
   TestEngine t(Workspace());
   json identify = TestEngine::Identify("ann", kTesterId, {{"plan", "pro"}});
   ASSERT_TRUE(t.engine.SegmentInbound(t.key, identify).ok());
-  ASSERT_TRUE(t.engine.MergeProfile(t.key, "ann", {{"profile", {{"plan", "free"}}}}).ok());
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "POST", "/profiles/ann", {{"profile", {{"plan", "free"}}}}).ok());
   ASSERT_EQ(t.Profile("ann")["plan"], "free");
   // The same tester event again: the merge runs again and overwrites the change.
   ASSERT_TRUE(t.engine.SegmentInbound(t.key, identify).ok());
@@ -116,7 +117,7 @@ TEST(EventTesterTest, RepeatedTesterAudienceEnteredSubscribesAgain) {
                     {"computation_key", "vip_buyers"}}}}}};
   };
   auto subscribers = [&] {
-    auto subs = t.engine.GetListSubscriptions(t.key, "vip_buyers-aud_456");
+    auto subs = t.engine.Call(t.key, "GET", "/lists/vip_buyers-aud_456/subscriptions");
     EXPECT_TRUE(subs.ok()) << subs.status().ToString();
     return subs.ok() ? subs->body["items"].size() : 0u;
   };

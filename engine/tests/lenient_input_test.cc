@@ -3,7 +3,9 @@
 // forms (https://www.courier.com/docs/platform/automations/steps) suggest; a
 // basic-ISO `until`, the docs' own example but not a JSON-schema date-time, is
 // accepted with a run diagnostic saying Courier may reject it, and so is an
-// ISO 8601 duration ("PT2H"), which only older SDK types document.
+// ISO 8601 duration ("PT2H"), which only older SDK types document. A /send
+// `message.delay.until` in the basic form is accepted the same way, with a
+// message diagnostic.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -21,8 +23,9 @@ using testing::TestEngine;
 json Workspace() { return {{"api_keys", {"test-key"}}}; }
 
 Result<Reply> InvokeSteps(TestEngine& t, json steps) {
-  return t.engine.InvokeAutomation(
-      t.key, {{"automation", {{"steps", std::move(steps)}}}, {"data", {{"wait", "2 Hours"}}}});
+  return t.engine.Call(
+      t.key, "POST", "/automations/invoke",
+      {{"automation", {{"steps", std::move(steps)}}}, {"data", {{"wait", "2 Hours"}}}});
 }
 
 json OnlyRun(TestEngine& t) {
@@ -116,6 +119,83 @@ TEST(DelayIsoDurationTest, HumanDurationHasNoDiagnostic) {
   TestEngine t(Workspace());
   ASSERT_TRUE(InvokeSteps(t, {{{"action", "delay"}, {"duration", "2 hours"}}}).ok());
   EXPECT_TRUE(OnlyRun(t)["diagnostics"].empty());
+}
+
+// ---- /send message.delay.until ------------------------------------------------
+
+json SendWorkspace() {
+  return R"({
+    "api_keys": ["test-key"],
+    "notifications": [{"id": "welcome", "channels": ["email"],
+                       "content": {"email": {"subject": "Hi", "body": "Welcome"}}}],
+    "profiles": {"ann": {"email": "ann@example.com"}}
+  })"_json;
+}
+
+std::string SendWithUntil(TestEngine& t, const std::string& until) {
+  auto reply = t.engine.Send(
+      t.key,
+      {{"message",
+        {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"delay", {{"until", until}}}}}});
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  return reply.ok() ? reply->body["requestId"].get<std::string>() : "";
+}
+
+json OnlyMessage(TestEngine& t) {
+  json messages = t.Messages()["results"];
+  EXPECT_EQ(messages.size(), 1u);
+  return messages.empty() ? json() : messages[0];
+}
+
+TEST(SendDelayUntilFormTest, BasicIsoUntilWaitsAndSaysCourierMayReject) {
+  TestEngine t(SendWorkspace());
+  // 2026-01-05T12:00:00Z in the basic form, three hours after the start.
+  std::string id = SendWithUntil(t, "20260105T120000Z");
+  json message = OnlyMessage(t);
+  EXPECT_EQ(message["status"], "ENQUEUED");
+  EXPECT_EQ(message["diagnostics"],
+            json::array({"delay until '20260105T120000Z': accepted here; Courier may reject: it "
+                         "is not an extended ISO 8601 date-time such as "
+                         "2024-04-08T08:09:10.123Z "
+                         "(https://www.courier.com/docs/reference/send/message)"}));
+  // Courier's own record has no such field.
+  auto record = t.engine.Call(t.key, "GET", "/messages/" + id);
+  ASSERT_TRUE(record.ok());
+  EXPECT_FALSE(record->body.contains("diagnostics"));
+  t.Advance(3 * kHour - 1);
+  EXPECT_EQ(OnlyMessage(t)["status"], "ENQUEUED");
+  t.Advance(1);
+  EXPECT_EQ(OnlyMessage(t)["status"], "DELIVERED");
+}
+
+TEST(SendDelayUntilFormTest, CanceledBeforeItsTimeItIsNeverSent) {
+  TestEngine t(SendWorkspace());
+  std::string id = SendWithUntil(t, "20260105T120000Z");
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/messages/" + id + "/cancel").ok());
+  t.Advance(4 * kHour);
+  json message = OnlyMessage(t);
+  EXPECT_EQ(message["status"], "CANCELED");
+  EXPECT_EQ(message["diagnostics"].size(), 1u);
+}
+
+TEST(SendDelayUntilFormTest, ExtendedUntilHasNoDiagnostic) {
+  TestEngine t(SendWorkspace());
+  SendWithUntil(t, FormatIso8601(kTestStart + 3 * kHour));
+  EXPECT_FALSE(OnlyMessage(t).contains("diagnostics"));
+}
+
+TEST(SendDelayUntilFormTest, AnAutomationSendStepSaysSoToo) {
+  TestEngine t(SendWorkspace());
+  ASSERT_TRUE(InvokeSteps(t, {{{"action", "send"},
+                               {"message",
+                                {{"to", {{"user_id", "ann"}}},
+                                 {"template", "welcome"},
+                                 {"delay", {{"until", "2026-01-05"}}}}}}})
+                  .ok());
+  json message = OnlyMessage(t);
+  ASSERT_EQ(message["diagnostics"].size(), 1u);
+  EXPECT_EQ(message["diagnostics"][0].get<std::string>().rfind("delay until '2026-01-05': ", 0),
+            0u);
 }
 
 }  // namespace

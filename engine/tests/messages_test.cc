@@ -57,20 +57,32 @@ TEST(MessagesListTest, NewestFirstWithFilters) {
   std::string a = Send(t, "ann");
   std::string b = Send(t, "bob", "other");
   std::string c = Send(t, "nobody");  // UNROUTABLE
-  auto all = t.engine.ListMessages(t.key, json::object());
+  auto all = t.engine.Call(t.key, "GET", "/messages");
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->body["results"].size(), 3u);
   EXPECT_EQ(all->body["results"][0]["id"], c);
   EXPECT_EQ(all->body["results"][2]["id"], a);
   EXPECT_EQ(all->body["paging"], (json{{"cursor", nullptr}, {"more", false}}));
 
-  EXPECT_EQ(t.engine.ListMessages(t.key, {{"recipient", "bob"}})->body["results"][0]["id"], b);
-  EXPECT_EQ(t.engine.ListMessages(t.key, {{"notification", "other"}})->body["results"].size(), 1u);
-  EXPECT_EQ(t.engine.ListMessages(t.key, {{"event", "welcome"}})->body["results"].size(), 2u);
-  EXPECT_EQ(t.engine.ListMessages(t.key, {{"messageId", a}})->body["results"][0]["id"], a);
-  auto statuses = t.engine.ListMessages(t.key, {{"status", {"UNROUTABLE", "DELIVERED"}}});
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages", {}, {{"recipient", "bob"}})
+                ->body["results"][0]["id"],
+            b);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages", {}, {{"notification", "other"}})
+                ->body["results"]
+                .size(),
+            1u);
+  EXPECT_EQ(
+      t.engine.Call(t.key, "GET", "/messages", {}, {{"event", "welcome"}})->body["results"].size(),
+      2u);
+  EXPECT_EQ(
+      t.engine.Call(t.key, "GET", "/messages", {}, {{"messageId", a}})->body["results"][0]["id"],
+      a);
+  auto statuses =
+      t.engine.Call(t.key, "GET", "/messages", {}, {{"status", {"UNROUTABLE", "DELIVERED"}}});
   EXPECT_EQ(statuses->body["results"].size(), 3u);
-  EXPECT_EQ(t.engine.ListMessages(t.key, {{"status", "UNROUTABLE"}})->body["results"][0]["id"], c);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages", {}, {{"status", "UNROUTABLE"}})
+                ->body["results"][0]["id"],
+            c);
 }
 
 TEST(MessagesListTest, TraceIdAndTagFilters) {
@@ -78,23 +90,32 @@ TEST(MessagesListTest, TraceIdAndTagFilters) {
   std::string a =
       Send(t, "ann", "welcome", {{"metadata", {{"trace_id", "tr-1"}, {"tags", {"x", "y"}}}}});
   Send(t, "bob");
-  EXPECT_EQ(t.engine.ListMessages(t.key, {{"traceId", "tr-1"}})->body["results"][0]["id"], a);
-  EXPECT_EQ(t.engine.ListMessages(t.key, {{"traceId", "tr-1"}})->body["results"].size(), 1u);
-  EXPECT_EQ(t.engine.ListMessages(t.key, {{"tags", "x,y"}})->body["results"].size(), 1u);
-  EXPECT_EQ(t.engine.ListMessages(t.key, {{"tag", {"z"}}})->body["results"].size(), 0u);
-  EXPECT_EQ(t.engine.ListMessages(t.key, {{"provider", "sendgrid"}})->body["results"].size(), 2u);
+  EXPECT_EQ(
+      t.engine.Call(t.key, "GET", "/messages", {}, {{"traceId", "tr-1"}})->body["results"][0]["id"],
+      a);
+  EXPECT_EQ(
+      t.engine.Call(t.key, "GET", "/messages", {}, {{"traceId", "tr-1"}})->body["results"].size(),
+      1u);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages", {}, {{"tags", "x,y"}})->body["results"].size(),
+            1u);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages", {}, {{"tag", {"z"}}})->body["results"].size(),
+            0u);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages", {}, {{"provider", "sendgrid"}})
+                ->body["results"]
+                .size(),
+            2u);
 }
 
 TEST(MessagesListTest, PagesWithAnOpaqueCursor) {
   TestEngine t(Workspace());
   std::vector<std::string> ids;
   for (int i = 0; i < 105; ++i) ids.push_back(Send(t, "ann"));
-  auto first = t.engine.ListMessages(t.key, json::object());
+  auto first = t.engine.Call(t.key, "GET", "/messages");
   ASSERT_EQ(first->body["results"].size(), 100u);
   EXPECT_TRUE(first->body["paging"]["more"]);
   EXPECT_EQ(first->body["results"][0]["id"], ids[104]);
   std::string cursor = first->body["paging"]["cursor"];
-  auto second = t.engine.ListMessages(t.key, {{"cursor", cursor}});
+  auto second = t.engine.Call(t.key, "GET", "/messages", {}, {{"cursor", cursor}});
   ASSERT_TRUE(second.ok());
   ASSERT_EQ(second->body["results"].size(), 5u);
   EXPECT_EQ(second->body["results"][0]["id"], ids[4]);
@@ -105,7 +126,7 @@ TEST(MessagesListTest, PagesWithAnOpaqueCursor) {
 
 TEST(MessagesBadInputTest, BadCursorIs400) {
   TestEngine t(Workspace());
-  auto reply = t.engine.ListMessages(t.key, {{"cursor", "garbage"}});
+  auto reply = t.engine.Call(t.key, "GET", "/messages", {}, {{"cursor", "garbage"}});
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().http_status(), 400);
   EXPECT_EQ(reply.status().message(), "Invalid cursor");
@@ -116,7 +137,7 @@ TEST(MessagesBadInputTest, OverlongCursorIs400) {
   std::string digits(20, '9');
   std::string cursor = "mcm1.";
   for (std::size_t i = 0; i < digits.size(); ++i) cursor += "39";
-  auto reply = t.engine.ListMessages(t.key, {{"cursor", cursor}});
+  auto reply = t.engine.Call(t.key, "GET", "/messages", {}, {{"cursor", cursor}});
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().message(), "Invalid cursor");
 }
@@ -129,14 +150,14 @@ TEST(EngagementBadInputTest, WrongTypedFieldIs400AndChangesNothing) {
   auto reply = t.engine.Engage(id, {{"event", "undeliverable"}, {"reason", 5}});
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().http_status(), 400);
-  EXPECT_EQ(t.engine.GetMessage(t.key, id)->body["status"], "SENT");
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + id)->body["status"], "SENT");
 }
 
 TEST(MessagesBadInputTest, UnknownMessageIs404) {
   TestEngine t(Workspace());
-  for (auto reply :
-       {t.engine.GetMessage(t.key, "1-x"), t.engine.GetMessageHistory(t.key, "1-x", json::object()),
-        t.engine.CancelMessage(t.key, "1-x")}) {
+  for (auto reply : {t.engine.Call(t.key, "GET", "/messages/1-x"),
+                     t.engine.Call(t.key, "GET", "/messages/1-x/history"),
+                     t.engine.Call(t.key, "POST", "/messages/1-x/cancel")}) {
     ASSERT_FALSE(reply.ok());
     EXPECT_EQ(reply.status().ToBody(),
               (json{{"message", "Message not found"}, {"type", "invalid_request_error"}}));
@@ -147,18 +168,19 @@ TEST(MessagesBadInputTest, UnknownMessageIs404) {
 TEST(MessagesHistoryTest, TypeFilterAndNoInternalKeys) {
   TestEngine t(Workspace());
   std::string id = Send(t, "ann");
-  auto all = t.engine.GetMessageHistory(t.key, id, json::object());
+  auto all = t.engine.Call(t.key, "GET", "/messages/" + id + "/history");
   json enqueued = all->body["results"][0];
   EXPECT_EQ(enqueued["type"], "ENQUEUED");
   EXPECT_EQ(enqueued["recipient"], "ann");
   EXPECT_FALSE(enqueued.contains("request"));
-  auto mapped = t.engine.GetMessageHistory(t.key, id, {{"type", "MAPPED"}});
+  auto mapped =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "MAPPED"}});
   ASSERT_EQ(mapped->body["results"].size(), 1u);
   EXPECT_EQ(mapped->body["results"][0], (json{{"type", "MAPPED"},
                                               {"ts", testing::kTestStart},
                                               {"event_id", "welcome"},
                                               {"notification_id", "welcome"}}));
-  auto sent = t.engine.GetMessageHistory(t.key, id, {{"type", "SENT"}});
+  auto sent = t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "SENT"}});
   EXPECT_EQ(sent->body["results"][0],
             (json{{"type", "SENT"},
                   {"ts", testing::kTestStart},
@@ -180,7 +202,7 @@ TEST(MessagesHistoryTest, ViewsShowTheDataProfilesAndOutputOfEveryItem) {
   const json data = {{"properties", {{"total", 12}}}};
   const json output = {{"subject", "Hi 12"}};
 
-  auto history = t.engine.GetMessageHistory(t.key, id, json::object());
+  auto history = t.engine.Call(t.key, "GET", "/messages/" + id + "/history");
   ASSERT_TRUE(history.ok());
   const json& items = history->body["results"];
   ASSERT_GE(items.size(), 4u);
@@ -219,8 +241,10 @@ TEST(MessagesHistoryTest, ViewsShowTheDataProfilesAndOutputOfEveryItem) {
 
   // A later profile change does not rewrite what the message was sent with.
   ASSERT_TRUE(
-      t.engine.MergeProfile(t.key, "ann", {{"profile", {{"email", "new@example.com"}}}}).ok());
-  auto again = t.engine.GetMessageHistory(t.key, id, {{"type", "PROFILE_LOADED"}});
+      t.engine.Call(t.key, "POST", "/profiles/ann", {{"profile", {{"email", "new@example.com"}}}})
+          .ok());
+  auto again =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "PROFILE_LOADED"}});
   EXPECT_EQ(again->body["results"][0]["stored_profile"], stored);
   EXPECT_EQ(again->body["results"][0]["merged_profile"], merged);
 }
@@ -245,7 +269,7 @@ TEST(EngagementTest, ClickImpliesOpenAndKeepsTheOrder) {
   EXPECT_EQ(opened->body["status"], "CLICKED");
   auto delivered = t.engine.Engage(id, {{"event", "delivered"}});
   EXPECT_EQ(delivered->body["status"], "CLICKED");
-  auto history = t.engine.GetMessageHistory(t.key, id, json::object())->body["results"];
+  auto history = t.engine.Call(t.key, "GET", "/messages/" + id + "/history")->body["results"];
   std::vector<std::string> tail;
   for (std::size_t i = history.size() - 3; i < history.size(); ++i)
     tail.push_back(history[i]["type"]);
@@ -278,9 +302,11 @@ TEST(EngagementTest, ProviderEntryCarriesEveryStampAndTheReference) {
       {"sent", sent},
       {"status", "CLICKED"}};
   EXPECT_EQ(clicked->body["providers"], json::array({expected}));
-  EXPECT_EQ(t.engine.GetMessage(t.key, id)->body["providers"], json::array({expected}));
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + id)->body["providers"],
+            json::array({expected}));
   // The DELIVERED history item carries the same reference.
-  auto delivered = t.engine.GetMessageHistory(t.key, id, {{"type", "DELIVERED"}});
+  auto delivered =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "DELIVERED"}});
   ASSERT_TRUE(delivered.ok());
   ASSERT_EQ(delivered->body["results"].size(), 1u);
   EXPECT_EQ(delivered->body["results"][0]["reference"], (json{{"id", id + "/email"}}));
@@ -292,7 +318,8 @@ TEST(MessagesHistoryTest, UnmappedItemNamesTheEvent) {
   auto sent = t.engine.Send(t.key, {{"event", "nothing-maps-this"}, {"recipient", "ann"}});
   ASSERT_TRUE(sent.ok()) << sent.status().ToString();
   const std::string id = sent->body["messageId"];
-  auto history = t.engine.GetMessageHistory(t.key, id, {{"type", "UNMAPPED"}});
+  auto history =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "UNMAPPED"}});
   ASSERT_TRUE(history.ok());
   ASSERT_EQ(history->body["results"].size(), 1u);
   EXPECT_EQ(history->body["results"][0]["event_id"], "nothing-maps-this");
@@ -312,7 +339,7 @@ TEST(EngagementTest, FaultErrorTextSurvivesIntoTheRecordAndTheOutboundCall) {
   TestEngine t(ws);
   Send(t, "zoe");
   const std::string id = t.Messages()["results"].back()["id"];
-  auto record = t.engine.GetMessage(t.key, id);
+  auto record = t.engine.Call(t.key, "GET", "/messages/" + id);
   ASSERT_TRUE(record.ok());
   ASSERT_EQ(record->body["providers"].size(), 1u);
   EXPECT_EQ(record->body["providers"][0]["status"], "UNDELIVERABLE");
@@ -357,32 +384,33 @@ TEST(EngagementBadInputTest, UnknownEventListsTheAllowedValues) {
 TEST(EventsApiTest, PutGetListDelete) {
   TestEngine t(Workspace());
   json body = {{"id", "other"}, {"type", "notification"}};
-  auto put = t.engine.PutEvent(t.key, "signup", body);
+  auto put = t.engine.Call(t.key, "PUT", "/events/signup", body);
   ASSERT_TRUE(put.ok());
   EXPECT_EQ(put->status, 200);
   EXPECT_EQ(put->body, body);
-  EXPECT_EQ(t.engine.GetEvent(t.key, "signup")->body, body);
-  auto list = t.engine.ListEvents(t.key);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/events/signup")->body, body);
+  auto list = t.engine.Call(t.key, "GET", "/events");
   EXPECT_EQ(list->body["results"],
             (json{{{"event", "Segment-TrackEvent:Order Completed"},
                    {"id", "welcome"},
                    {"type", "notification"}},
                   {{"event", "signup"}, {"id", "other"}, {"type", "notification"}}}));
-  auto deleted = t.engine.DeleteEvent(t.key, "signup");
+  auto deleted = t.engine.Call(t.key, "DELETE", "/events/signup");
   EXPECT_EQ(deleted->status, 204);
-  EXPECT_EQ(t.engine.GetEvent(t.key, "signup").status().http_status(), 404);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/events/signup").status().http_status(), 404);
 }
 
 TEST(EventsApiBadInputTest, BodyMustBeExactlyIdAndNotificationType) {
   TestEngine t(Workspace());
-  auto extra = t.engine.PutEvent(t.key, "e", {{"id", "x"}, {"type", "notification"}, {"more", 1}});
+  auto extra = t.engine.Call(t.key, "PUT", "/events/e",
+                             {{"id", "x"}, {"type", "notification"}, {"more", 1}});
   EXPECT_EQ(extra.status().http_status(), 400);
   EXPECT_EQ(extra.status().message(), "must NOT have additional properties");
-  auto type = t.engine.PutEvent(t.key, "e", {{"id", "x"}, {"type", "automation"}});
+  auto type = t.engine.Call(t.key, "PUT", "/events/e", {{"id", "x"}, {"type", "automation"}});
   EXPECT_EQ(type.status().message(), "/type must be equal to one of the allowed values");
-  auto missing = t.engine.PutEvent(t.key, "e", {{"type", "notification"}});
+  auto missing = t.engine.Call(t.key, "PUT", "/events/e", {{"type", "notification"}});
   EXPECT_EQ(missing.status().message(), "must have required property 'id'");
-  EXPECT_EQ(t.engine.GetEvent(t.key, "e").status().http_status(), 404);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/events/e").status().http_status(), 404);
 }
 
 // ---- Segment-mapped sends ---------------------------------------------------------
@@ -432,7 +460,7 @@ TEST(MappedSendTest, ListPropertySendsToSubscribers) {
   json messages = t.Messages()["results"];
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_EQ(messages[1]["recipient"], "bob");
-  auto by_list = t.engine.ListMessages(t.key, {{"list", "vip"}});
+  auto by_list = t.engine.Call(t.key, "GET", "/messages", {}, {{"list", "vip"}});
   EXPECT_EQ(by_list->body["results"].size(), 2u);
 }
 
@@ -448,11 +476,12 @@ TEST(MappedSendTest, UnknownListIsRejected) {
 
 TEST(AutomationSendTest, V2StepRecordsTheRun) {
   TestEngine t(Workspace());
-  auto run = t.engine.InvokeAutomation(
-      t.key, {{"automation",
-               {{"steps",
-                 {{{"action", "send"},
-                   {"message", {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}}}}}}}}});
+  auto run = t.engine.Call(
+      t.key, "POST", "/automations/invoke",
+      {{"automation",
+        {{"steps",
+          {{{"action", "send"},
+            {"message", {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}}}}}}}}});
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   json messages = t.Messages()["results"];
   ASSERT_EQ(messages.size(), 1u);
@@ -463,12 +492,13 @@ TEST(AutomationSendTest, V2StepRecordsTheRun) {
 
 TEST(AutomationSendTest, InvalidV2StepMessageSendsNothing) {
   TestEngine t(Workspace());
-  auto run = t.engine.InvokeAutomation(
-      t.key, {{"automation",
-               {{"steps",
-                 {{{"action", "send"},
-                   {"message",
-                    {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"bogus", 1}}}}}}}}});
+  auto run = t.engine.Call(
+      t.key, "POST", "/automations/invoke",
+      {{"automation",
+        {{"steps",
+          {{{"action", "send"},
+            {"message",
+             {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"bogus", 1}}}}}}}}});
   if (run.ok()) {
     json runs = t.Runs()["results"];
     ASSERT_EQ(runs.size(), 1u);
@@ -482,8 +512,8 @@ TEST(AutomationSendTest, InvalidV2StepMessageSendsNothing) {
 
 TEST(AutomationSendTest, SendListStepSendsToTheList) {
   TestEngine t(Workspace());
-  auto run = t.engine.InvokeAutomation(
-      t.key,
+  auto run = t.engine.Call(
+      t.key, "POST", "/automations/invoke",
       {{"automation",
         {{"steps", {{{"action", "send-list"}, {"template", "welcome"}, {"list", "vip"}}}}}}});
   ASSERT_TRUE(run.ok()) << run.status().ToString();

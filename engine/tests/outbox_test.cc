@@ -46,7 +46,7 @@ TEST(OutboxTest, PropertiesAreTheMessageRecordPlusFourKeys) {
   TestEngine t(ws);
   for (const std::string user : {"ann", "bad"}) {
     std::string id = Send(t, user);
-    auto record = t.engine.GetMessage(t.key, id);
+    auto record = t.engine.Call(t.key, "GET", "/messages/" + id);
     ASSERT_TRUE(record.ok());
     json expected = record->body;
     json last;
@@ -87,7 +87,7 @@ TEST(OutboxTest, SentAndDeliveredBecomeTrackCalls) {
   EXPECT_EQ(p["delivered"], testing::kTestStart);
   // Besides those four keys, the properties are the message record as it was.
   for (const char* key : {"messageId", "recipientId", "channel", "provider"}) p.erase(key);
-  EXPECT_EQ(p, t.engine.GetMessage(t.key, id)->body);
+  EXPECT_EQ(p, t.engine.Call(t.key, "GET", "/messages/" + id)->body);
 }
 
 // Calls are kept as JSON text written by hand: ids that need escaping must
@@ -164,7 +164,10 @@ TEST(OutboxTest, DelayedSendCanceledEmitsNothing) {
                                        {"template", "welcome"},
                                        {"delay", {{"duration", 60000}}}}}});
   ASSERT_TRUE(reply.ok());
-  ASSERT_TRUE(t.engine.CancelMessage(t.key, reply->body["requestId"]).ok());
+  ASSERT_TRUE(t.engine
+                  .Call(t.key, "POST",
+                        "/messages/" + reply->body["requestId"].get<std::string>() + "/cancel")
+                  .ok());
   t.Advance(kHour);
   EXPECT_TRUE(t.Outbox()["results"].empty());
 }

@@ -18,7 +18,7 @@ json Workspace() {
 
 TEST(PreferenceTest, ListShowsWorkspaceTopicsWithDefaults) {
   TestEngine t(Workspace());
-  auto reply = t.engine.GetUserPreferences(t.key, "ann");
+  auto reply = t.engine.Call(t.key, "GET", "/users/ann/preferences");
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->body["paging"], (json{{"cursor", nullptr}, {"more", false}}));
   ASSERT_EQ(reply->body["items"].size(), 2u);
@@ -32,62 +32,65 @@ TEST(PreferenceTest, ListShowsWorkspaceTopicsWithDefaults) {
 
 TEST(PreferenceTest, PutThenGetTopic) {
   TestEngine t(Workspace());
-  auto put = t.engine.PutUserPreferenceTopic(
-      t.key, "ann", "marketing",
+  auto put = t.engine.Call(
+      t.key, "PUT", "/users/ann/preferences/marketing",
       {{"topic",
         {{"status", "OPTED_OUT"}, {"has_custom_routing", true}, {"custom_routing", {"sms"}}}}});
   ASSERT_TRUE(put.ok());
   EXPECT_EQ(put->body, (json{{"message", "success"}}));
-  auto topic = t.engine.GetUserPreferenceTopic(t.key, "ann", "marketing");
+  auto topic = t.engine.Call(t.key, "GET", "/users/ann/preferences/marketing");
   ASSERT_TRUE(topic.ok());
   EXPECT_EQ(topic->body["topic"]["status"], "OPTED_OUT");
   EXPECT_EQ(topic->body["topic"]["default_status"], "OPTED_IN");
   EXPECT_EQ(topic->body["topic"]["custom_routing"], (json{"sms"}));
   // Other users keep the default.
-  EXPECT_EQ(t.engine.GetUserPreferenceTopic(t.key, "bob", "marketing")->body["topic"]["status"],
-            "OPTED_IN");
+  EXPECT_EQ(
+      t.engine.Call(t.key, "GET", "/users/bob/preferences/marketing")->body["topic"]["status"],
+      "OPTED_IN");
 }
 
 TEST(PreferenceTest, TopicsOutsideTheWorkspaceAppearOnceSet) {
   TestEngine t(Workspace());
-  EXPECT_EQ(t.engine.GetUserPreferenceTopic(t.key, "ann", "adhoc").status().http_status(), 404);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/users/ann/preferences/adhoc").status().http_status(),
+            404);
   ASSERT_TRUE(
-      t.engine.PutUserPreferenceTopic(t.key, "ann", "adhoc", {{"topic", {{"status", "REQUIRED"}}}})
+      t.engine
+          .Call(t.key, "PUT", "/users/ann/preferences/adhoc", {{"topic", {{"status", "REQUIRED"}}}})
           .ok());
-  EXPECT_EQ(t.engine.GetUserPreferences(t.key, "ann")->body["items"].size(), 3u);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/users/ann/preferences")->body["items"].size(), 3u);
 }
 
 TEST(PreferenceBadInputTest, StatusMustBeKnown) {
   TestEngine t(Workspace());
-  auto reply = t.engine.PutUserPreferenceTopic(t.key, "ann", "marketing",
-                                               {{"topic", {{"status", "MAYBE"}}}});
+  auto reply = t.engine.Call(t.key, "PUT", "/users/ann/preferences/marketing",
+                             {{"topic", {{"status", "MAYBE"}}}});
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().http_status(), 400);
   EXPECT_EQ(reply.status().message(),
             "Invalid Request. 'topic.status' must be one of OPTED_IN, OPTED_OUT, REQUIRED.");
-  EXPECT_EQ(t.engine.GetUserPreferenceTopic(t.key, "ann", "marketing")->body["topic"]["status"],
-            "OPTED_IN");
+  EXPECT_EQ(
+      t.engine.Call(t.key, "GET", "/users/ann/preferences/marketing")->body["topic"]["status"],
+      "OPTED_IN");
 }
 
 TEST(PreferenceBadInputTest, BodyShapeIsChecked) {
   TestEngine t(Workspace());
-  EXPECT_EQ(t.engine.PutUserPreferenceTopic(t.key, "ann", "m", {{"status", "OPTED_IN"}})
+  EXPECT_EQ(t.engine.Call(t.key, "PUT", "/users/ann/preferences/m", {{"status", "OPTED_IN"}})
                 .status()
                 .message(),
             "Invalid Request. 'topic' is required and must be an object.");
   EXPECT_EQ(t.engine
-                .PutUserPreferenceTopic(t.key, "ann", "m",
-                                        {{"topic", {{"status", "OPTED_IN"}, {"x", 1}}}})
+                .Call(t.key, "PUT", "/users/ann/preferences/m",
+                      {{"topic", {{"status", "OPTED_IN"}, {"x", 1}}}})
                 .status()
                 .message(),
             "Invalid Request. 'x' is not a valid property of 'topic'.");
-  EXPECT_EQ(
-      t.engine
-          .PutUserPreferenceTopic(t.key, "ann", "m",
-                                  {{"topic", {{"status", "OPTED_IN"}, {"custom_routing", "sms"}}}})
-          .status()
-          .message(),
-      "Invalid Request. 'topic.custom_routing' must be an array of channel names.");
+  EXPECT_EQ(t.engine
+                .Call(t.key, "PUT", "/users/ann/preferences/m",
+                      {{"topic", {{"status", "OPTED_IN"}, {"custom_routing", "sms"}}}})
+                .status()
+                .message(),
+            "Invalid Request. 'topic.custom_routing' must be an array of channel names.");
 }
 
 TEST(PreferenceOutboundTest, CrossingOptedOutEmitsUnsubscribedThenSubscribed) {
@@ -95,9 +98,10 @@ TEST(PreferenceOutboundTest, CrossingOptedOutEmitsUnsubscribedThenSubscribed) {
   ws["segment"] = {{"write_key", "wk"}};
   TestEngine t(ws);
   auto put = [&](const std::string& topic, const std::string& status) {
-    ASSERT_TRUE(
-        t.engine.PutUserPreferenceTopic(t.key, "ann", topic, {{"topic", {{"status", status}}}})
-            .ok());
+    ASSERT_TRUE(t.engine
+                    .Call(t.key, "PUT", "/users/ann/preferences/" + topic,
+                          {{"topic", {{"status", status}}}})
+                    .ok());
   };
   put("marketing", "OPTED_IN");  // Same as the default: no event.
   put("marketing", "OPTED_OUT");
@@ -123,7 +127,8 @@ TEST(PreferenceOutboundTest, RejectedPutEmitsNothing) {
   ws["segment"] = {{"write_key", "wk"}};
   TestEngine t(ws);
   EXPECT_FALSE(
-      t.engine.PutUserPreferenceTopic(t.key, "ann", "marketing", {{"topic", {{"status", "NO"}}}})
+      t.engine
+          .Call(t.key, "PUT", "/users/ann/preferences/marketing", {{"topic", {{"status", "NO"}}}})
           .ok());
   EXPECT_TRUE(t.Outbox()["results"].empty());
 }

@@ -11,7 +11,7 @@ using testing::TestEngine;
 
 TEST(ProfileTest, UnknownUserIsAnEmptyProfileNotA404) {
   TestEngine t;
-  auto reply = t.engine.GetProfile(t.key, "nobody");
+  auto reply = t.engine.Call(t.key, "GET", "/profiles/nobody");
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->status, 200);
   EXPECT_EQ(reply->body, (json{{"profile", json::object()}, {"preferences", json::object()}}));
@@ -19,12 +19,12 @@ TEST(ProfileTest, UnknownUserIsAnEmptyProfileNotA404) {
 
 TEST(ProfileTest, MergeIsDeepAndNewValuesWin) {
   TestEngine t;
-  ASSERT_TRUE(
-      t.engine
-          .MergeProfile(t.key, "u1", {{"profile", {{"a", 1}, {"nested", {{"x", 1}, {"y", 1}}}}}})
-          .ok());
-  auto reply =
-      t.engine.MergeProfile(t.key, "u1", {{"profile", {{"b", 2}, {"nested", {{"y", 2}}}}}});
+  ASSERT_TRUE(t.engine
+                  .Call(t.key, "POST", "/profiles/u1",
+                        {{"profile", {{"a", 1}, {"nested", {{"x", 1}, {"y", 1}}}}}})
+                  .ok());
+  auto reply = t.engine.Call(t.key, "POST", "/profiles/u1",
+                             {{"profile", {{"b", 2}, {"nested", {{"y", 2}}}}}});
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->body, (json{{"status", "SUCCESS"}}));
   EXPECT_EQ(t.Profile("u1"), (json{{"a", 1}, {"b", 2}, {"nested", {{"x", 1}, {"y", 2}}}}));
@@ -32,7 +32,7 @@ TEST(ProfileTest, MergeIsDeepAndNewValuesWin) {
 
 TEST(ProfileTest, EmptyMergeCreatesAnEmptyProfile) {
   TestEngine t;
-  ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", json::object()}}).ok());
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", json::object()}}).ok());
   auto profiles = *t.engine.Profiles(t.key);
   ASSERT_EQ(profiles["results"].size(), 1u);
   EXPECT_EQ(profiles["results"][0]["user_id"], "u1");
@@ -40,16 +40,18 @@ TEST(ProfileTest, EmptyMergeCreatesAnEmptyProfile) {
 
 TEST(ProfileTest, ReplaceRemovesKeysMissingFromTheNewProfile) {
   TestEngine t;
-  ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", {{"a", 1}, {"b", 2}}}}).ok());
-  ASSERT_TRUE(t.engine.ReplaceProfile(t.key, "u1", {{"profile", {{"c", 3}}}}).ok());
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"a", 1}, {"b", 2}}}}).ok());
+  ASSERT_TRUE(t.engine.Call(t.key, "PUT", "/profiles/u1", {{"profile", {{"c", 3}}}}).ok());
   EXPECT_EQ(t.Profile("u1"), (json{{"c", 3}}));
 }
 
 TEST(ProfileTest, PatchAppliesJsonPatchCreatingMissingParents) {
   TestEngine t;
   ASSERT_TRUE(
-      t.engine.MergeProfile(t.key, "u1", {{"profile", {{"email", "old@x.io"}, {"n", 1}}}}).ok());
-  auto reply = t.engine.PatchProfile(t.key, "u1", R"({"patch":[
+      t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"email", "old@x.io"}, {"n", 1}}}})
+          .ok());
+  auto reply = t.engine.Call(t.key, "PATCH", "/profiles/u1", R"({"patch":[
       {"op":"replace","path":"/email","value":"new@x.io"},
       {"op":"add","path":"/address/city","value":"Paris"},
       {"op":"remove","path":"/n"}]})"_json);
@@ -59,7 +61,7 @@ TEST(ProfileTest, PatchAppliesJsonPatchCreatingMissingParents) {
 
 TEST(ProfileTest, PatchCreatesMissingParentArraysForIndexTokens) {
   TestEngine t;
-  auto reply = t.engine.PatchProfile(t.key, "u1", R"({"patch":[
+  auto reply = t.engine.Call(t.key, "PATCH", "/profiles/u1", R"({"patch":[
       {"op":"add","path":"/tags/-","value":"vip"},
       {"op":"add","path":"/devices/0/token","value":"t-1"}]})"_json);
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
@@ -68,11 +70,11 @@ TEST(ProfileTest, PatchCreatesMissingParentArraysForIndexTokens) {
 
 TEST(ProfileTest, DeleteRemovesTheProfileButNotSubscriptions) {
   TestEngine t;
-  ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", {{"a", 1}}}}).ok());
-  ASSERT_TRUE(t.engine.Subscribe(t.key, "news", "u1", nullptr).ok());
-  ASSERT_TRUE(t.engine.DeleteProfile(t.key, "u1").ok());
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"a", 1}}}}).ok());
+  ASSERT_TRUE(t.engine.Call(t.key, "PUT", "/lists/news/subscriptions/u1", nullptr).ok());
+  ASSERT_TRUE(t.engine.Call(t.key, "DELETE", "/profiles/u1").ok());
   EXPECT_EQ(t.Profile("u1"), json::object());
-  EXPECT_EQ(t.engine.GetProfileLists(t.key, "u1")->body["results"].size(), 1u);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/profiles/u1/lists")->body["results"].size(), 1u);
 }
 
 struct BadProfileBody {
@@ -85,8 +87,8 @@ class ProfileBadInputTest : public ::testing::TestWithParam<BadProfileBody> {};
 
 TEST_P(ProfileBadInputTest, MergeRejectsWithCouriersMessageAndChangesNothing) {
   TestEngine t;
-  ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", {{"a", 1}}}}).ok());
-  auto reply = t.engine.MergeProfile(t.key, "u1", json::parse(GetParam().body));
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"a", 1}}}}).ok());
+  auto reply = t.engine.Call(t.key, "POST", "/profiles/u1", json::parse(GetParam().body));
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().http_status(), 400);
   EXPECT_EQ(reply.status().type(), "invalid_request_error");
@@ -106,10 +108,10 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ProfileBadInputTest, PatchRequiresPatchAndKeepsProfileOnFailure) {
   TestEngine t;
-  ASSERT_TRUE(t.engine.MergeProfile(t.key, "u1", {{"profile", {{"a", 1}}}}).ok());
-  EXPECT_EQ(t.engine.PatchProfile(t.key, "u1", json::object()).status().message(),
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"a", 1}}}}).ok());
+  EXPECT_EQ(t.engine.Call(t.key, "PATCH", "/profiles/u1").status().message(),
             "patch property is required");
-  auto failed = t.engine.PatchProfile(t.key, "u1", R"({"patch":[
+  auto failed = t.engine.Call(t.key, "PATCH", "/profiles/u1", R"({"patch":[
       {"op":"add","path":"/b","value":2}, {"op":"remove","path":"/missing"}]})"_json);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().http_status(), 400);
@@ -121,7 +123,7 @@ TEST(ProfileBadInputTest, PatchRequiresPatchAndKeepsProfileOnFailure) {
 
 TEST(ProfileBadInputTest, UnknownKeyIsUnauthorized) {
   TestEngine t;
-  auto reply = t.engine.GetProfile("wrong-key", "u1");
+  auto reply = t.engine.Call("wrong-key", "GET", "/profiles/u1");
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().http_status(), 401);
   EXPECT_EQ(reply.status().ToBody(),
@@ -130,44 +132,47 @@ TEST(ProfileBadInputTest, UnknownKeyIsUnauthorized) {
 
 TEST(ListTest, SubscribingCreatesTheListAndAnswers204) {
   TestEngine t;
-  auto reply = t.engine.Subscribe(t.key, "orders.eu", "u1", nullptr);
+  auto reply = t.engine.Call(t.key, "PUT", "/lists/orders.eu/subscriptions/u1", nullptr);
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->status, 204);
-  EXPECT_EQ(t.engine.GetList(t.key, "orders.eu")->body["id"], "orders.eu");
-  auto subs = t.engine.GetListSubscriptions(t.key, "orders.eu");
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/lists/orders.eu")->body["id"], "orders.eu");
+  auto subs = t.engine.Call(t.key, "GET", "/lists/orders.eu/subscriptions");
   ASSERT_TRUE(subs.ok());
   EXPECT_EQ(subs->body["items"][0]["recipientId"], "u1");
-  EXPECT_EQ(t.engine.Unsubscribe(t.key, "orders.eu", "u1")->status, 204);
-  EXPECT_TRUE(t.engine.GetListSubscriptions(t.key, "orders.eu")->body["items"].empty());
+  EXPECT_EQ(t.engine.Call(t.key, "DELETE", "/lists/orders.eu/subscriptions/u1")->status, 204);
+  EXPECT_TRUE(t.engine.Call(t.key, "GET", "/lists/orders.eu/subscriptions")->body["items"].empty());
 }
 
 TEST(ListTest, SeedSubscribersComeFromTheWorkspaceFile) {
   TestEngine t(
       R"({"api_keys":["k"], "lists":[{"id":"news","name":"News","subscribers":["a","b"]}]})"_json);
-  EXPECT_EQ(t.engine.GetListSubscriptions("k", "news")->body["items"].size(), 2u);
-  EXPECT_EQ(t.engine.ListLists("k", json::object())->body["items"][0]["name"], "News");
+  EXPECT_EQ(t.engine.Call("k", "GET", "/lists/news/subscriptions")->body["items"].size(), 2u);
+  EXPECT_EQ(t.engine.Call("k", "GET", "/lists")->body["items"][0]["name"], "News");
 }
 
 TEST(ListTest, PatternsMatchDotSeparatedSegments) {
   TestEngine t;
-  for (const char* id : {"orders.eu", "orders.us", "orders.eu.vip", "news"}) {
-    ASSERT_TRUE(t.engine.PutList(t.key, id, {{"name", id}}).ok());
+  for (std::string id : {"orders.eu", "orders.us", "orders.eu.vip", "news"}) {
+    ASSERT_TRUE(t.engine.Call(t.key, "PUT", "/lists/" + id, {{"name", id}}).ok());
   }
-  auto eu = t.engine.ListLists(t.key, {{"pattern", "orders.*"}});
+  auto eu = t.engine.Call(t.key, "GET", "/lists", {}, {{"pattern", "orders.*"}});
   ASSERT_EQ(eu->body["items"].size(), 2u);
   EXPECT_EQ(eu->body["items"][0]["id"], "orders.eu");
-  EXPECT_EQ(t.engine.ListLists(t.key, {{"pattern", "orders.**"}})->body["items"].size(), 3u);
+  EXPECT_EQ(
+      t.engine.Call(t.key, "GET", "/lists", {}, {{"pattern", "orders.**"}})->body["items"].size(),
+      3u);
 }
 
 TEST(ListBadInputTest, UnknownListIs404AndBadBodiesAre400) {
   TestEngine t;
-  EXPECT_EQ(t.engine.GetList(t.key, "nope").status().ToBody(),
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/lists/nope").status().ToBody(),
             (json{{"message", "List not found"}, {"type", "invalid_request_error"}}));
-  EXPECT_EQ(t.engine.PutList(t.key, "l", {{"title", "x"}}).status().message(),
+  EXPECT_EQ(t.engine.Call(t.key, "PUT", "/lists/l", {{"title", "x"}}).status().message(),
             "'title' is not a valid property of a list");
-  EXPECT_EQ(t.engine.Subscribe(t.key, "l", "u", {{"prefs", 1}}).status().message(),
-            "'prefs' is not a valid property of a subscription");
-  EXPECT_EQ(t.engine.GetList(t.key, "l").status().http_status(), 404);
+  EXPECT_EQ(
+      t.engine.Call(t.key, "PUT", "/lists/l/subscriptions/u", {{"prefs", 1}}).status().message(),
+      "'prefs' is not a valid property of a subscription");
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/lists/l").status().http_status(), 404);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ std::string SendV1(TestEngine& t, const std::string& user = "u1") {
 }
 
 std::string StatusOf(TestEngine& t, const std::string& id) {
-  auto reply = t.engine.GetMessage(t.key, id);
+  auto reply = t.engine.Call(t.key, "GET", "/messages/" + id);
   EXPECT_TRUE(reply.ok()) << reply.status().ToString();
   return reply.ok() ? reply->body["status"].get<std::string>() : "";
 }
@@ -77,7 +77,7 @@ TEST(ProcessingLatencyTest, HistoryShowsAcceptedThenProcessed) {
   TestEngine t(Workspace(), WithLatency(2 * kSecond));
   std::string id = SendV1(t);
   t.Advance(5 * kSecond);
-  auto history = t.engine.GetMessageHistory(t.key, id, json::object());
+  auto history = t.engine.Call(t.key, "GET", "/messages/" + id + "/history");
   ASSERT_TRUE(history.ok()) << history.status().ToString();
   const json& items = history->body["results"];
   ASSERT_GE(items.size(), 2u);
@@ -86,7 +86,7 @@ TEST(ProcessingLatencyTest, HistoryShowsAcceptedThenProcessed) {
   EXPECT_NE(items[1]["type"], "ENQUEUED");
   // Processed when the job fell due, not when the clock stopped.
   EXPECT_EQ(items[1]["ts"], kTestStart + 2 * kSecond);
-  auto message = t.engine.GetMessage(t.key, id);
+  auto message = t.engine.Call(t.key, "GET", "/messages/" + id);
   EXPECT_EQ(message->body["enqueued"], kTestStart);
   EXPECT_EQ(message->body["sent"], kTestStart + 2 * kSecond);
 }
@@ -104,7 +104,7 @@ TEST(ProcessingLatencyTest, JobsRunInDueThenAcceptanceOrder) {
   std::string third = SendV1(t, "u3");  // Due 1 s after the other two.
   t.Advance(5 * kSecond);
   auto sent_at = [&](const std::string& id) {
-    return t.engine.GetMessage(t.key, id)->body["sent"].get<TimePoint>();
+    return t.engine.Call(t.key, "GET", "/messages/" + id)->body["sent"].get<TimePoint>();
   };
   EXPECT_EQ(sent_at(first), kTestStart + 2 * kSecond);
   EXPECT_EQ(sent_at(second), kTestStart + 2 * kSecond);
@@ -124,7 +124,8 @@ TEST(ProcessingLatencyTest, TheProfileIsReadWhenTheJobRuns) {
   TestEngine t(Workspace({{"profiles", json::object()}}), WithLatency(kSecond));
   std::string id = SendV1(t, "u9");
   ASSERT_TRUE(
-      t.engine.MergeProfile(t.key, "u9", {{"profile", {{"email", "u9@example.com"}}}}).ok());
+      t.engine.Call(t.key, "POST", "/profiles/u9", {{"profile", {{"email", "u9@example.com"}}}})
+          .ok());
   t.Advance(kSecond);
   EXPECT_EQ(StatusOf(t, id), "DELIVERED");
 }
@@ -132,7 +133,7 @@ TEST(ProcessingLatencyTest, TheProfileIsReadWhenTheJobRuns) {
 TEST(ProcessingLatencyTest, CancelingAnEnqueuedSendStopsItsJob) {
   TestEngine t(Workspace(), WithLatency(kSecond));
   std::string id = SendV1(t);
-  auto canceled = t.engine.CancelMessage(t.key, id);
+  auto canceled = t.engine.Call(t.key, "POST", "/messages/" + id + "/cancel");
   ASSERT_TRUE(canceled.ok()) << canceled.status().ToString();
   t.Advance(kMinute);
   EXPECT_EQ(StatusOf(t, id), "CANCELED");
@@ -193,53 +194,61 @@ TEST(WorkspaceDefinitionBadInputTest, ProcessingLatencyMustBeADuration) {
 TEST(RateLimitTest, TheTwentyFirstListSubscriptionInAMinuteIs429) {
   TestEngine t(Workspace({{"rate_limits", true}}));
   for (int i = 0; i < 20; ++i) {
-    auto reply = t.engine.Subscribe(t.key, "news", "u" + std::to_string(i), json::object());
+    auto reply =
+        t.engine.Call(t.key, "PUT", "/lists/news/subscriptions/" + ("u" + std::to_string(i)));
     ASSERT_TRUE(reply.ok()) << i << ": " << reply.status().ToString();
   }
-  auto refused = t.engine.Subscribe(t.key, "news", "u20", json::object());
+  auto refused = t.engine.Call(t.key, "PUT", "/lists/news/subscriptions/u20");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().http_status(), 429);
   EXPECT_EQ(refused.status().ToBody(),
             json({{"message", "Rate limit exceeded: 20 list writes per minute"},
                   {"type", "rate_limit_error"}}));
   // Refused: nothing changed.
-  auto subscribers = t.engine.GetListSubscriptions(t.key, "news");
+  auto subscribers = t.engine.Call(t.key, "GET", "/lists/news/subscriptions");
   ASSERT_TRUE(subscribers.ok());
   EXPECT_EQ(subscribers->body["items"].size(), 20u);
   // A list PUT counts in the same family.
-  EXPECT_EQ(t.engine.PutList(t.key, "other", {{"name", "Other"}}).status().http_status(), 429);
+  EXPECT_EQ(t.engine.Call(t.key, "PUT", "/lists/other", {{"name", "Other"}}).status().http_status(),
+            429);
 
   // The window slides on the mock clock.
   t.Advance(kMinute);
-  EXPECT_TRUE(t.engine.Subscribe(t.key, "news", "u20", json::object()).ok());
+  EXPECT_TRUE(t.engine.Call(t.key, "PUT", "/lists/news/subscriptions/u20").ok());
 }
 
 TEST(RateLimitTest, EventsApiPutHasItsOwnLimit) {
   TestEngine t(Workspace({{"rate_limits", {{"events_put", 2}}}}));
-  EXPECT_TRUE(t.engine.PutEvent(t.key, "a", {{"id", "welcome"}, {"type", "notification"}}).ok());
-  EXPECT_TRUE(t.engine.PutEvent(t.key, "b", {{"id", "welcome"}, {"type", "notification"}}).ok());
-  auto refused = t.engine.PutEvent(t.key, "c", {{"id", "welcome"}, {"type", "notification"}});
+  EXPECT_TRUE(
+      t.engine.Call(t.key, "PUT", "/events/a", {{"id", "welcome"}, {"type", "notification"}}).ok());
+  EXPECT_TRUE(
+      t.engine.Call(t.key, "PUT", "/events/b", {{"id", "welcome"}, {"type", "notification"}}).ok());
+  auto refused =
+      t.engine.Call(t.key, "PUT", "/events/c", {{"id", "welcome"}, {"type", "notification"}});
   EXPECT_EQ(refused.status().http_status(), 429);
-  EXPECT_EQ(t.engine.GetEvent(t.key, "c").status().http_status(), 404);
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/events/c").status().http_status(), 404);
   // List writes are not limited by this workspace.
   for (int i = 0; i < 30; ++i) {
-    ASSERT_TRUE(t.engine.Subscribe(t.key, "news", "u" + std::to_string(i), json::object()).ok());
+    ASSERT_TRUE(
+        t.engine.Call(t.key, "PUT", "/lists/news/subscriptions/" + ("u" + std::to_string(i))).ok());
   }
 }
 
 TEST(RateLimitTest, WithoutTheSettingNothingIsLimited) {
   TestEngine t(Workspace());
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE(t.engine.Subscribe(t.key, "news", "u" + std::to_string(i), json::object()).ok());
+    ASSERT_TRUE(
+        t.engine.Call(t.key, "PUT", "/lists/news/subscriptions/" + ("u" + std::to_string(i))).ok());
   }
 }
 
 TEST(RateLimitBadInputTest, ARejectedRequestIsNotCounted) {
   TestEngine t(Workspace({{"rate_limits", {{"events_put", 1}}}}));
   // A bad body is a 400 and uses none of the limit.
-  auto bad = t.engine.PutEvent(t.key, "a", {{"id", 5}});
+  auto bad = t.engine.Call(t.key, "PUT", "/events/a", {{"id", 5}});
   EXPECT_EQ(bad.status().http_status(), 400);
-  EXPECT_TRUE(t.engine.PutEvent(t.key, "a", {{"id", "welcome"}, {"type", "notification"}}).ok());
+  EXPECT_TRUE(
+      t.engine.Call(t.key, "PUT", "/events/a", {{"id", "welcome"}, {"type", "notification"}}).ok());
 }
 
 TEST(RateLimitBadInputTest, SettingMustBeABooleanOrCounts) {

@@ -99,8 +99,8 @@ TEST(RetentionTest, FinishedMessagesBeyondTheCapGoOldestFirst) {
   EXPECT_EQ(Ids(view), (std::vector<std::string>{sent[2], sent[3], sent[4]}));
   EXPECT_EQ(view["evicted"], 2);
   // An evicted message is gone from the Courier API too.
-  EXPECT_EQ(t.engine.GetMessage(t.key, sent[0]).status().http_status(), 404);
-  EXPECT_TRUE(t.engine.GetMessage(t.key, sent[4]).ok());
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + sent[0]).status().http_status(), 404);
+  EXPECT_TRUE(t.engine.Call(t.key, "GET", "/messages/" + sent[4]).ok());
 }
 
 TEST(RetentionTest, ZeroKeepsEverything) {
@@ -292,11 +292,11 @@ TEST(DedupeExpiryTest, CourierInboundMessageIdConflictsForADay) {
                      {"messageId", "c-1"},
                      {"properties", json::object()},
                      {"type", "track"}};
-  ASSERT_TRUE(t.engine.CourierInbound(t.key, body).ok());
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/inbound/courier", body).ok());
   t.Advance(23 * kHour);
-  EXPECT_EQ(t.engine.CourierInbound(t.key, body).status().http_status(), 409);
+  EXPECT_EQ(t.engine.Call(t.key, "POST", "/inbound/courier", body).status().http_status(), 409);
   t.Advance(kHour + kMinute);
-  auto again = t.engine.CourierInbound(t.key, body);
+  auto again = t.engine.Call(t.key, "POST", "/inbound/courier", body);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->status, 202);
 }

@@ -27,18 +27,20 @@ json Workspace() {
 }
 
 std::string Invoke(TestEngine& t, const std::string& duration) {
-  auto reply = t.engine.InvokeAutomation(
-      t.key, {{"automation", {{"steps", {{{"action", "delay"}, {"duration", duration}}}}}}});
+  auto reply =
+      t.engine.Call(t.key, "POST", "/automations/invoke",
+                    {{"automation", {{"steps", {{{"action", "delay"}, {"duration", duration}}}}}}});
   EXPECT_TRUE(reply.ok()) << reply.status().ToString();
   return reply.ok() ? reply->body["runId"].get<std::string>() : "";
 }
 
 TEST(RunApiTest, GetRunReturnsTheRunWithItsSteps) {
   TestEngine t(Workspace());
-  auto invoked = t.engine.InvokeAutomationTemplate(t.key, "wait-a-bit", {{"recipient", "u1"}});
+  auto invoked =
+      t.engine.Call(t.key, "POST", "/automations/wait-a-bit/invoke", {{"recipient", "u1"}});
   ASSERT_TRUE(invoked.ok());
   std::string id = invoked->body["runId"];
-  auto reply = t.engine.GetRun(t.key, id);
+  auto reply = t.engine.Call(t.key, "GET", "/automations/runs/" + id);
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_EQ(reply->status, 200);
   json run = reply->body["run"];
@@ -54,7 +56,7 @@ TEST(RunApiTest, GetRunReturnsTheRunWithItsSteps) {
 
 TEST(RunApiBadInputTest, UnknownRunIs404) {
   TestEngine t(Workspace());
-  auto reply = t.engine.GetRun(t.key, "1-00000000-000000000000000000000000");
+  auto reply = t.engine.Call(t.key, "GET", "/automations/runs/1-00000000-000000000000000000000000");
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().http_status(), 404);
   EXPECT_EQ(reply.status().ToBody(),
@@ -65,7 +67,7 @@ TEST(RunApiTest, ListRunsIsNewestFirstAndPagesByCursor) {
   TestEngine t(Workspace());
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(Invoke(t, i % 2 == 0 ? "1 hour" : "3 hours"));
-  auto page = t.engine.ListRuns(t.key, {{"limit", "2"}});
+  auto page = t.engine.Call(t.key, "GET", "/automations/runs", {}, {{"limit", "2"}});
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   json body = page->body;
   ASSERT_EQ(body["results"].size(), 2u);
@@ -76,7 +78,8 @@ TEST(RunApiTest, ListRunsIsNewestFirstAndPagesByCursor) {
   std::string cursor = body["next_cursor"];
   EXPECT_EQ(body["paging"]["cursor"], cursor);
 
-  auto rest = t.engine.ListRuns(t.key, {{"limit", "10"}, {"cursor", cursor}});
+  auto rest =
+      t.engine.Call(t.key, "GET", "/automations/runs", {}, {{"limit", "10"}, {"cursor", cursor}});
   ASSERT_TRUE(rest.ok());
   ASSERT_EQ(rest->body["results"].size(), 3u);
   EXPECT_EQ(rest->body["results"][2]["run_id"], ids[0]);
@@ -88,15 +91,18 @@ TEST(RunApiTest, ListRunsFiltersByStatusAndTemplate) {
   TestEngine t(Workspace());
   Invoke(t, "1 hour");
   Invoke(t, "3 hours");
-  ASSERT_TRUE(t.engine.InvokeAutomationTemplate(t.key, "wait-a-bit", {{"recipient", "u1"}}).ok());
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "POST", "/automations/wait-a-bit/invoke", {{"recipient", "u1"}}).ok());
   t.Advance(2 * kHour);
-  auto processed = t.engine.ListRuns(t.key, {{"status", "PROCESSED"}});
+  auto processed = t.engine.Call(t.key, "GET", "/automations/runs", {}, {{"status", "PROCESSED"}});
   ASSERT_TRUE(processed.ok());
   EXPECT_EQ(processed->body["results"].size(), 2u);
-  auto waiting = t.engine.ListRuns(t.key, {{"status", json::array({"WAITING,ERROR"})}});
+  auto waiting = t.engine.Call(t.key, "GET", "/automations/runs", {},
+                               {{"status", json::array({"WAITING,ERROR"})}});
   ASSERT_TRUE(waiting.ok());
   EXPECT_EQ(waiting->body["results"].size(), 1u);
-  auto by_template = t.engine.ListRuns(t.key, {{"template_id", "wait-a-bit"}});
+  auto by_template =
+      t.engine.Call(t.key, "GET", "/automations/runs", {}, {{"template_id", "wait-a-bit"}});
   ASSERT_TRUE(by_template.ok());
   ASSERT_EQ(by_template->body["results"].size(), 1u);
   EXPECT_EQ(by_template->body["results"][0]["template_id"], "wait-a-bit");
@@ -104,7 +110,7 @@ TEST(RunApiTest, ListRunsFiltersByStatusAndTemplate) {
 
 TEST(RunApiBadInputTest, ListRunsRejectsABadStartDate) {
   TestEngine t(Workspace());
-  auto reply = t.engine.ListRuns(t.key, {{"start_date", "yesterday"}});
+  auto reply = t.engine.Call(t.key, "GET", "/automations/runs", {}, {{"start_date", "yesterday"}});
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().http_status(), 400);
   EXPECT_EQ(reply.status().message(), "Invalid start_date: expected an ISO 8601 date");
@@ -186,7 +192,7 @@ TEST(TriggerTest, StepValidationFollowsEachEventsShape) {
                  {"properties", json::object()},
                  {"type", "track"}};
     if (!user.empty()) body["userId"] = user;
-    ASSERT_TRUE(t.engine.CourierInbound(t.key, body).ok());
+    ASSERT_TRUE(t.engine.Call(t.key, "POST", "/inbound/courier", body).ok());
   };
   track("c-1", "u1");
   track("c-2", "");
@@ -236,7 +242,7 @@ TEST(TriggerTest, CourierInboundTrackStartsTheLinkedAutomation) {
                {"properties", {{"plan", "pro"}}},
                {"type", "track"},
                {"userId", "u1"}};
-  auto reply = t.engine.CourierInbound(t.key, body);
+  auto reply = t.engine.Call(t.key, "POST", "/inbound/courier", body);
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   json runs = t.Runs()["results"];
   ASSERT_EQ(runs.size(), 1u);
@@ -247,7 +253,7 @@ TEST(TriggerTest, CourierInboundTrackStartsTheLinkedAutomation) {
   json other = body;
   other["event"] = "Something Else";
   other["messageId"] = "c-2";
-  ASSERT_TRUE(t.engine.CourierInbound(t.key, other).ok());
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/inbound/courier", other).ok());
   EXPECT_EQ(t.Runs()["results"].size(), 1u);
 }
 

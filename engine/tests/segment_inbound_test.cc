@@ -237,10 +237,10 @@ TEST(CourierInboundTest, AcceptsATrackAndRejectsARepeatedMessageIdWith409) {
                {"properties", {{"a", 1}}},
                {"type", "track"},
                {"userId", "u1"}};
-  auto first = t.engine.CourierInbound(t.key, body);
+  auto first = t.engine.Call(t.key, "POST", "/inbound/courier", body);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->status, 202);
-  auto second = t.engine.CourierInbound(t.key, body);
+  auto second = t.engine.Call(t.key, "POST", "/inbound/courier", body);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().ToBody(), (json{{"message", "Message with id 'c-1' already exists"},
                                             {"type", "invalid_request_error"}}));
@@ -257,7 +257,7 @@ TEST(CourierInboundBadInputTest, RequiresEventMessageIdPropertiesAndTrackType) {
   auto without = [&](const char* key) {
     json b = good;
     b.erase(key);
-    return t.engine.CourierInbound(t.key, b).status().message();
+    return t.engine.Call(t.key, "POST", "/inbound/courier", b).status().message();
   };
   EXPECT_EQ(without("event"), "'event' is required");
   EXPECT_EQ(without("messageId"), "'messageId' is required");
@@ -265,7 +265,8 @@ TEST(CourierInboundBadInputTest, RequiresEventMessageIdPropertiesAndTrackType) {
   EXPECT_EQ(without("properties"), "'properties' is required");
   json page = good;
   page["type"] = "page";
-  EXPECT_EQ(t.engine.CourierInbound(t.key, page).status().message(), "'type' must be \"track\"");
+  EXPECT_EQ(t.engine.Call(t.key, "POST", "/inbound/courier", page).status().message(),
+            "'type' must be \"track\"");
   EXPECT_TRUE(t.Journal()["results"].empty());
 }
 

@@ -42,14 +42,14 @@ json Workspace() {
 }
 
 json Message(TestEngine& t, const std::string& id) {
-  auto reply = t.engine.GetMessage(t.key, id);
+  auto reply = t.engine.Call(t.key, "GET", "/messages/" + id);
   EXPECT_TRUE(reply.ok()) << reply.status().ToString();
   return reply.ok() ? reply->body : json();
 }
 
 std::vector<std::string> HistoryTypes(TestEngine& t, const std::string& id) {
   std::vector<std::string> types;
-  auto reply = t.engine.GetMessageHistory(t.key, id, json::object());
+  auto reply = t.engine.Call(t.key, "GET", "/messages/" + id + "/history");
   for (const json& item : reply->body["results"]) types.push_back(item["type"]);
   return types;
 }
@@ -90,7 +90,8 @@ TEST(SendV2Test, RendersDataProfileAndRecipientVariables) {
   json admin = t.Messages()["results"][0];
   EXPECT_EQ(admin["rendered"]["email"]["subject"], "Hi Ann");
   EXPECT_EQ(admin["rendered"]["email"]["body"], "Order 42 for ann");
-  auto rendered = t.engine.GetMessageHistory(t.key, id, {{"type", "RENDERED"}});
+  auto rendered =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "RENDERED"}});
   ASSERT_EQ(rendered->body["results"].size(), 1u);
   EXPECT_EQ(rendered->body["results"][0]["output"]["subject"], "Hi Ann");
   EXPECT_EQ(rendered->body["results"][0]["channel"]["id"], "email");
@@ -171,7 +172,7 @@ TEST(SendV2Test, ListRecipientSendsToEverySubscriber) {
   EXPECT_EQ(messages[0]["recipient"], "ann");
   EXPECT_EQ(messages[1]["recipient"], "bob");
   EXPECT_EQ(messages[1]["rendered"]["sms"]["body"], "SMS 9");
-  auto listed = t.engine.ListMessages(t.key, {{"list", "vip"}});
+  auto listed = t.engine.Call(t.key, "GET", "/messages", {}, {{"list", "vip"}});
   EXPECT_EQ(listed->body["results"].size(), 2u);
 }
 
@@ -190,7 +191,9 @@ TEST(SendV2Test, NoChannelDataIsUnroutable) {
   EXPECT_EQ(m["status"], "UNROUTABLE");
   EXPECT_EQ(m["reason"], "NO_CHANNELS");
   EXPECT_FALSE(m.contains("sent"));
-  auto items = t.engine.GetMessageHistory(t.key, id, {{"type", "UNROUTABLE"}})->body["results"];
+  auto items =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "UNROUTABLE"}})
+          ->body["results"];
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0], (json{{"type", "UNROUTABLE"},
                             {"ts", testing::kTestStart},
@@ -206,7 +209,9 @@ TEST(SendV2Test, FaultRuleMakesTheMessageUndeliverable) {
   EXPECT_EQ(m["reason"], "BOUNCED");
   EXPECT_EQ(m["error"], "Mailbox does not exist");
   EXPECT_EQ(m["providers"][0]["status"], "UNDELIVERABLE");
-  auto items = t.engine.GetMessageHistory(t.key, id, {{"type", "UNDELIVERABLE"}})->body["results"];
+  auto items =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "UNDELIVERABLE"}})
+          ->body["results"];
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0]["error_message"], "Mailbox does not exist");
 }
@@ -228,10 +233,10 @@ TEST(SendV2Test, EventMapIdWorksAsTemplate) {
 
 TEST(SendV2Test, OptedOutTopicIsUndeliverableUnsubscribed) {
   TestEngine t(Workspace());
-  ASSERT_TRUE(
-      t.engine
-          .PutUserPreferenceTopic(t.key, "ann", "marketing", {{"topic", {{"status", "OPTED_OUT"}}}})
-          .ok());
+  ASSERT_TRUE(t.engine
+                  .Call(t.key, "PUT", "/users/ann/preferences/marketing",
+                        {{"topic", {{"status", "OPTED_OUT"}}}})
+                  .ok());
   std::string id = SendV2(t, {{"to", {{"user_id", "ann"}}}, {"template", "news"}});
   json m = Message(t, id);
   EXPECT_EQ(m["status"], "UNDELIVERABLE");
@@ -248,7 +253,8 @@ TEST(SendV2Test, MessagePreferencesTopicWithOptOutDefaultNeedsOptIn) {
                               {"preferences", {{"subscription_topic_id", "beta"}}}});
   EXPECT_EQ(Message(t, id)["reason"], "OPT_IN_REQUIRED");
   ASSERT_TRUE(
-      t.engine.PutUserPreferenceTopic(t.key, "ann", "beta", {{"topic", {{"status", "OPTED_IN"}}}})
+      t.engine
+          .Call(t.key, "PUT", "/users/ann/preferences/beta", {{"topic", {{"status", "OPTED_IN"}}}})
           .ok());
   std::string again = SendV2(t, {{"to", {{"user_id", "ann"}}},
                                  {"template", "welcome"},
@@ -259,11 +265,11 @@ TEST(SendV2Test, MessagePreferencesTopicWithOptOutDefaultNeedsOptIn) {
 TEST(SendV2Test, CustomRoutingPreferenceChoosesTheChannels) {
   TestEngine t(Workspace());
   ASSERT_TRUE(t.engine
-                  .PutUserPreferenceTopic(t.key, "ann", "marketing",
-                                          {{"topic",
-                                            {{"status", "OPTED_IN"},
-                                             {"has_custom_routing", true},
-                                             {"custom_routing", {"sms"}}}}})
+                  .Call(t.key, "PUT", "/users/ann/preferences/marketing",
+                        {{"topic",
+                          {{"status", "OPTED_IN"},
+                           {"has_custom_routing", true},
+                           {"custom_routing", {"sms"}}}}})
                   .ok());
   std::string id =
       SendV2(t, {{"to", {{"user_id", "ann"}, {"phone_number", "+1"}}}, {"template", "news"}});
@@ -276,7 +282,8 @@ TEST(SendV2Test, ToFieldsMergeIntoTheStoredProfileForThisSendOnly) {
       t, {{"to", {{"user_id", "nobody"}, {"email", "n@example.com"}}}, {"template", "welcome"}});
   EXPECT_EQ(Message(t, id)["status"], "DELIVERED");
   EXPECT_EQ(t.Profile("nobody"), json::object());
-  auto loaded = t.engine.GetMessageHistory(t.key, id, {{"type", "PROFILE_LOADED"}});
+  auto loaded =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "PROFILE_LOADED"}});
   EXPECT_EQ(loaded->body["results"][0]["merged_profile"]["email"], "n@example.com");
   EXPECT_FALSE(loaded->body["results"][0]["stored_profile"].contains("email"));
 }
@@ -311,7 +318,7 @@ TEST(SendDelayTest, CanceledDelayedSendIsNeverSent) {
   std::string id = SendV2(
       t, {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}, {"delay", {{"duration", 60000}}}});
   ASSERT_TRUE(t.engine.NextDue().has_value());
-  auto canceled = t.engine.CancelMessage(t.key, id);
+  auto canceled = t.engine.Call(t.key, "POST", "/messages/" + id + "/cancel");
   ASSERT_TRUE(canceled.ok());
   EXPECT_EQ(canceled->status, 200);
   EXPECT_EQ(canceled->body["status"], "CANCELED");
@@ -327,11 +334,12 @@ TEST(SendDelayTest, CanceledDelayedSendIsNeverSent) {
 TEST(SendDelayTest, CancelAfterSendIsAConflictWithTheRecord) {
   TestEngine t(Workspace());
   std::string id = SendV2(t, {{"to", {{"user_id", "ann"}}}, {"template", "welcome"}});
-  auto reply = t.engine.CancelMessage(t.key, id);
+  auto reply = t.engine.Call(t.key, "POST", "/messages/" + id + "/cancel");
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->status, 409);
   EXPECT_EQ(reply->body["status"], "DELIVERED");
-  EXPECT_EQ(t.engine.CancelMessage(t.key, "1-nope").status().message(), "Message not found");
+  EXPECT_EQ(t.engine.Call(t.key, "POST", "/messages/1-nope/cancel").status().message(),
+            "Message not found");
 }
 
 TEST(SendDelayTest, ProviderDeliveryDelayDeliversOnATimer) {
@@ -354,8 +362,11 @@ TEST(SendDelayTest, EngagedDeliveryBeforeTheTimerIsNotDeliveredTwice) {
   t.Advance(5 * kMinute);
   EXPECT_EQ(Message(t, id)["delivered"], testing::kTestStart);
   EXPECT_EQ(HistoryTypes(t, id).back(), "DELIVERED");
-  EXPECT_EQ(t.engine.GetMessageHistory(t.key, id, {{"type", "DELIVERED"}})->body["results"].size(),
-            1u);
+  EXPECT_EQ(
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "DELIVERED"}})
+          ->body["results"]
+          .size(),
+      1u);
 }
 
 TEST(SendDelayTest, AutoDeliverOffStaysSent) {
@@ -402,7 +413,8 @@ TEST(SendV1Test, UnmappedEventStillGetsAMessage) {
 TEST(SendV1Test, EventMappedThroughTheEventsApi) {
   TestEngine t(Workspace());
   ASSERT_TRUE(
-      t.engine.PutEvent(t.key, "signup", {{"id", "welcome"}, {"type", "notification"}}).ok());
+      t.engine.Call(t.key, "PUT", "/events/signup", {{"id", "welcome"}, {"type", "notification"}})
+          .ok());
   auto reply = t.engine.Send(t.key, {{"event", "signup"}, {"recipient", "ann"}});
   EXPECT_EQ(Message(t, reply->body["messageId"])["notification"], "welcome");
 }

@@ -67,7 +67,7 @@ TEST(WebhookTest, EveryStatusChangeIsAMessageUpdatedEvent) {
   // The data is the GET /messages/{id} record plus recipientId.
   json data = hooks[2]["body"]["data"];
   data.erase("recipientId");
-  EXPECT_EQ(data, t.engine.GetMessage(t.key, id)->body);
+  EXPECT_EQ(data, t.engine.Call(t.key, "GET", "/messages/" + id)->body);
 }
 
 TEST(WebhookTest, SignatureIsHmacSha256OfTimestampDotBody) {
@@ -108,8 +108,8 @@ TEST(WebhookTest, DestinationsReceiveOnlyTheirEvents) {
   SendToAnn(t);
   ASSERT_TRUE(
       t.engine
-          .PutAudience(t.key, "designers",
-                       {{"filter", {{"operator", "EQ"}, {"path", "title"}, {"value", "Designer"}}}})
+          .Call(t.key, "PUT", "/audiences/designers",
+                {{"filter", {{"operator", "EQ"}, {"path", "title"}, {"value", "Designer"}}}})
           .ok());
   json hooks = Hooks(t);
   ASSERT_EQ(hooks.size(), 4u);
@@ -126,7 +126,7 @@ TEST(WebhookTest, DestinationsReceiveOnlyTheirEvents) {
 TEST(WebhookTest, CancelIsAMessageUpdatedEvent) {
   TestEngine t(Workspace(json::array({Hook("http://127.0.0.1:1/hook")})));
   const std::string id = SendToAnn(t, {{"delay", {{"duration", 60000}}}});
-  ASSERT_TRUE(t.engine.CancelMessage(t.key, id).ok());
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/messages/" + id + "/cancel").ok());
   json hooks = Hooks(t);
   ASSERT_EQ(hooks.size(), 2u);
   EXPECT_EQ(hooks[0]["body"]["data"]["status"], "ENQUEUED");

@@ -211,8 +211,13 @@ ApiResponse Inspector::Handle(const ApiOptions& options, const ApiRequest& reque
   const std::string id = QueryValue(request.query, "id").value_or("");
   if (id.empty()) return StatusResponse(BadRequest("id is required"));
   if (kind == "profile") {
-    Result<Reply> profile = engine_.GetProfile(*key, id);
-    Result<Reply> lists = engine_.GetProfileLists(*key, id);
+    // By pattern, not by path: a user id may hold '/'.
+    static const ApiRoute& get_profile = *ApiRouteFor("GET", "/profiles/{user_id}");
+    static const ApiRoute& get_lists = *ApiRouteFor("GET", "/profiles/{user_id}/lists");
+    Result<Reply> profile =
+        engine_.Call(*key, get_profile, ApiCall{{id}, Json::object(), Json::object(), ""});
+    Result<Reply> lists =
+        engine_.Call(*key, get_lists, ApiCall{{id}, Json::object(), Json::object(), ""});
     if (!profile.ok()) return StatusResponse(profile.status());
     if (!lists.ok()) return StatusResponse(lists.status());
     return JsonResponse(200, {{"kind", kind},

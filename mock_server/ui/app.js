@@ -254,6 +254,9 @@ function renderMessage(r) {
         .filter((v) => v !== undefined && v !== null && v !== '').map(String).join('\n')));
     }
   }
+  if ((r.diagnostics || []).length) {
+    out.push(el('h3', {}, 'diagnostics'), el('ul', {}, ...r.diagnostics.map((d) => el('li', {}, String(d)))));
+  }
   out.push(el('h3', {}, 'provider attempts'), table(['provider', 'channel', 'status', 'sent', 'delivered', 'reference'],
     (r.providers || []).map((p) => [p.provider, p.channel && p.channel.key, p.status, iso(p.sent), iso(p.delivered),
       p.reference && p.reference.id])));

@@ -3,8 +3,9 @@
 //
 // The engine knows nothing of HTTP: each operation takes already-parsed JSON
 // and returns a Reply (the success status Courier answers with, and the body)
-// or a Status carrying Courier's exact error. The server maps routes onto these
-// calls; the in-process conformance target calls them directly.
+// or a Status carrying Courier's exact error. The Courier API is one entry,
+// Call(), over the route table of courier_api.h; the server finds the route,
+// reads the request as the route says and calls it.
 //
 // Workspaces are addressed by API key (any key of the workspace). Every
 // operation on a workspace that does not exist returns 401 Unauthorized, as
@@ -24,11 +25,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "mock_courier/clock.h"
+#include "mock_courier/courier_api.h"
 #include "mock_courier/inspection.h"
 #include "mock_courier/retention.h"
 #include "mock_courier/status.h"
@@ -149,74 +152,28 @@ class Engine {
   Status Reset(const std::string& api_key = "");
 
   // ---- Courier API (https://www.courier.com/docs/reference/) ---------------------------
-  // POST /debug
-  Result<Reply> Debug(const std::string& key);
-  // POST /inbound/segment (§8.1). `event` is the raw Segment event.
-  // Takes the event by value: pass an rvalue to avoid a copy. `event_text`,
-  // when given, is the JSON text `event` was parsed from (the HTTP body): the
-  // journal keeps it instead of writing the event out again.
+  // Runs one Courier API call: the domain function of `route` (an entry of
+  // ApiRoutes(), courier_api.h) under the workspace of `key`, counted against
+  // the route's rate limit when it has one. Returns the reply Courier gives
+  // (status and body) or its error: 401 for an unknown key, 403 "Missing
+  // Authentication Token" for a route that is not in the table.
+  Result<Reply> Call(const std::string& key, const ApiRoute& route, ApiCall call);
+  // The same for `method` and a literal `path` (FindApiRoute; its segments
+  // are the path parameters, so an id holding '/' needs the call above).
+  // `body` is ignored by routes that read none; `query` holds the query
+  // parameters (arrays for repeated ones). For tests and tools:
+  //   engine.Call(key, "GET", "/messages/" + id);
+  //   engine.Call(key, "POST", "/profiles/ada", {{"profile", {{"email", "a@b.c"}}}});
+  //   engine.Call(key, "GET", "/messages", {}, {{"status", "DELIVERED"}});
+  Result<Reply> Call(const std::string& key, std::string_view method, std::string_view path,
+                     Json body = Json::object(), Json query = Json::object());
+  // Shorthands for the two calls made most, both through Call():
+  // POST /inbound/segment with the raw Segment `event`; `event_text`, when
+  // given, is the JSON text it was parsed from (the journal keeps it instead
+  // of writing the event out again). Pass an rvalue event to avoid a copy.
   Result<Reply> SegmentInbound(const std::string& key, Json event, std::string event_text = {});
-  // POST /inbound/courier (§8.2).
-  Result<Reply> CourierInbound(const std::string& key, const Json& body);
-  // POST /send (§4, §5): v2 when the body has `message`, else v1.
-  Result<Reply> Send(const std::string& key, const Json& body);
-  // POST /automations/invoke and /automations/{template}/invoke (§6).
-  Result<Reply> InvokeAutomation(const std::string& key, const Json& body);
-  Result<Reply> InvokeAutomationTemplate(const std::string& key, const std::string& template_id,
-                                         const Json& body);
-  // GET /automations/runs/{id}, GET /automations/runs
-  Result<Reply> GetRun(const std::string& key, const std::string& run_id);
-  Result<Reply> ListRuns(const std::string& key, const Json& query);
-  // GET /automations/runs/{id}/steps, GET /automations (the SDK's
-  // AutomationRunStepsResponse and AutomationTemplateListResponse).
-  Result<Reply> GetRunSteps(const std::string& key, const std::string& run_id);
-  Result<Reply> ListAutomations(const std::string& key, const Json& query);
-  // Profiles (§7).
-  Result<Reply> GetProfile(const std::string& key, const std::string& user_id);
-  Result<Reply> MergeProfile(const std::string& key, const std::string& user_id, const Json& body);
-  Result<Reply> ReplaceProfile(const std::string& key, const std::string& user_id,
-                               const Json& body);
-  Result<Reply> PatchProfile(const std::string& key, const std::string& user_id, const Json& body);
-  Result<Reply> DeleteProfile(const std::string& key, const std::string& user_id);
-  Result<Reply> GetProfileLists(const std::string& key, const std::string& user_id);
-  // Lists (§7.1).
-  Result<Reply> ListLists(const std::string& key, const Json& query);
-  Result<Reply> GetList(const std::string& key, const std::string& list_id);
-  Result<Reply> PutList(const std::string& key, const std::string& list_id, const Json& body);
-  Result<Reply> DeleteList(const std::string& key, const std::string& list_id);
-  Result<Reply> GetListSubscriptions(const std::string& key, const std::string& list_id);
-  Result<Reply> Subscribe(const std::string& key, const std::string& list_id,
-                          const std::string& user_id, const Json& body);
-  Result<Reply> Unsubscribe(const std::string& key, const std::string& list_id,
-                            const std::string& user_id);
-  // Messages (§9). `query` holds the query parameters (arrays for repeated ones).
-  Result<Reply> ListMessages(const std::string& key, const Json& query);
-  Result<Reply> GetMessage(const std::string& key, const std::string& message_id);
-  Result<Reply> GetMessageHistory(const std::string& key, const std::string& message_id,
-                                  const Json& query);
-  Result<Reply> CancelMessage(const std::string& key, const std::string& message_id);
-  // GET /messages/{id}/output (the SDK's MessageContentResponse).
-  Result<Reply> GetMessageOutput(const std::string& key, const std::string& message_id);
-  // PUT /requests/{id}/archive: 202; the request's messages leave GET /messages.
-  Result<Reply> ArchiveRequest(const std::string& key, const std::string& request_id);
-  // Events API (§5): event -> notification mappings.
-  Result<Reply> ListEvents(const std::string& key);
-  Result<Reply> GetEvent(const std::string& key, const std::string& event_id);
-  Result<Reply> PutEvent(const std::string& key, const std::string& event_id, const Json& body);
-  Result<Reply> DeleteEvent(const std::string& key, const std::string& event_id);
-  // Users' preferences.
-  Result<Reply> GetUserPreferences(const std::string& key, const std::string& user_id);
-  Result<Reply> GetUserPreferenceTopic(const std::string& key, const std::string& user_id,
-                                       const std::string& topic_id);
-  Result<Reply> PutUserPreferenceTopic(const std::string& key, const std::string& user_id,
-                                       const std::string& topic_id, const Json& body);
-  // Audiences.
-  Result<Reply> ListAudiences(const std::string& key);
-  Result<Reply> GetAudience(const std::string& key, const std::string& audience_id);
-  Result<Reply> PutAudience(const std::string& key, const std::string& audience_id,
-                            const Json& body);
-  Result<Reply> DeleteAudience(const std::string& key, const std::string& audience_id);
-  Result<Reply> ListAudienceMembers(const std::string& key, const std::string& audience_id);
+  // POST /send: v2 when the body has `message`, else v1.
+  Result<Reply> Send(const std::string& key, Json body);
 
   // ---- Idempotency (§3) --------------------------------------------------
   // Looks up a stored response for (`idempotency_key`, `scope`), where scope

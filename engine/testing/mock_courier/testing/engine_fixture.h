@@ -36,7 +36,10 @@ struct TestEngine {
   nlohmann::json Messages() { return Unwrap(engine.Messages(key)); }
   nlohmann::json Outbox() { return Unwrap(engine.Outbox(key)); }
   nlohmann::json Profile(const std::string& user) {
-    auto reply = engine.GetProfile(key, user);
+    // By pattern, so that a user id may hold '/'.
+    static const ApiRoute& route = *ApiRouteFor("GET", "/profiles/{user_id}");
+    auto reply = engine.Call(
+        key, route, ApiCall{{user}, nlohmann::json::object(), nlohmann::json::object(), ""});
     if (!reply.ok()) throw std::runtime_error(reply.status().ToString());
     return reply->body["profile"];
   }
