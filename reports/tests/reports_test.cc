@@ -38,8 +38,8 @@ Json SampleRun() {
     "started_at": "2026-01-05T09:00:00.000Z", "duration_ms": 12,
     "totals": {"passed": 2, "failed": 1, "skipped": 1},
     "scenarios": [
-      {"name": "Checkout reminder after 2 h", "file": "seeds/checkout-reminder.json",
-       "source": "seeds/000 (Courier docs https://www.courier.com/docs/)", "target": "in-process",
+      {"name": "Checkout reminder after 2 h", "file": "segment/checkout-reminder.json",
+       "source": "Courier docs https://www.courier.com/docs/", "target": "in-process",
        "status": "passed", "duration_ms": 3, "steps": 4,
        "timeline": [{"at": "2026-01-05T09:00:00.000Z", "kind": "segment", "label": "track \"Checkout Page Visited\" -> 202", "detail": "1-x"},
                     {"at": "2026-01-05T11:00:00.000Z", "kind": "send", "label": "send checkout-reminder to u1", "detail": "1-y"}]},
@@ -52,7 +52,7 @@ Json SampleRun() {
                                   "headers": {"Authorization": "Bearer k"}, "body": "", "status": 200,
                                   "response": {"results": []}}]},
        "timeline": []},
-      {"name": "Checkout reminder after 2 h", "file": "seeds/checkout-reminder.json", "source": "seeds/000",
+      {"name": "Checkout reminder after 2 h", "file": "segment/checkout-reminder.json", "source": "https://www.courier.com/docs/",
        "target": "http", "status": "passed", "duration_ms": 4, "steps": 4, "timeline": []},
       {"name": "Later", "file": "later.json", "source": "s", "target": "http", "status": "skipped",
        "skip_reason": "known failure: messaging module missing", "duration_ms": 0, "steps": 1, "timeline": []}
@@ -249,7 +249,7 @@ TEST(HtmlReportTest, HeadlessChromiumRendersScenariosWithoutNetworkRequests) {
   text << in.rdbuf();
   const std::string rendered = text.str();
   EXPECT_NE(rendered.find("id=\"summary\""), std::string::npos);
-  EXPECT_NE(rendered.find("data-file=\"seeds/checkout-reminder.json\""), std::string::npos);
+  EXPECT_NE(rendered.find("data-file=\"segment/checkout-reminder.json\""), std::string::npos);
   EXPECT_NE(rendered.find("data-file=\"runner/broken.json\""), std::string::npos);
   EXPECT_NE(rendered.find("Checkout reminder after 2 h"), std::string::npos);
   EXPECT_EQ(proxy.count(), 0) << "Chromium made network requests while rendering the report";
