@@ -107,11 +107,11 @@ struct ResolvedToken {
   std::vector<std::string> diagnostics;
 };
 
-// Resolves a cancelation token at run creation (§6.4): a whole string starting
-// "refs." is a context lookup; a string wrapped in "${...}" is a JavaScript
-// interpolation over the context roots; anything else is a literal.
-// A lookup or interpolation that finds nothing gives no token (with a
-// diagnostic saying so).
+// Resolves a cancelation token at run creation
+// (https://www.courier.com/docs/platform/automations/steps): a whole string starting "refs." is a
+// context lookup; a string wrapped in "${...}" is a JavaScript interpolation over the context
+// roots; anything else is a literal. A lookup or interpolation that finds nothing gives no token
+// (with a diagnostic saying so).
 ResolvedToken ResolveCancelationToken(const std::string& expression, const RunContext& context);
 
 }  // namespace mock_courier

@@ -10,11 +10,11 @@
 
 namespace mock_courier {
 
-// Fills a step's defaults from the run context (§6.2): legacy send steps take
-// recipient, template, brand from the context when missing, and deep-extend
-// its data and profile; v2 send steps get message.to/template/brand_id/data;
-// send-list steps get brand, data, template. Other steps are returned as is.
-// Null context values count as absent.
+// Fills a step's defaults from the run context
+// (https://www.courier.com/docs/platform/automations/steps): legacy send steps take recipient,
+// template, brand from the context when missing, and deep-extend its data and profile; v2 send
+// steps get message.to/template/brand_id/data; send-list steps get brand, data, template. Other
+// steps are returned as is. Null context values count as absent.
 //
 // With `shared_data`, a legacy send step without data of its own leaves
 // `data` out and sets *shared_data to the context's data root instead, so a

@@ -252,7 +252,9 @@ void ResolveRecipientLookup(Json& holder, const char* key, AutomationRun& run) {
   *it = value->is_string() ? *value : Json(JsString(*value));
 }
 
-// Designer lookups ("refs.data.userId") in recipient fields (§6.4, §13).
+// Designer lookups ("refs.data.userId") in recipient fields
+// (https://www.courier.com/docs/platform/automations/steps,
+// https://www.courier.com/docs/external-integrations/cdp/segment/).
 void ResolveRecipientLookups(Json& step, AutomationRun& run) {
   ResolveRecipientLookup(step, "recipient", run);
   ResolveRecipientLookup(step, "recipient_id", run);
@@ -269,8 +271,9 @@ std::string StringField(const Json& step, const char* key) {
 }
 
 // A delay's timer fired (with the workspace lock held): the delay step is
-// PROCESSED and the run continues from the next step (§6.5). A run that was
-// canceled or reset meanwhile is left alone.
+// PROCESSED and the run continues from the next step
+// (https://www.courier.com/docs/platform/automations/steps). A run that was canceled or reset
+// meanwhile is left alone.
 void OnDelayDue(WorkspaceState& ws, Services& svc, AutomationRun* run) {
   if (run == nullptr || run->status != RunStatus::kWaiting) return;
   const std::string& run_id = run->id;
@@ -355,7 +358,8 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, AutomationRun& run, std:
 }
 
 // A string profile on a send step (the Segment tutorial's {"$ref":"data.email"}):
-// an email becomes {"email": ...}; anything else is dropped (§6.4).
+// an email becomes {"email": ...}; anything else is dropped
+// (https://www.courier.com/docs/platform/automations/steps).
 void NormalizeSendProfile(Json& step, AutomationRun& run) {
   auto it = step.find("profile");
   if (it == step.end() || it->is_object()) return;
@@ -553,7 +557,8 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
   if (found == nullptr) return;
   AutomationRun& run = *found;
   while (true) {
-    // Courier's step worker stops at a canceled run (§6.6).
+    // Courier's step worker stops at a canceled run
+    // (https://www.courier.com/docs/platform/automations/cancel).
     if (run.status != RunStatus::kProcessing) return;
     if (run.next_step >= run.steps.size()) {
       FinishRun(ws, svc, run, RunStatus::kProcessed);
@@ -664,7 +669,8 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
         "cancelation token and cannot be canceled; spell it 'cancelation_token' "
         "(https://www.courier.com/docs/platform/automations/steps)");
   }
-  // The token is resolved once, at run creation (§6.4).
+  // The token is resolved once, at run creation
+  // (https://www.courier.com/docs/platform/automations/steps).
   if (IsAccessor(spec.token_expression)) {
     spec.token_expression =
         AccessorValue(spec.token_expression["$ref"].get<std::string>(), run.context, run.refs);
@@ -698,7 +704,7 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
 }
 
 // The cancelation token keys of an `automation` object, and whether it only
-// has the misspelled one (§6.3).
+// has the misspelled one (https://www.courier.com/docs/reference/automation/invoke).
 void ReadAutomationToken(const Json& automation, RunSpec& spec) {
   Json token = Field(automation, "cancelation_token");
   if (token.is_null()) token = Field(automation, "cancelationToken");
@@ -859,7 +865,8 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
   constexpr std::string_view kSegmentPrefix = "segment/";
   for (const AutomationDefinition& automation : ws.def.automations) {
     for (const std::string& t : automation.triggers) {
-      // Courier matches `<type>/<event>` and `segment/<type>/<event>` (§8.1 d).
+      // Courier matches `<type>/<event>` and `segment/<type>/<event>`
+      // (https://www.courier.com/docs/external-integrations/cdp/segment/).
       if (t == trigger || (t.size() == kSegmentPrefix.size() + trigger.size() &&
                            t.starts_with(kSegmentPrefix) && t.ends_with(trigger))) {
         matching.push_back(&automation);

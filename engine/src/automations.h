@@ -18,10 +18,10 @@ Result<Reply> HandleInvokeAdHoc(WorkspaceState& ws, Services& svc, const Json& b
 Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
                                    const std::string& template_id, const Json& body);
 
-// Starts a run of every automation template whose trigger matches (§8.1 d):
-// `trigger` is "track/<event>", "identify" or "group"; `event` is the whole
-// inbound event (the run's `data`); `recipient` is userId ?? anonymousId.
-// A run's source is "<trigger>/<inbound_id>" (the Courier id answered).
+// Starts a run of every automation template whose trigger matches
+// (https://www.courier.com/docs/external-integrations/cdp/segment/): `trigger` is "track/<event>",
+// "identify" or "group"; `event` is the whole inbound event (the run's `data`); `recipient` is
+// userId ?? anonymousId. A run's source is "<trigger>/<inbound_id>" (the Courier id answered).
 // Returns the started run ids, in template order.
 std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
                                             const std::string& trigger, const SharedJson& event,

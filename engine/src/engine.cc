@@ -255,10 +255,12 @@ Result<std::optional<Reply>> Engine::BeginIdempotent(const std::string& key,
         TimePoint now = svc.clock.Now();
         auto it = ws.idempotency.find(record_key);
         if (it != ws.idempotency.end() && it->second.expires_at > now) {
-          // While the first request runs, Courier replays 202 with an empty body (§3 step 2).
+          // While the first request runs, Courier replays 202 with an empty body
+          // (https://www.courier.com/docs/reference/idempotent-requests).
           return std::optional<Reply>(it->second.reply.value_or(Reply{202, nullptr}));
         }
-        // Retention: at least 24 h, at most a year (§3).
+        // Retention: at least 24 h, at most a year
+        // (https://www.courier.com/docs/reference/idempotent-requests).
         TimePoint expiry = now + kDay;
         if (expires_at) expiry = std::clamp(*expires_at, now + kDay, now + 365 * kDay);
         ws.RememberIdempotent(record_key, IdempotentRecord{std::nullopt, expiry});

@@ -163,7 +163,8 @@ bool IsArrayToken(const std::string& token) {
 }
 
 // Creates the missing parent containers of a JSON pointer path, as Courier's
-// PATCH does (courier-api.md §7): an array when the child token is an index or
+// PATCH does (https://www.courier.com/docs/reference/profiles/by-id/): an array when the child
+// token is an index or
 // "-", otherwise an object. Returns false, creating nothing more, when a
 // missing parent would sit at an index past the end of an array (or of a
 // null, which nlohmann turns into one): nlohmann fills the gap, so

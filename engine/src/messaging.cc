@@ -28,7 +28,8 @@ Status V1Error(int http_status, std::string message) {
 // --------------------------
 
 // Keys of `message` accepted by Courier: the 2022 set plus context,
-// preferences and expiry from the current spec (§4.2).
+// preferences and expiry from the current spec
+// (https://www.courier.com/docs/reference/send/message).
 const std::set<std::string>& AllowedMessageKeys() {
   static const std::set<std::string> keys = {"brand_id", "brand",       "channels", "content",
                                              "data",     "delay",       "metadata", "providers",
@@ -207,7 +208,7 @@ Status ValidateTimeout(const Json& timeout) {
 }
 
 // The v2 validator (https://www.courier.com/docs/reference/send/message), also run on automation
-// send steps that carry a `message` (§6.1).
+// send steps that carry a `message` (https://www.courier.com/docs/reference/automation/invoke).
 Status ValidateV2Message(const Json& message) {
   if (!message.is_object()) {
     return V2Error("Invalid Request. Either 'message' or 'sequence' must be defined.");
@@ -259,7 +260,8 @@ Status ValidateV2Message(const Json& message) {
 // ---- Plans --------------------------------------------------------------------
 
 // The notification an event or template id resolves to: the id itself when
-// it names a notification, else the Events API mapping (§5).
+// it names a notification, else the Events API mapping
+// (https://www.courier.com/docs/1.0.0/reference/send/message/).
 std::optional<std::string> ResolveNotification(const WorkspaceState& ws, const std::string& event) {
   if (ws.def.notifications.count(event)) return event;
   auto mapped = ws.event_maps.find(event);
@@ -351,7 +353,8 @@ SendPlan V2Plan(const WorkspaceState& ws, const Json& message, const Json& to,
 }
 
 // Expands one v2 `to` entry into user recipients (list, pattern and audience
-// recipients become their members). Unknown lists fail (§4.2).
+// recipients become their members). Unknown lists fail
+// (https://www.courier.com/docs/reference/send/message).
 Status ExpandRecipient(const WorkspaceState& ws, const Json& to, std::vector<Json>& out) {
   if (to.contains("user_id") ||
       (!to.contains("list_id") && !to.contains("list_pattern") && !to.contains("audience_id"))) {
@@ -397,7 +400,8 @@ Status ExpandRecipient(const WorkspaceState& ws, const Json& to, std::vector<Jso
 }
 
 // When a v2 message is due: `delay.duration` rounded up to the next minute,
-// or `delay.until` (the later of the two when both are given) (§4.1).
+// or `delay.until` (the later of the two when both are given)
+// (https://www.courier.com/docs/reference/send/message).
 std::optional<TimePoint> DeliverAt(const Json& message, TimePoint now) {
   if (!message.contains("delay")) return std::nullopt;
   const Json& delay = message["delay"];
@@ -604,7 +608,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   const SendPlan& plan = m.plan;
 
   if (!plan.mapped) {
-    // A v1 event mapped to no notification still yields a message (§5).
+    // A v1 event mapped to no notification still yields a message
+    // (https://www.courier.com/docs/1.0.0/reference/send/message/).
     m.history.push_back(PlainItem("UNMAPPED", now));
     m.history.back().from_message = true;
     SetMessageStatus(ws, svc, m, MessageStatus::kUnmapped);
@@ -619,7 +624,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   }
 
   // Profile: the stored profile of the user, merged with what the request
-  // brought, for this send only (§5 `profile`).
+  // brought, for this send only (https://www.courier.com/docs/1.0.0/reference/send/message/).
   const std::string user_id = plan.UserId();
   if (!user_id.empty()) {
     auto it = ws.profiles.find(user_id);
@@ -712,7 +717,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
 
   if (routed.empty()) {
     // No channel has the recipient data it needs. Courier's reason list has
-    // no closer match than NO_CHANNELS (§9.2); the error text is the mock's.
+    // no closer match than NO_CHANNELS (https://www.courier.com/docs/reference/messages/get); the
+    // error text is the mock's.
     if (channels.empty()) channels.push_back("");
     for (const std::string& channel : channels) {
       HistoryItem item = PlainItem("UNROUTABLE", now, {{"reason", "NO_CHANNELS"}});
@@ -859,7 +865,8 @@ std::vector<std::string> SendV2(WorkspaceState& ws, Services& svc, const Json& m
   std::optional<std::string> until_diagnostic = UntilDiagnostic(message);
   std::vector<std::string> ids;
   for (SendPlan& plan : plans) {
-    // A single recipient's message id is the request id (§4.3).
+    // A single recipient's message id is the request id
+    // (https://www.courier.com/docs/reference/send/message).
     ids.push_back(
         CreateMessage(ws, svc, std::move(plan), request_id, deliver_at, single ? request_id : ""));
     if (Message* created = until_diagnostic ? ws.messages.Find(ids.back()) : nullptr) {
@@ -946,7 +953,8 @@ Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services
       return SendV2(ws, svc, step["message"], std::move(plans), single, request_id);
     }
     // Legacy step: `template` plays v1's `event`. A non-object profile (the
-    // docs' `{"$ref":"data.email"}` example) is tolerated and ignored (§6.4).
+    // docs' `{"$ref":"data.email"}` example) is tolerated and ignored
+    // (https://www.courier.com/docs/platform/automations/steps).
     std::string event = StringField(step, "template");
     std::string recipient = StringField(step, "recipient");
     if (event.empty()) return Status::BadRequest("The 'template' parameter is required.");
@@ -987,7 +995,9 @@ std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services
                                                     const std::string& recipient,
                                                     const SharedJson& data,
                                                     const SendOrigin& origin) {
-  if (!ResolveNotification(ws, event_id)) return std::nullopt;  // Nothing is created (§8.1 c).
+  if (!ResolveNotification(ws, event_id))
+    return std::nullopt;  // Nothing is created
+                          // (https://www.courier.com/docs/external-integrations/cdp/segment/).
   SendPlan plan =
       V1Plan(ws, event_id, recipient, SharedEmptyObject(), data, Json::object(), origin);
   return CreateMessage(ws, svc, std::move(plan), "", std::nullopt);

@@ -18,11 +18,11 @@ namespace mock_courier {
 // (200 {"messageId"}; errors in the {message,status} shape).
 Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body);
 
-// An automation `send` step, already merged with the run context (§6.2):
-// either legacy fields {template, recipient, profile, brand, data, override}
-// or {"message": {...}} (v2). Returns the created message ids (several for a
-// list recipient), or a Status (the step then ends in ERROR).
-// `data`, when set, is a legacy step's data (shared; the step then has none).
+// An automation `send` step, already merged with the run context
+// (https://www.courier.com/docs/platform/automations/steps): either legacy fields {template,
+// recipient, profile, brand, data, override} or {"message": {...}} (v2). Returns the created
+// message ids (several for a list recipient), or a Status (the step then ends in ERROR). `data`,
+// when set, is a legacy step's data (shared; the step then has none).
 Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services& svc,
                                                     const Json& step, const SendOrigin& origin,
                                                     const SharedJson& data = nullptr);
@@ -39,7 +39,8 @@ void RunMessageJob(WorkspaceState& ws, Services& svc, std::uint64_t message_seq)
 void RunDeliveryJob(WorkspaceState& ws, Services& svc, std::uint64_t message_seq,
                     const std::string& channel);
 
-// The legacy Segment path (§8.1 c): a v1 send of `event_id`
+// The legacy Segment path (https://www.courier.com/docs/external-integrations/cdp/segment/): a v1
+// send of `event_id`
 // ("Segment-TrackEvent:<event>") to `recipient` with `data` = the whole event
 // (shared, not copied, by the message).
 // Returns the message id, or nullopt when no notification is mapped to the
@@ -49,14 +50,15 @@ std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
                                            const std::string& recipient, const SharedJson& data,
                                            const SendOrigin& origin);
 
-// `properties.courier.list` / `.pattern` on a Segment track (§8.1 c): sends
-// `event_id` to every subscriber of the list (or of lists matching the
-// pattern). Returns the message ids.
+// `properties.courier.list` / `.pattern` on a Segment track
+// (https://www.courier.com/docs/external-integrations/cdp/segment/): sends `event_id` to every
+// subscriber of the list (or of lists matching the pattern). Returns the message ids.
 Result<std::vector<std::string>> SendMappedEventToList(
     WorkspaceState& ws, Services& svc, const std::string& event_id, const std::string& list_id,
     const std::string& pattern, const SharedJson& data, const SendOrigin& origin);
 
-// ---- Messages API (§9) -----------------------------------------------------
+// ---- Messages API (https://www.courier.com/docs/reference/messages/get)
+// -----------------------------------------------------
 Result<Reply> ListMessagesReply(WorkspaceState& ws, const Json& query);
 Result<Reply> GetMessageReply(WorkspaceState& ws, const std::string& message_id);
 Result<Reply> GetMessageHistoryReply(WorkspaceState& ws, const std::string& message_id,
@@ -81,7 +83,8 @@ Json MessagesForAdmin(const WorkspaceState& ws);
 // One entry of MessagesForAdmin's results.
 Json MessageForAdmin(const Message& message);
 
-// ---- Events API (§5) ---------------------------------------------------------
+// ---- Events API (https://www.courier.com/docs/1.0.0/reference/send/message/)
+// ---------------------------------------------------------
 Result<Reply> ListEventsReply(WorkspaceState& ws);
 Result<Reply> GetEventReply(WorkspaceState& ws, const std::string& event_id);
 Result<Reply> PutEventReply(WorkspaceState& ws, Services& svc, const std::string& event_id,
@@ -111,9 +114,10 @@ Result<Reply> ListAudienceMembersReply(WorkspaceState& ws, const std::string& au
 // deleted), emitting "Audience User Matched"/"Unmatched" on changes.
 void OnProfileChanged(WorkspaceState& ws, Services& svc, const std::string& user_id);
 
-// ---- Outbound Segment (§10.1) ----------------------------------------------------
-// Whether the workspace emits outbound Segment calls (it has a Segment write
-// key). Callers check it before building properties they would throw away.
+// ---- Outbound Segment (https://www.courier.com/docs/external-integrations/cdp/segment/)
+// ---------------------------------------------------- Whether the workspace emits outbound Segment
+// calls (it has a Segment write key). Callers check it before building properties they would throw
+// away.
 inline bool EmitsOutbound(const WorkspaceState& ws) { return !ws.def.segment.write_key.empty(); }
 
 // Appends a Segment track call `event_name` for `user_id` with `properties` to

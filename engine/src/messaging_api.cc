@@ -1,5 +1,6 @@
 // Messages API (https://www.courier.com/docs/reference/logs/list), recipient engagement, the
-// Events API (§5) and the admin views of messages.
+// Events API (https://www.courier.com/docs/1.0.0/reference/send/message/) and the admin views of
+// messages.
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -136,7 +137,8 @@ bool MatchesFilters(const Message& m, const Json& query) {
   return true;
 }
 
-// Status order for engagement: a message never moves back (§9.2 progression).
+// Status order for engagement: a message never moves back
+// (https://www.courier.com/docs/reference/messages/get).
 int Rank(MessageStatus status) {
   switch (status) {
     case MessageStatus::kSent:
@@ -167,7 +169,8 @@ HistoryItem EngagementItem(std::string type, TimePoint now, const Message& m,
 }
 
 Status CheckEventBody(const Json& body) {
-  // Courier validates the body with a closed schema (§5): exactly id + type.
+  // Courier validates the body with a closed schema
+  // (https://www.courier.com/docs/1.0.0/reference/send/message/): exactly id + type.
   if (!body.is_object()) return Status::BadRequest("must be object");
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (it.key() != "id" && it.key() != "type") {
@@ -238,7 +241,8 @@ Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::s
   Message* m = ws.messages.Find(message_id);
   if (m == nullptr) return MessageNotFound();
   // Only a message not yet processed (waiting on its delay) can be canceled;
-  // otherwise Courier answers 409 with the record (§9.4).
+  // otherwise Courier answers 409 with the record
+  // (https://www.courier.com/docs/reference/messages/get).
   if (m->canceled || m->record.status != MessageStatus::kEnqueued) {
     return Reply{409, MessageRecordJson(*m)};
   }
@@ -361,7 +365,8 @@ Json MessagesForAdmin(const WorkspaceState& ws) {
   return {{"results", std::move(results)}, {"evicted", ws.messages.evicted()}};
 }
 
-// ---- Events API (§5) -----------------------------------------------------
+// ---- Events API (https://www.courier.com/docs/1.0.0/reference/send/message/)
+// -----------------------------------------------------
 
 Result<Reply> ListEventsReply(WorkspaceState& ws) {
   Json results = Json::array();

@@ -57,7 +57,7 @@ using RecordTimestamp = std::optional<TimePoint> MessageRecord::*;
 void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, MessageStatus status,
                       RecordTimestamp stamp = nullptr);
 
-// The GET /messages/{id} record of `message` (§9.2).
+// The GET /messages/{id} record of `message` (https://www.courier.com/docs/reference/messages/get).
 Json MessageRecordJson(const Message& message);
 
 // The providers[] entry of `channel`, or nullptr.

@@ -83,9 +83,10 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
   entry.id = ws.ids.Next(now);
   entry.created_at = now;
   // Property names are undocumented: the call mirrors the message record
-  // (or the audience webhook data) and uses the recipient as userId (§10.1).
-  // Written as text directly (keys in the order nlohmann would dump them):
-  // a tree of nodes per call was most of a message's allocations.
+  // (or the audience webhook data) and uses the recipient as userId
+  // (https://www.courier.com/docs/external-integrations/cdp/segment/). Written as text directly
+  // (keys in the order nlohmann would dump them): a tree of nodes per call was most of a message's
+  // allocations.
   std::string text;
   // The fixed keys, the id, the time and the names take under 256 bytes:
   // one allocation for the whole call.

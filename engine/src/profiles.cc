@@ -93,7 +93,8 @@ Result<Reply> GetProfileReply(WorkspaceState& ws, const std::string& user_id) {
 Result<Reply> MergeProfileReply(WorkspaceState& ws, Services& svc, const std::string& user_id,
                                 const Json& body) {
   MC_RETURN_IF_ERROR(CheckSingleKeyBody(body, "profile", true));
-  // An empty merge still creates the profile, "like .identify()" (Courier changelog, §7).
+  // An empty merge still creates the profile, "like .identify()" (Courier changelog,
+  // https://www.courier.com/docs/reference/profiles/by-id/).
   MergeProfileData(ws, svc, user_id, body["profile"]);
   return Success();
 }
@@ -120,7 +121,8 @@ Result<Reply> PatchProfileReply(WorkspaceState& ws, Services& svc, const std::st
 }
 
 Result<Reply> DeleteProfileReply(WorkspaceState& ws, Services& svc, const std::string& user_id) {
-  // List subscriptions and preferences are separate resources and stay (§7).
+  // List subscriptions and preferences are separate resources and stay
+  // (https://www.courier.com/docs/reference/profiles/by-id/).
   if (ws.profiles.erase(user_id) > 0) {
     Touch(svc);
     OnProfileChanged(ws, svc, user_id);
@@ -144,7 +146,8 @@ Status SubscribeUser(WorkspaceState& ws, Services& svc, const std::string& list_
                      const std::string& user_id, const Json& preferences) {
   if (list_id.empty()) return Status::BadRequest("A list id is required");
   if (user_id.empty()) return Status::BadRequest("A user id is required");
-  // PUT on a subscription creates the list when it is missing (§7.1).
+  // PUT on a subscription creates the list when it is missing
+  // (https://www.courier.com/docs/external-integrations/cdp/segment/).
   if (!ws.lists.count(list_id)) {
     TimePoint now = svc.clock.Now();
     ws.lists[list_id] = {{"id", list_id},

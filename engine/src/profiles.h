@@ -11,8 +11,8 @@ namespace mock_courier {
 // Deep-merges `profile` into the stored profile of `user_id` (creating it).
 void MergeProfileData(WorkspaceState& ws, Services& svc, const std::string& user_id,
                       const Json& profile);
-// Writes `profile` with a merge strategy (§6.7): replace, overwrite,
-// soft-merge or none. REQUIRES: a valid strategy name.
+// Writes `profile` with a merge strategy (https://www.courier.com/docs/platform/automations/steps):
+// replace, overwrite, soft-merge or none. REQUIRES: a valid strategy name.
 void WriteProfileWithStrategy(WorkspaceState& ws, Services& svc, const std::string& user_id,
                               const Json& profile, const std::string& strategy);
 // The stored profile, or an empty object.

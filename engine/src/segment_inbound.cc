@@ -13,7 +13,8 @@ namespace {
 // (https://www.courier.com/docs/external-integrations/cdp/segment step 2).
 constexpr std::string_view kEventTesterPrefix = "segment-test-message-";
 
-// Errors of /inbound/segment carry only a message (§8.1 step 4).
+// Errors of /inbound/segment carry only a message
+// (https://www.courier.com/docs/external-integrations/cdp/segment/).
 Status SegmentError(int status, std::string message) {
   return Status::Error(status, std::move(message), ErrorShape::kMessageOnly);
 }
@@ -55,7 +56,8 @@ Status RequireField(const Json& event, const std::string& type, const char* key,
   return Status::Ok();
 }
 
-// Per-type validation (§8.1 step 4). Unsupported types answer 501.
+// Per-type validation (https://www.courier.com/docs/external-integrations/cdp/segment/).
+// Unsupported types answer 501.
 Status ValidateSegmentEvent(WorkspaceState& ws, const Json& event) {
   std::string type = event.contains("type") && event["type"].is_string()
                          ? event["type"].get<std::string>()
@@ -112,7 +114,8 @@ JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry en
   return ws.journal.back();
 }
 
-// The Studio event catalogue (§8.1 a): one entry per event id, one sample per 24 h.
+// The Studio event catalogue (https://www.courier.com/docs/external-integrations/cdp/segment/): one
+// entry per event id, one sample per 24 h.
 void RecordCatalogue(WorkspaceState& ws, const std::string& id, const SharedJson& event,
                      TimePoint now) {
   CatalogueEntry& entry = ws.catalogue[id];
@@ -125,8 +128,8 @@ void RecordCatalogue(WorkspaceState& ws, const std::string& id, const SharedJson
   entry.last_seen = now;
 }
 
-// Effects of an accepted track (§8.1 c, d): event-map or list send, then
-// automation triggers. Returns whether anything was mapped.
+// Effects of an accepted track (https://www.courier.com/docs/external-integrations/cdp/segment/):
+// event-map or list send, then automation triggers. Returns whether anything was mapped.
 bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
                 const std::string& inbound_id, const std::string& source, JournalEntry& entry) {
   const Json& event = *shared_event;
@@ -171,7 +174,9 @@ void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_e
                    const std::string& inbound_id, const std::string& source, JournalEntry& entry) {
   const Json& event = *shared_event;
   std::string user = RecipientOf(event);
-  // Only traits reach the profile (§8.1 b); a top-level email is not copied.
+  // Only traits reach the profile
+  // (https://www.courier.com/docs/external-integrations/cdp/segment/); a top-level email is not
+  // copied.
   if (event.contains("email") && !FindPath(event, "traits.email")) {
     entry.diagnostics.push_back(
         "'email' at the top level of an identify is ignored; put it in traits (Courier's "
@@ -188,7 +193,8 @@ void ApplyGroup(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
                 const std::string& inbound_id, JournalEntry& entry) {
   const Json& event = *shared_event;
   // Courier records group calls and triggers automations; tenant membership is
-  // UNCONFIRMED (§8.1 "Group calls") and not modelled.
+  // UNCONFIRMED (https://www.courier.com/docs/external-integrations/cdp/segment/ "Group calls") and
+  // not modelled.
   auto runs =
       TriggerAutomations(ws, svc, "group", shared_event, RecipientOf(event), "group", inbound_id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
@@ -232,7 +238,8 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   bool event_tester = IsEventTesterMessageId(message_id);
   if (!event_tester) {
     if (const SegmentReplyRecord* stored = ws.segment_replies.Find(message_id, now)) {
-      // Courier replays the stored response for a repeated messageId (§8.1 step 3).
+      // Courier replays the stored response for a repeated messageId
+      // (https://www.courier.com/docs/external-integrations/cdp/segment/).
       entry.outcome = "duplicate";
       const SegmentReplyRecord& first = *stored;
       entry.http_status = first.status;
@@ -248,7 +255,8 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   }
   Status valid = ValidateSegmentEvent(ws, event);
   if (!valid.ok()) {
-    // Rejections are stored under the messageId too (§8.1 step 6).
+    // Rejections are stored under the messageId too
+    // (https://www.courier.com/docs/external-integrations/cdp/segment/).
     if (!event_tester)
       RememberSegmentReply(ws, message_id, valid.http_status(), valid.message(), now);
     return reject(valid);
@@ -282,7 +290,8 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
 }
 
 Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json& body) {
-  // POST /inbound/courier (§8.2): {event, messageId, properties, type:"track", userId?}.
+  // POST /inbound/courier (https://www.courier.com/docs/api-reference/inbound/courier-track-event):
+  // {event, messageId, properties, type:"track", userId?}.
   if (!body.is_object()) return Status::BadRequest("No Body Provided");
   for (const char* key : {"event", "messageId", "type"}) {
     if (!body.contains(key)) return Status::BadRequest("'" + std::string(key) + "' is required");
@@ -307,7 +316,8 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   entry.received_at = now;
   entry.payload_text = JsonText(body);
   if (auto seen = ws.courier_inbound_ids.find(message_id); seen != ws.courier_inbound_ids.end()) {
-    // A repeated messageId is a conflict here, unlike /inbound/segment (§8.2).
+    // A repeated messageId is a conflict here, unlike /inbound/segment
+    // (https://www.courier.com/docs/api-reference/inbound/courier-track-event).
     entry.outcome = "duplicate";
     entry.http_status = 409;
     entry.id = seen->second.first;
@@ -317,7 +327,8 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
     return Status::Conflict("Message with id '" + message_id + "' already exists");
   }
   std::string id = ws.ids.Next(now);
-  // Kept as long as an idempotency record (24 h, §3), then forgotten.
+  // Kept as long as an idempotency record (24 h,
+  // https://www.courier.com/docs/reference/idempotent-requests), then forgotten.
   auto stored = ws.courier_inbound_ids.insert_or_assign(message_id, std::pair{id, now + kDay});
   ws.expiries.courier_inbound.emplace_back(now + kDay, &stored.first->first);
   entry.id = id;
@@ -326,7 +337,8 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   const SharedJson shared_body = Share(body);  // The catalogue and the runs keep it.
   RecordCatalogue(ws, "track/" + entry.event, shared_body, now);
   // The body has a Segment track's shape; it triggers automations the same way
-  // (UNCONFIRMED in §8.2; docs/fidelity.md).
+  // (UNCONFIRMED in https://www.courier.com/docs/api-reference/inbound/courier-track-event;
+  // docs/fidelity.md).
   std::string recipient = StringField(body, "userId");
   auto runs =
       TriggerAutomations(ws, svc, "track/" + entry.event, shared_body, recipient, entry.event, id);

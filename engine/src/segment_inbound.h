@@ -20,7 +20,8 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
 // POST /inbound/courier: 202 {"messageId"}; a repeated messageId -> 409.
 Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json& body);
 // Whether a Segment messageId is one of Segment's Event Tester ids
-// ("segment-test-message-..."), which Courier does not deduplicate (§8.1 step 2).
+// ("segment-test-message-..."), which Courier does not deduplicate
+// (https://www.courier.com/docs/external-integrations/cdp/segment/).
 bool IsEventTesterMessageId(const std::string& message_id);
 // Admin: {"results":[journal entries]} and the event catalogue.
 Json JournalForAdmin(const WorkspaceState& ws);

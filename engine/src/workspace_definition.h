@@ -32,12 +32,14 @@ struct AutomationDefinition {
   std::string id;
   std::string alias;
   std::string name;  // GET /automations shows it ("" = the id).
-  // Triggers: "track/<event>", "identify", "group", "identify/<x>" ... (§8.1 d).
+  // Triggers: "track/<event>", "identify", "group", "identify/<x>" ...
+  // (https://www.courier.com/docs/external-integrations/cdp/segment/).
   std::vector<std::string> triggers;
   // Raw token expression (refs./${}/literal), absent when the automation has none.
   std::optional<std::string> cancelation_token;
   // True when the file spelled the key `cancellation_token` (two Ls): Courier
-  // ignores it; the run records a diagnostic (§6.3).
+  // ignores it; the run records a diagnostic
+  // (https://www.courier.com/docs/reference/automation/invoke).
   bool misspelled_token = false;
   Json steps = Json::array();
 };

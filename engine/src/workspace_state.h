@@ -48,9 +48,9 @@ struct Services {
 
 // ---- Messages ------------------------------------------------------------
 
-// One item of a message's history (GET /messages/{id}/history, §9.3), kept
-// compact: the common fields as members, anything else in `extra`.
-// HistoryItemJson (messaging_internal.h) renders it.
+// One item of a message's history (GET /messages/{id}/history,
+// https://www.courier.com/docs/reference/messages/get), kept compact: the common fields as members,
+// anything else in `extra`. HistoryItemJson (messaging_internal.h) renders it.
 struct HistoryItem {
   std::string type;  // ENQUEUED, MAPPED, PROFILE_LOADED, RENDERED, SENT, ...
   TimePoint ts = 0;
@@ -108,7 +108,7 @@ struct SendPlan {
   }
 };
 
-// A message's status (GET /messages/{id}, §9.2).
+// A message's status (GET /messages/{id}, https://www.courier.com/docs/reference/messages/get).
 enum class MessageStatus : std::uint8_t {
   kEnqueued,
   kSent,
@@ -142,7 +142,8 @@ struct ProviderAttempt {
   bool referenced = false;  // Delivered: the provider's reference is set.
 };
 
-// The fields of the GET /messages/{id} record (§9.2), typed; MessageRecordJson
+// The fields of the GET /messages/{id} record
+// (https://www.courier.com/docs/reference/messages/get), typed; MessageRecordJson
 // (messaging_internal.h) renders them with the message id. Timestamps are
 // epoch ms and appear in the record once set.
 struct MessageRecord {
@@ -229,7 +230,8 @@ struct AutomationRun {
 
 // Runs in creation order; finished ones are evictable (MarkFinished).
 struct RunStore : RecordStore<AutomationRun> {
-  // Resolved cancelation token -> run ids (§6.6).
+  // Resolved cancelation token -> run ids
+  // (https://www.courier.com/docs/platform/automations/cancel).
   std::unordered_map<std::string, std::vector<std::string>> by_token;
 };
 
@@ -377,12 +379,15 @@ struct WorkspaceState {
   std::deque<std::string> outbox_pending;    // Ids not yet handed to the delivery worker.
   RecordStore<WebhookEntry> webhooks;        // Delivered calls are evictable.
   std::deque<std::string> webhooks_pending;  // Ids not yet handed to the delivery worker.
-  // Segment messageId -> stored /inbound/segment reply (§8.1 idempotency).
+  // Segment messageId -> stored /inbound/segment reply
+  // (https://www.courier.com/docs/external-integrations/cdp/segment/).
   SegmentReplyStore segment_replies;
-  // /inbound/courier messageId -> Courier id, with its expiry (§8.2: 409 on repeat).
+  // /inbound/courier messageId -> Courier id, with its expiry
+  // (https://www.courier.com/docs/api-reference/inbound/courier-track-event: 409 on repeat).
   std::unordered_map<std::string, std::pair<std::string, TimePoint>> courier_inbound_ids;
   ExpiryQueue expiries;
-  // Idempotency-Key records by "<key>/<scope>" (§3).
+  // Idempotency-Key records by "<key>/<scope>"
+  // (https://www.courier.com/docs/reference/idempotent-requests).
   std::unordered_map<std::string, IdempotentRecord> idempotency;
   // ValidateSteps results of triggered automations by "<automation id>\n<ValidationKey>"
   // (the definition never changes for a WorkspaceState). Bounded; cleared when full.

@@ -88,7 +88,8 @@ TEST(RefsLookupTest, ExactPathIsUsedWithoutNote) {
 }
 
 TEST(RefsLookupTest, LowerCaseFaqSpellingResolvesCaseInsensitivelyWithANote) {
-  // Courier's FAQ writes `refs.data.userid` for Segment's `userId` (§13).
+  // Courier's FAQ writes `refs.data.userid` for Segment's `userId`
+  // (https://www.courier.com/docs/external-integrations/cdp/segment/).
   std::string note;
   auto value = LookupRefsPath("refs.data.userid", Context(), &note);
   ASSERT_TRUE(value.has_value());

@@ -159,7 +159,8 @@ TEST(AutomationInvokeTest, SameSeedGivesTheSameRunIds) {
   EXPECT_NE(first[0], first[1]);
 }
 
-// ---- Invoke validation (§6.1): exact messages, nothing created ----------------
+// ---- Invoke validation (https://www.courier.com/docs/reference/automation/invoke): exact
+// messages, nothing created ----------------
 
 void ExpectRejected(TestEngine& t, const Result<Reply>& reply, const std::string& message) {
   ASSERT_FALSE(reply.ok());
@@ -271,7 +272,8 @@ TEST(AutomationInvokeBadInputTest, RejectedInvokesDoNotConsumeIds) {
 
 TEST(AutomationInvokeTest, ContextDefaultsFillSendStepsBeforeValidation) {
   TestEngine t(Workspace());
-  // recipient and template come from the invoke body (§6.2), so this validates.
+  // recipient and template come from the invoke body
+  // (https://www.courier.com/docs/platform/automations/steps), so this validates.
   auto reply =
       t.engine.Call(t.key, "POST", "/automations/invoke",
                     AdHoc({{{"action", "send"}}}, {{"recipient", "u1"}, {"template", "reminder"}}));

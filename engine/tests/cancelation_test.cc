@@ -1,5 +1,6 @@
 // Cancelation tokens and cancel steps (https://www.courier.com/docs/platform/automations/steps),
-// and the Segment-triggered abandoned-checkout seed scenario (§8.1 d).
+// and the Segment-triggered abandoned-checkout seed scenario
+// (https://www.courier.com/docs/external-integrations/cdp/segment/).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -92,7 +93,8 @@ TEST(CancelationTest, TheCancelingRunContinuesWithItsNextStep) {
 }
 
 TEST(CancelationTest, ARunCancelsItselfWhenItsOwnTokenMatches) {
-  // Follows from Courier's lookup by token only (§6.6 edge case).
+  // Follows from Courier's lookup by token only
+  // (https://www.courier.com/docs/platform/automations/cancel).
   TestEngine t;
   std::string id = Invoke(t, {{"cancelation_token", "self"},
                               {"steps",

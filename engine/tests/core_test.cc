@@ -96,7 +96,8 @@ TEST(TimeFormatTest, FormatsAndParsesIso8601) {
   EXPECT_EQ(ParseIso8601("2026-01-05T09:00:00.123Z"), 1767603600123);
   EXPECT_EQ(ParseIso8601("2026-01-05T11:00:00+02:00"), 1767603600000);
   EXPECT_EQ(ParseIso8601("2026-01-05"), 1767571200000);
-  // The basic form Courier's docs use in the invoke example (§6.1).
+  // The basic form Courier's docs use in the invoke example
+  // (https://www.courier.com/docs/reference/automation/invoke).
   EXPECT_EQ(ParseIso8601("20240408T080910.123"), ParseIso8601("2024-04-08T08:09:10.123Z"));
 }
 
@@ -114,7 +115,7 @@ TEST(DurationTest, ParsesCourierDelayForms) {
   EXPECT_EQ(ParseDelayDuration("5 minutes"), 5 * kMinute);
   EXPECT_EQ(ParseDelayDuration("3 days"), 3 * kDay);
   EXPECT_EQ(ParseDelayDuration("1 week"), 7 * kDay);
-  // date-fns floors a fractional amount (§6.5).
+  // date-fns floors a fractional amount (https://www.courier.com/docs/platform/automations/steps).
   EXPECT_EQ(ParseDelayDuration("1.5 hours"), kHour);
   EXPECT_EQ(ParseDelayDuration("PT2H"), 2 * kHour);
   EXPECT_EQ(ParseDelayDuration("P1DT30M"), kDay + 30 * kMinute);
@@ -129,7 +130,7 @@ TEST(DurationTest, MonthsAreThirtyDaysAndYearsThreeHundredSixtyFive) {
 }
 
 TEST(DurationBadInputTest, RejectsSecondsInDelaysAndGarbage) {
-  // Courier's delay regex has no seconds (§6.5).
+  // Courier's delay regex has no seconds (https://www.courier.com/docs/platform/automations/steps).
   EXPECT_FALSE(ParseDelayDuration("30 seconds"));
   EXPECT_FALSE(ParseDelayDuration("2hours"));
   EXPECT_FALSE(ParseDelayDuration("two hours"));

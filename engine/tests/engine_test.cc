@@ -66,7 +66,8 @@ TEST(EngineIdempotencyTest, StoredReplyIsReplayedPerPathUntilItExpires) {
   auto begin = t.engine.BeginIdempotent(t.key, "idem-1", "/send", std::nullopt);
   ASSERT_TRUE(begin.ok());
   EXPECT_FALSE(begin->has_value());
-  // While the first request runs, a duplicate gets 202 with an empty body (§3).
+  // While the first request runs, a duplicate gets 202 with an empty body
+  // (https://www.courier.com/docs/reference/idempotent-requests).
   auto in_flight = t.engine.BeginIdempotent(t.key, "idem-1", "/send", std::nullopt);
   ASSERT_TRUE(in_flight->has_value());
   EXPECT_EQ((*in_flight)->status, 202);

@@ -1,5 +1,7 @@
 // Messages API (https://www.courier.com/docs/reference/logs/list), engagement, the Events API
-// (§5), Segment-mapped sends (§8.1 c) and automation send steps (§6.3).
+// (https://www.courier.com/docs/1.0.0/reference/send/message/), Segment-mapped sends
+// (https://www.courier.com/docs/external-integrations/cdp/segment/) and automation send steps
+// (https://www.courier.com/docs/reference/automation/invoke).
 #include <gtest/gtest.h>
 
 #include <string>

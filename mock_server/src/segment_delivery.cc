@@ -193,7 +193,8 @@ void SegmentDelivery::Deliver(const std::string& write_key,
   int tries = 0;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     tries = attempt;
-    // sentAt is the time of this try, as analytics-node sets it (§2.8).
+    // sentAt is the time of this try, as analytics-node sets it
+    // (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/).
     Json body = {{"batch", batch},
                  {"writeKey", write_key},
                  {"sentAt", FormatIso8601(engine_.clock().Now())}};

@@ -4,10 +4,10 @@
 // It takes pending outbox calls from the engine (Engine::TakeOutboundBatch),
 // groups them by write key and POSTs {segment_url}/v1/batch with Basic
 // write-key auth, as Segment's own libraries do (https://segment.com/docs/connections/spec/
-// §2.8). 429, 5xx (except 501/505) and connection errors are retried with
-// exponential backoff up to `max_attempts`; other answers fail at once. Each
-// outcome is recorded with Engine::MarkOutbound ("retrying", "delivered",
-// "failed"). Runs on its own thread; never touches request handlers.
+// https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/). 429, 5xx
+// (except 501/505) and connection errors are retried with exponential backoff up to `max_attempts`;
+// other answers fail at once. Each outcome is recorded with Engine::MarkOutbound ("retrying",
+// "delivered", "failed"). Runs on its own thread; never touches request handlers.
 //
 // The same worker delivers the workspaces' outbound webhooks
 // (Engine::TakeWebhookBatch): one POST of the call's exact body to its URL,

@@ -20,7 +20,8 @@ constexpr std::size_t kMaxEventBytes = 32 * 1024;
 constexpr std::size_t kMaxBatchBytes = 500 * 1024;
 
 // Path -> event type; "batch" for the batch endpoints. The one-letter paths
-// are analytics.js's (§2.1).
+// are analytics.js's
+// (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/).
 std::optional<std::string> TypeForPath(const std::string& name) {
   static const std::map<std::string, std::string> kTypes = {
       {"identify", "identify"}, {"track", "track"}, {"page", "page"},   {"screen", "screen"},
@@ -44,9 +45,10 @@ ApiResponse SegmentError(std::string message) {
   return JsonResponse(400, {{"success", false}, {"message", std::move(message)}});
 }
 
-// Fills the fields Segment adds on arrival (§1.4, §2.6, §2.9):
-// receivedAt = now; a client `timestamp` becomes originalTimestamp and
-// timestamp is corrected for clock skew with sentAt; no timestamp -> now.
+// Fills the fields Segment adds on arrival (https://segment.com/docs/connections/spec/common/,
+// https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/): receivedAt =
+// now; a client `timestamp` becomes originalTimestamp and timestamp is corrected for clock skew
+// with sentAt; no timestamp -> now.
 void StampEvent(Json& event, TimePoint now, const Json& batch_sent_at, const std::string& id) {
   const std::string received = FormatIso8601(now);
   if (!event.contains("messageId") || !event["messageId"].is_string() ||
@@ -72,7 +74,9 @@ void StampEvent(Json& event, TimePoint now, const Json& batch_sent_at, const std
   if (!event.contains("sentAt")) event["sentAt"] = received;
 }
 
-// Items win over the batch's context/integrations (§2.1: merged into each item).
+// Items win over the batch's context/integrations
+// (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/: merged into
+// each item).
 void MergeBatchField(Json& item, const Json& batch, const char* field) {
   if (!batch.contains(field) || !batch[field].is_object()) return;
   Json merged = batch[field];
@@ -99,15 +103,16 @@ ApiResponse HandleSegmentTracking(Engine& engine, const ApiRequest& request,
   Json body = std::move(parsed).value();
   if (!body.is_object()) return SegmentError("The body must be a JSON object");
 
-  // Write key (§2.2): in the body, else HTTP Basic "<key>:". Bearer (OAuth)
-  // needs the key in the body too.
+  // Write key (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/): in
+  // the body, else HTTP Basic "<key>:". Bearer (OAuth) needs the key in the body too.
   std::string write_key;
   if (body.contains("writeKey") && body["writeKey"].is_string()) {
     write_key = body["writeKey"].get<std::string>();
   } else if (auto auth = request.headers.find("Authorization"); auth != request.headers.end()) {
     write_key = WriteKeyFromBasic(auth->second).value_or("");
   }
-  // Only an empty key is refused; any other key gets 200 (§2.4).
+  // Only an empty key is refused; any other key gets 200
+  // (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/).
   if (write_key.empty()) return SegmentError("Missing write key");
 
   Json events = Json::array();

@@ -282,7 +282,8 @@ TEST_F(IdempotencyTest, ValidationFailuresAreNotStored) {
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
   // A new Segment messageId: the engine itself replays stored 400s per
-  // messageId (§8.1 step 6); the Idempotency-Key must have been released.
+  // messageId (https://www.courier.com/docs/external-integrations/cdp/segment/); the
+  // Idempotency-Key must have been released.
   auto good = Post("/inbound/segment",
                    R"({"type":"track","event":"E","userId":"u","messageId":"s2"})", Bearer(), idem);
   ASSERT_TRUE(good);

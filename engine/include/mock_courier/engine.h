@@ -175,12 +175,12 @@ class Engine {
   // POST /send: v2 when the body has `message`, else v1.
   Result<Reply> Send(const std::string& key, Json body);
 
-  // ---- Idempotency (§3) --------------------------------------------------
-  // Looks up a stored response for (`idempotency_key`, `scope`), where scope
-  // is the request path. Returns nullopt when the key is new (and reserves
-  // it), else the stored reply (202 with an empty body while the first
-  // request has not finished, as Courier does). `expires_at` extends the
-  // default 24 h retention (a duplicate cannot change it).
+  // ---- Idempotency (https://www.courier.com/docs/reference/idempotent-requests)
+  // -------------------------------------------------- Looks up a stored response for
+  // (`idempotency_key`, `scope`), where scope is the request path. Returns nullopt when the key is
+  // new (and reserves it), else the stored reply (202 with an empty body while the first request
+  // has not finished, as Courier does). `expires_at` extends the default 24 h retention (a
+  // duplicate cannot change it).
   Result<std::optional<Reply>> BeginIdempotent(const std::string& key,
                                                const std::string& idempotency_key,
                                                const std::string& scope,
