@@ -313,5 +313,33 @@ TEST(RunnerLatencyModeTest, AnExpectationThatNeverHoldsFailsAfterTheWindow) {
   EXPECT_EQ(result["failure"]["closest"]["status"], "DELIVERED");
 }
 
+// An invoke, then an advance expecting the invoke's delay to fire: in latency
+// mode the run starts one latency later, and so does its delay.
+Scenario InvokeThenAdvance(const std::string& fired) {
+  std::string text = R"({
+    "name": "invoke then advance", "source": "runner test",
+    "workspace": {"api_keys": ["k"]},
+    "start": "2026-01-05T09:00:00Z",
+    "steps": [
+      {"request": {"method": "POST", "path": "/automations/invoke",
+                   "body": {"automation": {"steps": [{"action": "delay", "duration": "1 hour"}]}}},
+       "expect": {"status": 200}},
+      {"advance": "1 hour", "expect": {"fired": )" +
+                     fired + R"(}}
+    ]})";
+  return Parse(text.c_str());
+}
+
+TEST(RunnerLatencyModeTest, AnAdvanceCountsWhatFallsDueWithinTheLatencyAfterIt) {
+  auto target = MakeInProcessTarget();
+  EXPECT_EQ(RunScenario(InvokeThenAdvance("1"), *target)["status"], "passed");
+  Json latency = RunScenario(InvokeThenAdvance("1"), *target, Latency(kSecond));
+  EXPECT_EQ(latency["status"], "passed") << latency.dump(1);
+  // Nothing more falls due within the latency: the count is checked as is.
+  Json wrong = RunScenario(InvokeThenAdvance("2"), *target, Latency(kSecond));
+  ASSERT_EQ(wrong["status"], "failed");
+  EXPECT_EQ(wrong["failure"]["closest"]["body"]["fired"], 1);
+}
+
 }  // namespace
 }  // namespace mock_courier::conformance

@@ -1,6 +1,7 @@
 // Registers one GoogleTest per scenario file and target, named from the file's
 // path: Scenarios/InProcess.seeds_checkout_reminder and
-// Scenarios/Http.seeds_checkout_reminder. The HTTP variant starts its own
+// Scenarios/Http.seeds_checkout_reminder, and in latency mode
+// Scenarios/InProcessLatency.* and Scenarios/HttpLatency.*. The HTTP variant starts its own
 // mock_courier::server::Server on port 0 (fresh engine per test), so tests stay
 // isolated and parallel-safe. Scenarios listed in conformance/known_failures.txt
 // are skipped with the listed reason.
@@ -64,11 +65,13 @@ const bool kRegistered = [] {
                                 return new ScenarioTest(file, http, reason);
                               });
     }
-    ::testing::RegisterTest("Scenarios/InProcessLatency", name.c_str(), nullptr, file.file.c_str(),
-                            __FILE__, __LINE__, [file, reason]() -> ::testing::Test* {
-                              return new ScenarioTest(file, false, reason,
-                                                      RunOptions{kLatencyModeLatency});
-                            });
+    for (bool http : {false, true}) {
+      ::testing::RegisterTest(
+          http ? "Scenarios/HttpLatency" : "Scenarios/InProcessLatency", name.c_str(), nullptr,
+          file.file.c_str(), __FILE__, __LINE__, [file, http, reason]() -> ::testing::Test* {
+            return new ScenarioTest(file, http, reason, RunOptions{kLatencyModeLatency});
+          });
+    }
   }
   return true;
 }();
