@@ -107,10 +107,13 @@ struct Engine::Impl {
       if (auto ws = FindBySerial(timer->workspace)) {
         Evicted evicted;  // Freed after the lock is released, as in With().
         std::lock_guard lock(ws->mutex);
+        // A timer continues accepted work: what it starts is processed at
+        // once, without another latency (jobs.h).
+        ProcessingScope scope(*ws);
         RunTimer(*ws, services, *timer);
         ws->EnforceRetention(timer->id.due, &evicted);
       }
-      if (timer->kind == TimerKind::kProcessMessage) {
+      if (IsProcessingJob(timer->kind)) {
         ++result.processed;
       } else {
         ++result.fired;

@@ -323,7 +323,11 @@ void LinkInboundSender(const WorkspaceState& ws, const Message& message, std::si
   if (!row.links.empty() || !message.plan.origin.source.starts_with("segment")) return;
   for (std::size_t i = journal_end; i-- > 0;) {
     const JournalEntry& entry = ws.journal[i];
-    if (entry.received_at + kInboundLinkWindow < message.record.enqueued) return;
+    // Its sends were made when it was processed (after a processing latency).
+    if (entry.processed_at.value_or(entry.received_at) + kInboundLinkWindow <
+        message.record.enqueued) {
+      return;
+    }
     auto sent = entry.effects.find("messages");
     if (sent == entry.effects.end() || !sent->is_array()) continue;
     for (const Json& id : *sent) {

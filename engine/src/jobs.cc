@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 namespace mock_courier {
 
@@ -12,9 +13,21 @@ Duration ProcessingLatency(const WorkspaceState& ws, const Services& svc) {
 std::optional<TimePoint> ProcessingDue(const WorkspaceState& ws, const Services& svc, TimePoint now,
                                        std::optional<TimePoint> deliver_at) {
   const Duration latency = ProcessingLatency(ws, svc);
-  if (latency <= 0) return deliver_at;
+  if (latency <= 0 || ws.processing_accepted_work) return deliver_at;
   const TimePoint processed = now + latency;
   return deliver_at ? std::max(*deliver_at, processed) : processed;
+}
+
+bool ProcessedAtOnce(const WorkspaceState& ws, const Services& svc) {
+  return ws.processing_accepted_work || ProcessingLatency(ws, svc) <= 0;
+}
+
+TimerId ScheduleProcessing(WorkspaceState& ws, Services& svc, Scheduler::Callback job) {
+  Scheduler::Timer timer;
+  timer.workspace = ws.serial;
+  timer.kind = TimerKind::kProcessRequest;
+  timer.callback = std::move(job);
+  return svc.scheduler.Schedule(svc.clock.Now() + ProcessingLatency(ws, svc), std::move(timer));
 }
 
 Status CheckRateLimit(WorkspaceState& ws, const Services& svc, RateLimited family) {

@@ -39,9 +39,16 @@ enum class TimerKind : std::uint8_t {
   kCallback,        // Runs Timer::callback.
   kRunDelay,        // A run's delay step is over: the run continues.
   kProcessMessage,  // A send's processing job (the workspace's processing latency).
+  kProcessRequest,  // Another request's processing job (jobs.h): runs Timer::callback.
   kDelayedSend,     // A send's `delay` is over: the message is processed.
   kDeliverMessage,  // A message's simulated delivery on Timer::channel.
 };
+
+// Whether a timer of `kind` is a processing job: clock advances count those
+// as "processed", apart from the timers they "fired".
+inline bool IsProcessingJob(TimerKind kind) {
+  return kind == TimerKind::kProcessMessage || kind == TimerKind::kProcessRequest;
+}
 
 class Scheduler {
  public:
@@ -54,7 +61,7 @@ class Scheduler {
     TimerKind kind = TimerKind::kCallback;
     std::uint64_t target = 0;  // The run's or message's RecordStore sequence number.
     std::string channel;       // kDeliverMessage: the channel delivered on.
-    Callback callback;         // kCallback only.
+    Callback callback;         // kCallback and kProcessRequest only.
   };
 
   // Schedules `timer` at `due`.

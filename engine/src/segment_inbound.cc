@@ -1,6 +1,7 @@
 #include "segment_inbound.h"
 
 #include "automations.h"
+#include "jobs.h"
 #include "json_util.h"
 #include "messaging.h"
 #include "mock_courier/time_format.h"
@@ -112,6 +113,44 @@ JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry en
   ws.journal_bytes += entry.text_bytes();
   ws.journal.push_back(std::move(entry));
   return ws.journal.back();
+}
+
+// The position the next journal entry gets: it only grows (evicted entries
+// count), so a job can find its entry again after older ones were dropped.
+std::uint64_t NextJournalPosition(const WorkspaceState& ws) {
+  return ws.journal_evicted + ws.journal.size();
+}
+
+// The journal entry of accepted event `id` at `position`, or null when
+// retention has dropped it (its effects still run, unrecorded).
+JournalEntry* AcceptedEntryAt(WorkspaceState& ws, std::uint64_t position, const std::string& id) {
+  if (position < ws.journal_evicted) return nullptr;
+  const std::uint64_t index = position - ws.journal_evicted;
+  if (index >= ws.journal.size() || ws.journal[index].id != id) return nullptr;
+  return &ws.journal[index];
+}
+
+// Journals an accepted event as awaiting its processing job, then hands
+// `process` (which fills the entry's effects) to ProcessAccepted: at once at
+// latency 0, else at now + latency. The answer and the journal entry come
+// first either way (docs/fidelity.md "Realistic timing").
+template <typename Process>
+void JournalAndProcess(WorkspaceState& ws, Services& svc, JournalEntry entry, Process&& process) {
+  const std::uint64_t position = NextJournalPosition(ws);
+  entry.awaiting_processing = true;
+  const std::string& id = AddJournalEntry(ws, svc, std::move(entry)).id;
+  svc.version.fetch_add(1);
+  ProcessAccepted(
+      ws, svc,
+      [id, position, process = std::forward<Process>(process)](WorkspaceState& w, Services& s) {
+        JournalEntry dropped;  // Stands in for an entry retention dropped.
+        JournalEntry* kept = AcceptedEntryAt(w, position, id);
+        JournalEntry& entry = kept != nullptr ? *kept : dropped;
+        process(w, s, entry);
+        entry.awaiting_processing = false;
+        entry.processed_at = s.clock.Now();
+        s.version.fetch_add(1);
+      });
 }
 
 // The Studio event catalogue (https://www.courier.com/docs/external-integrations/cdp/segment/): one
@@ -270,22 +309,28 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   if (event_tester) {
     entry.diagnostics.push_back("Segment Event Tester messageId: not deduplicated");
   }
-  const std::string& type = entry.type;
+  const std::string type = entry.type;
   RecordCatalogue(ws, type == "track" ? "track/" + entry.event : type, shared_event, now);
-  if (type == "track") {
-    if (event.contains("email") && !FindPath(event, "properties.email")) {
-      entry.diagnostics.push_back(
-          "'email' at the top level of a track is not used; event data is the event itself, so "
-          "templates see it as data.email only through the whole-event data");
-    }
-    if (!ApplyTrack(ws, svc, shared_event, id, source, entry)) entry.outcome = "unmapped";
-  } else if (type == "identify") {
-    ApplyIdentify(ws, svc, shared_event, id, source, entry);
-  } else {
-    ApplyGroup(ws, svc, shared_event, id, entry);
+  if (type == "track" && event.contains("email") && !FindPath(event, "properties.email")) {
+    entry.diagnostics.push_back(
+        "'email' at the top level of a track is not used; event data is the event itself, so "
+        "templates see it as data.email only through the whole-event data");
   }
-  AddJournalEntry(ws, svc, std::move(entry));
-  svc.version.fetch_add(1);
+  // Answered and journaled; the profile merge, sends and runs are its
+  // processing job's (jobs.h).
+  JournalAndProcess(
+      ws, svc, std::move(entry),
+      [shared_event, type, id, source](WorkspaceState& w, Services& s, JournalEntry& processed) {
+        if (type == "track") {
+          if (!ApplyTrack(w, s, shared_event, id, source, processed)) {
+            processed.outcome = "unmapped";
+          }
+        } else if (type == "identify") {
+          ApplyIdentify(w, s, shared_event, id, source, processed);
+        } else {
+          ApplyGroup(w, s, shared_event, id, processed);
+        }
+      });
   return reply;
 }
 
@@ -338,17 +383,19 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   RecordCatalogue(ws, "track/" + entry.event, shared_body, now);
   // The body has a Segment track's shape; it triggers automations the same way
   // (UNCONFIRMED in https://www.courier.com/docs/api-reference/inbound/courier-track-event;
-  // docs/fidelity.md).
-  std::string recipient = StringField(body, "userId");
-  auto runs =
-      TriggerAutomations(ws, svc, "track/" + entry.event, shared_body, recipient, entry.event, id);
-  for (const auto& run : runs) entry.effects["runs"].push_back(run);
-  if (runs.empty()) {
-    entry.outcome = "unmapped";
-    entry.diagnostics.push_back("no automation triggered by 'track/" + entry.event + "'");
-  }
-  AddJournalEntry(ws, svc, std::move(entry));
-  svc.version.fetch_add(1);
+  // docs/fidelity.md), in its processing job (jobs.h).
+  const std::string name = entry.event;
+  JournalAndProcess(
+      ws, svc, std::move(entry),
+      [shared_body, name, id](WorkspaceState& w, Services& s, JournalEntry& processed) {
+        auto runs = TriggerAutomations(w, s, "track/" + name, shared_body,
+                                       StringField(*shared_body, "userId"), name, id);
+        for (const auto& run : runs) processed.effects["runs"].push_back(run);
+        if (runs.empty()) {
+          processed.outcome = "unmapped";
+          processed.diagnostics.push_back("no automation triggered by 'track/" + name + "'");
+        }
+      });
   return Reply{202, OneKey("messageId", id)};
 }
 
@@ -360,6 +407,11 @@ Json JournalEntryForAdmin(const JournalEntry& e) {
           {"outcome", e.outcome},
           {"status", e.http_status},
           {"received_at", FormatIso8601(e.received_at)},
+          // null while the processing job is pending (jobs.h); the receipt
+          // time for an entry with nothing to process.
+          {"processed_at", e.awaiting_processing
+                               ? Json(nullptr)
+                               : Json(FormatIso8601(e.processed_at.value_or(e.received_at)))},
           {"diagnostics", e.diagnostics},
           {"effects", e.effects},
           {"payload", Json::parse(e.payload_text, nullptr, /*allow_exceptions=*/false)}};

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "jobs.h"
+
 namespace mock_courier {
 namespace {
 
@@ -49,6 +51,9 @@ void ScheduleAttempt(WorkspaceState& ws, Services& svc, const SharedJson& event,
   Services captured = svc;
   svc.scheduler.Schedule(due, ws.serial,
                          [captured, event, relay, attempt](WorkspaceState& state) mutable {
+                           // A held or retried event reaches Courier as a new
+                           // request: it is processed after the latency (jobs.h).
+                           ProcessingScope request(state, /*processing=*/false);
                            // Timer callbacks must not throw into the clock loop.
                            try {
                              Attempt(state, captured, *event, event, relay, attempt);

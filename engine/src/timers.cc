@@ -13,6 +13,7 @@ void RunTimer(WorkspaceState& ws, Services& svc, Scheduler::Timer& timer) {
   try {
     switch (timer.kind) {
       case TimerKind::kCallback:
+      case TimerKind::kProcessRequest:
         if (timer.callback) timer.callback(ws);
         return;
       case TimerKind::kRunDelay:

@@ -251,6 +251,12 @@ struct JournalEntry {
   std::string payload_text;
   std::vector<std::string> diagnostics;
   Json effects = Json::object();  // {"messages":[...], "runs":[...], "profile":...}
+  // An accepted event's effects run in its processing job (jobs.h): until
+  // then `awaiting_processing` is set and `effects` is empty; `processed_at`
+  // is when the job ran. Entries with nothing to process (rejected,
+  // duplicate, failed relays) have neither.
+  bool awaiting_processing = false;
+  std::optional<TimePoint> processed_at;
 
   // What the journal's byte bound (kJournalBytes) counts of this entry.
   std::size_t text_bytes() const { return payload_text.size() + event.size(); }
@@ -400,6 +406,9 @@ struct WorkspaceState {
   std::uint64_t relay_random = 0;
   std::uint64_t relay_received = 0;
   std::uint64_t relay_latest_delivered = 0;  // Highest receipt number delivered so far.
+  // Set while the workspace processes accepted work (jobs.h ProcessingScope):
+  // what starts meanwhile is processed at once, not after another latency.
+  bool processing_accepted_work = false;
 };
 
 }  // namespace mock_courier

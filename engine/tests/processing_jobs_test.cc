@@ -1,0 +1,208 @@
+// Accepted, then processed (docs/fidelity.md "Realistic timing"): with a
+// processing latency, inbound events, automation invokes and profile-driven
+// audience matching are answered and journaled first; their effects run in a
+// job at now + latency on the mock clock, in due time then acceptance order.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "mock_courier/testing/engine_fixture.h"
+#include "mock_courier/time_format.h"
+
+namespace mock_courier {
+namespace {
+
+using nlohmann::json;
+using testing::kTestStart;
+using testing::TestEngine;
+
+// "Signed Up" is mapped to the welcome notification and triggers "onboard",
+// which sends it too; "Trial Ended" only triggers "nudge" (a delay, then a
+// send); "team" matches profiles whose plan is "team".
+json Workspace(json extra = json::object()) {
+  json ws = json::parse(R"({
+    "api_keys": ["test-key"],
+    "segment": {"write_key": "out-key"},
+    "notifications": [{"id": "welcome", "channels": ["email"],
+                       "content": {"email": {"subject": "Hi", "body": "Hello"}}}],
+    "event_maps": {"Segment-TrackEvent:Signed Up": "welcome"},
+    "automations": [
+      {"id": "onboard", "trigger": "track/Signed Up",
+       "steps": [{"action": "send", "template": "welcome", "recipient": "refs.data.userId"}]},
+      {"id": "nudge", "trigger": "track/Trial Ended",
+       "steps": [{"action": "delay", "duration": "1 hour"},
+                 {"action": "send", "template": "welcome", "recipient": "refs.data.userId"}]}
+    ],
+    "audiences": [{"id": "team",
+                   "filter": {"operator": "EQ", "path": "plan", "value": "team"}}],
+    "profiles": {"u1": {"email": "u1@example.com"}}
+  })");
+  ws.update(extra);
+  return ws;
+}
+
+EngineOptions WithLatency(Duration latency, std::uint64_t seed = 0) {
+  EngineOptions options;
+  options.processing_latency = latency;
+  options.seed = seed;
+  return options;
+}
+
+std::string Accepted(const Result<Reply>& reply, const char* key) {
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  return reply.ok() ? reply->body[key].get<std::string>() : "";
+}
+
+json OnlyJournalEntry(TestEngine& t) {
+  json entries = t.Journal()["results"];
+  EXPECT_EQ(entries.size(), 1u) << entries.dump(1);
+  return entries.empty() ? json() : entries[0];
+}
+
+// ---- Inbound events ------------------------------------------------------------
+
+TEST(ProcessingJobTest, ATrackIsJournaledFirstAndItsRunAndSendsAppearWhenItsJobRuns) {
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  const std::string id = Accepted(
+      t.engine.SegmentInbound(t.key, TestEngine::Track("Signed Up", "u1", "m-1")), "messageId");
+
+  json entry = OnlyJournalEntry(t);
+  EXPECT_EQ(entry["id"], id);
+  EXPECT_EQ(entry["outcome"], "accepted");
+  EXPECT_EQ(entry["received_at"], FormatIso8601(kTestStart));
+  EXPECT_TRUE(entry["processed_at"].is_null()) << entry.dump(1);
+  EXPECT_EQ(entry["effects"], json::object());
+  EXPECT_TRUE(t.Runs()["results"].empty());
+  EXPECT_TRUE(t.Messages()["results"].empty());
+
+  EXPECT_EQ(t.Advance(kSecond - 1).processed, 0);
+  EXPECT_TRUE(t.Runs()["results"].empty());
+
+  AdvanceResult advanced = t.Advance(1);
+  // One job for the event; the run and sends it causes are processed in it.
+  EXPECT_EQ(advanced.processed, 1);
+  EXPECT_EQ(advanced.fired, 0);
+  json runs = t.Runs()["results"];
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["status"], "PROCESSED");
+  EXPECT_EQ(runs[0]["created_at"], FormatIso8601(kTestStart + kSecond));
+  json messages = t.Messages()["results"];
+  ASSERT_EQ(messages.size(), 2u);  // The event-map send, then the run's.
+  for (const json& message : messages) {
+    EXPECT_EQ(message["status"], "DELIVERED") << message.dump(1);
+  }
+  entry = OnlyJournalEntry(t);
+  EXPECT_EQ(entry["processed_at"], FormatIso8601(kTestStart + kSecond));
+  EXPECT_EQ(entry["effects"]["runs"], json::array({runs[0]["id"]}));
+  EXPECT_EQ(entry["effects"]["messages"], json::array({messages[0]["id"]}));
+  EXPECT_FALSE(t.engine.NextDue().has_value());
+}
+
+TEST(ProcessingJobTest, AnUnmappedTrackIsMarkedUnmappedWhenProcessed) {
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, TestEngine::Track("Nothing", "u1", "m-1")).ok());
+  EXPECT_EQ(OnlyJournalEntry(t)["outcome"], "accepted");
+  t.Advance(kSecond);
+  json entry = OnlyJournalEntry(t);
+  EXPECT_EQ(entry["outcome"], "unmapped");
+  EXPECT_FALSE(entry["diagnostics"].empty());
+}
+
+TEST(ProcessingJobTest, AnIdentifyMergesTheProfileWhenItsJobRuns) {
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  ASSERT_TRUE(
+      t.engine
+          .SegmentInbound(t.key, TestEngine::Identify("u2", "m-1", {{"email", "u2@example.com"}}))
+          .ok());
+  EXPECT_EQ(t.Profile("u2"), json::object());
+  t.Advance(kSecond);
+  EXPECT_EQ(t.Profile("u2"), json({{"email", "u2@example.com"}}));
+  EXPECT_EQ(OnlyJournalEntry(t)["effects"]["profile"], "u2");
+}
+
+TEST(ProcessingJobTest, ARepeatedMessageIdAnswersTheSameIdBeforeAndAfterProcessing) {
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  const json track = TestEngine::Track("Signed Up", "u1", "m-1");
+  const std::string first = Accepted(t.engine.SegmentInbound(t.key, track), "messageId");
+  auto before = t.engine.SegmentInbound(t.key, track);
+  EXPECT_EQ(Accepted(before, "messageId"), first);
+  EXPECT_EQ(before->status, 202);
+  t.Advance(kSecond);
+  EXPECT_EQ(Accepted(t.engine.SegmentInbound(t.key, track), "messageId"), first);
+  t.Advance(kSecond);
+  // One effect: the duplicates scheduled no job.
+  EXPECT_EQ(t.Runs()["results"].size(), 1u);
+  json entries = t.Journal()["results"];
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[1]["outcome"], "duplicate");
+  // A duplicate has nothing to process: processed when answered.
+  EXPECT_EQ(entries[1]["processed_at"], FormatIso8601(kTestStart));
+}
+
+TEST(ProcessingJobTest, ACourierInboundEventTriggersItsAutomationWhenItsJobRuns) {
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  auto reply = t.engine.Call(t.key, "POST", "/inbound/courier",
+                             {{"event", "Signed Up"},
+                              {"messageId", "c-1"},
+                              {"properties", json::object()},
+                              {"type", "track"},
+                              {"userId", "u1"}});
+  EXPECT_EQ(reply->status, 202);
+  const std::string id = Accepted(reply, "messageId");
+  EXPECT_TRUE(OnlyJournalEntry(t)["processed_at"].is_null());
+  EXPECT_TRUE(t.Runs()["results"].empty());
+  // Still a conflict while the first is pending.
+  auto again = t.engine.Call(t.key, "POST", "/inbound/courier",
+                             {{"event", "Signed Up"},
+                              {"messageId", "c-1"},
+                              {"properties", json::object()},
+                              {"type", "track"}});
+  EXPECT_EQ(again.status().http_status(), 409);
+
+  EXPECT_EQ(t.Advance(kSecond).processed, 1);
+  json runs = t.Runs()["results"];
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["source"], "track/Signed Up/" + id);
+  EXPECT_EQ(t.Journal()["results"][0]["effects"]["runs"], json::array({runs[0]["id"]}));
+}
+
+// ---- Latency paid once -----------------------------------------------------------
+
+TEST(ProcessingJobTest, ARunsDelayEndsWithoutASecondLatency) {
+  // The latency is paid once, by the event: the send after the delay is
+  // processed when the delay ends.
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, TestEngine::Track("Trial Ended", "u1", "m-1")).ok());
+  t.Advance(kSecond);
+  EXPECT_EQ(t.Runs()["results"][0]["status"], "WAITING");
+  t.Advance(kHour);
+  json messages = t.Messages()["results"];
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["status"], "DELIVERED");
+  auto message = t.engine.Call(t.key, "GET", "/messages/" + messages[0]["id"].get<std::string>());
+  EXPECT_EQ(message->body["sent"], kTestStart + kSecond + kHour);
+}
+
+TEST(ProcessingJobTest, ARelayedEventReleasedLaterIsProcessedOneLatencyAfterItArrives) {
+  // A held event reaches Courier when the reorder window releases it: it is
+  // a new request there, answered then and processed one latency later.
+  TestEngine t(Workspace({{"segment",
+                           {{"write_key", "out-key"},
+                            {"source_write_keys", {"src-key"}},
+                            {"delivery", {{"reorder_window", "10 seconds"}}}}}}),
+               WithLatency(kSecond, 7));
+  ASSERT_TRUE(t.engine
+                  .SegmentTrackingReceive("src-key", TestEngine::Track("Signed Up", "u1", "m-1"),
+                                          "/v1/track")
+                  .ok());
+  t.Advance(11 * kSecond);
+  json entry = OnlyJournalEntry(t);
+  const TimePoint received = *ParseIso8601(entry["received_at"].get<std::string>());
+  ASSERT_GT(received, kTestStart) << "the seed should hold the event";
+  EXPECT_EQ(entry["processed_at"], FormatIso8601(received + kSecond));
+  EXPECT_EQ(t.Runs()["results"][0]["created_at"], FormatIso8601(received + kSecond));
+}
+
+}  // namespace
+}  // namespace mock_courier
