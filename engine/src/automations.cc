@@ -20,6 +20,7 @@
 
 #include "accessors.h"
 #include "automation_steps.h"
+#include "jobs.h"
 #include "messaging.h"
 #include "mock_courier/time_format.h"
 #include "profiles.h"
@@ -699,7 +700,13 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
   if (!start) ws.runs.MarkFinished(id);  // Failed validation: it ends in ERROR.
   if (!token.empty() && start) AddToTokenIndex(ws, token, id);
   Bump(svc);
-  if (start) Execute(ws, svc, id, depth);
+  // An invoked run exists (PROCESSING, no step processed) from its answer; its
+  // steps run in its processing job (jobs.h). Runs started by an event or a
+  // step are already inside accepted work: they run at once.
+  if (start) {
+    ProcessAccepted(ws, svc,
+                    [id, depth](WorkspaceState& w, Services& s) { Execute(w, s, id, depth); });
+  }
   return id;
 }
 

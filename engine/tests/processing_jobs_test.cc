@@ -204,5 +204,122 @@ TEST(ProcessingJobTest, ARelayedEventReleasedLaterIsProcessedOneLatencyAfterItAr
   EXPECT_EQ(t.Runs()["results"][0]["created_at"], FormatIso8601(received + kSecond));
 }
 
+// ---- Invokes --------------------------------------------------------------------
+
+json AdHocSend(const std::string& user) {
+  return {{"automation",
+           {{"steps", {{{"action", "send"}, {"template", "welcome"}, {"recipient", user}}}}}}};
+}
+
+json RunApi(TestEngine& t, const std::string& id) {
+  auto reply = t.engine.Call(t.key, "GET", "/automations/runs/" + id);
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  return reply.ok() ? reply->body["run"] : json();
+}
+
+TEST(ProcessingJobTest, AnInvokedRunIsProcessingWithNoStepProcessedUntilItsJobRuns) {
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  const std::string id =
+      Accepted(t.engine.Call(t.key, "POST", "/automations/invoke", AdHocSend("u1")), "runId");
+
+  json run = RunApi(t, id);
+  EXPECT_EQ(run["status"], "PROCESSING");
+  EXPECT_EQ(run["created_at"], FormatIso8601(kTestStart));
+  EXPECT_EQ(run["steps"], json::array({{{"action", "send"}, {"status", "NOT PROCESSED"}}}));
+  EXPECT_TRUE(t.Messages()["results"].empty());
+
+  EXPECT_EQ(t.Advance(kSecond).processed, 1);
+  run = RunApi(t, id);
+  EXPECT_EQ(run["status"], "PROCESSED");
+  EXPECT_EQ(run["created_at"], FormatIso8601(kTestStart));
+  EXPECT_EQ(run["updated_at"], FormatIso8601(kTestStart + kSecond));
+  EXPECT_EQ(run["steps"][0]["status"], "PROCESSED");
+  EXPECT_EQ(run["steps"][0]["updated_at"], FormatIso8601(kTestStart + kSecond));
+  json messages = t.Messages()["results"];
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(run["steps"][0]["message_id"], messages[0]["id"]);
+  EXPECT_EQ(messages[0]["status"], "DELIVERED");
+}
+
+TEST(ProcessingJobTest, ATemplateInvokeStartsItsRunWhenItsJobRuns) {
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  const std::string id = Accepted(
+      t.engine.Call(t.key, "POST", "/automations/onboard/invoke", {{"data", {{"userId", "u1"}}}}),
+      "runId");
+  EXPECT_EQ(RunApi(t, id)["status"], "PROCESSING");
+  t.Advance(kSecond);
+  EXPECT_EQ(RunApi(t, id)["status"], "PROCESSED");
+  EXPECT_EQ(t.Messages()["results"].size(), 1u);
+}
+
+TEST(ProcessingJobTest, AnInvokedRunCanceledBeforeItsJobNeverRuns) {
+  TestEngine t(Workspace(), WithLatency(2 * kMinute));
+  // Starts at +2 min and cancels token "t" at +3 min.
+  Accepted(t.engine.Call(t.key, "POST", "/automations/invoke",
+                         {{"automation",
+                           {{"steps",
+                             {{{"action", "delay"}, {"duration", "1 minute"}},
+                              {{"action", "cancel"}, {"cancelation_token", "t"}}}}}}}),
+           "runId");
+  t.Advance(2 * kMinute);
+  // Accepted at +2 min with token "t": its job is due at +4 min.
+  json invoke = AdHocSend("u1");
+  invoke["automation"]["cancelation_token"] = "t";
+  const std::string canceled =
+      Accepted(t.engine.Call(t.key, "POST", "/automations/invoke", invoke), "runId");
+  EXPECT_EQ(RunApi(t, canceled)["status"], "PROCESSING");
+  t.Advance(2 * kMinute);
+  json run = RunApi(t, canceled);
+  EXPECT_EQ(run["status"], "CANCELED");
+  EXPECT_EQ(run["steps"][0]["status"], "NOT PROCESSED");
+  EXPECT_TRUE(t.Messages()["results"].empty());
+}
+
+// ---- Order and determinism ------------------------------------------------------
+
+// The outbound Segment calls named `event`, for their userId.
+std::vector<std::string> OutboundUsers(TestEngine& t, const std::string& event) {
+  std::vector<std::string> users;
+  const json outbox = t.Outbox();
+  for (const json& call : outbox["results"]) {
+    if (call["event"]["event"] == event) users.push_back(call["event"]["userId"]);
+  }
+  return users;
+}
+
+TEST(ProcessingJobTest, JobsOfEveryKindRunInAcceptanceOrder) {
+  TestEngine t(Workspace({{"profiles",
+                           {{"u1", {{"email", "u1@example.com"}}},
+                            {"u2", {{"email", "u2@example.com"}}},
+                            {"u3", {{"email", "u3@example.com"}}}}}}),
+               WithLatency(kSecond));
+  Accepted(t.engine.Call(t.key, "POST", "/automations/invoke", AdHocSend("u2")), "runId");
+  ASSERT_TRUE(t.engine.Send(t.key, {{"event", "welcome"}, {"recipient", "u3"}}).ok());
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, TestEngine::Track("Trial Ended", "u1", "m-1")).ok());
+  t.Advance(kSecond);
+  // Processed in acceptance order: the invoke's send, then /send.
+  EXPECT_EQ(OutboundUsers(t, "Message Sent"), (std::vector<std::string>{"u2", "u3"}));
+  json runs = t.Runs()["results"];
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0]["source"], "invoke");
+  EXPECT_EQ(runs[1]["template"], "nudge");
+}
+
+TEST(ProcessingJobTest, TheSameSeedGivesTheSameJournalRunsAndMessages) {
+  auto run = [](std::uint64_t seed) {
+    TestEngine t(Workspace(), WithLatency(kSecond, seed));
+    (void)t.engine.SegmentInbound(t.key, TestEngine::Track("Signed Up", "u1", "m-1"));
+    (void)t.engine.Call(t.key, "POST", "/automations/invoke", AdHocSend("u1"));
+    t.Advance(500);
+    (void)t.engine.SegmentInbound(t.key, TestEngine::Track("Trial Ended", "u1", "m-2"));
+    (void)t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"plan", "team"}}}});
+    t.Advance(kHour + 2 * kSecond);
+    return json{t.Journal(), t.Runs(), t.Messages(), t.Outbox()}.dump();
+  };
+  const std::string first = run(42);
+  EXPECT_EQ(run(42), first);
+  EXPECT_NE(run(43), first);
+}
+
 }  // namespace
 }  // namespace mock_courier
