@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "jobs.h"
 #include "json_util.h"
 #include "messaging.h"
 #include "messaging_internal.h"
@@ -287,7 +288,9 @@ Result<Reply> ListAudienceMembersReply(WorkspaceState& ws, const std::string& au
   return Reply{200, {{"items", items}, {"paging", {{"cursor", nullptr}, {"more", false}}}}};
 }
 
-void OnProfileChanged(WorkspaceState& ws, Services& svc, const std::string& user_id) {
+namespace {
+
+void MatchAudiences(WorkspaceState& ws, Services& svc, const std::string& user_id) {
   auto profile = ws.profiles.find(user_id);
   for (const auto& [audience_id, audience] : ws.audiences) {
     auto members = ws.audience_members.find(audience_id);
@@ -306,6 +309,17 @@ void OnProfileChanged(WorkspaceState& ws, Services& svc, const std::string& user
     }
     EmitMembership(ws, svc, audience_id, user_id, now);
   }
+}
+
+}  // namespace
+
+void OnProfileChanged(WorkspaceState& ws, Services& svc, const std::string& user_id) {
+  // Nothing to match: no job (a profile load test schedules nothing).
+  if (ws.audiences.empty()) return;
+  ProcessAccepted(ws, svc, [user_id](WorkspaceState& w, Services& s) {
+    MatchAudiences(w, s, user_id);
+    s.version.fetch_add(1);
+  });
 }
 
 }  // namespace mock_courier

@@ -111,7 +111,10 @@ Result<Reply> DeleteAudienceReply(WorkspaceState& ws, Services& svc,
                                   const std::string& audience_id);
 Result<Reply> ListAudienceMembersReply(WorkspaceState& ws, const std::string& audience_id);
 // Re-evaluates every audience for `user_id` after its profile changed (or was
-// deleted), emitting "Audience User Matched"/"Unmatched" on changes.
+// deleted), emitting "Audience User Matched"/"Unmatched" on changes. The
+// matching is the profile write's processing job (jobs.h): at once at latency
+// 0 or inside accepted work, else at now + latency against the profile as it
+// is then.
 void OnProfileChanged(WorkspaceState& ws, Services& svc, const std::string& user_id);
 
 // ---- Outbound Segment (https://www.courier.com/docs/external-integrations/cdp/segment/)

@@ -321,5 +321,84 @@ TEST(ProcessingJobTest, TheSameSeedGivesTheSameJournalRunsAndMessages) {
   EXPECT_NE(run(43), first);
 }
 
+// ---- Profile-driven effects ----------------------------------------------------
+
+std::vector<std::string> TeamMembers(TestEngine& t) {
+  std::vector<std::string> users;
+  auto reply = t.engine.Call(t.key, "GET", "/audiences/team/members");
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  if (reply.ok()) {
+    for (const json& item : reply->body["items"]) users.push_back(item["member_id"]);
+  }
+  return users;
+}
+
+TEST(ProcessingJobTest, AProfileWriteIsStoredAtOnceAndItsAudienceMatchIsAJob) {
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  // A file audience's members are computed on first use: before the write.
+  ASSERT_TRUE(TeamMembers(t).empty());
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"plan", "team"}}}}).ok());
+  // The profile API answers with the write done; matching comes later.
+  EXPECT_EQ(t.Profile("u1")["plan"], "team");
+  EXPECT_TRUE(TeamMembers(t).empty());
+  EXPECT_TRUE(OutboundUsers(t, "Audience User Matched").empty());
+
+  EXPECT_EQ(t.Advance(kSecond).processed, 1);
+  EXPECT_EQ(TeamMembers(t), (std::vector<std::string>{"u1"}));
+  EXPECT_EQ(OutboundUsers(t, "Audience User Matched"), (std::vector<std::string>{"u1"}));
+
+  ASSERT_TRUE(t.engine.Call(t.key, "DELETE", "/profiles/u1").ok());
+  EXPECT_EQ(TeamMembers(t), (std::vector<std::string>{"u1"}));
+  t.Advance(kSecond);
+  EXPECT_TRUE(TeamMembers(t).empty());
+  EXPECT_EQ(OutboundUsers(t, "Audience User Unmatched"), (std::vector<std::string>{"u1"}));
+}
+
+TEST(ProcessingJobTest, TheAudienceJobMatchesTheProfileAsItIsWhenItRuns) {
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  ASSERT_TRUE(TeamMembers(t).empty());  // Computed before the writes.
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"plan", "team"}}}}).ok());
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"plan", "solo"}}}}).ok());
+  EXPECT_EQ(t.Advance(kSecond).processed, 2);
+  // Never a member when a job ran: no membership event at all.
+  EXPECT_TRUE(TeamMembers(t).empty());
+  EXPECT_TRUE(OutboundUsers(t, "Audience User Matched").empty());
+}
+
+TEST(ProcessingJobTest, AnIdentifyMatchesAudiencesInItsOwnJob) {
+  TestEngine t(Workspace(), WithLatency(kSecond));
+  ASSERT_TRUE(
+      t.engine.SegmentInbound(t.key, TestEngine::Identify("u2", "m-1", {{"plan", "team"}})).ok());
+  AdvanceResult advanced = t.Advance(kSecond);
+  EXPECT_EQ(advanced.processed, 1);
+  EXPECT_EQ(TeamMembers(t), (std::vector<std::string>{"u2"}));
+  EXPECT_FALSE(t.engine.NextDue().has_value());
+}
+
+TEST(ProcessingJobTest, WithoutAudiencesAProfileWriteSchedulesNothing) {
+  json ws = Workspace();
+  ws.erase("audiences");
+  TestEngine t(ws, WithLatency(kSecond));
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"plan", "team"}}}}).ok());
+  EXPECT_FALSE(t.engine.NextDue().has_value());
+}
+
+// ---- Latency 0 -------------------------------------------------------------------
+
+TEST(ProcessingJobTest, WithoutLatencyTheEntryIsJournaledThenProcessedBeforeTheAnswer) {
+  TestEngine t(Workspace());
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, TestEngine::Track("Signed Up", "u1", "m-1")).ok());
+  json entry = OnlyJournalEntry(t);
+  EXPECT_EQ(entry["processed_at"], entry["received_at"]);
+  EXPECT_EQ(entry["effects"]["runs"].size(), 1u);
+  EXPECT_EQ(t.Messages()["results"].size(), 2u);
+  const std::string run =
+      Accepted(t.engine.Call(t.key, "POST", "/automations/invoke", AdHocSend("u1")), "runId");
+  EXPECT_EQ(RunApi(t, run)["status"], "PROCESSED");
+  ASSERT_TRUE(t.engine.Call(t.key, "POST", "/profiles/u1", {{"profile", {{"plan", "team"}}}}).ok());
+  EXPECT_EQ(TeamMembers(t), (std::vector<std::string>{"u1"}));
+  EXPECT_FALSE(t.engine.NextDue().has_value());
+}
+
 }  // namespace
 }  // namespace mock_courier
