@@ -62,7 +62,8 @@ Every flag also reads an environment variable (the flag wins).
                          instead of the built-in fake (MOCK_COURIER_SEGMENT_URL)
   --segment-max-attempts N  Tries per outbound batch (MOCK_COURIER_SEGMENT_MAX_ATTEMPTS, default 5)
   --segment-backoff-ms N Backoff base between tries (MOCK_COURIER_SEGMENT_BACKOFF_MS, default 500)
-  --processing-latency DURATION  Time between accepting a send and processing it, on
+  --processing-latency DURATION  Time between accepting a request (send, inbound event,
+                         invoke, profile write) and processing its effects, on
                          the mock clock: "1 second", "PT2S" or ms; 0 = at once
                          (MOCK_COURIER_PROCESSING_LATENCY, default 0)
   --segment-duplicate-rate R  Probability 0..1 that the fake Segment API relays an event

@@ -46,8 +46,9 @@ class ScenarioTest : public ::testing::Test {
   RunOptions options_;
 };
 
-// Latency mode: every scenario also passes when sends are processed one
-// second of mock time after they are accepted (docs/scenarios.md).
+// Latency mode: every scenario also passes when requests (sends, inbound
+// events, invokes) are processed one second of mock time after they are
+// accepted (docs/scenarios.md).
 constexpr Duration kLatencyModeLatency = kSecond;
 
 // Registered during static initialization, before RUN_ALL_TESTS.

@@ -93,9 +93,11 @@ struct EngineOptions {
   // What each workspace keeps of finished work (mock_courier/retention.h); a
   // workspace file's "retention" overrides it per kind.
   Retention retention{};
-  // How long after acceptance a send is processed, on the engine's clock
-  // (docs/server.md "Processing latency"). 0 (the default): at once, before
-  // the request returns. A workspace file's "processing_latency" overrides it.
+  // How long after acceptance a request's effects (a send's processing, an
+  // inbound event's sends and runs, an invoked run's steps, a profile write's
+  // audience matching) run, on the engine's clock (docs/server.md "Processing
+  // latency"). 0 (the default): at once, after the request is journaled and
+  // before it returns. A workspace file's "processing_latency" overrides it.
   Duration processing_latency = 0;
   // The fake Segment API's delivery to workspaces; a workspace file's
   // "segment": {"delivery": ...} overrides it.
@@ -106,8 +108,8 @@ struct EngineOptions {
 struct AdvanceResult {
   TimePoint now = 0;
   int fired = 0;  // Timers that ran (delays, scheduled deliveries, ...).
-  // Processing jobs that ran (sends accepted under a processing latency);
-  // not counted in `fired`.
+  // Processing jobs that ran (requests accepted under a processing latency:
+  // sends, inbound events, invokes, profile writes); not counted in `fired`.
   int processed = 0;
 };
 

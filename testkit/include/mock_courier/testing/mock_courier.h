@@ -44,7 +44,8 @@ struct MockCourierOptions {
   // --retention flag takes it ("0" = everything, "messages=100,runs=0");
   // "" = the defaults (docs/server.md#retention).
   std::string retention;
-  // Time between accepting a send and processing it, on the virtual clock, as
+  // Time between accepting a request (a send, an inbound event, an invoke, a
+  // profile write's audience matching) and processing it, on the virtual clock, as
   // mock-courier's --processing-latency flag takes it ("1 second", "PT2S",
   // milliseconds); "" = 0, processed before the request returns.
   std::string processing_latency;
