@@ -23,9 +23,12 @@ cmake -S examples/gtest-consumer -B "$work/example" -G Ninja -DCMAKE_BUILD_TYPE=
   -DCMAKE_PREFIX_PATH="$prefix" "-DCMAKE_CXX_FLAGS=-Wall -Wextra -Wpedantic -Werror" >/dev/null
 cmake --build "$work/example" -j2
 # The example must use the installed binary and headers, not the source tree.
-ninja -C "$work/example" -t commands checkout_app_test | grep -q "$prefix/bin/mock-courier" ||
+# The commands are captured first: `ninja ... | grep -q` under pipefail fails
+# whenever grep exits on its match before ninja's last write (SIGPIPE, 141).
+commands="$(ninja -C "$work/example" -t commands checkout_app_test)"
+grep -qF "$prefix/bin/mock-courier" <<<"$commands" ||
   fail "the example does not use the installed mock-courier"
-ninja -C "$work/example" -t commands checkout_app_test | grep -q "$(pwd)/testkit/include" &&
+grep -qF "$(pwd)/testkit/include" <<<"$commands" &&
   fail "the example compiles against the source tree"
 ctest --test-dir "$work/example" --output-on-failure
 
@@ -33,7 +36,8 @@ for mode in subdirectory fetchcontent; do
   echo "test-package: examples/gtest-consumer through $mode"
   cmake -S examples/gtest-consumer -B "$work/$mode" -G Ninja -DMOCK_COURIER_CONSUME="$mode" \
     -DMOCK_COURIER_SOURCE_DIR="$(pwd)" >/dev/null
-  ninja -C "$work/$mode" -t commands checkout_app_test | grep -q -- "-o checkout_app_test " ||
+  commands="$(ninja -C "$work/$mode" -t commands checkout_app_test)"
+  grep -qF -- "-o checkout_app_test " <<<"$commands" ||
     fail "$mode: no build step for checkout_app_test"
 done
 
@@ -55,5 +59,6 @@ for dep in libcpp-httplib nlohmann-json3-dev libgtest-dev; do
   grep -q "$dep" <<<"$depends" || fail "Depends lacks $dep: $depends"
 done
 dpkg-deb -x "$deb" "$work/root"
-"$work/root/usr/bin/mock-courier" --version | grep -q "0.1.0" || fail "packaged mock-courier does not run"
+version="$("$work/root/usr/bin/mock-courier" --version)"
+grep -qF "0.1.0" <<<"$version" || fail "packaged mock-courier does not run"
 echo "test-package: ok ($(basename "$deb"), $(wc -l <<<"$contents") entries)"
