@@ -276,15 +276,15 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   std::string message_id = event["messageId"].get<std::string>();
   bool event_tester = IsEventTesterMessageId(message_id);
   if (!event_tester) {
-    if (const SegmentReplyRecord* stored = ws.segment_replies.Find(message_id, now)) {
+    if (std::optional<SegmentReply> stored = ws.segment_replies.Find(message_id, now)) {
       // Courier replays the stored response for a repeated messageId
       // (https://www.courier.com/docs/external-integrations/cdp/segment/).
       entry.outcome = "duplicate";
-      const SegmentReplyRecord& first = *stored;
+      const SegmentReply& first = *stored;
       entry.http_status = first.status;
       entry.diagnostics.push_back("repeated messageId '" + message_id +
                                   "': the first response is replayed and nothing runs again");
-      std::string first_text = first.Text();
+      std::string first_text = first.text;
       if (first.status < 400) entry.id = first_text;
       AddJournalEntry(ws, svc, std::move(entry));
       svc.version.fetch_add(1);

@@ -1,8 +1,8 @@
 #include "segment_reply_store.h"
 
+#include <cassert>
 #include <cstdio>
 #include <optional>
-#include <utility>
 
 namespace mock_courier {
 namespace {
@@ -26,31 +26,21 @@ std::optional<std::uint64_t> LowerHex(std::string_view text) {
 
 }  // namespace
 
-SegmentReplyRecord::SegmentReplyRecord(int status, std::string_view reply_text,
-                                       TimePoint expires_at)
-    : status(status), expires_at(expires_at) {
+std::optional<PackedReplyId> PackedReplyId::Of(std::string_view text) {
   // "1-XXXXXXXX-YYYYYYYYZZZZZZZZZZZZZZZZ", the form IdGenerator::Next writes.
-  if (status < 400 && reply_text.size() == 35 && reply_text.substr(0, 2) == "1-" &&
-      reply_text[10] == '-') {
-    auto seconds = LowerHex(reply_text.substr(2, 8));
-    auto random = LowerHex(reply_text.substr(11, 8));
-    auto low = LowerHex(reply_text.substr(19, 16));
-    if (seconds && random && low) {
-      id_high = *seconds << 32 | *random;
-      id_low = *low;
-      return;
-    }
-  }
-  text = std::make_unique<std::string>(reply_text);
+  if (text.size() != 35 || text.substr(0, 2) != "1-" || text[10] != '-') return std::nullopt;
+  auto seconds = LowerHex(text.substr(2, 8));
+  auto random = LowerHex(text.substr(11, 8));
+  auto low = LowerHex(text.substr(19, 16));
+  if (!seconds || !random || !low) return std::nullopt;
+  return PackedReplyId{*seconds << 32 | *random, *low};
 }
 
-std::string SegmentReplyRecord::Text() const {
-  if (text) return *text;
+std::string PackedReplyId::Text() const {
   char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "1-%08llx-%08llx%016llx",
-                static_cast<unsigned long long>(id_high >> 32),
-                static_cast<unsigned long long>(id_high & 0xffffffffULL),
-                static_cast<unsigned long long>(id_low));
+  std::snprintf(
+      buffer, sizeof buffer, "1-%08llx-%08llx%016llx", static_cast<unsigned long long>(high >> 32),
+      static_cast<unsigned long long>(high & 0xffffffffULL), static_cast<unsigned long long>(low));
   return buffer;
 }
 
@@ -88,62 +78,104 @@ std::size_t SegmentReplyStore::Probe(const Key& key) const {
   const std::size_t mask = index_.size() - 1;
   std::size_t slot = key.lo & mask;
   while (index_[slot] != 0) {
-    const Entry& entry = entries_[index_[slot] - 1 - front_seq_];
-    if (entry.key == key) return slot;
+    if (At(index_[slot]).Is(key)) return slot;
     slot = (slot + 1) & mask;
   }
   return slot;
 }
 
-const SegmentReplyRecord* SegmentReplyStore::Find(std::string_view message_id,
-                                                  TimePoint now) const {
-  if (live_ == 0) return nullptr;
-  const std::size_t slot = Probe(HashOf(message_id));
-  if (index_[slot] == 0) return nullptr;
-  const SegmentReplyRecord& record = entries_[index_[slot] - 1 - front_seq_].record;
-  return record.expires_at > now ? &record : nullptr;
+namespace {
+
+// The seconds field of an id IdGenerator::Next writes at `now`.
+std::uint64_t IdSeconds(TimePoint now) {
+  return static_cast<std::uint64_t>(now / 1000) & 0xffffffffULL;
 }
 
-void SegmentReplyStore::Remember(std::string_view message_id, SegmentReplyRecord record) {
+}  // namespace
+
+std::optional<SegmentReply> SegmentReplyStore::Find(std::string_view message_id,
+                                                    TimePoint now) const {
+  if (live_ == 0) return std::nullopt;
+  const std::size_t slot = Probe(HashOf(message_id));
+  if (index_[slot] == 0) return std::nullopt;
+  const std::size_t offset = Offset(index_[slot]);
+  const Entry& entry = entries_[offset];
+  if (entry.stored_at + lifetime_ <= now) return std::nullopt;
+  SegmentReply reply;
+  reply.status = static_cast<int>(entry.status() & ~kHasText);
+  if (entry.status() & kHasText) {
+    reply.text = texts_.at(front_seq_ + offset);
+  } else {
+    reply.text =
+        PackedReplyId{IdSeconds(entry.stored_at) << 32 | (entry.meta & 0xffffffffULL), entry.id_low}
+            .Text();
+  }
+  return reply;
+}
+
+void SegmentReplyStore::Remember(std::string_view message_id, int status, std::string_view text,
+                                 TimePoint now) {
+  assert(status > 0 && static_cast<unsigned>(status) < kHasText);
   // At most three quarters full: linear probing stays short with a mixed hash.
   if ((live_ + 1) * 4 > index_.size() * 3) Grow();
   const Key key = HashOf(message_id);
   std::size_t slot = Probe(key);
   if (index_[slot] != 0) {
     // Replaced: the old entry stays in order until swept, unindexed.
-    entries_[index_[slot] - 1 - front_seq_].record.status = 0;
+    const std::size_t offset = Offset(index_[slot]);
+    Entry& old = entries_[offset];
+    if (old.status() & kHasText) texts_.erase(front_seq_ + offset);
+    old.meta &= ~kStatusMask;
     IndexErase(slot);
     --live_;
     slot = Probe(key);
   }
-  entries_.push_back(Entry{key, std::move(record)});
-  index_[slot] = front_seq_ + entries_.size();  // Sequence + 1.
+  const std::uint64_t seq = front_seq_ + entries_.size();
+  unsigned packed_status = static_cast<unsigned>(status);
+  Entry entry{key.lo, now, 0, key.hi & kKeyBits};
+  // A 2xx reply's id generated now packs; an error message never does, even
+  // one that looks like an id.
+  std::optional<PackedReplyId> id;
+  if (status < 400) id = PackedReplyId::Of(text);
+  if (id && id->high >> 32 == IdSeconds(now)) {
+    entry.id_low = id->low;
+    entry.meta |= id->high & 0xffffffffULL;
+  } else {
+    packed_status |= kHasText;
+    texts_.emplace(seq, std::string(text));
+  }
+  entry.meta |= static_cast<std::uint64_t>(packed_status) << kStatusShift;
+  entries_.push_back(entry);
+  index_[slot] = Slot(seq);
   ++live_;
 }
 
 void SegmentReplyStore::Sweep(TimePoint now) {
-  while (!entries_.empty() && entries_.front().record.expires_at <= now) {
+  while (!entries_.empty() && entries_.front().stored_at + lifetime_ <= now) {
     const Entry& front = entries_.front();
-    if (front.record.status != 0) {
-      const std::size_t slot = Probe(front.key);
-      if (index_[slot] == front_seq_ + 1) {
+    if (front.status() != 0) {
+      const std::size_t slot = Probe(Key{front.key_lo, front.meta});
+      if (index_[slot] == Slot(front_seq_)) {
         IndexErase(slot);
         --live_;
       }
+      if (front.status() & kHasText) texts_.erase(front_seq_);
     }
     entries_.pop_front();
     ++front_seq_;
   }
   if (entries_.empty()) {
     // Give the index back once a load is over (it may have grown large).
-    std::vector<std::uint64_t>().swap(index_);
+    std::vector<std::uint32_t>().swap(index_);
     std::deque<Entry>().swap(entries_);
+    std::unordered_map<std::uint64_t, std::string>().swap(texts_);
   }
 }
 
 void SegmentReplyStore::Clear() {
   std::deque<Entry>().swap(entries_);
-  std::vector<std::uint64_t>().swap(index_);
+  std::vector<std::uint32_t>().swap(index_);
+  std::unordered_map<std::uint64_t, std::string>().swap(texts_);
   front_seq_ = 0;
   live_ = 0;
 }
@@ -155,7 +187,7 @@ void SegmentReplyStore::IndexErase(std::size_t slot) {
   std::size_t hole = slot;
   std::size_t next = (hole + 1) & mask;
   while (index_[next] != 0) {
-    const std::size_t home = entries_[index_[next] - 1 - front_seq_].key.lo & mask;
+    const std::size_t home = At(index_[next]).key_lo & mask;
     // Move `next` into the hole unless its home lies cyclically in (hole, next].
     const bool stays = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next);
     if (!stays) {
@@ -168,12 +200,12 @@ void SegmentReplyStore::IndexErase(std::size_t slot) {
 }
 
 void SegmentReplyStore::Grow() {
-  std::vector<std::uint64_t> old = std::move(index_);
+  std::vector<std::uint32_t> old = std::move(index_);
   index_.assign(old.empty() ? 64 : old.size() * 2, 0);
   const std::size_t mask = index_.size() - 1;
-  for (std::uint64_t value : old) {
+  for (std::uint32_t value : old) {
     if (value == 0) continue;
-    std::size_t slot = entries_[value - 1 - front_seq_].key.lo & mask;
+    std::size_t slot = At(value).key_lo & mask;
     while (index_[slot] != 0) slot = (slot + 1) & mask;
     index_[slot] = value;
   }

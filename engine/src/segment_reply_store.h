@@ -6,16 +6,20 @@
 // A load test sends a distinct messageId per event, and each must be
 // remembered for a day: at 10k events a second that is 36M records an hour.
 // So a record is flat, with no allocation of its own:
-// - the messageId is kept as a 128-bit hash of it (two ids would have to
-//   collide in both 64-bit halves to be taken for each other: with 10^8 ids
-//   the chance is about 10^-23);
-// - records sit in a deque in the order they were stored, which is their
-//   expiry order (every record lives the same 24 h), so expired ones are
-//   dropped from the front with no queue of their own;
-// - an open-addressing index (linear probing, at most 3/4 full) maps a hash
-//   to the record's sequence number.
-// About 70 bytes per record, against 110-140 for a node-based map keyed by
-// the id string with a separate expiry queue.
+// - the messageId is kept as an 84-bit hash of it (two ids would have to
+//   collide in all 84 bits to be taken for each other: with 3.6*10^7 ids, a
+//   day at 10k events a second, the chance is about 3*10^-11);
+// - a reply that carries an id the mock generated at the time it was stored
+//   keeps only the id's 96 random bits (its seconds are the stored time's);
+//   other text (an error message) waits in a side table, by sequence;
+// - every record lives the same `lifetime` from when it was stored, so the
+//   deque of records in stored order is their expiry order, and expired ones
+//   are dropped from the front with no queue of their own;
+// - an open-addressing index (linear probing, at most 3/4 full) of 32-bit
+//   sequence numbers maps a hash to its record.
+// About 39 bytes per record (a 32-byte entry, its share of the deque's
+// blocks and of the index), against 110-140 for a node-based map keyed by the
+// id string with a separate expiry queue (bench/README, "Engine v2").
 //
 // Not thread-safe: the owning workspace's lock guards it.
 #pragma once
@@ -23,9 +27,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "mock_courier/clock.h"
@@ -33,63 +38,94 @@
 namespace mock_courier {
 
 // A stored /inbound/segment reply, replayed for a repeated messageId until it
-// expires (idempotency records live 24 h). Compact, since a load test
-// keeps one per event for a day: the status, and the Courier id (2xx) or the
-// error message (4xx, 5xx) the reply carried.
-//
-// The text is a Courier id for a 2xx reply: ids the mock generates
-// ("1-" + 8 + "-" + 24 lowercase hex digits) are packed into 16 bytes, so a
-// record is 40 bytes instead of needing a second allocation.
-// Any other text (an error message) is held on the heap.
-struct SegmentReplyRecord {
+// expires (idempotency records live 24 h): the status, and the Courier id
+// (2xx) or the error message (4xx, 5xx) the reply carried.
+struct SegmentReply {
   int status = 202;
-  TimePoint expires_at = 0;
-  std::uint64_t id_high = 0;          // Epoch seconds << 32 | the first 8 random digits.
-  std::uint64_t id_low = 0;           // The last 16 random digits.
-  std::unique_ptr<std::string> text;  // Null when the id is packed.
+  std::string text;
+};
 
-  SegmentReplyRecord() = default;
-  SegmentReplyRecord(int status, std::string_view reply_text, TimePoint expires_at);
-  // The Courier id or error message the reply carried.
+// A reply's text in the packed form: an id the mock generates ("1-" + 8 +
+// "-" + 24 lowercase hex digits, IdGenerator::Next) is two 64-bit words.
+struct PackedReplyId {
+  std::uint64_t high = 0;  // Epoch seconds << 32 | the first 8 random digits.
+  std::uint64_t low = 0;   // The last 16 random digits.
+
+  // The packed form of `text`, when it is such an id.
+  static std::optional<PackedReplyId> Of(std::string_view text);
   std::string Text() const;
 };
 
 class SegmentReplyStore {
  public:
-  // The reply stored for `message_id` that has not expired by `now`, or null.
-  // The pointer is valid until the next Remember, Sweep or Clear.
-  const SegmentReplyRecord* Find(std::string_view message_id, TimePoint now) const;
-  // Stores `record` for `message_id`, replacing any earlier one.
-  void Remember(std::string_view message_id, SegmentReplyRecord record);
+  // Records live `lifetime` from when they are stored; numbered from
+  // `first_seq` (tests start near the index's 32-bit wrap to cross it).
+  explicit SegmentReplyStore(Duration lifetime = kDay, std::uint64_t first_seq = 0)
+      : lifetime_(lifetime), front_seq_(first_seq) {}
+
+  // The reply stored for `message_id` that has not expired by `now`.
+  std::optional<SegmentReply> Find(std::string_view message_id, TimePoint now) const;
+  // Stores `status` and `text` for `message_id` at `now`, replacing any
+  // earlier record; it expires at now + lifetime.
+  void Remember(std::string_view message_id, int status, std::string_view text, TimePoint now);
   // Drops the records expired by `now`, oldest first. A record stored while
   // the clock stood earlier than an older one's time stays until the older
   // one goes, but Find never answers with it once it has expired.
   void Sweep(TimePoint now);
-  void Clear();
+  void Clear();  // Forgets every record; numbering starts again at 0.
   // Records held (expired ones not yet swept included).
   std::size_t size() const { return live_; }
+  // Records whose text waits in the side table (not a packed id).
+  std::size_t text_count() const { return texts_.size(); }
 
  private:
   struct Key {
-    std::uint64_t hi = 0;
-    std::uint64_t lo = 0;
-    friend bool operator==(const Key&, const Key&) = default;
+    std::uint64_t lo = 0;  // Also the index's home slot.
+    std::uint64_t hi = 0;  // Only the kKeyBits are kept.
   };
+  // Entry::meta: the key's top 20 bits | the status (12 bits, kHasText set
+  // when the text is in texts_; 0: replaced) | the id's first 32 random bits.
+  static constexpr std::uint64_t kKeyBits = 0xfffff00000000000ULL;
+  static constexpr int kStatusShift = 32;
+  static constexpr std::uint64_t kStatusMask = 0xfffULL << kStatusShift;
+  static constexpr unsigned kHasText = 0x800;
+  // 32 bytes: a load test keeps one per event for a day.
   struct Entry {
-    Key key;
-    SegmentReplyRecord record;  // status 0: replaced, no longer indexed.
+    std::uint64_t key_lo;
+    TimePoint stored_at;
+    std::uint64_t id_low;  // The id's last 16 random digits (packed replies).
+    std::uint64_t meta;
+    unsigned status() const { return static_cast<unsigned>((meta & kStatusMask) >> kStatusShift); }
+    bool Is(const Key& key) const {
+      return key_lo == key.lo && (meta & kKeyBits) == (key.hi & kKeyBits);
+    }
   };
+  static_assert(sizeof(Entry) == 32);
+  // Index slots hold a sequence number modulo kSeqModulus, plus one (0: free).
+  static constexpr std::uint64_t kSeqModulus = 0xffffffffULL;
   static Key HashOf(std::string_view message_id);
-  // The index slot holding `seq`, or of the first free slot on `key`'s probe
-  // sequence when no slot holds a live entry with `key`.
+  static std::uint32_t Slot(std::uint64_t seq) {
+    return static_cast<std::uint32_t>(seq % kSeqModulus + 1);
+  }
+  // The offset in entries_ of the entry an index slot names.
+  std::size_t Offset(std::uint32_t slot_value) const {
+    return static_cast<std::size_t>((slot_value - 1 + kSeqModulus - front_seq_ % kSeqModulus) %
+                                    kSeqModulus);
+  }
+  const Entry& At(std::uint32_t slot_value) const { return entries_[Offset(slot_value)]; }
+  // The index slot holding the live entry with `key`, or the first free slot
+  // on `key`'s probe sequence when there is none.
   std::size_t Probe(const Key& key) const;
   void IndexErase(std::size_t slot);
   void Grow();
 
+  Duration lifetime_;
   std::deque<Entry> entries_;  // Stored order: entries_[i] has sequence front_seq_ + i.
   std::uint64_t front_seq_ = 0;
-  std::vector<std::uint64_t> index_;  // Sequence + 1 per slot; 0 = free.
-  std::size_t live_ = 0;              // Entries with an index slot.
+  std::vector<std::uint32_t> index_;
+  std::size_t live_ = 0;  // Entries with an index slot.
+  // Texts that are not packed ids, by their entry's sequence number.
+  std::unordered_map<std::uint64_t, std::string> texts_;
 };
 
 }  // namespace mock_courier

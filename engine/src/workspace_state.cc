@@ -140,8 +140,7 @@ void WorkspaceState::RememberIdempotent(const std::string& key, IdempotentRecord
 
 void RememberSegmentReply(WorkspaceState& ws, const std::string& message_id, int status,
                           std::string text, TimePoint now) {
-  const TimePoint expires_at = now + kDay;
-  ws.segment_replies.Remember(message_id, SegmentReplyRecord(status, text, expires_at));
+  ws.segment_replies.Remember(message_id, status, text, now);  // Kept kDay.
 }
 
 void WorkspaceState::EnforceRetention(TimePoint now, Evicted* evicted) {

@@ -1,102 +1,162 @@
 // The store of /inbound/segment replies kept for replay
 // (https://www.courier.com/docs/reference/idempotent-requests; docs/fidelity.md "Dedupe"):
 // exact lookups by messageId, 24 h expiry oldest first, replacement, and
-// index deletion that never loses a live record.
+// index deletion that never loses a live record; ids kept packed, other texts
+// verbatim.
 #include "segment_reply_store.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
+
+#include "mock_courier/clock.h"
+#include "workspace_state.h"
 
 namespace mock_courier {
 namespace {
 
 std::string IdOf(int i) { return "ajs-next-" + std::to_string(i) + "-b2c5f0e4"; }
 
-SegmentReplyRecord Reply(int i, TimePoint expires_at) {
-  return SegmentReplyRecord(202, "reply-" + std::to_string(i), expires_at);
+void RememberReply(SegmentReplyStore& store, const std::string& message_id, int i, TimePoint now) {
+  store.Remember(message_id, 202, "reply-" + std::to_string(i), now);
+}
+
+std::string TextOf(const SegmentReplyStore& store, const std::string& message_id, TimePoint now) {
+  auto found = store.Find(message_id, now);
+  return found ? found->text : "(none)";
 }
 
 TEST(SegmentReplyStoreTest, FindsWhatWasRememberedUntilItExpires) {
-  SegmentReplyStore store;
-  EXPECT_EQ(store.Find("m-1", 0), nullptr);
-  store.Remember("m-1", SegmentReplyRecord(400, "bad event", 100));
-  store.Remember("m-2", Reply(2, 200));
-  const SegmentReplyRecord* first = store.Find("m-1", 99);
-  ASSERT_NE(first, nullptr);
+  SegmentReplyStore store(/*lifetime=*/100);
+  EXPECT_FALSE(store.Find("m-1", 0));
+  store.Remember("m-1", 400, "bad event", 0);  // Expires at 100.
+  RememberReply(store, "m-2", 2, 100);         // Expires at 200.
+  auto first = store.Find("m-1", 99);
+  ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 400);
-  EXPECT_EQ(first->Text(), "bad event");
-  EXPECT_EQ(store.Find("m-3", 0), nullptr);
-  EXPECT_EQ(store.Find("m-1", 100), nullptr);  // Expired, though not swept yet.
+  EXPECT_EQ(first->text, "bad event");
+  EXPECT_FALSE(store.Find("m-3", 0));
+  EXPECT_FALSE(store.Find("m-1", 100));  // Expired, though not swept yet.
   store.Sweep(100);
   EXPECT_EQ(store.size(), 1u);
-  EXPECT_EQ(store.Find("m-1", 0), nullptr);
-  ASSERT_NE(store.Find("m-2", 150), nullptr);
-  EXPECT_EQ(store.Find("m-2", 150)->Text(), "reply-2");
+  EXPECT_FALSE(store.Find("m-1", 0));
+  EXPECT_EQ(TextOf(store, "m-2", 150), "reply-2");
+  EXPECT_EQ(store.Find("m-2", 150)->status, 202);
   store.Sweep(200);
   EXPECT_EQ(store.size(), 0u);
-  EXPECT_EQ(store.Find("m-2", 0), nullptr);
+  EXPECT_EQ(store.text_count(), 0u);
+  EXPECT_FALSE(store.Find("m-2", 0));
 }
 
 TEST(SegmentReplyStoreTest, RememberingAgainReplacesTheRecord) {
-  SegmentReplyStore store;
-  store.Remember("m-1", Reply(1, 100));
-  store.Remember("m-1", Reply(2, 300));
+  SegmentReplyStore store(/*lifetime=*/100);
+  RememberReply(store, "m-1", 1, 0);    // Expires at 100.
+  RememberReply(store, "m-1", 2, 200);  // Expires at 300.
   EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(store.text_count(), 1u);  // The replaced text is gone at once.
   // Sweeping past the first record's time keeps the replacement.
   store.Sweep(150);
-  ASSERT_NE(store.Find("m-1", 150), nullptr);
-  EXPECT_EQ(store.Find("m-1", 150)->Text(), "reply-2");
+  EXPECT_EQ(TextOf(store, "m-1", 150), "reply-2");
   EXPECT_EQ(store.size(), 1u);
 }
 
 // A record stored while the clock stood earlier (POST /_mock/clock/set can
 // move it back) expires on time even when it sits behind a later one.
 TEST(SegmentReplyStoreTest, ARecordBehindALaterOneStillExpiresOnTime) {
-  SegmentReplyStore store;
-  store.Remember("late", Reply(1, 1000));
-  store.Remember("early", Reply(2, 500));
-  store.Sweep(600);  // Stops at "late".
-  EXPECT_EQ(store.Find("early", 600), nullptr);
-  EXPECT_NE(store.Find("late", 600), nullptr);
+  SegmentReplyStore store(/*lifetime=*/100);
+  RememberReply(store, "late", 1, 900);   // Expires at 1000.
+  RememberReply(store, "early", 2, 400);  // The clock moved back: expires at 500.
+  store.Sweep(600);                       // Stops at "late".
+  EXPECT_FALSE(store.Find("early", 600));
+  EXPECT_TRUE(store.Find("late", 600));
 }
 
 // Steady state of a load test: records stored in time order while the oldest
 // expire. Every live record stays findable through index growth and the
 // backward-shift deletions; every expired one is gone.
-TEST(SegmentReplyStoreTest, AHundredThousandRecordsUnderSteadyExpiry) {
-  SegmentReplyStore store;
+// The index holds sequence numbers modulo 2^32 - 1: a store that has already
+// numbered four billion records (started near the wrap here) crosses it.
+class SteadyExpiryTest : public testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(SteadyExpiryTest, AHundredThousandRecordsUnderSteadyExpiry) {
   constexpr int kCount = 100000;
   constexpr TimePoint kLife = 20000;  // Each record lives 20k ticks; one tick each.
+  SegmentReplyStore store(kLife, GetParam());
   for (int i = 0; i < kCount; ++i) {
     store.Sweep(i);
-    store.Remember(IdOf(i), Reply(i, i + kLife));
+    RememberReply(store, IdOf(i), i, i);
   }
   const TimePoint now = kCount;
   store.Sweep(now);
   // Records i + kLife > now live on: i in (now - kLife, kCount).
   EXPECT_EQ(store.size(), static_cast<std::size_t>(kLife - 1));
+  EXPECT_EQ(store.text_count(), static_cast<std::size_t>(kLife - 1));
   for (int i = 0; i < kCount; ++i) {
-    const SegmentReplyRecord* found = store.Find(IdOf(i), now);
+    auto found = store.Find(IdOf(i), now);
     if (i + kLife > now) {
-      ASSERT_NE(found, nullptr) << i;
-      EXPECT_EQ(found->Text(), "reply-" + std::to_string(i));
+      ASSERT_TRUE(found) << i;
+      EXPECT_EQ(found->text, "reply-" + std::to_string(i));
     } else {
-      ASSERT_EQ(found, nullptr) << i;
+      ASSERT_FALSE(found) << i;
     }
   }
   store.Sweep(now + kLife);
   EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.text_count(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(FromZeroAndAcrossTheWrap, SteadyExpiryTest,
+                         testing::Values(std::uint64_t{0}, std::uint64_t{0xffffffffULL - 30000}));
+
+// Ids the mock generates at the time they are stored come back exactly from
+// their packed form (no side text); an id generated at another second, any
+// other 2xx text, and every error message, even one shaped like an id, come
+// back verbatim.
+TEST(SegmentReplyStoreTest, GeneratedIdsArePackedAndOtherTextIsVerbatim) {
+  SegmentReplyStore store;  // A day.
+  IdGenerator ids(7);
+  std::vector<std::string> generated;
+  constexpr TimePoint kStart = 1'700'000'000'000;
+  for (int i = 0; i < 100; ++i) {
+    const TimePoint at = kStart + i * 997;  // Not whole seconds.
+    generated.push_back(ids.Next(at));
+    store.Remember("g-" + std::to_string(i), 202, generated.back(), at);
+  }
+  EXPECT_EQ(store.text_count(), 0u);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(TextOf(store, "g-" + std::to_string(i), kStart + kHour), generated[i]);
+  }
+  const std::string earlier = ids.Next(kStart - 1000);
+  store.Remember("earlier", 202, earlier, kStart);
+  EXPECT_EQ(store.text_count(), 1u);
+  EXPECT_EQ(TextOf(store, "earlier", kStart), earlier);
+
+  const std::vector<std::string> other = {
+      "1-ABCDEF01-0123456789abcdef01234567", "1-abcdef01-0123456789abcdef0123456",
+      "2-abcdef01-0123456789abcdef01234567", "1-abcdef01x0123456789abcdef01234567",
+      "1-abcdef01-0123456789abcdef0123456g", ""};
+  for (const auto& text : other) store.Remember(text + "#", 202, text, kStart);
+  const std::string error_text = ids.Next(kStart);  // Id-shaped, and of this second.
+  store.Remember("error", 400, error_text, kStart);
+  EXPECT_EQ(store.text_count(), other.size() + 2);
+  for (const auto& text : other) EXPECT_EQ(TextOf(store, text + "#", kStart), text);
+  auto error = store.Find("error", kStart);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status, 400);
+  EXPECT_EQ(error->text, error_text);
 }
 
 TEST(SegmentReplyStoreTest, ClearForgetsEverything) {
-  SegmentReplyStore store;
-  for (int i = 0; i < 1000; ++i) store.Remember(IdOf(i), Reply(i, 10));
+  SegmentReplyStore store(/*lifetime=*/10);
+  for (int i = 0; i < 1000; ++i) RememberReply(store, IdOf(i), i, 0);
   store.Clear();
   EXPECT_EQ(store.size(), 0u);
-  EXPECT_EQ(store.Find(IdOf(5), 0), nullptr);
-  store.Remember(IdOf(5), Reply(5, 10));
-  EXPECT_NE(store.Find(IdOf(5), 0), nullptr);
+  EXPECT_EQ(store.text_count(), 0u);
+  EXPECT_FALSE(store.Find(IdOf(5), 0));
+  RememberReply(store, IdOf(5), 5, 0);
+  EXPECT_EQ(TextOf(store, IdOf(5), 0), "reply-5");
 }
 
 }  // namespace
