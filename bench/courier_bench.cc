@@ -289,8 +289,20 @@ class Bench {
     if (port <= 0) return {};
     LoadResult r = mock_courier::bench::RunLoad(Load(port), bodies_);
     const double rss = static_cast<double>(mock_courier::bench::ProcessRss(server.pid())) / 1e6;
+    // Reset gives the load's records back to the OS (issue 10): RSS after a
+    // POST /_mock/reset, read after a short pause. What stays is mostly
+    // glibc's per-thread caches and arenas (bench/README, "Engine v2, fourth
+    // steps").
+    httplib::Client admin("127.0.0.1", port);
+    auto reset = admin.Post("/_mock/reset", "", "application/json");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const double rss_reset =
+        static_cast<double>(mock_courier::bench::ProcessRss(server.pid())) / 1e6;
     rows_.push_back({"http", label + " POST /inbound/segment (" + LoadShape() + ")",
-                     Describe(r) + "; RSS after " + Fixed(rss, 0) + " MB", "", ""});
+                     Describe(r) + "; RSS after " + Fixed(rss, 0) + " MB, after reset " +
+                         (reset && reset->status == 200 ? Fixed(rss_reset, 0) + " MB"
+                                                        : std::string("(reset failed)")),
+                     "", ""});
     return r;
   }
 
