@@ -10,44 +10,17 @@
 #include <vector>
 
 #include "messaging.h"
+#include "mock_courier/testing/checkout_workspace.h"
 #include "mock_courier/testing/engine_fixture.h"
 
 namespace mock_courier {
 namespace {
 
 using nlohmann::json;
+using testing::CheckoutWorkspace;
+using testing::SendReminderToAnn;
 using testing::TestEngine;
-
-json Workspace() {
-  return {{"api_keys", {"k"}},
-          {"segment", {{"write_key", "wk"}}},
-          {"notifications",
-           {{{"id", "reminder"}, {"content", {{"email", {{"subject", "You left something"}}}}}}}},
-          {"event_maps", {{"Segment-TrackEvent:Order Completed", "reminder"}}},
-          {"profiles", {{"ann", {{"email", "ann@example.com"}}}}},
-          {"automations",
-           {{{"id", "checkout"},
-             {"trigger", "track/Checkout Page Visited"},
-             {"steps",
-              {{{"action", "delay"}, {"duration", "2 hours"}},
-               {{"action", "send"}, {"template", "reminder"}, {"recipient", "refs.data.userId"}}}}},
-            {{"id", "instant"},
-             {"trigger", "track/Instant"},
-             {"steps", {{{"action", "send"}, {"template", "reminder"}, {"recipient", "ann"}}}}}}}};
-}
-
-std::string Track(TestEngine& t, const std::string& event, const std::string& message_id) {
-  auto reply = t.engine.SegmentInbound(t.key, TestEngine::Track(event, "ann", message_id));
-  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
-  return reply.ok() ? reply->body["messageId"].get<std::string>() : "";
-}
-
-std::string Send(TestEngine& t) {
-  auto reply =
-      t.engine.Send(t.key, {{"message", {{"to", {{"user_id", "ann"}}}, {"template", "reminder"}}}});
-  EXPECT_TRUE(reply.ok());
-  return reply.ok() ? reply->body["requestId"].get<std::string>() : "";
-}
+using testing::TrackFromAnn;
 
 class InspectionTest : public ::testing::Test {
  protected:
@@ -55,14 +28,14 @@ class InspectionTest : public ::testing::Test {
   // duplicate, a direct event-map send, a delayed run and an engagement that
   // emits an outbound call long after its message.
   void SetUp() override {
-    order_inbound_ = Track(t_, "Order Completed", "seg-order");
+    order_inbound_ = TrackFromAnn(t_, "Order Completed", "seg-order");
     t_.Advance(kMinute);
-    checkout_inbound_ = Track(t_, "Checkout Page Visited", "seg-checkout");
-    Track(t_, "Checkout Page Visited", "seg-checkout");  // replayed
+    checkout_inbound_ = TrackFromAnn(t_, "Checkout Page Visited", "seg-checkout");
+    TrackFromAnn(t_, "Checkout Page Visited", "seg-checkout");  // replayed
     t_.Advance(kMinute);
-    api_message_ = Send(t_);
-    Send(t_);
-    Track(t_, "Instant", "seg-instant");
+    api_message_ = SendReminderToAnn(t_);
+    SendReminderToAnn(t_);
+    TrackFromAnn(t_, "Instant", "seg-instant");
     t_.Advance(2 * kHour);
     json order_message = t_.Messages()["results"][0];
     order_message_ = order_message["id"];
@@ -86,7 +59,7 @@ class InspectionTest : public ::testing::Test {
     return nullptr;
   }
 
-  TestEngine t_{Workspace()};
+  TestEngine t_{CheckoutWorkspace()};
   std::string order_inbound_, checkout_inbound_, api_message_, order_message_;
 };
 
@@ -223,8 +196,8 @@ TEST_F(InspectionTest, RowsLinkCausesAndEffects) {
 }
 
 TEST_F(InspectionTest, WaitingRunShowsWhenItIsDue) {
-  TestEngine t(Workspace());
-  Track(t, "Checkout Page Visited", "seg-1");
+  TestEngine t(CheckoutWorkspace());
+  TrackFromAnn(t, "Checkout Page Visited", "seg-1");
   TimelineQuery runs;
   runs.kind = "run";
   TimelinePage page = *t.engine.Timeline(t.key, runs);
@@ -315,9 +288,9 @@ TEST_F(InspectionTest, InspectRecordIsTheViewsEntryAndItsRow) {
 TEST(InspectionRetentionTest, RowIdsStayWhileOlderEntriesAreDropped) {
   EngineOptions options;
   options.retention.journal = 3;
-  TestEngine t(Workspace(), options);
-  const std::string first = Track(t, "Checkout Page Visited", "seg-1");
-  Track(t, "Checkout Page Visited", "seg-1");  // replayed: journal entry 1
+  TestEngine t(CheckoutWorkspace(), options);
+  const std::string first = TrackFromAnn(t, "Checkout Page Visited", "seg-1");
+  TrackFromAnn(t, "Checkout Page Visited", "seg-1");  // replayed: journal entry 1
   auto replay_row = [&] {
     TimelineQuery query;
     query.status = "duplicate";
@@ -325,8 +298,8 @@ TEST(InspectionRetentionTest, RowIdsStayWhileOlderEntriesAreDropped) {
     return page.rows.empty() ? std::string() : page.rows[0].id;
   };
   EXPECT_EQ(replay_row(), first + "#1");
-  Track(t, "Nothing Mapped", "seg-2");
-  Track(t, "Nothing Mapped", "seg-3");  // the first entry is dropped
+  TrackFromAnn(t, "Nothing Mapped", "seg-2");
+  TrackFromAnn(t, "Nothing Mapped", "seg-3");  // the first entry is dropped
   EXPECT_EQ(replay_row(), first + "#1");
   EXPECT_TRUE(t.engine.InspectRecord(t.key, "segment", first + "#1").ok());
   EXPECT_EQ(t.engine.InspectRecord(t.key, "segment", first).status().http_status(), 404);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mock_courier/retention.h"
+#include "mock_courier/testing/checkout_workspace.h"
 #include "mock_courier/testing/engine_fixture.h"
 #include "workspace_state.h"
 
@@ -14,25 +15,10 @@ namespace mock_courier {
 namespace {
 
 using nlohmann::json;
+using testing::CheckoutWorkspace;
+using testing::SendReminderToAnn;
 using testing::TestEngine;
-
-json Workspace() {
-  return {{"api_keys", {"k"}},
-          {"segment", {{"write_key", "wk"}}},
-          {"notifications",
-           {{{"id", "reminder"}, {"content", {{"email", {{"subject", "You left something"}}}}}}}},
-          {"event_maps", {{"Segment-TrackEvent:Order Completed", "reminder"}}},
-          {"profiles", {{"ann", {{"email", "ann@example.com"}}}}},
-          {"automations",
-           {{{"id", "checkout"},
-             {"trigger", "track/Checkout Page Visited"},
-             {"steps",
-              {{{"action", "delay"}, {"duration", "2 hours"}},
-               {{"action", "send"}, {"template", "reminder"}, {"recipient", "refs.data.userId"}}}}},
-            {{"id", "instant"},
-             {"trigger", "track/Instant"},
-             {"steps", {{{"action", "send"}, {"template", "reminder"}, {"recipient", "ann"}}}}}}}};
-}
+using testing::TrackFromAnn;
 
 EngineOptions WithRetention(const std::string& spec) {
   EngineOptions options;
@@ -42,23 +28,10 @@ EngineOptions WithRetention(const std::string& spec) {
   return options;
 }
 
-std::string Track(TestEngine& t, const std::string& event, const std::string& message_id) {
-  auto reply = t.engine.SegmentInbound(t.key, TestEngine::Track(event, "ann", message_id));
-  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
-  return reply.ok() ? reply->body["messageId"].get<std::string>() : "";
-}
-
 std::vector<std::string> Ids(const json& view, const char* field = "id") {
   std::vector<std::string> ids;
   for (const json& item : view["results"]) ids.push_back(item[field].get<std::string>());
   return ids;
-}
-
-std::string SendId(TestEngine& t) {
-  auto reply =
-      t.engine.Send(t.key, {{"message", {{"to", {{"user_id", "ann"}}}, {"template", "reminder"}}}});
-  EXPECT_TRUE(reply.ok());
-  return reply.ok() ? reply->body["requestId"].get<std::string>() : "";
 }
 
 TEST(RetentionParseTest, OneCountSetsEveryKind) {
@@ -92,9 +65,9 @@ TEST(RetentionParseTest, BadSpecsNameTheProblem) {
 }
 
 TEST(RetentionTest, FinishedMessagesBeyondTheCapGoOldestFirst) {
-  TestEngine t(Workspace(), WithRetention("messages=3"));
+  TestEngine t(CheckoutWorkspace(), WithRetention("messages=3"));
   std::vector<std::string> sent;
-  for (int i = 0; i < 5; ++i) sent.push_back(SendId(t));
+  for (int i = 0; i < 5; ++i) sent.push_back(SendReminderToAnn(t));
   json view = t.Messages();
   EXPECT_EQ(Ids(view), (std::vector<std::string>{sent[2], sent[3], sent[4]}));
   EXPECT_EQ(view["evicted"], 2);
@@ -104,22 +77,22 @@ TEST(RetentionTest, FinishedMessagesBeyondTheCapGoOldestFirst) {
 }
 
 TEST(RetentionTest, ZeroKeepsEverything) {
-  TestEngine t(Workspace(), WithRetention("0"));
-  for (int i = 0; i < 30; ++i) SendId(t);
+  TestEngine t(CheckoutWorkspace(), WithRetention("0"));
+  for (int i = 0; i < 30; ++i) SendReminderToAnn(t);
   json view = t.Messages();
   EXPECT_EQ(view["results"].size(), 30u);
   EXPECT_EQ(view["evicted"], 0);
 }
 
 TEST(RetentionTest, DelayedMessagesAreNeverDroppedWhileTheyWait) {
-  TestEngine t(Workspace(), WithRetention("messages=1"));
+  TestEngine t(CheckoutWorkspace(), WithRetention("messages=1"));
   auto delayed = t.engine.Send(t.key, {{"message",
                                         {{"to", {{"user_id", "ann"}}},
                                          {"template", "reminder"},
                                          {"delay", {{"duration", 60000}}}}}});
   ASSERT_TRUE(delayed.ok()) << delayed.status().ToString();
   const std::string waiting = delayed->body["requestId"];
-  for (int i = 0; i < 4; ++i) SendId(t);
+  for (int i = 0; i < 4; ++i) SendReminderToAnn(t);
   json view = t.Messages();
   ASSERT_EQ(view["results"].size(), 2u);
   EXPECT_EQ(view["results"][0]["id"], waiting);
@@ -130,9 +103,9 @@ TEST(RetentionTest, DelayedMessagesAreNeverDroppedWhileTheyWait) {
 }
 
 TEST(RetentionTest, WaitingRunsStayAndFinishedRunsAreCapped) {
-  TestEngine t(Workspace(), WithRetention("runs=2,messages=0"));
-  for (int i = 0; i < 4; ++i) Track(t, "Checkout Page Visited", "w" + std::to_string(i));
-  for (int i = 0; i < 5; ++i) Track(t, "Instant", "i" + std::to_string(i));
+  TestEngine t(CheckoutWorkspace(), WithRetention("runs=2,messages=0"));
+  for (int i = 0; i < 4; ++i) TrackFromAnn(t, "Checkout Page Visited", "w" + std::to_string(i));
+  for (int i = 0; i < 5; ++i) TrackFromAnn(t, "Instant", "i" + std::to_string(i));
   json runs = t.Runs();
   // Four waiting runs, and the two newest finished ones.
   ASSERT_EQ(runs["results"].size(), 6u);
@@ -151,8 +124,8 @@ TEST(RetentionTest, WaitingRunsStayAndFinishedRunsAreCapped) {
 }
 
 TEST(RetentionTest, JournalKeepsTheNewestEntries) {
-  TestEngine t(Workspace(), WithRetention("journal=2"));
-  for (int i = 0; i < 5; ++i) Track(t, "Nothing Mapped", "j" + std::to_string(i));
+  TestEngine t(CheckoutWorkspace(), WithRetention("journal=2"));
+  for (int i = 0; i < 5; ++i) TrackFromAnn(t, "Nothing Mapped", "j" + std::to_string(i));
   json journal = t.Journal();
   ASSERT_EQ(journal["results"].size(), 2u);
   EXPECT_EQ(journal["results"][0]["payload"]["messageId"], "j3");
@@ -161,10 +134,10 @@ TEST(RetentionTest, JournalKeepsTheNewestEntries) {
 }
 
 TEST(RetentionTest, JournalKeepsAtMostItsByteBoundOfHugeEvents) {
-  TestEngine t(Workspace());
+  TestEngine t(CheckoutWorkspace());
   const std::string huge(1 << 20, 'x');  // A 1 MB event name, as a hostile client sends.
   const int events = static_cast<int>(kJournalBytes / (2 << 20)) + 8;
-  for (int i = 0; i < events; ++i) Track(t, huge, "h" + std::to_string(i));
+  for (int i = 0; i < events; ++i) TrackFromAnn(t, huge, "h" + std::to_string(i));
   json journal = t.Journal();
   // Each entry holds the name twice (event and payload): ~2 MB.
   const std::size_t kept = journal["results"].size();
@@ -177,9 +150,9 @@ TEST(RetentionTest, JournalKeepsAtMostItsByteBoundOfHugeEvents) {
 TEST(RetentionTest, DeliveredOutboundCallsAreCappedUndeliveredKept) {
   EngineOptions options = WithRetention("outbox=2");
   options.deliver_outbound_to_fake_segment = false;  // The server's worker delivers.
-  TestEngine t(Workspace(), options);
-  SendId(t);
-  SendId(t);  // Four calls: Message Sent and Message Delivered for each.
+  TestEngine t(CheckoutWorkspace(), options);
+  SendReminderToAnn(t);
+  SendReminderToAnn(t);  // Four calls: Message Sent and Message Delivered for each.
   ASSERT_EQ(t.Outbox()["results"].size(), 4u);
   std::vector<OutboundCall> batch = t.engine.TakeOutboundBatch(10);
   ASSERT_EQ(batch.size(), 4u);
@@ -196,27 +169,27 @@ TEST(RetentionTest, DeliveredOutboundCallsAreCappedUndeliveredKept) {
 }
 
 TEST(RetentionTest, FakeSegmentKeepsTheNewestCalls) {
-  TestEngine t(Workspace(), WithRetention("received=3"));
-  SendId(t);
-  SendId(t);  // Four outbound calls delivered to the fake Segment API.
+  TestEngine t(CheckoutWorkspace(), WithRetention("received=3"));
+  SendReminderToAnn(t);
+  SendReminderToAnn(t);  // Four outbound calls delivered to the fake Segment API.
   json received = t.engine.SegmentReceived("wk");
   EXPECT_EQ(received["results"].size(), 3u);
   EXPECT_EQ(received["evicted"], 1);
 }
 
 TEST(RetentionTest, WorkspaceSettingOverridesTheEngine) {
-  json ws = Workspace();
+  json ws = CheckoutWorkspace();
   ws["retention"] = {{"messages", 1}};
   TestEngine t(ws, WithRetention("messages=100"));
-  SendId(t);
-  std::string last = SendId(t);
+  SendReminderToAnn(t);
+  std::string last = SendReminderToAnn(t);
   EXPECT_EQ(Ids(t.Messages()), (std::vector<std::string>{last}));
 }
 
 TEST(RetentionTest, BadWorkspaceSettingIsRefusedWithItsPath) {
   ManualClock clock(testing::kTestStart);
   Engine engine(clock);
-  json ws = Workspace();
+  json ws = CheckoutWorkspace();
   ws["retention"] = {{"messages", -1}};
   Status status = engine.PutWorkspace(ws);
   EXPECT_EQ(status.http_status(), 400);
@@ -230,9 +203,9 @@ TEST(RetentionTest, BadWorkspaceSettingIsRefusedWithItsPath) {
 }
 
 TEST(RetentionTest, ResetClearsTheEvictedCounts) {
-  TestEngine t(Workspace(), WithRetention("messages=1"));
-  SendId(t);
-  SendId(t);
+  TestEngine t(CheckoutWorkspace(), WithRetention("messages=1"));
+  SendReminderToAnn(t);
+  SendReminderToAnn(t);
   ASSERT_EQ(t.Messages()["evicted"], 1);
   ASSERT_TRUE(t.engine.Reset(t.key).ok());
   EXPECT_EQ(t.Messages()["evicted"], 0);
@@ -243,24 +216,24 @@ TEST(RetentionTest, ResetClearsTheEvictedCounts) {
 // (https://www.courier.com/docs/reference/idempotent-requests); a Segment messageId is such a key
 // (docs/fidelity.md).
 TEST(DedupeExpiryTest, RepeatedSegmentMessageIdReplaysWithinADay) {
-  TestEngine t(Workspace());
-  std::string first = Track(t, "Order Completed", "m-1");
+  TestEngine t(CheckoutWorkspace());
+  std::string first = TrackFromAnn(t, "Order Completed", "m-1");
   t.Advance(23 * kHour);
-  EXPECT_EQ(Track(t, "Order Completed", "m-1"), first);
+  EXPECT_EQ(TrackFromAnn(t, "Order Completed", "m-1"), first);
   EXPECT_EQ(t.Messages()["results"].size(), 1u);
 }
 
 TEST(DedupeExpiryTest, RepeatedSegmentMessageIdAfterADayIsNew) {
-  TestEngine t(Workspace());
-  std::string first = Track(t, "Order Completed", "m-1");
+  TestEngine t(CheckoutWorkspace());
+  std::string first = TrackFromAnn(t, "Order Completed", "m-1");
   t.Advance(kDay + kMinute);
-  std::string second = Track(t, "Order Completed", "m-1");
+  std::string second = TrackFromAnn(t, "Order Completed", "m-1");
   EXPECT_NE(second, first);
   EXPECT_EQ(t.Messages()["results"].size(), 2u);
 }
 
 TEST(DedupeExpiryTest, CourierInboundMessageIdConflictsForADay) {
-  TestEngine t(Workspace());
+  TestEngine t(CheckoutWorkspace());
   const json body = {{"event", "Signed Up"},
                      {"messageId", "c-1"},
                      {"properties", json::object()},
@@ -275,7 +248,7 @@ TEST(DedupeExpiryTest, CourierInboundMessageIdConflictsForADay) {
 }
 
 TEST(DedupeExpiryTest, IdempotencyKeyIsForgottenAfterItsExpiry) {
-  TestEngine t(Workspace());
+  TestEngine t(CheckoutWorkspace());
   auto begun = t.engine.BeginIdempotent(t.key, "key-1", "/send", std::nullopt);
   ASSERT_TRUE(begun.ok());
   ASSERT_FALSE(begun->has_value());

@@ -12,15 +12,9 @@ namespace {
 
 using mock_courier::testing::kTestStart;
 
-EngineOptions OneSecondLatency() {
-  EngineOptions options;
-  options.processing_latency = kSecond;
-  return options;
-}
-
 class ProcessingJobApiTest : public ServerTest {
  protected:
-  ProcessingJobApiTest() : ServerTest({}, OneSecondLatency()) {}
+  ProcessingJobApiTest() : ServerTest({}, WithProcessingLatency(kSecond)) {}
 
   void SetUp() override {
     ServerTest::SetUp();

@@ -10,15 +10,9 @@ namespace {
 
 using mock_courier::testing::kTestStart;
 
-EngineOptions OneSecondLatency() {
-  EngineOptions options;
-  options.processing_latency = kSecond;
-  return options;
-}
-
 class ProcessingLatencyApiTest : public ServerTest {
  protected:
-  ProcessingLatencyApiTest() : ServerTest({}, OneSecondLatency()) {}
+  ProcessingLatencyApiTest() : ServerTest({}, WithProcessingLatency(kSecond)) {}
 
   std::string SendToAda() {
     auto res = Post("/send", R"({"message":{"to":{"user_id":"ada"},"template":"welcome"}})");
@@ -105,9 +99,7 @@ TEST_F(RateLimitApiTest, TheTwentyFirstListSubscriptionInAMinuteIs429) {
 TEST(ProcessingLatencyRealClockTest, AReadRunsWorkThatFellDueBetweenTicks) {
   // No Server, so no ticker: only the read itself can run the job.
   ScaledSystemClock clock(kTestStart, 1.0);
-  EngineOptions options;
-  options.processing_latency = kHour;
-  Engine engine(clock, options);
+  Engine engine(clock, WithProcessingLatency(kHour));
   ASSERT_TRUE(engine.PutWorkspace(TestWorkspace()).ok());
   Api api(engine);
   const HeaderMap auth = {{"Authorization", Bearer()}};

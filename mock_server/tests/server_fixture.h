@@ -33,6 +33,13 @@ inline json TestWorkspace() {
   })");
 }
 
+// Engine options with a processing latency (docs/server.md "Processing latency").
+inline EngineOptions WithProcessingLatency(Duration latency) {
+  EngineOptions options;
+  options.processing_latency = latency;
+  return options;
+}
+
 inline std::string Bearer(const std::string& key = kKey) { return "Bearer " + key; }
 inline std::string Basic(const std::string& userpass) { return "Basic " + Base64Encode(userpass); }
 
