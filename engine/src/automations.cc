@@ -696,7 +696,7 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
   std::string id = run.id;
   const std::string token = run.cancelation_token;
   const bool start = run.status == RunStatus::kProcessing;
-  ws.runs.Add(id, std::move(run));
+  ws.runs.Add(std::move(run));
   if (!start) ws.runs.MarkFinished(id);  // Failed validation: it ends in ERROR.
   if (!token.empty() && start) AddToTokenIndex(ws, token, id);
   Bump(svc);

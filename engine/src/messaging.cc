@@ -821,7 +821,7 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   message.history.push_back(PlainItem("ENQUEUED", now));
   message.plan = std::move(plan);
   const std::string id = message.id;
-  Message& stored = ws.messages.Add(id, std::move(message));
+  Message& stored = ws.messages.Add(std::move(message));
   Touch(svc);
   NotifyMessageUpdated(ws, svc, stored);
   // With a processing latency the message stays ENQUEUED until its job runs (jobs.h).

@@ -17,7 +17,6 @@
 // Not thread-safe: the owning workspace's lock guards it.
 #pragma once
 
-#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -39,12 +38,6 @@ class RecordStore {
   // Creation sequence number: 0 for the first record since the last Clear.
   using Seq = std::uint64_t;
 
-  // Adds `record`, whose `id` member is `id` (the caller makes ids unique).
-  T& Add(const std::string& id, T record) {
-    assert(record.id == id);
-    (void)id;
-    return Add(std::move(record));
-  }
   // Adds `record` under its own `id` (the caller makes ids unique).
   T& Add(T record) {
     const Seq seq = next_seq_++;

@@ -46,7 +46,7 @@ void EmitWebhook(WorkspaceState& ws, Services& svc, const std::string& type, con
     if (!hook.secret.empty()) entry.signature = WebhookSignature(hook.secret, now, *body);
     entry.created_at = now;
     const std::string id = entry.id;
-    ws.webhooks.Add(id, std::move(entry));
+    ws.webhooks.Add(std::move(entry));
     ws.webhooks_pending.push_back(id);
   }
   svc.version.fetch_add(1);
