@@ -444,11 +444,18 @@ class Bench {
                          mock_courier::conformance::Target& target, double budget) {
     std::size_t runs = 0;
     std::size_t passed_first_pass = 0;
+    std::string failed;  // The first pass's failures, by scenario name.
     auto start = SteadyClock::now();
     do {
       for (const auto& s : scenarios) {
         json result = mock_courier::conformance::RunScenario(s, target);
-        if (runs < scenarios.size() && result.value("status", "") == "passed") ++passed_first_pass;
+        if (runs < scenarios.size()) {
+          if (result.value("status", "") == "passed") {
+            ++passed_first_pass;
+          } else {
+            failed += (failed.empty() ? "; failed: " : ", ") + s.name;
+          }
+        }
         ++runs;
       }
     } while (Seconds(SteadyClock::now() - start) < budget);
@@ -457,7 +464,7 @@ class Bench {
                      Fixed(static_cast<double>(runs) / seconds, 0) + " scenarios/s (" +
                          std::to_string(runs) + " runs; first pass " +
                          std::to_string(passed_first_pass) + "/" +
-                         std::to_string(scenarios.size()) + " passed)",
+                         std::to_string(scenarios.size()) + " passed" + failed + ")",
                      "", ""});
   }
 
