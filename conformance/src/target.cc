@@ -159,7 +159,13 @@ class HttpTarget final : public Target {
                              {{"Content-Type", "application/json"}},
                              scenario.workspace.dump()});
     if (put.status / 100 != 2) return Explain("PUT /_mock/workspaces/" + key, put);
-    HttpResponse reset = Send({"POST", "/_mock/reset?workspace=" + key, {}, ""});
+    // Reseeded with the scenario's seed: the same ids and seeded choices
+    // (Segment delivery simulation) as the in-process run.
+    Json reset_body = {{"seed", scenario.seed}};
+    HttpResponse reset = Send({"POST",
+                               "/_mock/reset?workspace=" + key,
+                               {{"Content-Type", "application/json"}},
+                               reset_body.dump()});
     if (reset.status / 100 != 2) return Explain("POST /_mock/reset", reset);
     Json body = {{"now", scenario.start_text}};
     HttpResponse set =

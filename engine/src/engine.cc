@@ -187,7 +187,7 @@ Json Engine::ListWorkspaces() const {
 
 bool Engine::HasApiKey(const std::string& api_key) const { return impl_->Find(api_key) != nullptr; }
 
-Status Engine::Reset(const std::string& api_key) {
+Status Engine::Reset(const std::string& api_key, std::optional<std::uint64_t> seed) {
   std::vector<std::shared_ptr<WorkspaceState>> targets;
   if (api_key.empty()) {
     targets = impl_->All();
@@ -200,7 +200,7 @@ Status Engine::Reset(const std::string& api_key) {
   for (const auto& ws : targets) {
     std::lock_guard lock(ws->mutex);
     impl_->scheduler.RemoveWorkspace(ws->serial);
-    ws->ResetState(impl_->options.seed);
+    ws->ResetState(seed.value_or(impl_->options.seed));
     if (!api_key.empty()) {
       impl_->fake_segment.ClearWriteKey(ws->def.segment.write_key);
       for (const auto& k : ws->def.segment.source_write_keys) impl_->fake_segment.ClearWriteKey(k);

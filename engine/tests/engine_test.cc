@@ -179,10 +179,16 @@ TEST(EngineClockTest, AdvanceWithNothingPendingMovesTheClock) {
   EXPECT_EQ(t.engine.ClockState()["mode"], "virtual");
 }
 
-json Transcript(std::uint64_t seed) {
+// Five tracks a minute apart, from an engine made with `seed`, or made with
+// seed 0 and then reset with `seed` (`reset_to`).
+json Transcript(std::uint64_t seed, bool reset_to = false) {
   EngineOptions options;
-  options.seed = seed;
+  options.seed = reset_to ? 0 : seed;
   TestEngine t(R"({"api_keys":["k"]})"_json, options);
+  if (reset_to) {
+    (void)t.engine.SegmentInbound("k", TestEngine::Track("E", "before", "m-before"));
+    EXPECT_TRUE(t.engine.Reset("k", seed).ok());
+  }
   for (int i = 0; i < 5; ++i) {
     (void)t.engine.SegmentInbound(
         "k", TestEngine::Track("E", "u" + std::to_string(i), "m" + std::to_string(i)));
@@ -194,6 +200,12 @@ json Transcript(std::uint64_t seed) {
 TEST(EngineDeterminismTest, SameSeedSameJournalOtherSeedOtherIds) {
   EXPECT_EQ(Transcript(7).dump(), Transcript(7).dump());
   EXPECT_NE(Transcript(7)["results"][0]["id"], Transcript(8)["results"][0]["id"]);
+}
+
+// Reset with a seed starts the workspace over as an engine made with it.
+TEST(EngineDeterminismTest, ResetWithASeedIsLikeAnEngineWithThatSeed) {
+  EXPECT_EQ(Transcript(7, /*reset_to=*/true).dump(), Transcript(7).dump());
+  EXPECT_NE(Transcript(7, /*reset_to=*/true).dump(), Transcript(0).dump());
 }
 
 // The workspace's generator is seeded from the engine seed and a hash fixed by

@@ -59,6 +59,28 @@ constexpr std::string_view kDurationForms =
     "\"by\" must be a duration such as \"2 hours\", \"30 minutes\", \"1 day\", \"30 seconds\", "
     "\"PT2H\", or a number of milliseconds";
 
+// The optional body of POST /_mock/reset: {"seed": N}, N a whole number from
+// 0 to 2^64-1, reseeds the reset workspaces' generators (as --seed N would).
+Result<std::optional<std::uint64_t>> ResetSeed(std::string_view text) {
+  if (IsBlank(text)) return std::optional<std::uint64_t>();
+  Result<Json> body = ParseJsonBody(text);
+  if (!body.ok()) return body.status();
+  constexpr const char* kForm =
+      "The reset body is optional; when given it is {\"seed\": N}, N a whole number from 0 to "
+      "18446744073709551615";
+  if (!body->is_object()) return AdminError(400, kForm);
+  for (const auto& [field, value] : body->items()) {
+    if (field != "seed") return AdminError(400, "Unknown field '" + field + "'. " + kForm);
+  }
+  if (!body->contains("seed")) return std::optional<std::uint64_t>();
+  const Json& seed = (*body)["seed"];
+  if (seed.is_number_unsigned()) return std::optional<std::uint64_t>(seed.get<std::uint64_t>());
+  if (seed.is_number_integer() && seed.get<std::int64_t>() >= 0) {
+    return std::optional<std::uint64_t>(static_cast<std::uint64_t>(seed.get<std::int64_t>()));
+  }
+  return AdminError(400, "Invalid seed " + seed.dump() + ". " + kForm);
+}
+
 ApiResponse AdvanceClock(Engine& engine, const ApiRequest& request) {
   Result<Json> body = ParseJsonBody(request.body);
   if (!body.ok()) return StatusResponse(body.status());
@@ -266,7 +288,9 @@ ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequ
       if (!checked.ok()) return StatusResponse(checked.status());
       key = *checked;
     }
-    Status status = engine.Reset(key);
+    Result<std::optional<std::uint64_t>> seed = ResetSeed(request.body);
+    if (!seed.ok()) return StatusResponse(seed.status());
+    Status status = engine.Reset(key, *seed);
     if (!status.ok()) return StatusResponse(status);
     return Ok({{"status", "ok"}});
   }

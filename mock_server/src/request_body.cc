@@ -30,13 +30,6 @@ int BracketDepth(std::string_view key) {
   return depth;
 }
 
-bool IsBlank(std::string_view body) {
-  for (char c : body) {
-    if (!std::isspace(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
 std::string PercentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -94,6 +87,13 @@ void AssignBracketPath(Json& root, const std::string& key, const std::string& va
 }
 
 }  // namespace
+
+bool IsBlank(std::string_view body) {
+  for (char c : body) {
+    if (!std::isspace(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
 
 Result<Json> ParseJsonBody(std::string_view body) {
   if (IsBlank(body)) return Status::BadRequest(std::string(kNoBody));

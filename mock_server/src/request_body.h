@@ -26,6 +26,9 @@ Result<Json> ParseCourierBody(std::string_view body);
 // character is `{` or `[`), so that the body is the parsed value's JSON text.
 bool BodyIsJson(std::string_view body);
 
+// Whether `body` is empty or only white space.
+bool IsBlank(std::string_view body);
+
 // Parses a JSON body (no urlencoded fallback) with ParseJson's limits
 // (mock_courier/json_parse.h: nesting, UTF-8, finite numbers). Errors are 400
 // with ParseJson's message, or "No Body Provided" when empty.

@@ -2,6 +2,8 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "mock_courier/time_format.h"
 #include "server_fixture.h"
@@ -125,6 +127,33 @@ TEST_F(AdminApiTest, ResetClearsAWorkspaceButKeepsItsDefinition) {
   EXPECT_EQ(Post("/_mock/reset", "", "")->status, 200);
 }
 
+// POST /_mock/reset {"seed": N} reseeds the workspace's generators: the ids
+// are those of an engine made with seed N, and a later reset without a seed
+// goes back to the server's own (here 0).
+TEST_F(AdminApiTest, ResetWithASeedGivesTheIdsOfAnEngineWithThatSeed) {
+  auto send = [this] {
+    auto res = Post("/send", R"({"message":{"to":{"user_id":"ada"},"template":"welcome"}})");
+    EXPECT_TRUE(res && res->status == 202);
+    return res ? Body(res)["requestId"].get<std::string>() : "";
+  };
+  EngineOptions seeded;
+  seeded.seed = 7;
+  mock_courier::testing::TestEngine seven(TestWorkspace(), seeded);
+  auto expected = seven.engine.Send(
+      kKey, json::parse(R"({"message":{"to":{"user_id":"ada"},"template":"welcome"}})"));
+  ASSERT_TRUE(expected.ok());
+
+  const std::string unseeded = send();
+  auto res = Post("/_mock/reset?workspace=test-key", R"({"seed": 7})", "");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const std::string with_seven = send();
+  EXPECT_EQ(with_seven, expected->body["requestId"]);
+  EXPECT_NE(with_seven, unseeded);
+  ASSERT_EQ(Post("/_mock/reset?workspace=test-key", "", "")->status, 200);
+  EXPECT_EQ(send(), unseeded);
+}
+
 TEST_F(AdminApiTest, EngagementOpensADeliveredMessage) {
   auto sent = Post("/send", R"({"message":{"to":{"user_id":"ada"},"template":"welcome"}})");
   ASSERT_TRUE(sent);
@@ -206,6 +235,36 @@ TEST_F(AdminApiBadInputTest, UnknownWorkspaceIs404) {
   EXPECT_EQ(Body(res)["message"],
             "No workspace has the API key 'nope' (GET /_mock/workspaces lists them)");
   EXPECT_EQ(Post("/_mock/reset?workspace=nope", "", "")->status, 404);
+}
+
+// A reset body other than {"seed": N} is refused, and nothing is reset.
+TEST_F(AdminApiBadInputTest, BadResetBodyIs400AndResetsNothing) {
+  ASSERT_EQ(Post("/send", R"({"message":{"to":{"user_id":"ada"},"template":"welcome"}})")->status,
+            202);
+  const std::string form =
+      "The reset body is optional; when given it is {\"seed\": N}, N a whole number from 0 to "
+      "18446744073709551615";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"seed": -1})", "Invalid seed -1. " + form},
+      {R"({"seed": "7"})", "Invalid seed \"7\". " + form},
+      {R"({"seed": 1.5})", "Invalid seed 1.5. " + form},
+      {R"({"seed": 18446744073709551616})", "Invalid seed 1.8446744073709552e+19. " + form},
+      {R"({"sed": 1})", "Unknown field 'sed'. " + form},
+      {R"([7])", form},
+  };
+  for (const auto& [body, message] : cases) {
+    auto res = Post("/_mock/reset?workspace=test-key", body, "");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << body;
+    EXPECT_EQ(Body(res)["message"], message) << body;
+  }
+  auto unparsable = Post("/_mock/reset", "{seed: 7}", "");
+  ASSERT_TRUE(unparsable);
+  EXPECT_EQ(unparsable->status, 400);
+  EXPECT_EQ(t_.Messages()["results"].size(), 1u);  // Nothing was reset.
+  // An empty object is a reset without a seed.
+  EXPECT_EQ(Post("/_mock/reset?workspace=test-key", "{}", "")->status, 200);
+  EXPECT_EQ(t_.Messages()["results"].size(), 0u);
 }
 
 TEST_F(AdminApiBadInputTest, BadWorkspaceDefinitionIs400NamingThePath) {

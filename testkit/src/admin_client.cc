@@ -145,6 +145,10 @@ void AdminClient::Reset() {
   impl_->Call("POST", "/_mock/reset", {{"workspace", impl_->api_key}}, "");
 }
 
+void AdminClient::Reset(std::uint64_t seed) {
+  impl_->Call("POST", "/_mock/reset", {{"workspace", impl_->api_key}}, json{{"seed", seed}}.dump());
+}
+
 void AdminClient::ResetAll() { impl_->Call("POST", "/_mock/reset", {}, ""); }
 
 void AdminClient::PutWorkspace(const json& definition) {

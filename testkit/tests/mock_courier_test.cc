@@ -101,6 +101,27 @@ TEST(MockCourierTest, ResetClearsTheWorkspaceState) {
   EXPECT_THAT(courier.Runs(), IsEmpty());
 }
 
+// Reset(seed) makes ids reproducible from one test to the next (ids carry
+// the clock's seconds, so the clock is set back too).
+TEST(MockCourierTest, ResetWithASeedRepeatsTheIds) {
+  MockCourier courier(Demo());
+  const std::string start = courier.Now().now;
+  auto first_id = [&] {
+    courier.Set(start);
+    EXPECT_EQ(PostTrack(courier, "Checkout Page Visited", "user-1", "m-1"), 202);
+    courier.Advance("2 hours");
+    auto messages = courier.Messages();
+    EXPECT_THAT(messages, SizeIs(1));
+    return messages.empty() ? "" : messages[0].id;
+  };
+  courier.Reset(7);
+  const std::string with_seven = first_id();
+  courier.Reset(8);
+  EXPECT_NE(first_id(), with_seven);
+  courier.Reset(7);
+  EXPECT_EQ(first_id(), with_seven);
+}
+
 TEST(MockCourierTest, WorkspacesFromJsonAndTheDefaultKey) {
   MockCourierOptions options = MockCourierOptions::Json(
       {{{"api_keys", {"a-key"}}},

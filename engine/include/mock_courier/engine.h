@@ -151,7 +151,11 @@ class Engine {
   bool HasApiKey(const std::string& api_key) const;
   // Clears the state of one workspace (or all when `api_key` is empty): the
   // definitions are kept, profiles/lists return to the file's seed data.
-  Status Reset(const std::string& api_key = "");
+  // With `seed`, the workspaces' random generators (ids, Segment delivery
+  // simulation) start again from it instead of EngineOptions::seed: the same
+  // ids and choices as an engine made with that seed. A later Reset without
+  // one goes back to EngineOptions::seed.
+  Status Reset(const std::string& api_key = "", std::optional<std::uint64_t> seed = std::nullopt);
 
   // ---- Courier API (https://www.courier.com/docs/reference/) ---------------------------
   // Runs one Courier API call: the domain function of `route` (an entry of

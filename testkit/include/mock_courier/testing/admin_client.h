@@ -84,6 +84,10 @@ class AdminClient {
   // ---- State -------------------------------------------------------------
   // Clears the default workspace's state (definitions and seed data stay).
   void Reset();
+  // The same, and its random generators (ids, the Segment delivery
+  // simulation) start again from `seed`, as with --seed (POST /_mock/reset
+  // {"seed": N}): the same calls then give the same ids.
+  void Reset(std::uint64_t seed);
   // Clears every workspace.
   void ResetAll();
   // Creates or replaces a workspace from its JSON (docs/workspace-format.md);
