@@ -31,24 +31,6 @@ Result<Reply> DebugReply(const WorkspaceState& ws) {
                 {"tenantName", ws.def.name}}};
 }
 
-// Splits "/a/b/" into {"a", "b"}: a leading slash is dropped, and a trailing
-// one too, as API Gateway treats "/send/" as "/send". Inner empty segments
-// stay (and match no parameter).
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> parts;
-  if (path.starts_with('/')) path.remove_prefix(1);
-  if (path.empty()) return parts;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t slash = path.find('/', start);
-    parts.push_back(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  if (parts.size() > 1 && parts.back().empty()) parts.pop_back();
-  return parts;
-}
-
 bool IsParameter(std::string_view segment) {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
 }
@@ -97,7 +79,8 @@ struct Table {
     ApiRow row;
     row.route = ApiRoute{std::move(method),        std::move(path),         body,
                          options.body_error_shape, options.keeps_body_text, rows.size()};
-    for (std::string_view segment : Segments(row.route.path)) row.segments.emplace_back(segment);
+    for (std::string_view segment : PathSegments(row.route.path))
+      row.segments.emplace_back(segment);
     row.rate_limit = options.rate_limit;
     row.handler = handler;
     routes.push_back(row.route);
@@ -222,13 +205,28 @@ const Table& TheTable() {
 
 }  // namespace
 
+std::vector<std::string_view> PathSegments(std::string_view path) {
+  std::vector<std::string_view> parts;
+  if (path.starts_with('/')) path.remove_prefix(1);
+  if (path.empty()) return parts;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t slash = path.find('/', start);
+    parts.push_back(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (parts.size() > 1 && parts.back().empty()) parts.pop_back();
+  return parts;
+}
+
 const std::vector<ApiRow>& ApiRows() { return TheTable().rows; }
 
 const std::vector<ApiRoute>& ApiRoutes() { return TheTable().routes; }
 
 ApiRouteMatch FindApiRoute(std::string_view method, std::string_view path) {
   ApiRouteMatch match;
-  const std::vector<std::string_view> parts = Segments(path);
+  const std::vector<std::string_view> parts = PathSegments(path);
   for (const ApiRow& row : ApiRows()) {
     if (!Matches(row, parts)) continue;
     match.path_known = true;

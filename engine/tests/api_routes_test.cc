@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <vector>
+
 #include "mock_courier/courier_api.h"
 #include "mock_courier/engine.h"
 #include "mock_courier/testing/engine_fixture.h"
@@ -40,6 +43,18 @@ TEST(ApiRouteTableTest, TrailingSlashIsIgnoredAsApiGatewayDoes) {
   ApiRouteMatch match = FindApiRoute("POST", "/send/");
   ASSERT_NE(match.route, nullptr);
   EXPECT_EQ(match.route->path, "/send");
+}
+
+// The one splitter the route table and the server's own routes share.
+TEST(PathSegmentsTest, DropsTheLeadingAndATrailingSlashAndKeepsInnerEmptySegments) {
+  using Parts = std::vector<std::string_view>;
+  EXPECT_EQ(PathSegments(""), Parts{});
+  EXPECT_EQ(PathSegments("/"), Parts{});
+  EXPECT_EQ(PathSegments("/send"), Parts{"send"});
+  EXPECT_EQ(PathSegments("/send/"), Parts{"send"});
+  EXPECT_EQ(PathSegments("/_mock/workspaces/k"), (Parts{"_mock", "workspaces", "k"}));
+  EXPECT_EQ(PathSegments("/a//b"), (Parts{"a", "", "b"}));
+  EXPECT_EQ(PathSegments("//"), Parts{""});
 }
 
 TEST(ApiRouteTableTest, AnotherMethodOnAKnownPathHasNoRoute) {

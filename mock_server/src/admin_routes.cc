@@ -263,7 +263,7 @@ bool AdminAuthorized(const ApiOptions& options, const ApiRequest& request) {
 }
 
 ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequest& request) {
-  const std::vector<std::string> parts = SplitPath(request.path);  // parts[0] == "_mock"
+  const std::vector<std::string_view> parts = PathSegments(request.path);  // parts[0] == "_mock"
   const std::string& method = request.method;
   auto is = [&](std::string_view m, std::initializer_list<std::string_view> path) {
     if (parts.size() != path.size() + 1) return false;
@@ -310,9 +310,9 @@ ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequ
   if (is("PUT", {"workspaces", "{}"})) {
     Result<Json> body = ParseJsonBody(request.body);
     if (!body.ok()) return StatusResponse(body.status());
-    Status status = engine.PutWorkspace(*body, parts[2]);
+    Status status = engine.PutWorkspace(*body, std::string(parts[2]));
     if (!status.ok()) return StatusResponse(status);
-    return Ok({{"status", "ok"}, {"api_key", parts[2]}});
+    return Ok({{"status", "ok"}, {"api_key", std::string(parts[2])}});
   }
   using Inspect = Result<Json> (Engine::*)(const std::string&) const;
   using InspectPage = Result<Json> (Engine::*)(const std::string&, ViewPage) const;
@@ -342,7 +342,7 @@ ApiResponse HandleAdmin(Engine& engine, const ApiOptions& options, const ApiRequ
   if (is("POST", {"messages", "{}", "engagement"})) {
     Result<Json> body = ParseJsonBody(request.body);
     if (!body.ok()) return StatusResponse(body.status());
-    return ReplyResponse(engine.Engage(parts[2], *body));
+    return ReplyResponse(engine.Engage(std::string(parts[2]), *body));
   }
   if (is("GET", {"wait"})) return Wait(engine, request);
   return StatusResponse(AdminError(

@@ -263,21 +263,4 @@ std::optional<std::string> QueryValue(const std::vector<std::pair<std::string, s
   return std::nullopt;
 }
 
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> parts;
-  if (path.starts_with('/')) path.remove_prefix(1);
-  if (path.empty()) return parts;
-  std::size_t start = 0;
-  while (true) {
-    auto slash = path.find('/', start);
-    parts.emplace_back(path.substr(start, slash - start));
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  // A trailing slash ("/send/") leaves an empty last segment; API Gateway
-  // treats "/send/" as "/send".
-  if (parts.size() > 1 && parts.back().empty()) parts.pop_back();
-  return parts;
-}
-
 }  // namespace mock_courier::server

@@ -67,7 +67,4 @@ Json QueryToJson(const std::vector<std::pair<std::string, std::string>>& query);
 std::optional<std::string> QueryValue(const std::vector<std::pair<std::string, std::string>>& query,
                                       std::string_view name);
 
-// Splits "/a/b/c" into {"a","b","c"} (empty segments kept except the leading one).
-std::vector<std::string> SplitPath(std::string_view path);
-
 }  // namespace mock_courier::server

@@ -88,8 +88,9 @@ void MergeBatchField(Json& item, const Json& batch, const char* field) {
 
 ApiResponse HandleSegmentTracking(Engine& engine, const ApiRequest& request,
                                   std::atomic<std::uint64_t>& sequence) {
-  const std::vector<std::string> parts = SplitPath(request.path);  // {"v1", name}
-  std::optional<std::string> type = parts.size() == 2 ? TypeForPath(parts[1]) : std::nullopt;
+  const std::vector<std::string_view> parts = PathSegments(request.path);  // {"v1", name}
+  std::optional<std::string> type =
+      parts.size() == 2 ? TypeForPath(std::string(parts[1])) : std::nullopt;
   if (!type) return JsonResponse(404, {{"success", false}, {"message", "Not Found"}});
   if (request.method != "POST") {
     return JsonResponse(405, {{"success", false}, {"message", "Method Not Allowed"}});

@@ -251,6 +251,15 @@ TEST_F(AdminApiBadInputTest, BadResetBodyIs400AndResetsNothing) {
       {R"({"seed": 18446744073709551616})", "Invalid seed 1.8446744073709552e+19. " + form},
       {R"({"sed": 1})", "Unknown field 'sed'. " + form},
       {R"([7])", form},
+      // As a fuzzer would: out-of-range numbers, invalid UTF-8, truncation, depth.
+      {R"({"seed": 1e400})", "number overflow parsing '1e400'"},
+      {"{\"seed\": \"\xff\"}",
+       "parse error at line 1, column 11: syntax error while parsing value - invalid string: "
+       "ill-formed UTF-8 byte"},
+      {R"({"seed": 7)",
+       "parse error at line 1, column 11: syntax error while parsing object - unexpected end of "
+       "input; expected '}'"},
+      {std::string(100, '['), "JSON nesting is deeper than the limit of 64 levels"},
   };
   for (const auto& [body, message] : cases) {
     auto res = Post("/_mock/reset?workspace=test-key", body, "");

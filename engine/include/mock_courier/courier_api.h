@@ -69,6 +69,12 @@ struct ApiRouteMatch {
 // Every route, in table order.
 const std::vector<ApiRoute>& ApiRoutes();
 
+// Splits a path into its segments: "/a/b/" is {"a", "b"}. The leading slash
+// is dropped, and a trailing one too (API Gateway treats "/send/" as "/send");
+// inner empty segments stay. The views point into `path`. The route table and
+// the server's own routes (/_mock, Segment's tracking API) split with it.
+std::vector<std::string_view> PathSegments(std::string_view path);
+
 // The route of `method` for the percent-decoded `path` (no query string).
 // A trailing slash is ignored ("/send/" is "/send", as API Gateway does); a
 // path parameter matches one non-empty segment.
