@@ -4,9 +4,18 @@ namespace mock_courier {
 
 TimerId Scheduler::Schedule(TimePoint due, Timer timer) {
   std::lock_guard lock(mutex_);
-  timer.id = TimerId{due, next_seq_++};
-  const TimerId id = timer.id;
-  timers_.emplace_hint(timers_.end(), id, std::move(timer));
+  const TimerId id{due, next_seq_++};
+  Stored stored;
+  stored.workspace = timer.workspace;
+  const bool target_fits = timer.target < (std::uint64_t{1} << (64 - Stored::kKindBits));
+  stored.kind_and_target = (target_fits ? timer.target << Stored::kKindBits : 0) |
+                           static_cast<std::uint64_t>(timer.kind);
+  if (!timer.channel.empty() || timer.callback || !target_fits) {
+    stored.extra = std::make_unique<Stored::Extra>(
+        Stored::Extra{std::move(timer.channel), std::move(timer.callback),
+                      target_fits ? std::nullopt : std::optional<std::uint64_t>(timer.target)});
+  }
+  timers_.emplace_hint(timers_.end(), id, std::move(stored));
   return id;
 }
 
@@ -26,7 +35,17 @@ std::optional<Scheduler::Timer> Scheduler::PopDue(TimePoint limit) {
   std::lock_guard lock(mutex_);
   auto it = timers_.begin();
   if (it == timers_.end() || it->first.due > limit) return std::nullopt;
-  Timer timer = std::move(it->second);
+  Stored& stored = it->second;
+  Timer timer;
+  timer.id = it->first;
+  timer.workspace = stored.workspace;
+  timer.kind = static_cast<TimerKind>(stored.kind_and_target & ((1u << Stored::kKindBits) - 1));
+  timer.target = stored.kind_and_target >> Stored::kKindBits;
+  if (stored.extra) {
+    timer.channel = std::move(stored.extra->channel);
+    timer.callback = std::move(stored.extra->callback);
+    if (stored.extra->target) timer.target = *stored.extra->target;
+  }
   timers_.erase(it);
   return timer;
 }

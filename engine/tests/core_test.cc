@@ -1,6 +1,9 @@
 // Status, clocks, ids, time formats and the timer queue.
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <memory>
+
 #include <set>
 #include <vector>
 
@@ -204,6 +207,53 @@ TEST(SchedulerTest, AMillionTimersPopInOrderWithHalfCanceled) {
   }
   EXPECT_EQ(popped, kTimers / 2);
   EXPECT_EQ(s.size(), 0u);
+}
+
+// Timers are held compactly (the kind shares a word with the target; the
+// channel and closure live apart): every field comes back as scheduled,
+// including targets too large to share a word and the extremes of each.
+TEST(SchedulerTest, ATimerPopsWithEveryFieldItWasScheduledWith) {
+  Scheduler s;
+  Scheduler::Timer delivery;
+  delivery.workspace = std::numeric_limits<std::uint64_t>::max();
+  delivery.kind = TimerKind::kDeliverMessage;
+  delivery.target = (std::uint64_t{1} << 56) - 1;  // The largest target sharing its word.
+  delivery.channel = "email";
+  Scheduler::Timer big = Tagged(7, std::numeric_limits<std::uint64_t>::max());
+  big.kind = TimerKind::kDelayedSend;
+  auto token = std::make_shared<int>(0);  // The closure's capture: it travels with the timer.
+  Scheduler::Timer callback;
+  callback.workspace = 3;
+  callback.kind = TimerKind::kProcessRequest;
+  callback.target = 1ULL << 56;  // The smallest that does not.
+  callback.callback = [token](WorkspaceState&) {};
+  const TimerId first = s.Schedule(10, delivery);
+  s.Schedule(20, big);
+  s.Schedule(30, std::move(callback));
+  EXPECT_EQ(token.use_count(), 2);
+
+  auto popped = s.PopDue(100);
+  ASSERT_TRUE(popped);
+  EXPECT_EQ(popped->id, first);
+  EXPECT_EQ(popped->workspace, delivery.workspace);
+  EXPECT_EQ(popped->kind, TimerKind::kDeliverMessage);
+  EXPECT_EQ(popped->target, delivery.target);
+  EXPECT_EQ(popped->channel, "email");
+  EXPECT_FALSE(popped->callback);
+  popped = s.PopDue(100);
+  ASSERT_TRUE(popped);
+  EXPECT_EQ(popped->workspace, 7u);
+  EXPECT_EQ(popped->kind, TimerKind::kDelayedSend);
+  EXPECT_EQ(popped->target, std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(popped->channel, "");
+  popped = s.PopDue(100);
+  ASSERT_TRUE(popped);
+  EXPECT_EQ(popped->kind, TimerKind::kProcessRequest);
+  EXPECT_EQ(popped->target, 1ULL << 56);
+  EXPECT_TRUE(popped->callback);
+  EXPECT_EQ(token.use_count(), 2);
+  popped.reset();
+  EXPECT_EQ(token.use_count(), 1);
 }
 
 TEST(SchedulerTest, RemoveWorkspaceDropsOnlyItsTimers) {
