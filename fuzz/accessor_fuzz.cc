@@ -1,7 +1,8 @@
 // Path and accessor expressions (engine accessors.h): the expression, then
 // optionally "\n---\n" and a run context as JSON. Each input goes through
 // every form: $ref paths, refs.* lookups, JavaScript expressions and
-// cancelation tokens. Contract checked: no exception.
+// cancelation tokens. Contracts checked: no exception, and a context whose
+// data was compacted (packed, packed_json.h) reads the same, types included.
 #include <string>
 
 #include "accessors.h"
@@ -30,6 +31,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto value = mock_courier::EvaluateExpression(expression, context.ToJson());
     if (value.ok()) (void)mock_courier::JsString(*value);
     (void)mock_courier::ResolveCancelationToken(std::string(expression), context);
+    mock_courier::JsonKeyTable keys(/*capacity=*/8);  // Small: inline keys are exercised too.
+    mock_courier::RunContext compacted(context_json);
+    compacted.Compact(keys);
+    constexpr auto kReplace = mock_courier::Json::error_handler_t::replace;
+    if (compacted.ToJson().dump(-1, ' ', false, kReplace) !=
+        context.ToJson().dump(-1, ' ', false, kReplace)) {
+      mock_courier::fuzz::Violated("a compacted run context reads differently");
+    }
   } catch (...) {
     mock_courier::fuzz::Violated("an exception escaped the accessors");
   }

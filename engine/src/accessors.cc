@@ -434,12 +434,28 @@ Json InterpolationScope(const RunContext& context) {
 
 }  // namespace
 
-Json* RunContext::Root(std::string_view root) {
+Json* RunContext::Root(std::string_view root, bool create) {
   if (root == "recipient") return &recipient_;
-  if (root == "profile") return &profile_;
-  if (root == "brand") return &brand_;
-  if (root == "template") return &template_;
-  return nullptr;
+  if (root != "profile" && root != "brand" && root != "template") return nullptr;
+  if (!rare_) {
+    if (!create) return nullptr;
+    rare_ = std::make_unique<Rare>();
+  }
+  if (root == "profile") return &rare_->profile;
+  if (root == "brand") return &rare_->brand;
+  return &rare_->template_;
+}
+
+RunContext::RunContext(const RunContext& other)
+    : recipient_(other.recipient_),
+      rare_(other.rare_ ? std::make_unique<Rare>(*other.rare_) : nullptr),
+      data_(other.data_),
+      packed_data_(other.packed_data_),
+      data_keys_(other.data_keys_) {}
+
+RunContext& RunContext::operator=(const RunContext& other) {
+  if (this != &other) *this = RunContext(other);
+  return *this;
 }
 
 RunContext::RunContext(Json context) {
@@ -447,24 +463,25 @@ RunContext::RunContext(Json context) {
   for (auto it = context.begin(); it != context.end(); ++it) {
     if (it.key() == "data") {
       data_ = Share(std::move(it.value()));
-    } else if (Json* slot = Root(it.key())) {
+    } else if (Json* slot = Root(it.key(), true)) {
       *slot = std::move(it.value());
     } else {
-      if (!others_.is_object()) others_ = Json::object();
-      others_[it.key()] = std::move(it.value());
+      if (!rare_) rare_ = std::make_unique<Rare>();
+      if (!rare_->others.is_object()) rare_->others = Json::object();
+      rare_->others[it.key()] = std::move(it.value());
     }
   }
 }
 
 const Json* RunContext::Find(std::string_view root) const {
   if (root == "data") {
-    if (!data_ && data_text_) data_ = Share(Json::parse(*data_text_));
+    if (!data_ && packed_data_) data_ = Share(packed_data_.Unpack(*data_keys_));
     return data_ ? data_.get() : nullptr;
   }
   if (const Json* slot = Root(root)) return slot->is_discarded() ? nullptr : slot;
-  if (!others_.is_object()) return nullptr;
-  auto it = others_.find(root);
-  return it == others_.end() ? nullptr : &*it;
+  if (!rare_ || !rare_->others.is_object()) return nullptr;
+  auto it = rare_->others.find(root);
+  return it == rare_->others.end() ? nullptr : &*it;
 }
 
 const Json& RunContext::Get(std::string_view root) const {
@@ -474,21 +491,28 @@ const Json& RunContext::Get(std::string_view root) const {
 }
 
 Json RunContext::ToJson() const {
-  Json out = others_.is_object() ? others_ : Json::object();
+  Json out = rare_ && rare_->others.is_object() ? rare_->others : Json::object();
   for (const char* root : {"brand", "profile", "recipient", "template"}) {
-    if (const Json* value = Root(root); !value->is_discarded()) out[root] = *value;
+    if (const Json* value = Root(root); value != nullptr && !value->is_discarded()) {
+      out[root] = *value;
+    }
   }
-  // Views parse a compacted run's text without keeping the tree.
+  // Views unpack a compacted run's data without keeping the tree.
   if (data_) {
     out["data"] = *data_;
-  } else if (data_text_) {
-    out["data"] = Json::parse(*data_text_);
+  } else if (packed_data_) {
+    out["data"] = packed_data_.Unpack(*data_keys_);
   }
   return out;
 }
 
-void RunContext::Compact() {
-  if (!data_text_ && data_) data_text_ = std::make_shared<const std::string>(JsonText(*data_));
+void RunContext::Compact(JsonKeyTable& keys) {
+  if (!packed_data_ && data_) {
+    std::optional<PackedJson> packed = PackedJson::Pack(*data_, keys);
+    if (!packed) return;  // Not JSON text (only in-process callers): kept as a tree.
+    packed_data_ = std::move(*packed);
+    data_keys_ = &keys;
+  }
   data_.reset();
 }
 

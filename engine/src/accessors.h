@@ -9,12 +9,14 @@
 //    expressions, evaluated by a small JavaScript-expression subset.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "json_util.h"
+#include "packed_json.h"
 
 namespace mock_courier {
 
@@ -24,6 +26,10 @@ namespace mock_courier {
 class RunContext {
  public:
   RunContext() = default;
+  RunContext(const RunContext& other);
+  RunContext& operator=(const RunContext& other);
+  RunContext(RunContext&&) noexcept = default;
+  RunContext& operator=(RunContext&&) noexcept = default;
   // Splits a context object (moved in); anything else is an empty context.
   RunContext(Json context);  // NOLINT(google-explicit-constructor): a context object converts.
   // The root's value, or nullptr when it is absent.
@@ -38,31 +44,40 @@ class RunContext {
   // Sets the data root (shared, not copied).
   void set_data(SharedJson data) {
     data_ = std::move(data);
-    data_text_.reset();
+    packed_data_ = PackedJson();
   }
   // The context as one object (a copy: for views and expression scopes).
   Json ToJson() const;
-  // Keeps the data root as JSON text only: a waiting or finished run holds a
-  // few hundred bytes instead of a parsed tree of kilobytes. The next Find or
-  // Get parses it again (and keeps the tree until the next Compact).
-  void Compact();
+  // Keeps the data root packed only (packed_json.h), its keys in `keys`: a
+  // waiting or finished run holds a few hundred bytes in one allocation
+  // instead of a parsed tree of kilobytes. The next Find or Get unpacks it
+  // again (and keeps the tree until the next Compact). `keys` must outlive
+  // this context's reads.
+  void Compact(JsonKeyTable& keys);
 
  private:
+  // The roots but data and recipient, and any other key a context object
+  // had: most runs have none of them, so they are held apart.
+  struct Rare {
+    Json brand = Json(Json::value_t::discarded);
+    Json profile = Json(Json::value_t::discarded);
+    Json template_ = Json(Json::value_t::discarded);
+    Json others;  // An object, or null.
+  };
   // The roots but data, typed (a discarded value is an absent root): a run
-  // holds four values, not an object of nodes.
-  Json* Root(std::string_view root);
+  // holds values, not an object of nodes. Null for an unknown root, and,
+  // unless `create`, for a rare root the context does not hold.
+  Json* Root(std::string_view root, bool create);
   const Json* Root(std::string_view root) const {
-    return const_cast<RunContext*>(this)->Root(root);
+    return const_cast<RunContext*>(this)->Root(root, false);
   }
-  Json brand_ = Json(Json::value_t::discarded);
-  Json profile_ = Json(Json::value_t::discarded);
   Json recipient_ = Json(Json::value_t::discarded);
-  Json template_ = Json(Json::value_t::discarded);
-  Json others_;  // Any other key a context object had (an object), or null.
-  // The data root: parsed, as text, or both. Find() parses lazily, so the
+  std::unique_ptr<Rare> rare_;
+  // The data root: parsed, packed, or both. Find() unpacks lazily, so the
   // tree is a cache (mutable); the workspace lock guards it.
   mutable SharedJson data_;
-  std::shared_ptr<const std::string> data_text_;
+  PackedJson packed_data_;
+  const JsonKeyTable* data_keys_ = nullptr;  // What packed_data_ was packed with.
 };
 
 // The value of an accessor path: the first segment names a step `ref` (when

@@ -75,8 +75,8 @@ bool IsFinished(RunStatus status) {
 
 // What a new run is made of.
 struct RunSpec {
-  std::string source;
-  std::string template_id;             // "" for ad hoc runs.
+  std::string source;                  // What AutomationRun::Source() will say.
+  std::string_view template_id;        // The definition's automation id; "" for ad hoc runs.
   const Json* ad_hoc_steps = nullptr;  // Copied into the run; null for template runs.
   std::size_t step_count = 0;
   Json token_expression;  // null, a string, or an accessor object.
@@ -112,34 +112,35 @@ const Json& RawStep(const WorkspaceState& ws, const AutomationRun& run, std::siz
   return automation->steps[index];
 }
 
-void AddToTokenIndex(WorkspaceState& ws, const std::string& token, const std::string& run_id) {
-  std::vector<std::string>& ids = ws.runs.by_token[token];
+void AddToTokenIndex(WorkspaceState& ws, const std::string& token, RunStore::Seq run) {
+  std::vector<RunStore::Seq>& runs = ws.runs.by_token[token];
   // Amortized compaction: drop finished runs whenever the list doubles.
-  if (ids.size() >= 16 && (ids.size() & (ids.size() - 1)) == 0) {
-    std::erase_if(ids, [&](const std::string& id) {
-      const AutomationRun* run = ws.runs.Find(id);
-      return run == nullptr || IsFinished(run->status);
+  if (runs.size() >= 16 && (runs.size() & (runs.size() - 1)) == 0) {
+    std::erase_if(runs, [&](RunStore::Seq seq) {
+      const AutomationRun* found = ws.runs.FindBySeq(seq);
+      return found == nullptr || IsFinished(found->status);
     });
   }
-  ids.push_back(run_id);
+  runs.push_back(run);
 }
 
 void RemoveFromTokenIndex(WorkspaceState& ws, const AutomationRun& run) {
   if (run.cancelation_token.empty()) return;
   auto it = ws.runs.by_token.find(run.cancelation_token);
   if (it == ws.runs.by_token.end()) return;
-  std::vector<std::string>& ids = it->second;
-  if (!ids.empty() && ids.back() == run.id) {
-    ids.pop_back();
-  } else if (ids.size() <= 16) {
-    std::erase(ids, run.id);
+  const std::optional<RunStore::Seq> seq = ws.runs.SeqOf(run.id);
+  std::vector<RunStore::Seq>& runs = it->second;
+  if (seq && !runs.empty() && runs.back() == *seq) {
+    runs.pop_back();
+  } else if (seq && runs.size() <= 16) {
+    std::erase(runs, *seq);
   }  // Else left for the next compaction.
-  if (ids.empty()) ws.runs.by_token.erase(it);
+  if (runs.empty()) ws.runs.by_token.erase(it);
 }
 
 void FinishRun(WorkspaceState& ws, Services& svc, AutomationRun& run, RunStatus status) {
   run.status = status;
-  run.context.Compact();
+  run.context.Compact(ws.run_data_keys);
   ws.runs.MarkFinished(run.id);
   run.updated_at = svc.clock.Now();
   run.pending_timer = TimerId{};
@@ -159,7 +160,7 @@ bool CancelActiveRun(WorkspaceState& ws, Services& svc, AutomationRun& run, Time
   if (run.pending_timer.valid()) svc.scheduler.Cancel(run.pending_timer);
   run.pending_timer = TimerId{};
   run.diagnostics.push_back(std::move(diagnostic));
-  run.context.Compact();
+  run.context.Compact(ws.run_data_keys);
   ws.runs.MarkFinished(run.id);
   return true;
 }
@@ -171,15 +172,15 @@ std::vector<std::string> CancelRunsWithToken(WorkspaceState& ws, Services& svc,
   std::vector<std::string> canceled;
   auto it = ws.runs.by_token.find(token);
   if (it == ws.runs.by_token.end()) return canceled;
-  std::vector<std::string> ids = std::move(it->second);
+  std::vector<RunStore::Seq> runs = std::move(it->second);
   ws.runs.by_token.erase(it);
   TimePoint now = svc.clock.Now();
-  for (const std::string& id : ids) {
-    AutomationRun* run = ws.runs.Find(id);
+  for (RunStore::Seq seq : runs) {
+    AutomationRun* run = ws.runs.FindBySeq(seq);
     if (run != nullptr &&
         CancelActiveRun(ws, svc, *run, now,
                         "canceled by " + by + " (cancelation_token '" + token + "')")) {
-      canceled.push_back(id);
+      canceled.push_back(run->id);
     }
   }
   Bump(svc);
@@ -281,15 +282,14 @@ void OnDelayDue(WorkspaceState& ws, Services& svc, AutomationRun* run) {
   TimePoint now = svc.clock.Now();
   StepState& delay = run->steps[run->next_step];
   delay.status = StepStatus::kProcessed;
-  delay.processed_at = now;
+  delay.set_processed_at(now);
   // Courier records both values on the step (triggers/sqs/step/delay.ts).
-  delay.result = OneKey("expectedDelayValue", FormatIso8601(run->pending_timer.due));
-  delay.result["actualDelayValue"] = FormatIso8601(now);
+  delay.outcome = OneKey("expectedDelayValue", FormatIso8601(run->pending_timer.due));
+  delay.outcome["actualDelayValue"] = FormatIso8601(now);
   const Json& definition = RawStep(ws, *run, run->next_step);
   auto ref = definition.find("ref");
   if (ref != definition.end() && ref->is_string()) {
-    if (!run->refs.is_object()) run->refs = Json::object();
-    run->refs[ref->get<std::string>()] = delay.result;
+    run->mutable_refs()[ref->get<std::string>()] = delay.outcome;
   }
   run->pending_timer = TimerId{};
   run->status = RunStatus::kProcessing;
@@ -348,7 +348,7 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, AutomationRun& run, std:
   run.status = RunStatus::kWaiting;
   run.updated_at = now;
   // A waiting run keeps its data as text until the delay fires (memory).
-  run.context.Compact();
+  run.context.Compact(ws.run_data_keys);
   Scheduler::Timer timer;
   timer.workspace = ws.serial;
   timer.kind = TimerKind::kRunDelay;
@@ -513,7 +513,7 @@ Json ConditionScope(const AutomationRun& run, const Json& step) {
   for (auto it = step.begin(); it != step.end(); ++it) {
     if (it.key() != "if") scope[it.key()] = it.value();
   }
-  scope["refs"] = run.refs.is_object() ? run.refs : Json::object();
+  scope["refs"] = run.refs();
   scope["MessageStatus"] = {{"Skipped", 0}, {"Queued", 1},  {"Sent", 2},          {"Delivered", 3},
                             {"Opened", 4},  {"Clicked", 5}, {"Undeliverable", 6}, {"Unmapped", 6}};
   return scope;
@@ -526,10 +526,8 @@ bool FinishStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size
                 const Json& step, StepOutcome outcome) {
   StepState& state = run.steps[si];
   const TimePoint now = svc.clock.Now();
-  state.processed_at = now;
   if (outcome.kind == StepOutcome::kError) {
-    state.status = StepStatus::kError;
-    state.error = std::move(outcome.error);
+    state.Fail(std::move(outcome.error), now);
     if (run.status == RunStatus::kProcessing) {
       FinishRun(ws, svc, run, RunStatus::kError);
     } else {
@@ -537,14 +535,14 @@ bool FinishStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size
     }
     return false;
   }
+  state.set_processed_at(now);
   state.status = StepStatus::kProcessed;
-  state.result = std::move(outcome.result);
+  state.outcome = std::move(outcome.result);
   auto ref = step.find("ref");
   if (ref != step.end() && ref->is_string()) {
     Json output = step;
-    if (state.result.is_object()) DeepMerge(output, state.result);
-    if (!run.refs.is_object()) run.refs = Json::object();
-    run.refs[ref->get<std::string>()] = std::move(output);
+    if (state.outcome.is_object()) DeepMerge(output, state.outcome);
+    run.mutable_refs()[ref->get<std::string>()] = std::move(output);
   }
   run.updated_at = now;
   ++run.next_step;
@@ -577,9 +575,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
     const Json& raw = *raw_ptr;
     TimePoint now = svc.clock.Now();
     if (!raw.is_object()) {
-      run.steps[si].status = StepStatus::kError;
-      run.steps[si].error = "Invalid step definition";
-      run.steps[si].processed_at = now;
+      run.steps[si].Fail("Invalid step definition", now);
       FinishRun(ws, svc, run, RunStatus::kError);
       return;
     }
@@ -599,7 +595,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
     SharedJson shared_data;
     const bool may_share = !keep_definition && !raw.contains("ref");
     // Accessors first, then the context defaults (Courier's steps.get).
-    Json step = ExtendStep(ApplyAccessors(raw, run.context, run.refs), run.context,
+    Json step = ExtendStep(ApplyAccessors(raw, run.context, run.refs()), run.context,
                            may_share ? &shared_data : nullptr);
     ResolveRecipientLookups(step, run);
     if (keep_definition) run.steps[si].definition = step;
@@ -612,9 +608,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
             EvaluateExpression(condition.get<std::string>(), ConditionScope(run, step));
         if (!value.ok()) {
           // Courier's worker message for a failing condition.
-          run.steps[si].status = StepStatus::kError;
-          run.steps[si].error = "Invalid step conditional";
-          run.steps[si].processed_at = now;
+          run.steps[si].Fail("Invalid step conditional", now);
           run.diagnostics.push_back("step " + std::to_string(si) +
                                     " if: " + value.status().message());
           FinishRun(ws, svc, run, RunStatus::kError);
@@ -632,7 +626,7 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
       }
       if (!pass) {
         run.steps[si].status = StepStatus::kSkipped;
-        run.steps[si].processed_at = now;
+        run.steps[si].set_processed_at(now);
         run.updated_at = now;
         ++run.next_step;
         Bump(svc);
@@ -651,13 +645,13 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
   TimePoint now = svc.clock.Now();
   AutomationRun run;
   run.id = ws.ids.Next(now);
-  run.source = std::move(spec.source);
-  run.template_id = std::move(spec.template_id);
+  run.template_id = spec.template_id;
+  // Invoked runs derive their source from the template (no string kept).
+  if (spec.source != run.Source()) run.trigger_source = std::move(spec.source);
   run.context = std::move(spec.context);
   run.created_at = now;
   run.updated_at = now;
   run.diagnostics = std::move(spec.diagnostics);
-  run.refs = nullptr;  // Created by the first step with a `ref`.
   run.steps.resize(spec.step_count);
   if (spec.ad_hoc_steps != nullptr) {
     for (std::size_t i = 0; i < spec.step_count; ++i) {
@@ -674,7 +668,7 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
   // (https://www.courier.com/docs/platform/automations/steps).
   if (IsAccessor(spec.token_expression)) {
     spec.token_expression =
-        AccessorValue(spec.token_expression["$ref"].get<std::string>(), run.context, run.refs);
+        AccessorValue(spec.token_expression["$ref"].get<std::string>(), run.context, run.refs());
     if (spec.token_expression.is_null()) {
       run.diagnostics.push_back(
           "cancelation_token accessor resolved to nothing: the run has "
@@ -694,11 +688,11 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
     run.diagnostics.push_back(spec.failed_validation);
   }
   std::string id = run.id;
-  const std::string token = run.cancelation_token;
   const bool start = run.status == RunStatus::kProcessing;
-  ws.runs.Add(std::move(run));
+  const RunStore::Seq seq = ws.runs.end_seq();
+  const AutomationRun& added = ws.runs.Add(std::move(run));
   if (!start) ws.runs.MarkFinished(id);  // Failed validation: it ends in ERROR.
-  if (!token.empty() && start) AddToTokenIndex(ws, token, id);
+  if (!added.cancelation_token.empty() && start) AddToTokenIndex(ws, added.cancelation_token, seq);
   Bump(svc);
   // An invoked run exists (PROCESSING, no step processed) from its answer; its
   // steps run in its processing job (jobs.h). Runs started by an event or a
@@ -725,15 +719,15 @@ std::string Iso(TimePoint t) { return FormatIso8601(t); }
 Json StepForAdmin(const WorkspaceState& ws, const AutomationRun& run, std::size_t index) {
   const StepState& state = run.steps[index];
   const Json& definition = RawStep(ws, run, index);
-  Json result = state.result;
+  Json result = state.result();
   if (state.status == StepStatus::kWaiting && index == run.next_step && run.pending_timer.valid()) {
     result = {{"expectedDelayValue", Iso(run.pending_timer.due)}};  // Not stored (memory).
   }
   Json out = {{"action", Field(definition, "action")},
               {"status", StepStatusName(state.status)},
-              {"processed_at", state.processed_at ? Json(Iso(*state.processed_at)) : Json()},
+              {"processed_at", state.processed ? Json(Iso(state.processed_at_ms)) : Json()},
               {"result", std::move(result)},
-              {"error", state.error.empty() ? Json() : Json(state.error)}};
+              {"error", state.error()}};
   return out;
 }
 
@@ -742,21 +736,22 @@ Json RunForApi(const WorkspaceState& ws, const AutomationRun& run) {
   for (std::size_t i = 0; i < run.steps.size(); ++i) {
     Json step = StepForAdmin(ws, run, i);
     Json api = {{"action", step["action"]}, {"status", step["status"]}};
-    if (run.steps[i].processed_at) api["updated_at"] = step["processed_at"];
-    if (run.steps[i].result.is_object() && run.steps[i].result.contains("messageId")) {
-      api["message_id"] = run.steps[i].result["messageId"];
+    if (run.steps[i].processed) api["updated_at"] = step["processed_at"];
+    if (const Json& result = run.steps[i].result();
+        result.is_object() && result.contains("messageId")) {
+      api["message_id"] = result["messageId"];
     }
-    if (!run.steps[i].error.empty()) api["error"] = run.steps[i].error;
+    if (!run.steps[i].error().is_null()) api["error"] = run.steps[i].error();
     steps.push_back(std::move(api));
   }
   Json out = {{"runId", run.id},
               {"run_id", run.id},
               {"status", RunStatusName(run.status)},
-              {"source", Json::array({run.source})},
+              {"source", Json::array({run.Source()})},
               {"created_at", Iso(run.created_at)},
               {"updated_at", Iso(run.updated_at)},
               {"steps", std::move(steps)}};
-  if (!run.template_id.empty()) out["template_id"] = run.template_id;
+  if (!run.template_id.empty()) out["template_id"] = std::string(run.template_id);
   if (!run.cancelation_token.empty()) out["cancelation_token"] = run.cancelation_token;
   return out;
 }
@@ -973,10 +968,10 @@ Result<Reply> ListRunsReply(WorkspaceState& ws, const Json& query) {
       return false;
     }
     Json item = {{"run_id", run.id},
-                 {"source", Json::array({run.source})},
+                 {"source", Json::array({run.Source()})},
                  {"created_at", Iso(run.created_at)},
                  {"status", RunStatusName(run.status)}};
-    if (!run.template_id.empty()) item["template_id"] = run.template_id;
+    if (!run.template_id.empty()) item["template_id"] = std::string(run.template_id);
     items.push_back(std::move(item));
     ++position;
     return true;
@@ -994,8 +989,8 @@ Json RunForAdmin(const WorkspaceState& ws, const AutomationRun& run) {
   for (std::size_t i = 0; i < run.steps.size(); ++i) steps.push_back(StepForAdmin(ws, run, i));
   return {
       {"id", run.id},
-      {"source", run.source},
-      {"template", run.template_id.empty() ? Json() : Json(run.template_id)},
+      {"source", run.Source()},
+      {"template", run.template_id.empty() ? Json() : Json(std::string(run.template_id))},
       {"status", RunStatusName(run.status)},
       {"cancelation_token", run.cancelation_token.empty() ? Json() : Json(run.cancelation_token)},
       {"context", WithAllRoots(run.context.ToJson())},

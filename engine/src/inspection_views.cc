@@ -194,7 +194,7 @@ std::string NameOf(const Item& item) {
     case kInboundPhase:
       return item.entry->event.empty() ? item.entry->type : item.entry->event;
     case kRunPhase:
-      return item.run->template_id + " " + StringOr(item.run->context.Get("template"));
+      return std::string(item.run->template_id) + " " + StringOr(item.run->context.Get("template"));
     case kSendPhase: {
       const MessageRecord& r = item.message->record;
       return r.notification.empty() ? r.event : r.notification;
@@ -273,22 +273,22 @@ TimelineRow RowOf(const WorkspaceState& ws, const Item& item) {
     case kRunPhase: {
       const AutomationRun& run = *item.run;
       row.id = run.id;
-      row.label = "run " + run.template_id;
+      row.label = "run " + std::string(run.template_id);
       for (std::size_t i = 0; i < run.steps.size(); ++i) {
         const StepState& step = run.steps[i];
         if (step.status == StepStatus::kWaiting) {
           // As RunsForAdmin shows it: the pending timer's due time.
           std::string due = i == run.next_step && run.pending_timer.valid()
                                 ? FormatIso8601(run.pending_timer.due)
-                                : StringAt(step.result, "expectedDelayValue");
+                                : StringAt(step.result(), "expectedDelayValue");
           if (!due.empty()) row.label += ", due " + due;
         }
-        const std::string message = StringAt(step.result, "messageId");
+        const std::string message = StringAt(step.result(), "messageId");
         if (!message.empty()) row.leads_to.push_back(message);
       }
       // "track/<event>/<inbound id>" names the inbound event that started it.
-      if (run.source.starts_with("track/")) {
-        const std::string inbound = run.source.substr(run.source.rfind('/') + 1);
+      if (run.trigger_source.starts_with("track/")) {
+        const std::string inbound = run.trigger_source.substr(run.trigger_source.rfind('/') + 1);
         if (!inbound.empty()) row.links.push_back(inbound);
       }
       break;

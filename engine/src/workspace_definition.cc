@@ -341,7 +341,7 @@ ProviderDefinition DefaultProvider(const std::string& channel) {
 }
 
 const AutomationDefinition* WorkspaceDefinition::FindAutomation(
-    const std::string& id_or_alias) const {
+    std::string_view id_or_alias) const {
   for (const auto& a : automations) {
     if (a.id == id_or_alias) return &a;
   }

@@ -106,7 +106,7 @@ struct WorkspaceDefinition {
   std::vector<WebhookDefinition> webhooks;  // "webhooks": outbound destinations.
   Json raw;                                 // The file as given.
 
-  const AutomationDefinition* FindAutomation(const std::string& id_or_alias) const;
+  const AutomationDefinition* FindAutomation(std::string_view id_or_alias) const;
 };
 
 // Parses and validates a workspace definition. Errors are 400 with a message

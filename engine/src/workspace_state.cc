@@ -112,6 +112,7 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   messages.Clear();
   runs.Clear();
   runs.by_token.clear();
+  run_data_keys.Clear();
   journal = {};
   journal_bytes = 0;
   journal_evicted = 0;

@@ -30,6 +30,7 @@
 #include "mock_courier/clock.h"
 #include "mock_courier/engine.h"
 #include "mock_courier/ids.h"
+#include "packed_json.h"
 #include "record_store.h"
 #include "scheduler.h"
 #include "segment_reply_store.h"
@@ -204,35 +205,83 @@ enum class StepStatus : std::uint8_t { kNotProcessed, kProcessed, kWaiting, kSki
 // "NOT PROCESSED", "PROCESSED", "WAITING", "SKIPPED", "ERROR".
 const char* StepStatusName(StepStatus status);
 
+// 48 bytes: a waiting run holds one per step.
 struct StepState {
-  Json definition;  // The step as invoked (after context defaults).
+  Json definition;  // The step as invoked (after context defaults); null for a template's.
+  // What the step gave: its output (e.g. {"messageId"}) once processed, or,
+  // when it is in ERROR, its error message (a string, or null). A step has
+  // one or the other, so they share a member; read them by result() and error().
+  Json outcome;
+  TimePoint processed_at_ms = 0;
   StepStatus status = StepStatus::kNotProcessed;
-  std::optional<TimePoint> processed_at;
-  Json result;  // Step output (e.g. messageId of a send).
-  std::string error;
+  bool processed = false;
+
+  const Json& result() const { return status == StepStatus::kError ? NullJson() : outcome; }
+  const Json& error() const { return status == StepStatus::kError ? outcome : NullJson(); }
+  // Puts the step in ERROR with `message` ("" = none) at `at`.
+  void Fail(std::string message, TimePoint at) {
+    status = StepStatus::kError;
+    outcome = message.empty() ? Json() : Json(std::move(message));
+    set_processed_at(at);
+  }
+  std::optional<TimePoint> processed_at() const {
+    return processed ? std::optional<TimePoint>(processed_at_ms) : std::nullopt;
+  }
+  void set_processed_at(TimePoint at) {
+    processed_at_ms = at;
+    processed = true;
+  }
+
+ private:
+  static const Json& NullJson() {
+    static const Json kNull;
+    return kNull;
+  }
 };
 
 struct AutomationRun {
   std::string id;
-  std::string source;       // "invoke", "invoke/<template>", "track/<event>/<id>"
-  std::string template_id;  // Automation template, "" for ad hoc.
-  RunStatus status = RunStatus::kProcessing;
+  // The automation template: its id in the workspace definition (which never
+  // changes while the workspace's runs exist), "" for ad hoc runs.
+  std::string_view template_id;
+  // What started a run an event triggered: "<trigger>/<inbound id>"
+  // ("track/<event>/<id>"); "" for an invoked run, whose source is derived.
+  std::string trigger_source;
   std::string cancelation_token;  // Resolved; "" when none.
   RunContext context;             // {brand, data, profile, recipient, template}
-  Json refs = Json::object();     // Step outputs by `ref` name.
+  // Step outputs by `ref` name: {} until a step with a `ref` runs (held
+  // apart: most runs have none).
+  std::unique_ptr<Json> step_refs;
   std::vector<StepState> steps;
-  std::size_t next_step = 0;
+  std::uint32_t next_step = 0;  // Beside `status`: the two take one word.
+  RunStatus status = RunStatus::kProcessing;
   TimerId pending_timer;
   TimePoint created_at = 0;
   TimePoint updated_at = 0;
   std::vector<std::string> diagnostics;
+
+  const Json& refs() const {
+    static const Json kEmpty = Json::object();
+    return step_refs ? *step_refs : kEmpty;
+  }
+  Json& mutable_refs() {
+    if (!step_refs) step_refs = std::make_unique<Json>(Json::object());
+    return *step_refs;
+  }
+
+  // "invoke" (ad hoc), "invoke/<template>" or the trigger source.
+  std::string Source() const {
+    if (!trigger_source.empty()) return trigger_source;
+    return template_id.empty() ? std::string("invoke") : "invoke/" + std::string(template_id);
+  }
 };
 
 // Runs in creation order; finished ones are evictable (MarkFinished).
 struct RunStore : RecordStore<AutomationRun> {
-  // Resolved cancelation token -> run ids
-  // (https://www.courier.com/docs/platform/automations/cancel).
-  std::unordered_map<std::string, std::vector<std::string>> by_token;
+  // Resolved cancelation token -> the runs' sequence numbers, oldest first
+  // (https://www.courier.com/docs/platform/automations/cancel): 8 bytes a
+  // run, not a copy of its id.
+  std::unordered_map<std::string, std::vector<Seq>> by_token;
 };
 
 // ---- Inbound journal, catalogue -----------------------------------------
@@ -376,6 +425,9 @@ struct WorkspaceState {
   Retention retention;
 
   MessageStore messages;
+  // The keys of the runs' packed data (RunContext::Compact); declared before
+  // `runs`, which read it, so that it outlives them.
+  JsonKeyTable run_data_keys;
   RunStore runs;
   std::deque<JournalEntry> journal;
   std::size_t journal_bytes = 0;  // Payload and event text the journal holds.

@@ -22,21 +22,42 @@ Json Context() {
 }
 
 TEST(RunContextTest, CompactedDataReadsTheSame) {
+  JsonKeyTable keys;
   RunContext context(Context());
   const Json before = context.ToJson();
-  context.Compact();
+  context.Compact(keys);
+  EXPECT_EQ(keys.size(), 8u);  // The data's keys, now numbers in the table.
   EXPECT_EQ(context.ToJson(), before);
   EXPECT_EQ(context.Get("data")["properties"]["vendor_name"], "Acme");
   EXPECT_EQ(AccessorValue("data.email", context, Json::object()), "ada@example.com");
-  context.Compact();  // Again, after the data was parsed back.
+  context.Compact(keys);  // Again, after the data was unpacked.
   EXPECT_EQ(context.ToJson(), before);
 }
 
 TEST(RunContextTest, CompactWithoutDataKeepsNoData) {
+  JsonKeyTable keys;
   RunContext context(Json{{"recipient", "ann"}});
-  context.Compact();
+  context.Compact(keys);
   EXPECT_EQ(context.Find("data"), nullptr);
   EXPECT_EQ(context.ToJson(), (Json{{"recipient", "ann"}}));
+}
+
+TEST(RunContextTest, CopiesKeepEveryRootAndTheCompactedData) {
+  JsonKeyTable keys;
+  Json with_other = Context();
+  with_other["locale"] = "pt-PT";  // Not a Courier root: kept as given.
+  with_other["brand"] = {{"id", "b-1"}};
+  RunContext context(with_other);
+  context.Compact(keys);
+  const RunContext copy = context;
+  RunContext assigned;
+  assigned = copy;
+  EXPECT_EQ(context.ToJson(), with_other);
+  EXPECT_EQ(copy.ToJson(), with_other);
+  EXPECT_EQ(assigned.ToJson(), context.ToJson());
+  EXPECT_EQ(assigned.Get("locale"), "pt-PT");
+  EXPECT_EQ(assigned.Get("brand")["id"], "b-1");
+  EXPECT_EQ(assigned.Get("data")["userId"], "user_123");
 }
 
 TEST(AccessorTest, RefReadsARunContextPath) {

@@ -1,0 +1,258 @@
+#include "packed_json.h"
+
+#include "mock_courier/time_format.h"
+
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+namespace mock_courier {
+
+namespace {
+
+enum Tag : std::uint8_t {
+  kNull = 0,
+  kFalse = 1,
+  kTrue = 2,
+  kInteger = 3,    // Zigzag varint.
+  kUnsigned = 4,   // Varint.
+  kFloat = 5,      // 8 bytes, the double's bits.
+  kString = 6,     // Varint length, then the bytes (strings of 128 bytes or more).
+  kArray = 7,      // Varint count, then the items.
+  kObject = 8,     // Varint count, then key and value per member.
+  kTimestamp = 9,  // Zigzag varint epoch ms of a string FormatIso8601 writes back byte for byte.
+  kShortString = 0x80,  // | length (< 128), then the bytes.
+};
+
+void PutVarint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void PutBytes(std::string& out, std::string_view bytes) { out.append(bytes); }
+
+std::uint64_t ZigZag(std::int64_t n) {
+  return (static_cast<std::uint64_t>(n) << 1) ^ static_cast<std::uint64_t>(n >> 63);
+}
+std::int64_t UnZigZag(std::uint64_t z) {
+  return static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+}
+
+// The epoch ms of `s` when it is a timestamp exactly as FormatIso8601 writes
+// it ("2026-11-23T08:00:00.000Z", as Segment's timestamp, sentAt and
+// receivedAt are): 24 bytes that pack into ~7.
+std::optional<TimePoint> CanonicalTimestamp(const std::string& s) {
+  if (s.size() != 24 || s[10] != 'T' || s[23] != 'Z' || s[19] != '.') return std::nullopt;
+  std::optional<TimePoint> t = ParseIso8601(s);
+  if (!t || FormatIso8601(*t) != s) return std::nullopt;
+  return t;
+}
+
+bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      out.push_back(static_cast<char>(kNull));
+      return true;
+    case Json::value_t::boolean:
+      out.push_back(static_cast<char>(value.get<bool>() ? kTrue : kFalse));
+      return true;
+    case Json::value_t::number_integer: {
+      const auto n = value.get<std::int64_t>();
+      out.push_back(static_cast<char>(kInteger));
+      PutVarint(out, ZigZag(n));
+      return true;
+    }
+    case Json::value_t::number_unsigned:
+      out.push_back(static_cast<char>(kUnsigned));
+      PutVarint(out, value.get<std::uint64_t>());
+      return true;
+    case Json::value_t::number_float: {
+      const double d = value.get<double>();
+      char bits[sizeof d];
+      std::memcpy(bits, &d, sizeof d);
+      out.push_back(static_cast<char>(kFloat));
+      out.append(bits, sizeof bits);
+      return true;
+    }
+    case Json::value_t::string: {
+      const auto& s = value.get_ref<const std::string&>();
+      if (std::optional<TimePoint> t = CanonicalTimestamp(s)) {
+        out.push_back(static_cast<char>(kTimestamp));
+        PutVarint(out, ZigZag(*t));
+        return true;
+      }
+      if (s.size() < 0x80) {
+        out.push_back(static_cast<char>(kShortString | s.size()));
+      } else {
+        out.push_back(static_cast<char>(kString));
+        PutVarint(out, s.size());
+      }
+      PutBytes(out, s);
+      return true;
+    }
+    case Json::value_t::array:
+      out.push_back(static_cast<char>(kArray));
+      PutVarint(out, value.size());
+      for (const Json& item : value) {
+        if (!PackValue(item, keys, out)) return false;
+      }
+      return true;
+    case Json::value_t::object:
+      out.push_back(static_cast<char>(kObject));
+      PutVarint(out, value.size());
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        const std::string& key = it.key();
+        if (std::optional<std::uint32_t> n = keys.Intern(key)) {
+          PutVarint(out, std::uint64_t{*n} << 1);
+        } else {
+          PutVarint(out, (std::uint64_t{key.size()} << 1) | 1);
+          PutBytes(out, key);
+        }
+        if (!PackValue(it.value(), keys, out)) return false;
+      }
+      return true;
+    case Json::value_t::binary:
+    case Json::value_t::discarded:
+      return false;
+  }
+  return false;
+}
+
+// Reads what PackValue wrote. The bytes are the engine's own, so a short
+// read is a bug: it throws rather than reading past the buffer.
+class Reader {
+ public:
+  Reader(std::string_view bytes, const JsonKeyTable& keys) : bytes_(bytes), keys_(keys) {}
+
+  Json Value() {
+    const std::uint8_t tag = Byte();
+    if (tag & kShortString) return Json(std::string(Take(tag & 0x7f)));
+    switch (tag) {
+      case kNull:
+        return nullptr;
+      case kFalse:
+        return false;
+      case kTrue:
+        return true;
+      case kInteger:
+        return UnZigZag(Varint());
+      case kTimestamp:
+        return FormatIso8601(UnZigZag(Varint()));
+      case kUnsigned:
+        return Varint();
+      case kFloat: {
+        double d;
+        std::memcpy(&d, Take(sizeof d).data(), sizeof d);
+        return d;
+      }
+      case kString:
+        return Json(std::string(Take(Varint())));
+      case kArray: {
+        Json array = Json::array();
+        auto& items = array.get_ref<Json::array_t&>();
+        const std::uint64_t n = Varint();
+        items.reserve(n);
+        for (std::uint64_t i = 0; i < n; ++i) items.push_back(Value());
+        return array;
+      }
+      case kObject: {
+        Json object = Json::object();
+        auto& members = object.get_ref<Json::object_t&>();
+        const std::uint64_t n = Varint();
+        for (std::uint64_t i = 0; i < n; ++i) {
+          const std::uint64_t k = Varint();
+          std::string key((k & 1) != 0 ? Take(k >> 1)
+                                       : keys_.Key(static_cast<std::uint32_t>(k >> 1)));
+          members.emplace_hint(members.end(), std::move(key), Value());
+        }
+        return object;
+      }
+      default:
+        throw std::logic_error("PackedJson: unknown tag");
+    }
+  }
+
+  bool done() const { return at_ == bytes_.size(); }
+
+ private:
+  std::uint8_t Byte() { return static_cast<std::uint8_t>(Take(1)[0]); }
+  std::string_view Take(std::uint64_t n) {
+    if (n > bytes_.size() - at_) throw std::logic_error("PackedJson: truncated");
+    std::string_view out = bytes_.substr(at_, n);
+    at_ += n;
+    return out;
+  }
+  std::uint64_t Varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      const std::uint8_t b = Byte();
+      v |= std::uint64_t{b & 0x7fu} << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+    throw std::logic_error("PackedJson: bad varint");
+  }
+
+  std::string_view bytes_;
+  std::size_t at_ = 0;
+  const JsonKeyTable& keys_;
+};
+
+}  // namespace
+
+std::optional<std::uint32_t> JsonKeyTable::Intern(std::string_view key) {
+  if (auto it = index_.find(key); it != index_.end()) return it->second;
+  if (keys_.size() >= capacity_) return std::nullopt;
+  const auto n = static_cast<std::uint32_t>(keys_.size());
+  keys_.emplace_back(key);
+  index_.emplace(keys_.back(), n);
+  return n;
+}
+
+void JsonKeyTable::Clear() {
+  index_ = {};
+  keys_ = {};
+}
+
+PackedJson::PackedJson(const PackedJson& other) {
+  if (!other) return;
+  const std::string_view b = other.bytes();
+  bytes_ = std::make_unique<std::uint8_t[]>(4 + b.size());
+  std::memcpy(bytes_.get(), other.bytes_.get(), 4 + b.size());
+}
+
+PackedJson& PackedJson::operator=(const PackedJson& other) {
+  if (this != &other) *this = PackedJson(other);
+  return *this;
+}
+
+std::optional<PackedJson> PackedJson::Pack(const Json& value, JsonKeyTable& keys) {
+  std::string out(4, '\0');
+  if (!PackValue(value, keys, out)) return std::nullopt;
+  const auto size = static_cast<std::uint32_t>(out.size() - 4);
+  std::memcpy(out.data(), &size, 4);
+  PackedJson packed;
+  // make_unique<T[]> would zero the buffer first; it is overwritten at once.
+  packed.bytes_.reset(new std::uint8_t[out.size()]);
+  std::memcpy(packed.bytes_.get(), out.data(), out.size());
+  return packed;
+}
+
+std::string_view PackedJson::bytes() const {
+  if (!bytes_) return {};
+  std::uint32_t size;
+  std::memcpy(&size, bytes_.get(), 4);
+  return {reinterpret_cast<const char*>(bytes_.get()) + 4, size};
+}
+
+Json PackedJson::Unpack(const JsonKeyTable& keys) const {
+  if (!bytes_) return nullptr;
+  Reader reader(bytes(), keys);
+  Json value = reader.Value();
+  if (!reader.done()) throw std::logic_error("PackedJson: trailing bytes");
+  return value;
+}
+
+}  // namespace mock_courier

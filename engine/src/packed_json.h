@@ -1,0 +1,84 @@
+// PackedJson: a JSON value packed into one buffer, for values that are held
+// long and read rarely (the data of a waiting automation run). Internal to
+// the engine.
+//
+// A parsed nlohmann tree takes one allocation per value and per object key
+// (several KB for a Segment event); JSON text takes one, but every key is
+// spelled out in every value, and reading it back means parsing numbers and
+// escapes. A packed value is one allocation with object keys replaced by
+// their number in a JsonKeyTable that the values of a workspace share (a
+// Segment event's ~25 keys repeat in every event), strings stored as length
+// and bytes, timestamps in FormatIso8601's form as their epoch ms, and
+// numbers in binary (varint integers, IEEE doubles). A ~560-byte Segment
+// event packs into ~280 bytes, and unpacks to a tree equal to the one packed
+// (same types, same numbers, same bytes).
+//
+// Format: one tag byte per value; 0x80 | n is a string of n < 128 bytes;
+// objects list their members in the tree's (sorted) order, each key a varint
+// (2k: key k of the table; 2n + 1: n bytes inline follow, once the table is
+// full).
+//
+// Not thread-safe: the owner's lock guards a table and what it packs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "json_util.h"
+
+namespace mock_courier {
+
+// Object keys by number, shared by the values one owner packs. Append-only
+// up to `capacity` keys (keys beyond it are packed inline), so that a
+// workspace fed free-form keys (a property named after each order) cannot
+// grow it without bound; Clear only when no packed value needs it.
+class JsonKeyTable {
+ public:
+  explicit JsonKeyTable(std::size_t capacity = 4096) : capacity_(capacity) {}
+  JsonKeyTable(const JsonKeyTable&) = delete;
+  JsonKeyTable& operator=(const JsonKeyTable&) = delete;
+
+  // The number of `key`, added when new; nullopt when the table is full.
+  std::optional<std::uint32_t> Intern(std::string_view key);
+  // Key number `n` (which Intern returned).
+  std::string_view Key(std::uint32_t n) const { return keys_[n]; }
+  std::size_t size() const { return keys_.size(); }
+  void Clear();
+
+ private:
+  std::size_t capacity_;
+  std::deque<std::string> keys_;  // Stable addresses: the index views them.
+  std::unordered_map<std::string_view, std::uint32_t> index_;
+};
+
+// One packed value: 8 bytes (a pointer to its length-prefixed buffer), or
+// empty.
+class PackedJson {
+ public:
+  PackedJson() = default;
+  PackedJson(const PackedJson& other);
+  PackedJson& operator=(const PackedJson& other);
+  PackedJson(PackedJson&&) noexcept = default;
+  PackedJson& operator=(PackedJson&&) noexcept = default;
+
+  // Packs `value`; nullopt for what JSON text cannot hold (binary values,
+  // discarded values), which the caller keeps as a tree.
+  static std::optional<PackedJson> Pack(const Json& value, JsonKeyTable& keys);
+  // The value packed, with the table it was packed with.
+  Json Unpack(const JsonKeyTable& keys) const;
+
+  explicit operator bool() const { return bytes_ != nullptr; }
+  // The packed bytes (without the length prefix).
+  std::string_view bytes() const;
+
+ private:
+  std::unique_ptr<std::uint8_t[]> bytes_;  // 4-byte length, then the value.
+};
+
+}  // namespace mock_courier

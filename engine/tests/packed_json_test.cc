@@ -1,0 +1,239 @@
+// PackedJson: what a waiting run keeps of its data unpacks to the very tree
+// that was packed (types, numbers, bytes), timestamps and keys included, and
+// takes less room than the JSON text it replaced.
+#include "packed_json.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+
+#include "json_util.h"
+#include "mock_courier/time_format.h"
+
+namespace mock_courier {
+namespace {
+
+// Whether `a` and `b` are the same tree: nlohmann's == treats 1, 1u and 1.0
+// as equal, so types are compared too.
+::testing::AssertionResult SameTree(const Json& a, const Json& b, const std::string& at = "$") {
+  if (a.type() != b.type()) {
+    return ::testing::AssertionFailure()
+           << at << ": type " << a.type_name() << " vs " << b.type_name();
+  }
+  if (a.is_object()) {
+    if (a.size() != b.size()) return ::testing::AssertionFailure() << at << ": sizes differ";
+    for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib) {
+      if (ia.key() != ib.key()) return ::testing::AssertionFailure() << at << ": keys differ";
+      auto inner = SameTree(ia.value(), ib.value(), at + "." + ia.key());
+      if (!inner) return inner;
+    }
+    return ::testing::AssertionSuccess();
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size()) return ::testing::AssertionFailure() << at << ": sizes differ";
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      auto inner = SameTree(a[i], b[i], at + "[" + std::to_string(i) + "]");
+      if (!inner) return inner;
+    }
+    return ::testing::AssertionSuccess();
+  }
+  if (a.is_number_float()) {
+    const double x = a.get<double>(), y = b.get<double>();
+    if (std::memcmp(&x, &y, sizeof x) != 0) {
+      return ::testing::AssertionFailure() << at << ": " << x << " vs " << y;
+    }
+    return ::testing::AssertionSuccess();
+  }
+  if (a != b) return ::testing::AssertionFailure() << at << ": " << a.dump() << " vs " << b.dump();
+  return ::testing::AssertionSuccess();
+}
+
+Json RoundTrip(const Json& value, JsonKeyTable& keys) {
+  std::optional<PackedJson> packed = PackedJson::Pack(value, keys);
+  EXPECT_TRUE(packed.has_value());
+  return packed ? packed->Unpack(keys) : Json();
+}
+
+// A Segment track as analytics.js sends it
+// (https://segment.com/docs/connections/spec/common/).
+Json SegmentTrack(int n) {
+  return {{"anonymousId", "anon-" + std::to_string(n)},
+          {"context",
+           {{"ip", "203.0.113.7"},
+            {"library", {{"name", "analytics.js"}, {"version", "4.1.0"}}},
+            {"locale", "en-US"},
+            {"page", {{"path", "/cart"}, {"url", "https://shop.example.com/cart"}}},
+            {"userAgent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"}}},
+          {"event", "Checkout Page Visited"},
+          {"integrations", Json::object()},
+          {"messageId", "ajs-next-" + std::to_string(n)},
+          {"properties",
+           {{"cart_id", "cart-" + std::to_string(n)},
+            {"item", "Boots"},
+            {"total", 99.5},
+            {"quantity", 2}}},
+          {"receivedAt", "2026-11-23T08:00:00.120Z"},
+          {"sentAt", "2026-11-23T08:00:00.100Z"},
+          {"timestamp", "2026-11-23T08:00:00.000Z"},
+          {"type", "track"},
+          {"userId", "user-" + std::to_string(n)},
+          {"version", 2}};
+}
+
+TEST(PackedJsonTest, ASegmentEventUnpacksToTheSameTreeInLessThanItsText) {
+  JsonKeyTable keys;
+  for (int n = 0; n < 3; ++n) {
+    const Json event = SegmentTrack(n);
+    std::optional<PackedJson> packed = PackedJson::Pack(event, keys);
+    ASSERT_TRUE(packed);
+    EXPECT_TRUE(SameTree(packed->Unpack(keys), event));
+    const std::size_t text = JsonText(event).size();
+    EXPECT_LT(packed->bytes().size() * 10, text * 6)
+        << packed->bytes().size() << " packed bytes for " << text << " bytes of text";
+  }
+  // Every event shares the table: its keys are added once.
+  EXPECT_EQ(keys.size(), 24u);
+}
+
+TEST(PackedJsonTest, EdgeValuesKeepTheirTypesAndBits) {
+  JsonKeyTable keys;
+  const std::string with_nul("a\0b", 3);
+  const Json value = {
+      {"int_min", std::numeric_limits<std::int64_t>::min()},
+      {"int_max", std::numeric_limits<std::int64_t>::max()},
+      {"minus_one", -1},
+      {"zero", 0},
+      {"unsigned_max", std::numeric_limits<std::uint64_t>::max()},
+      {"negative_zero", -0.0},
+      {"tenth", 0.1},
+      {"huge", 1e300},
+      {"tiny", 5e-324},
+      {"whole_float", 2.0},
+      {"empty_string", ""},
+      {"nul_inside", with_nul},
+      {"invalid_utf8", std::string("\xff\xfe", 2)},
+      {"unicode", "Lisboa \xc3\xa9 \xf0\x9f\x9b\x92"},
+      {"short_127", std::string(127, 'x')},
+      {"long_128", std::string(128, 'y')},
+      {"long_100k", std::string(100000, 'z')},
+      {"empty_object", Json::object()},
+      {"empty_array", Json::array()},
+      {"", "empty key"},
+      {"nested", {{"a", {{"b", {{"c", Json::array({1, -2, 3.5, nullptr, true, false})}}}}}}},
+      {"booleans", {true, false}},
+      {"null", nullptr}};
+  const Json back = RoundTrip(value, keys);
+  EXPECT_TRUE(SameTree(back, value));
+  EXPECT_TRUE(back["unsigned_max"].is_number_unsigned());
+  EXPECT_TRUE(back["zero"].is_number_integer());
+  EXPECT_TRUE(std::signbit(back["negative_zero"].get<double>()));
+  // Scalars and arrays pack as well as objects.
+  for (const Json& scalar :
+       {Json(nullptr), Json(true), Json(-7), Json(7u), Json(1.5), Json("s"), Json::array({1})}) {
+    EXPECT_TRUE(SameTree(RoundTrip(scalar, keys), scalar)) << scalar.dump();
+  }
+}
+
+TEST(PackedJsonTest, OnlyTimestampsFormatIso8601WritesBackArePackedAsTimes) {
+  JsonKeyTable keys;
+  const Json canonical = "2026-11-23T08:00:00.000Z";
+  const std::optional<PackedJson> packed = PackedJson::Pack(canonical, keys);
+  ASSERT_TRUE(packed);
+  EXPECT_LT(packed->bytes().size(), 10u);  // A tag and a varint, not 25 bytes.
+  EXPECT_TRUE(SameTree(packed->Unpack(keys), canonical));
+  // Look-alikes that would not come back byte for byte stay strings.
+  for (const char* text :
+       {"2026-11-23T08:00:00Z", "2026-11-23T08:00:00.000+00:00", "2026-11-23t08:00:00.000z",
+        "2026-13-01T00:00:00.000Z", "2026-02-30T00:00:00.000Z", "2026-11-23T24:00:00.000Z",
+        "0000-01-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "2026-11-23T08:00:00,000Z",
+        "20261123T080000.000000Z", "9999-12-31T23:59:59.999Z", "2026-11-23 08:00:00.000Z"}) {
+    const Json value = text;
+    EXPECT_TRUE(SameTree(RoundTrip(value, keys), value)) << text;
+  }
+}
+
+TEST(PackedJsonTest, KeysPastTheTableCapacityArePackedInline) {
+  JsonKeyTable keys(/*capacity=*/2);
+  const Json value = {{"a", 1}, {"b", 2}, {"c", 3}, {"d", {{"a", 4}, {"e", 5}}}};
+  EXPECT_TRUE(SameTree(RoundTrip(value, keys), value));
+  EXPECT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys.Key(0), "a");
+  EXPECT_EQ(keys.Key(1), "b");
+}
+
+TEST(PackedJsonTest, WhatJsonTextCannotHoldIsRefused) {
+  JsonKeyTable keys;
+  EXPECT_FALSE(PackedJson::Pack(Json::binary({1, 2, 3}), keys));
+  EXPECT_FALSE(PackedJson::Pack(Json{{"inner", Json(Json::value_t::discarded)}}, keys));
+}
+
+TEST(PackedJsonTest, CopiesHoldTheSameBytes) {
+  JsonKeyTable keys;
+  const Json event = SegmentTrack(7);
+  const PackedJson packed = *PackedJson::Pack(event, keys);
+  PackedJson copy = packed;
+  PackedJson assigned;
+  assigned = copy;
+  EXPECT_EQ(copy.bytes(), packed.bytes());
+  EXPECT_TRUE(SameTree(assigned.Unpack(keys), event));
+  EXPECT_FALSE(PackedJson());
+  EXPECT_TRUE(PackedJson().Unpack(keys).is_null());
+}
+
+// Random trees of every type, 2000 of them, seeded: each unpacks to itself.
+Json RandomValue(std::mt19937_64& rng, int depth) {
+  const int kind = static_cast<int>(rng() % (depth > 4 ? 7 : 9));
+  switch (kind) {
+    case 0:
+      return nullptr;
+    case 1:
+      return rng() % 2 == 0;
+    case 2:
+      return static_cast<std::int64_t>(rng());
+    case 3:
+      return rng();
+    case 4: {
+      double d;
+      const std::uint64_t bits = rng();
+      std::memcpy(&d, &bits, sizeof d);
+      return std::isfinite(d) ? Json(d) : Json(static_cast<double>(bits % 1000) / 7);
+    }
+    case 5: {
+      std::string s(rng() % 200, '\0');
+      for (char& c : s) c = static_cast<char>(rng() % 256);
+      return s;
+    }
+    case 6:
+      return FormatIso8601(static_cast<TimePoint>(rng() % 4000000000000ULL));
+    case 7: {
+      Json array = Json::array();
+      for (std::uint64_t i = rng() % 6; i > 0; --i) array.push_back(RandomValue(rng, depth + 1));
+      return array;
+    }
+    default: {
+      Json object = Json::object();
+      for (std::uint64_t i = rng() % 6; i > 0; --i) {
+        object["k" + std::to_string(rng() % 50)] = RandomValue(rng, depth + 1);
+      }
+      return object;
+    }
+  }
+}
+
+TEST(PackedJsonTest, RandomTreesUnpackToThemselves) {
+  std::mt19937_64 rng(20261130);
+  JsonKeyTable keys(/*capacity=*/30);  // Small: both key forms are exercised.
+  for (int i = 0; i < 2000; ++i) {
+    const Json value = RandomValue(rng, 0);
+    ASSERT_TRUE(SameTree(RoundTrip(value, keys), value)) << "tree " << i;
+  }
+  EXPECT_EQ(keys.size(), 30u);
+}
+
+}  // namespace
+}  // namespace mock_courier
