@@ -436,18 +436,18 @@ Json InterpolationScope(const RunContext& context) {
 
 Json* RunContext::Root(std::string_view root, bool create) {
   if (root == "recipient") return &recipient_;
-  if (root != "profile" && root != "brand" && root != "template") return nullptr;
+  if (root == "template") return &template_;
+  if (root != "profile" && root != "brand") return nullptr;
   if (!rare_) {
     if (!create) return nullptr;
     rare_ = std::make_unique<Rare>();
   }
-  if (root == "profile") return &rare_->profile;
-  if (root == "brand") return &rare_->brand;
-  return &rare_->template_;
+  return root == "profile" ? &rare_->profile : &rare_->brand;
 }
 
 RunContext::RunContext(const RunContext& other)
     : recipient_(other.recipient_),
+      template_(other.template_),
       rare_(other.rare_ ? std::make_unique<Rare>(*other.rare_) : nullptr),
       data_(other.data_),
       packed_data_(other.packed_data_),

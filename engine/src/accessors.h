@@ -56,12 +56,11 @@ class RunContext {
   void Compact(JsonKeyTable& keys);
 
  private:
-  // The roots but data and recipient, and any other key a context object
-  // had: most runs have none of them, so they are held apart.
+  // The brand and profile roots and any other key a context object had: runs
+  // an event or an invoke starts have none of them, so they are held apart.
   struct Rare {
     Json brand = Json(Json::value_t::discarded);
     Json profile = Json(Json::value_t::discarded);
-    Json template_ = Json(Json::value_t::discarded);
     Json others;  // An object, or null.
   };
   // The roots but data, typed (a discarded value is an absent root): a run
@@ -72,6 +71,7 @@ class RunContext {
     return const_cast<RunContext*>(this)->Root(root, false);
   }
   Json recipient_ = Json(Json::value_t::discarded);
+  Json template_ = Json(Json::value_t::discarded);  // A triggered run's event name.
   std::unique_ptr<Rare> rare_;
   // The data root: parsed, packed, or both. Find() unpacks lazily, so the
   // tree is a cache (mutable); the workspace lock guards it.

@@ -159,7 +159,7 @@ bool CancelActiveRun(WorkspaceState& ws, Services& svc, AutomationRun& run, Time
   run.updated_at = now;
   if (run.pending_timer.valid()) svc.scheduler.Cancel(run.pending_timer);
   run.pending_timer = TimerId{};
-  run.diagnostics.push_back(std::move(diagnostic));
+  run.AddDiagnostic(std::move(diagnostic));
   run.context.Compact(ws.run_data_keys);
   ws.runs.MarkFinished(run.id);
   return true;
@@ -244,10 +244,9 @@ void ResolveRecipientLookup(Json& holder, const char* key, AutomationRun& run) {
   if (text.rfind("refs.", 0) != 0) return;
   std::string note;
   std::optional<Json> value = LookupRefsPath(text, run.context, &note);
-  if (!note.empty()) run.diagnostics.push_back(std::string(key) + ": " + note);
+  if (!note.empty()) run.AddDiagnostic(std::string(key) + ": " + note);
   if (!value) {
-    run.diagnostics.push_back(std::string(key) + " '" + text +
-                              "' resolved to nothing in the run context");
+    run.AddDiagnostic(std::string(key) + " '" + text + "' resolved to nothing in the run context");
     *it = nullptr;
     return;
   }
@@ -331,13 +330,13 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, AutomationRun& run, std:
     if (!length) return StepOutcome::Error("Invalid delay duration definition.");
     // ParseDelayDuration succeeded, so a leading P means an ISO 8601 duration.
     if (duration[0] == 'P' || duration[0] == 'p') {
-      run.diagnostics.push_back(IsoDurationDiagnostic(duration));
+      run.AddDiagnostic(IsoDurationDiagnostic(duration));
     }
     due = now + *length;
   } else if (step.contains("until") || step.contains("delayUntil")) {
     due = ParseIso8601(until);
     if (!due) return StepOutcome::Error("Invalid delay interval defined.");
-    if (!IsExtendedIsoDateTime(until)) run.diagnostics.push_back(BasicUntilDiagnostic(until));
+    if (!IsExtendedIsoDateTime(until)) run.AddDiagnostic(BasicUntilDiagnostic(until));
   } else {
     return StepOutcome::Error("Invalid automation delay step definition.");
   }
@@ -370,14 +369,14 @@ void NormalizeSendProfile(Json& step, AutomationRun& run) {
                             text.find(' ') == std::string::npos && text.front() != '@' &&
                             text.back() != '@';
     if (looks_like_email) {
-      run.diagnostics.push_back("send: profile resolved to the string '" + text +
-                                "'; used as {\"email\": \"" + text +
-                                "\"} (write {\"email\": {\"$ref\": ...}} for a correct profile)");
+      run.AddDiagnostic("send: profile resolved to the string '" + text +
+                        "'; used as {\"email\": \"" + text +
+                        "\"} (write {\"email\": {\"$ref\": ...}} for a correct profile)");
       *it = Json{{"email", text}};
       return;
     }
-    run.diagnostics.push_back("send: profile resolved to the string '" + text +
-                              "', which is not an email; ignored");
+    run.AddDiagnostic("send: profile resolved to the string '" + text +
+                      "', which is not an email; ignored");
   }
   *it = Json::object();
 }
@@ -388,8 +387,8 @@ Result<Json> Fetch(Services& svc, const Json& webhook, AutomationRun& run) {
   if (!fetched.ok()) {
     // Courier logs a failed request and continues with empty data
     // (automations/triggers/sqs/step/fetch-data.ts).
-    run.diagnostics.push_back("fetch-data: " + StringField(webhook, "url") +
-                              " failed: " + fetched.status().message() + "; continued with {}");
+    run.AddDiagnostic("fetch-data: " + StringField(webhook, "url") +
+                      " failed: " + fetched.status().message() + "; continued with {}");
     return Json::object();
   }
   return fetched;
@@ -435,7 +434,7 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::
       return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
     }
     ResolvedToken token = ResolveCancelationToken(raw.get<std::string>(), run.context);
-    for (std::string& d : token.diagnostics) run.diagnostics.push_back("cancel step: " + d);
+    for (std::string& d : token.diagnostics) run.AddDiagnostic("cancel step: " + d);
     if (token.token.empty()) {
       return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
     }
@@ -609,13 +608,12 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
         if (!value.ok()) {
           // Courier's worker message for a failing condition.
           run.steps[si].Fail("Invalid step conditional", now);
-          run.diagnostics.push_back("step " + std::to_string(si) +
-                                    " if: " + value.status().message());
+          run.AddDiagnostic("step " + std::to_string(si) + " if: " + value.status().message());
           FinishRun(ws, svc, run, RunStatus::kError);
           return;
         }
         if (!value->is_boolean()) {
-          run.diagnostics.push_back(
+          run.AddDiagnostic(
               "step " + std::to_string(si) + " if '" + condition.get<std::string>() +
               "' evaluated to " + JsString(*value) +
               ", not a boolean: Courier requires a boolean; mock-courier used its truthiness");
@@ -647,11 +645,15 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
   run.id = ws.ids.Next(now);
   run.template_id = spec.template_id;
   // Invoked runs derive their source from the template (no string kept).
-  if (spec.source != run.Source()) run.trigger_source = std::move(spec.source);
+  const bool derived = run.template_id.empty() ? spec.source == "invoke"
+                                               : spec.source.size() == 7 + run.template_id.size() &&
+                                                     spec.source.starts_with("invoke/") &&
+                                                     spec.source.ends_with(run.template_id);
+  if (!derived) run.trigger_source = std::move(spec.source);
   run.context = std::move(spec.context);
   run.created_at = now;
   run.updated_at = now;
-  run.diagnostics = std::move(spec.diagnostics);
+  for (std::string& d : spec.diagnostics) run.AddDiagnostic(std::move(d));
   run.steps.resize(spec.step_count);
   if (spec.ad_hoc_steps != nullptr) {
     for (std::size_t i = 0; i < spec.step_count; ++i) {
@@ -659,7 +661,7 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
     }
   }
   if (spec.misspelled_token) {
-    run.diagnostics.push_back(
+    run.AddDiagnostic(
         "'cancellation_token' (two Ls) is not a Courier key and was ignored: this run has no "
         "cancelation token and cannot be canceled; spell it 'cancelation_token' "
         "(https://www.courier.com/docs/platform/automations/steps)");
@@ -670,7 +672,7 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
     spec.token_expression =
         AccessorValue(spec.token_expression["$ref"].get<std::string>(), run.context, run.refs());
     if (spec.token_expression.is_null()) {
-      run.diagnostics.push_back(
+      run.AddDiagnostic(
           "cancelation_token accessor resolved to nothing: the run has "
           "no cancelation token");
     }
@@ -679,13 +681,13 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
     ResolvedToken token =
         ResolveCancelationToken(spec.token_expression.get<std::string>(), run.context);
     run.cancelation_token = std::move(token.token);
-    for (std::string& d : token.diagnostics) run.diagnostics.push_back(std::move(d));
+    for (std::string& d : token.diagnostics) run.AddDiagnostic(std::move(d));
   } else if (!spec.token_expression.is_null()) {
     run.cancelation_token = JsString(spec.token_expression);
   }
   if (!spec.failed_validation.empty()) {
     run.status = RunStatus::kError;
-    run.diagnostics.push_back(spec.failed_validation);
+    run.AddDiagnostic(spec.failed_validation);
   }
   std::string id = run.id;
   const bool start = run.status == RunStatus::kProcessing;
@@ -995,7 +997,7 @@ Json RunForAdmin(const WorkspaceState& ws, const AutomationRun& run) {
       {"cancelation_token", run.cancelation_token.empty() ? Json() : Json(run.cancelation_token)},
       {"context", WithAllRoots(run.context.ToJson())},
       {"steps", std::move(steps)},
-      {"diagnostics", run.diagnostics},
+      {"diagnostics", run.diagnostics()},
       {"created_at", Iso(run.created_at)},
       {"updated_at", Iso(run.updated_at)}};
 }

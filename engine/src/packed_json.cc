@@ -229,7 +229,10 @@ PackedJson& PackedJson::operator=(const PackedJson& other) {
 }
 
 std::optional<PackedJson> PackedJson::Pack(const Json& value, JsonKeyTable& keys) {
-  std::string out(4, '\0');
+  // Packed into a per-thread scratch buffer that keeps its capacity, then
+  // copied once into a buffer of the exact size: one allocation a value.
+  thread_local std::string out;
+  out.assign(4, '\0');
   if (!PackValue(value, keys, out)) return std::nullopt;
   const auto size = static_cast<std::uint32_t>(out.size() - 4);
   std::memcpy(out.data(), &size, 4);
@@ -237,6 +240,7 @@ std::optional<PackedJson> PackedJson::Pack(const Json& value, JsonKeyTable& keys
   // make_unique<T[]> would zero the buffer first; it is overwritten at once.
   packed.bytes_.reset(new std::uint8_t[out.size()]);
   std::memcpy(packed.bytes_.get(), out.data(), out.size());
+  if (out.capacity() > 64 * 1024) out = std::string();  // A rare huge value: not kept.
   return packed;
 }
 

@@ -258,7 +258,18 @@ struct AutomationRun {
   TimerId pending_timer;
   TimePoint created_at = 0;
   TimePoint updated_at = 0;
-  std::vector<std::string> diagnostics;
+  // What the mock noticed about the run that Courier would not show (admin
+  // views only); held apart, as most runs have none.
+  std::unique_ptr<std::vector<std::string>> notes;
+
+  void AddDiagnostic(std::string diagnostic) {
+    if (!notes) notes = std::make_unique<std::vector<std::string>>();
+    notes->push_back(std::move(diagnostic));
+  }
+  const std::vector<std::string>& diagnostics() const {
+    static const std::vector<std::string> kNone;
+    return notes ? *notes : kNone;
+  }
 
   const Json& refs() const {
     static const Json kEmpty = Json::object();
