@@ -281,6 +281,34 @@ void PendingRunMemory(benchmark::State& state) {
   state.counters["RSS_MB_per_1M_runs"] = rss_per_unit / 1e6;
 }
 
+// Memory each further run waiting on a delay costs when Segment track events
+// start them (the realistic case: the run's data is the event, its source
+// names the inbound event): the allocator bytes `pending_delays` more such
+// runs add once as many are already waiting, so that what is bounded (the
+// journal's last entries) is already full and what is not is counted (the
+// run, its timer, its dedupe record).
+void PendingTriggeredRunMemory(benchmark::State& state) {
+  double per_unit = 0;
+  const auto count = static_cast<std::uint64_t>(g_sizes.pending_delays);
+  const auto users = static_cast<std::uint64_t>(g_sizes.users);
+  const double unit = 1000000.0 / static_cast<double>(count);
+  for (auto _ : state) {
+    Fixture f(g_sizes.users);
+    std::uint64_t n = 0;
+    auto feed = [&] {
+      for (std::uint64_t i = 0; i < count; ++i, ++n) {
+        (void)f.engine.SegmentInbound(kBenchApiKey,
+                                      MakeSegmentEvent(EventKind::kAutomationTrack, n, 5, users));
+      }
+    };
+    feed();
+    const std::size_t before = AllocatedBytes();
+    feed();
+    per_unit = static_cast<double>(AllocatedBytes() - before) * unit;
+  }
+  state.counters["MB_per_1M_runs"] = per_unit / 1e6;
+}
+
 // RSS under a long mixed load with the default retention: `mixed_events`
 // events of the HTTP mix (a quarter each: automation track, event-map send,
 // identify, unmapped track) with the mock clock moving one minute per 1000
@@ -382,6 +410,11 @@ int main(int argc, char** argv) {
       ->Iterations(1)
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark(("memory/pending_runs:" + pending).c_str(), PendingRunMemory)
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond);
+
+  benchmark::RegisterBenchmark(("memory/pending_triggered_runs:" + pending).c_str(),
+                               PendingTriggeredRunMemory)
       ->Iterations(1)
       ->Unit(benchmark::kMillisecond);
 
