@@ -436,7 +436,6 @@ Json InterpolationScope(const RunContext& context) {
 
 Json* RunContext::Root(std::string_view root, bool create) {
   if (root == "recipient") return &recipient_;
-  if (root == "template") return &template_;
   if (root != "profile" && root != "brand") return nullptr;
   if (!rare_) {
     if (!create) return nullptr;
@@ -463,6 +462,8 @@ RunContext::RunContext(Json context) {
   for (auto it = context.begin(); it != context.end(); ++it) {
     if (it.key() == "data") {
       data_ = Share(std::move(it.value()));
+    } else if (it.key() == "template") {
+      template_ = Share(std::move(it.value()));
     } else if (Json* slot = Root(it.key(), true)) {
       *slot = std::move(it.value());
     } else {
@@ -478,6 +479,7 @@ const Json* RunContext::Find(std::string_view root) const {
     if (!data_ && packed_data_) data_ = Share(packed_data_.Unpack(*data_keys_));
     return data_ ? data_.get() : nullptr;
   }
+  if (root == "template") return template_.get();
   if (const Json* slot = Root(root)) return slot->is_discarded() ? nullptr : slot;
   if (!rare_ || !rare_->others.is_object()) return nullptr;
   auto it = rare_->others.find(root);
@@ -493,9 +495,7 @@ const Json& RunContext::Get(std::string_view root) const {
 Json RunContext::ToJson() const {
   Json out = rare_ && rare_->others.is_object() ? rare_->others : Json::object();
   for (const char* root : {"brand", "profile", "recipient", "template"}) {
-    if (const Json* value = Root(root); value != nullptr && !value->is_discarded()) {
-      out[root] = *value;
-    }
+    if (const Json* value = Find(root)) out[root] = *value;
   }
   // Views unpack a compacted run's data without keeping the tree.
   if (data_) {

@@ -41,6 +41,8 @@ class RunContext {
     Find("data");
     return data_;
   }
+  // Sets the template root (shared, not copied).
+  void set_template(SharedJson name) { template_ = std::move(name); }
   // Sets the data root (shared, not copied).
   void set_data(SharedJson data) {
     data_ = std::move(data);
@@ -71,7 +73,9 @@ class RunContext {
     return const_cast<RunContext*>(this)->Root(root, false);
   }
   Json recipient_ = Json(Json::value_t::discarded);
-  Json template_ = Json(Json::value_t::discarded);  // A triggered run's event name.
+  // The template root (a triggered run's event name), shared by the runs of
+  // one event; null when absent.
+  SharedJson template_;
   std::unique_ptr<Rare> rare_;
   // The data root: parsed, packed, or both. Find() unpacks lazily, so the
   // tree is a cache (mutable); the workspace lock guards it.

@@ -75,7 +75,12 @@ bool IsFinished(RunStatus status) {
 
 // What a new run is made of.
 struct RunSpec {
-  std::string source;                  // What AutomationRun::Source() will say.
+  std::string source;  // What AutomationRun::Source() will say, unless `trigger`.
+  // A run an event started: the trigger that matched (a view of the
+  // definition's string) and the inbound event's id; the source is
+  // "<trigger>/<inbound_id>".
+  std::string_view trigger;
+  std::string inbound_id;
   std::string_view template_id;        // The definition's automation id; "" for ad hoc runs.
   const Json* ad_hoc_steps = nullptr;  // Copied into the run; null for template runs.
   std::size_t step_count = 0;
@@ -639,17 +644,32 @@ void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int d
   }
 }
 
+// Whether `source` is what an invoked run of `template_id` derives
+// ("invoke", "invoke/<template_id>").
+bool IsDerivedSource(std::string_view source, std::string_view template_id) {
+  if (template_id.empty()) return source == "invoke";
+  return source.size() == 7 + template_id.size() && source.starts_with("invoke/") &&
+         source.ends_with(template_id);
+}
+
 std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth) {
   TimePoint now = svc.clock.Now();
   AutomationRun run;
   run.id = ws.ids.Next(now);
   run.template_id = spec.template_id;
-  // Invoked runs derive their source from the template (no string kept).
-  const bool derived = run.template_id.empty() ? spec.source == "invoke"
-                                               : spec.source.size() == 7 + run.template_id.size() &&
-                                                     spec.source.starts_with("invoke/") &&
-                                                     spec.source.ends_with(run.template_id);
-  if (!derived) run.trigger_source = std::move(spec.source);
+  // A triggered run keeps its trigger and inbound id packed; invoked runs
+  // derive their source from the template (no string kept).
+  if (!spec.trigger.empty()) {
+    if (std::optional<PackedReplyId> inbound = PackedReplyId::Of(spec.inbound_id)) {
+      run.trigger = spec.trigger;
+      run.inbound = *inbound;
+    } else {
+      run.other_source =
+          std::make_unique<std::string>(std::string(spec.trigger) + "/" + spec.inbound_id);
+    }
+  } else if (!IsDerivedSource(spec.source, run.template_id)) {
+    run.other_source = std::make_unique<std::string>(std::move(spec.source));
+  }
   run.context = std::move(spec.context);
   run.created_at = now;
   run.updated_at = now;
@@ -865,27 +885,36 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
   std::vector<std::string> started;
   // Collect first: running steps never changes the definition, but keep the
   // loop independent of what the runs do.
-  std::vector<const AutomationDefinition*> matching;
+  // Each with the trigger that matched, as a view of the definition's string
+  // equal to `trigger` (what the runs keep instead of a copy).
+  std::vector<std::pair<const AutomationDefinition*, std::string_view>> matching;
   constexpr std::string_view kSegmentPrefix = "segment/";
   for (const AutomationDefinition& automation : ws.def.automations) {
     for (const std::string& t : automation.triggers) {
       // Courier matches `<type>/<event>` and `segment/<type>/<event>`
       // (https://www.courier.com/docs/external-integrations/cdp/segment/).
-      if (t == trigger || (t.size() == kSegmentPrefix.size() + trigger.size() &&
-                           t.starts_with(kSegmentPrefix) && t.ends_with(trigger))) {
-        matching.push_back(&automation);
+      if (t == trigger) {
+        matching.emplace_back(&automation, t);
+        break;
+      }
+      if (t.size() == kSegmentPrefix.size() + trigger.size() && t.starts_with(kSegmentPrefix) &&
+          t.ends_with(trigger)) {
+        matching.emplace_back(&automation, std::string_view(t).substr(kSegmentPrefix.size()));
         break;
       }
     }
   }
   if (matching.empty()) return started;
-  const std::string source = trigger + "/" + inbound_id;
-  for (const AutomationDefinition* automation : matching) {
-    RunSpec spec = TemplateRun(
-        *automation,
-        NormalizeContext(nullptr, nullptr, nullptr, recipient.empty() ? Json() : Json(recipient),
-                         template_name.empty() ? Json() : Json(template_name)),
-        source);
+  for (const auto& [automation, matched] : matching) {
+    RunSpec spec =
+        TemplateRun(*automation,
+                    NormalizeContext(nullptr, nullptr, nullptr,
+                                     recipient.empty() ? Json() : Json(recipient), nullptr),
+                    "");
+    spec.trigger = matched;
+    spec.inbound_id = inbound_id;
+    // Every run of this event shares one template root (the event's name).
+    if (!template_name.empty()) spec.context.set_template(ws.SharedName(template_name));
     // The event is the run's data, shared rather than copied.
     if (!event->is_null()) spec.context.set_data(event);
     Status valid = ValidateTriggerSteps(ws, *automation, spec.context);

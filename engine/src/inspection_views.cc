@@ -287,8 +287,8 @@ TimelineRow RowOf(const WorkspaceState& ws, const Item& item) {
         if (!message.empty()) row.leads_to.push_back(message);
       }
       // "track/<event>/<inbound id>" names the inbound event that started it.
-      if (run.trigger_source.starts_with("track/")) {
-        const std::string inbound = run.trigger_source.substr(run.trigger_source.rfind('/') + 1);
+      if (run.trigger.starts_with("track/")) {
+        const std::string inbound = run.InboundId();
         if (!inbound.empty()) row.links.push_back(inbound);
       }
       break;

@@ -80,7 +80,8 @@ class RecordStore {
 
   // One record as stored (public only so that Node can name it).
   struct Slot {
-    T record;
+    // The flag may sit in the record's tail padding (a run ends in one).
+    [[no_unique_address]] T record;
     bool finished = false;
   };
   // An evicted record, detached from the store: destroying it frees the

@@ -113,6 +113,7 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   runs.Clear();
   runs.by_token.clear();
   run_data_keys.Clear();
+  shared_names = {};
   journal = {};
   journal_bytes = 0;
   journal_evicted = 0;
@@ -142,6 +143,13 @@ void WorkspaceState::RememberIdempotent(const std::string& key, IdempotentRecord
 void RememberSegmentReply(WorkspaceState& ws, const std::string& message_id, int status,
                           std::string text, TimePoint now) {
   ws.segment_replies.Remember(message_id, status, text, now);  // Kept kDay.
+}
+
+SharedJson WorkspaceState::SharedName(const std::string& name) {
+  if (auto it = shared_names.find(name); it != shared_names.end()) return it->second;
+  SharedJson value = Share(Json(name));
+  if (shared_names.size() < kSharedNames) shared_names.emplace(name, value);
+  return value;
 }
 
 void WorkspaceState::EnforceRetention(TimePoint now, Evicted* evicted) {

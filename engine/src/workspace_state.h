@@ -244,23 +244,30 @@ struct AutomationRun {
   // The automation template: its id in the workspace definition (which never
   // changes while the workspace's runs exist), "" for ad hoc runs.
   std::string_view template_id;
-  // What started a run an event triggered: "<trigger>/<inbound id>"
-  // ("track/<event>/<id>"); "" for an invoked run, whose source is derived.
-  std::string trigger_source;
+  // What started a run an event triggered (Source(): "<trigger>/<inbound
+  // id>", "track/<event>/<id>"): the automation's trigger that matched, a
+  // view of the definition's string, and the inbound event's Courier id,
+  // packed. Both empty for an invoked run, whose source is derived.
+  std::string_view trigger;
+  PackedReplyId inbound;
+  // Any other source (an invoke by alias, an inbound id of another form).
+  std::unique_ptr<std::string> other_source;
   std::string cancelation_token;  // Resolved; "" when none.
   RunContext context;             // {brand, data, profile, recipient, template}
   // Step outputs by `ref` name: {} until a step with a `ref` runs (held
   // apart: most runs have none).
   std::unique_ptr<Json> step_refs;
   std::vector<StepState> steps;
-  std::uint32_t next_step = 0;  // Beside `status`: the two take one word.
-  RunStatus status = RunStatus::kProcessing;
   TimerId pending_timer;
   TimePoint created_at = 0;
   TimePoint updated_at = 0;
   // What the mock noticed about the run that Courier would not show (admin
   // views only); held apart, as most runs have none.
   std::unique_ptr<std::vector<std::string>> notes;
+  // Last, so that what follows the run in its store (RecordStore::Slot's
+  // flag) can use the padding after them.
+  std::uint32_t next_step = 0;
+  RunStatus status = RunStatus::kProcessing;
 
   void AddDiagnostic(std::string diagnostic) {
     if (!notes) notes = std::make_unique<std::vector<std::string>>();
@@ -280,11 +287,15 @@ struct AutomationRun {
     return *step_refs;
   }
 
-  // "invoke" (ad hoc), "invoke/<template>" or the trigger source.
+  // "invoke" (ad hoc), "invoke/<template>", "<trigger>/<inbound id>" or
+  // the other source.
   std::string Source() const {
-    if (!trigger_source.empty()) return trigger_source;
+    if (other_source) return *other_source;
+    if (!trigger.empty()) return std::string(trigger) + "/" + inbound.Text();
     return template_id.empty() ? std::string("invoke") : "invoke/" + std::string(template_id);
   }
+  // The Courier id of the inbound event that started the run, or "".
+  std::string InboundId() const { return trigger.empty() ? std::string() : inbound.Text(); }
 };
 
 // Runs in creation order; finished ones are evictable (MarkFinished).
@@ -439,6 +450,11 @@ struct WorkspaceState {
   // The keys of the runs' packed data (RunContext::Compact); declared before
   // `runs`, which read it, so that it outlives them.
   JsonKeyTable run_data_keys;
+  // Names many runs hold as a root (a triggered run's template: its event
+  // name), one shared value each; at most kSharedNames, then unshared.
+  static constexpr std::size_t kSharedNames = 1024;
+  std::unordered_map<std::string, SharedJson> shared_names;
+  SharedJson SharedName(const std::string& name);
   RunStore runs;
   std::deque<JournalEntry> journal;
   std::size_t journal_bytes = 0;  // Payload and event text the journal holds.

@@ -217,6 +217,16 @@ TEST(CheckoutScenarioTest, CompletingCheckoutWithinTwoHoursCancelsTheReminder) {
   ASSERT_TRUE(complete.ok()) << complete.status().ToString();
   EXPECT_EQ(RunById(t, reminder_run)["status"], "CANCELED");
   EXPECT_EQ(RunById(t, reminder_run)["steps"][1]["status"], "NOT PROCESSED");
+  // The run the `segment/track/...` trigger started names the event as
+  // received (without the prefix), the inbound id, and the event as template.
+  const json all_runs = t.Runs()["results"];
+  json complete_run;
+  for (const json& run : all_runs) {
+    if (run["id"] != reminder_run) complete_run = run;
+  }
+  EXPECT_EQ(complete_run["source"],
+            "track/Checkout Complete/" + complete->body["messageId"].get<std::string>());
+  EXPECT_EQ(complete_run["context"]["template"], "Checkout Complete");
   t.Advance(5 * kHour);
   EXPECT_EQ(RunById(t, reminder_run)["status"], "CANCELED");
 

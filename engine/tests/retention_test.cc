@@ -262,5 +262,25 @@ TEST(DedupeExpiryTest, IdempotencyKeyIsForgottenAfterItsExpiry) {
   EXPECT_FALSE(fresh->has_value());
 }
 
+// A triggered run's template root (its event name) is one value shared by
+// the runs of that event; the table of shared names is bounded, and names
+// past its cap are still given, unshared.
+TEST(RetentionTest, SharedNamesAreSharedUpToTheirCap) {
+  WorkspaceState ws(WorkspaceDefinition{}, Retention{});
+  const SharedJson first = ws.SharedName("Checkout Page Visited");
+  EXPECT_EQ(ws.SharedName("Checkout Page Visited").get(), first.get());
+  EXPECT_EQ(*first, "Checkout Page Visited");
+  for (std::size_t i = 0; i < WorkspaceState::kSharedNames + 10; ++i) {
+    (void)ws.SharedName("event " + std::to_string(i));
+  }
+  EXPECT_EQ(ws.shared_names.size(), WorkspaceState::kSharedNames);
+  const SharedJson beyond = ws.SharedName("beyond the cap");
+  EXPECT_EQ(*beyond, "beyond the cap");
+  EXPECT_NE(ws.SharedName("beyond the cap").get(), beyond.get());
+  EXPECT_EQ(ws.SharedName("Checkout Page Visited").get(), first.get());
+  ws.ResetState(0);
+  EXPECT_TRUE(ws.shared_names.empty());
+}
+
 }  // namespace
 }  // namespace mock_courier
