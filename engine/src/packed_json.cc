@@ -203,6 +203,7 @@ class Reader {
 }  // namespace
 
 std::optional<std::uint32_t> JsonKeyTable::Intern(std::string_view key) {
+  if (key.size() > kMaxKeyBytes) return std::nullopt;
   if (auto it = index_.find(key); it != index_.end()) return it->second;
   if (keys_.size() >= capacity_) return std::nullopt;
   const auto n = static_cast<std::uint32_t>(keys_.size());

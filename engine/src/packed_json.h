@@ -35,16 +35,19 @@
 namespace mock_courier {
 
 // Object keys by number, shared by the values one owner packs. Append-only
-// up to `capacity` keys (keys beyond it are packed inline), so that a
-// workspace fed free-form keys (a property named after each order) cannot
-// grow it without bound; Clear only when no packed value needs it.
+// up to `capacity` keys of at most kMaxKeyBytes (other keys are packed
+// inline), so that a workspace fed free-form keys (a property named after
+// each order, a key of a megabyte) cannot grow it without bound; Clear only
+// when no packed value needs it.
 class JsonKeyTable {
  public:
+  static constexpr std::size_t kMaxKeyBytes = 64;
   explicit JsonKeyTable(std::size_t capacity = 4096) : capacity_(capacity) {}
   JsonKeyTable(const JsonKeyTable&) = delete;
   JsonKeyTable& operator=(const JsonKeyTable&) = delete;
 
-  // The number of `key`, added when new; nullopt when the table is full.
+  // The number of `key`, added when new; nullopt when the table is full or
+  // the key is longer than kMaxKeyBytes.
   std::optional<std::uint32_t> Intern(std::string_view key);
   // Key number `n` (which Intern returned).
   std::string_view Key(std::uint32_t n) const { return keys_[n]; }

@@ -166,6 +166,17 @@ TEST(PackedJsonTest, KeysPastTheTableCapacityArePackedInline) {
   EXPECT_EQ(keys.Key(1), "b");
 }
 
+TEST(PackedJsonTest, LongKeysArePackedInlineNotKeptInTheTable) {
+  JsonKeyTable keys;
+  const std::string longest(JsonKeyTable::kMaxKeyBytes, 'k');
+  const std::string too_long(JsonKeyTable::kMaxKeyBytes + 1, 'k');
+  const std::string huge(1 << 20, 'h');
+  const Json value = {{longest, 1}, {too_long, 2}, {huge, 3}};
+  EXPECT_TRUE(SameTree(RoundTrip(value, keys), value));
+  EXPECT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys.Key(0), longest);
+}
+
 TEST(PackedJsonTest, WhatJsonTextCannotHoldIsRefused) {
   JsonKeyTable keys;
   EXPECT_FALSE(PackedJson::Pack(Json::binary({1, 2, 3}), keys));
