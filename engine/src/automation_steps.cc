@@ -261,42 +261,43 @@ Json NormalizeContext(const Json& brand, const Json& data, const Json& profile,
   return context;
 }
 
-Json ExtendStep(const Json& step, const RunContext& context, SharedJson* shared_data) {
+Json ExtendStep(Json step, const RunContext& context, SharedJson* shared_data) {
+  // Extended in place: each key is read before it is written, so reading
+  // `step` as it goes is reading the step as given.
   if (!step.is_object()) return step;
-  const Json& action = Get(step, "action");
-  if (action == "send" && !step.contains("message")) {
-    Json out = step;
-    if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context.Get("brand");
+  const bool send = Get(step, "action") == "send";
+  const bool send_list = Get(step, "action") == "send-list";
+  if (send && !step.contains("message")) {
+    if (!Present(step, "brand") && Present(context, "brand")) step["brand"] = context.Get("brand");
     // DeepExtend(root, null) is the root itself when it is an object.
     const SharedJson& context_data = context.SharedData();
     if (shared_data != nullptr && Get(step, "data").is_null() && context_data &&
         context_data->is_object()) {
       *shared_data = context_data;
-      out.erase("data");
+      step.erase("data");
     } else {
       Json data = DeepExtend(context.Get("data"), Get(step, "data"));
-      out["data"] = data.is_null() ? Json::object() : std::move(data);
+      step["data"] = data.is_null() ? Json::object() : std::move(data);
     }
-    if (!Present(step, "override")) out["override"] = Json::object();
+    if (!Present(step, "override")) step["override"] = Json::object();
     Json profile = DeepExtend(context.Get("profile"), Get(step, "profile"));
-    out["profile"] = profile.is_null() ? Json::object() : std::move(profile);
+    step["profile"] = profile.is_null() ? Json::object() : std::move(profile);
     // `step.recipient ? step.recipient : context.recipient`.
     if (!Truthy(Get(step, "recipient"))) {
       if (Present(context, "recipient")) {
-        out["recipient"] = context.Get("recipient");
+        step["recipient"] = context.Get("recipient");
       } else {
-        out.erase("recipient");
+        step.erase("recipient");
       }
     }
     if (!Present(step, "template") && Present(context, "template")) {
-      out["template"] = context.Get("template");
+      step["template"] = context.Get("template");
     }
-    return out;
+    return step;
   }
-  if (action == "send") {
-    Json out = step;
-    Json message = step["message"];
-    if (!message.is_object()) return out;
+  if (send) {
+    if (!step["message"].is_object()) return step;
+    Json message = std::move(step["message"]);
     Json to = Json::object();
     if (Present(context, "recipient")) to["user_id"] = context.Get("recipient");
     if (message.contains("to") && message["to"].is_object()) DeepMerge(to, message["to"]);
@@ -310,19 +311,18 @@ Json ExtendStep(const Json& step, const RunContext& context, SharedJson* shared_
     if (!Truthy(Get(message, "template")) && Truthy(context.Get("template"))) {
       message["template"] = context.Get("template");
     }
-    out["message"] = std::move(message);
-    return out;
+    step["message"] = std::move(message);
+    return step;
   }
-  if (action == "send-list") {
-    Json out = step;
-    if (!Present(step, "brand") && Present(context, "brand")) out["brand"] = context.Get("brand");
+  if (send_list) {
+    if (!Present(step, "brand") && Present(context, "brand")) step["brand"] = context.Get("brand");
     Json data = DeepExtend(context.Get("data"), Get(step, "data"));
-    out["data"] = data.is_null() ? Json::object() : std::move(data);
-    if (!Present(step, "override")) out["override"] = Json::object();
+    step["data"] = data.is_null() ? Json::object() : std::move(data);
+    if (!Present(step, "override")) step["override"] = Json::object();
     if (!Present(step, "template") && Present(context, "template")) {
-      out["template"] = context.Get("template");
+      step["template"] = context.Get("template");
     }
-    return out;
+    return step;
   }
   return step;
 }

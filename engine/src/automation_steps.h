@@ -20,7 +20,7 @@ namespace mock_courier {
 // `data` out and sets *shared_data to the context's data root instead, so a
 // run's send shares the triggering event rather than copying it; the caller
 // then sends with that data (SendFromAutomation).
-Json ExtendStep(const Json& step, const RunContext& context, SharedJson* shared_data = nullptr);
+Json ExtendStep(Json step, const RunContext& context, SharedJson* shared_data = nullptr);
 
 // Whether an extended step matches its action's schema, with Courier's
 // `additionalProperties: false` (an unknown key, e.g. `cancellation_token` on
