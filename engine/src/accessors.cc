@@ -20,18 +20,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::vector<std::string> SplitDots(std::string_view path) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t dot = path.find('.', start);
-    parts.emplace_back(path.substr(start, dot == std::string_view::npos ? dot : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return parts;
-}
-
 double ToNumber(const Json& v) {
   if (v.is_number()) return v.get<double>();
   if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
@@ -621,7 +609,7 @@ std::optional<Json> LookupRefsPath(std::string_view text, const RunContext& cont
   const Json whole = context.ToJson();
   const Json* node = &whole;
   std::string used;
-  for (const std::string& part : SplitDots(path)) {
+  for (const std::string_view part : SplitOn(path, '.')) {
     if (!node->is_object()) return std::nullopt;
     const Json* next = nullptr;
     std::string key;

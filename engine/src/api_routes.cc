@@ -206,16 +206,9 @@ const Table& TheTable() {
 }  // namespace
 
 std::vector<std::string_view> PathSegments(std::string_view path) {
-  std::vector<std::string_view> parts;
   if (path.starts_with('/')) path.remove_prefix(1);
-  if (path.empty()) return parts;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t slash = path.find('/', start);
-    parts.push_back(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
+  if (path.empty()) return {};
+  std::vector<std::string_view> parts = SplitOn(path, '/');
   if (parts.size() > 1 && parts.back().empty()) parts.pop_back();
   return parts;
 }

@@ -787,15 +787,11 @@ std::string QueryString(const Json& query, const char* key) {
   return "";
 }
 
+// The non-empty items of a comma list ("a,,b" is {"a", "b"}).
 std::vector<std::string> SplitCommas(const std::string& text) {
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t comma = text.find(',', start);
-    std::string part = text.substr(start, comma == std::string::npos ? comma : comma - start);
-    if (!part.empty()) out.push_back(part);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+  for (std::string_view part : SplitOn(text, ',')) {
+    if (!part.empty()) out.emplace_back(part);
   }
   return out;
 }

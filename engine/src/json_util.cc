@@ -24,6 +24,17 @@ class BufferAdapter : public nlohmann::detail::output_adapter_protocol<char> {
 
 }  // namespace
 
+std::vector<std::string_view> SplitOn(std::string_view text, char separator) {
+  std::vector<std::string_view> pieces;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t at = text.find(separator, start);
+    pieces.push_back(text.substr(start, at == std::string_view::npos ? at : at - start));
+    if (at == std::string_view::npos) return pieces;
+    start = at + 1;
+  }
+}
+
 std::string JsonText(const Json& value) {
   // One serializer and one scratch buffer per thread: building a serializer
   // allocates (its adapter, its indent string), and dump() grows its string

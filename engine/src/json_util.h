@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,10 @@ const SharedJson& SharedEmptyObject();
 // {key: value}, built without the temporary array nlohmann's
 // initializer-list form makes per pair (for the per-event paths).
 Json OneKey(const char* key, Json value);
+
+// The pieces of `text` between `separator`s, empty ones included ("a..b" is
+// {"a", "", "b"}; "" is {""}). The views point into `text`.
+std::vector<std::string_view> SplitOn(std::string_view text, char separator);
 
 // Compact JSON text of `value` for records kept as text (journal payloads,
 // outbound calls). Never throws: invalid UTF-8 in strings (possible only

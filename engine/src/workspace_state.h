@@ -224,9 +224,6 @@ struct StepState {
     outcome = message.empty() ? Json() : Json(std::move(message));
     set_processed_at(at);
   }
-  std::optional<TimePoint> processed_at() const {
-    return processed ? std::optional<TimePoint>(processed_at_ms) : std::nullopt;
-  }
   void set_processed_at(TimePoint at) {
     processed_at_ms = at;
     processed = true;

@@ -20,6 +20,15 @@ namespace {
 
 // The outbox writes JSON strings by hand; they must match what nlohmann
 // writes (and parses back), escapes and invalid UTF-8 included.
+// One splitter serves accessor paths, comma lists and URL paths.
+TEST(SplitOnTest, KeepsEveryPieceEmptyOnesIncluded) {
+  using Pieces = std::vector<std::string_view>;
+  EXPECT_EQ(SplitOn("data.user.id", '.'), (Pieces{"data", "user", "id"}));
+  EXPECT_EQ(SplitOn("a..b.", '.'), (Pieces{"a", "", "b", ""}));
+  EXPECT_EQ(SplitOn("", ','), (Pieces{""}));
+  EXPECT_EQ(SplitOn("no separator", ','), (Pieces{"no separator"}));
+}
+
 TEST(JsonTextTest, HandWrittenStringsMatchNlohmann) {
   const std::vector<std::string> samples = {
       "",     "user-1",       "q\"uote",     "back\\slash", "tab\tnew\nline\r",
