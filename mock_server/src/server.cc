@@ -5,13 +5,19 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <httplib.h>
 
@@ -24,6 +30,20 @@ namespace mock_courier::server {
 namespace {
 
 constexpr const char* kRedacted = "<redacted>";
+
+// The process's resident set in bytes (Linux /proc/self/statm), 0 if unknown.
+std::size_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages_total = 0, pages_resident = 0;
+  if (!(statm >> pages_total >> pages_resident)) return 0;
+  return pages_resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+void ReleaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 // Query parameters whose values are keys (API keys, write keys).
 bool IsSecretParam(const std::string& name) {
@@ -159,6 +179,7 @@ struct Server::Impl {
   void Log(const httplib::Request& req, const httplib::Response& res);
   void LogInternalError(const httplib::Request& req, const std::string& what);
   void Tick();
+  void AfterReset();
 
   Engine& engine;
   ServerOptions options;
@@ -173,6 +194,8 @@ struct Server::Impl {
   bool started = false;
   int port = 0;
   std::string error;
+  WorkerPool* pool = nullptr;  // owned by `http`, set when it starts listening
+  std::size_t startup_rss = 0;
 };
 
 void Server::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
@@ -229,6 +252,18 @@ void Server::Impl::LogInternalError(const httplib::Request& req, const std::stri
   std::fflush(out);
 }
 
+// Engine::Reset gives freed pages back to the OS, but each worker thread's
+// allocator cache still pins a few pages in every arena it used: after an
+// HTTP load test that adds up to 1-2 MB per arena. When RSS is still above
+// twice what it was at start, the idle workers are replaced by fresh ones
+// (their caches go back to the arenas as they exit) and the heap is trimmed
+// again. Runs after the reset's answer is written, on its connection's thread.
+void Server::Impl::AfterReset() {
+  if (pool == nullptr || startup_rss == 0 || ResidentBytes() <= 2 * startup_rss) return;
+  pool->RetireIdle(std::chrono::milliseconds(500));
+  ReleaseFreedMemory();
+}
+
 // The real-time ticker: a clock that moves by itself needs someone to run
 // what falls due (Engine::RunDue). Wakes at least every 50 ms of wall time,
 // since a scaled clock's due times are not wall times.
@@ -269,7 +304,10 @@ bool Server::Start() {
   pool.max_threads = static_cast<std::size_t>(std::max(1, o.max_connections));
   pool.min_threads = std::min(
       pool.max_threads, static_cast<std::size_t>(std::max(o.threads > 0 ? o.threads : 16, 1)));
-  s.http.new_task_queue = [pool] { return new WorkerPool(pool); };
+  s.http.new_task_queue = [&s, pool] {
+    s.pool = new WorkerPool(pool);
+    return s.pool;
+  };
   auto handler = [&s](const httplib::Request& req, httplib::Response& res) { s.Handle(req, res); };
   s.http.Get(".*", handler);
   s.http.Post(".*", handler);
@@ -337,6 +375,7 @@ bool Server::Start() {
   // httplib calls the logger once the response is written.
   s.http.set_logger([&s](const httplib::Request& req, const httplib::Response& res) {
     if (!s.options.log_format.empty()) s.Log(req, res);
+    if (req.method == "POST" && req.path == "/_mock/reset" && res.status == 200) s.AfterReset();
     // An overflow connection ends after its 503: shutting its read side now
     // makes httplib's wait for a next request end at once. (Earlier, before
     // the write, httplib would find the socket dead and write nothing.)
@@ -353,6 +392,7 @@ bool Server::Start() {
     return false;
   }
   RaiseListenBacklog(s.port);
+  s.startup_rss = ResidentBytes();
   s.listener = std::thread([&s] { s.http.listen_after_bind(); });
   s.stopping = false;
   if (std::string(s.engine.clock().Mode()) == "real") s.ticker = std::thread([&s] { s.Tick(); });

@@ -49,11 +49,19 @@ void WorkerPool::enqueue(std::function<void()> job) {
 
 void WorkerPool::Work() {
   std::unique_lock lock(mutex_);
+  std::uint64_t generation = generation_;
   while (true) {
     ++idle_;
-    const bool woke =
-        work_.wait_for(lock, options_.idle_exit, [&] { return stopping_ || !jobs_.empty(); });
+    const bool woke = work_.wait_for(lock, options_.idle_exit, [&] {
+      return stopping_ || !jobs_.empty() || generation != generation_;
+    });
     --idle_;
+    if (generation != generation_) {
+      // Idle when RetireIdle() was called: exit, unless a job came first.
+      generation = generation_;
+      if (retiring_ > 0 && --retiring_ == 0) retired_.notify_all();
+      if (jobs_.empty()) break;
+    }
     if (jobs_.empty()) {
       if (stopping_) break;
       if (!woke && regular_ > options_.min_threads) break;  // Idle too long.
@@ -65,6 +73,7 @@ void WorkerPool::Work() {
     job();
     job = nullptr;  // Destroy the job's captures outside the lock.
     lock.lock();
+    generation = generation_;  // Busy during a RetireIdle(): not retired.
   }
   --regular_;
   finished_.push_back(std::this_thread::get_id());
@@ -77,6 +86,27 @@ void WorkerPool::Overflow(std::function<void()> job) {
   std::lock_guard lock(mutex_);
   --overflow_;
   finished_.push_back(std::this_thread::get_id());
+}
+
+void WorkerPool::RetireIdle(std::chrono::milliseconds wait) {
+  {
+    std::unique_lock lock(mutex_);
+    if (stopping_ || idle_ == 0) return;
+    ++generation_;
+    retiring_ = idle_;
+    work_.notify_all();
+    retired_.wait_for(lock, wait, [&] { return retiring_ == 0 || stopping_; });
+    retiring_ = 0;
+    if (!stopping_) {
+      while (regular_ < options_.min_threads) SpawnLocked(false, nullptr);
+    }
+  }
+  ReapFinished();  // joined: their caches are back in the arenas
+}
+
+std::size_t WorkerPool::IdleThreads() {
+  std::lock_guard lock(mutex_);
+  return idle_;
 }
 
 void WorkerPool::ReapFinished() {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -48,6 +49,16 @@ class WorkerPool : public httplib::TaskQueue {
   // True on a thread serving a connection beyond max_threads.
   static bool OnOverflowThread();
 
+  // Ends the threads that are idle now and starts fresh ones in their place,
+  // up to min_threads; returns once the old ones have exited (or after
+  // `wait`). A thread's allocator cache (glibc's tcache) is given back only
+  // when the thread exits, and it pins pages in every arena: after a reset of
+  // a load test's records, this is what lets RSS fall back near idle.
+  void RetireIdle(std::chrono::milliseconds wait);
+
+  // Threads waiting for work now.
+  std::size_t IdleThreads();
+
  private:
   void Work();
   void Overflow(std::function<void()> job);
@@ -64,6 +75,9 @@ class WorkerPool : public httplib::TaskQueue {
   std::size_t regular_ = 0;
   std::size_t idle_ = 0;
   std::size_t overflow_ = 0;
+  std::uint64_t generation_ = 0;  // RetireIdle() calls so far
+  std::size_t retiring_ = 0;      // idle threads RetireIdle() still waits for
+  std::condition_variable retired_;
   bool stopping_ = false;
 };
 
