@@ -2,7 +2,9 @@
 
 #include <cassert>
 #include <cstdio>
+#include <limits>
 #include <optional>
+#include <vector>
 
 namespace mock_courier {
 namespace {
@@ -86,6 +88,13 @@ std::size_t SegmentReplyStore::Probe(const Key& key) const {
 
 namespace {
 
+// Whether `t` is within Entry::time's reach of `base`.
+bool Near(TimePoint t, TimePoint base) {
+  TimePoint d = 0;
+  return !__builtin_sub_overflow(t, base, &d) && d >= std::numeric_limits<std::int32_t>::min() &&
+         d <= std::numeric_limits<std::int32_t>::max();
+}
+
 // The seconds field of an id IdGenerator::Next writes at `now`.
 std::uint64_t IdSeconds(TimePoint now) {
   return static_cast<std::uint64_t>(now / 1000) & 0xffffffffULL;
@@ -100,14 +109,15 @@ std::optional<SegmentReply> SegmentReplyStore::Find(std::string_view message_id,
   if (index_[slot] == 0) return std::nullopt;
   const std::size_t offset = Offset(index_[slot]);
   const Entry& entry = entries_[offset];
-  if (entry.stored_at + lifetime_ <= now) return std::nullopt;
+  const TimePoint stored_at = StoredAt(offset);
+  if (stored_at + lifetime_ <= now) return std::nullopt;
   SegmentReply reply;
-  reply.status = static_cast<int>(entry.status() & ~kHasText);
-  if (entry.status() & kHasText) {
+  reply.status = static_cast<int>(entry.status());
+  if (entry.word() & kHasText) {
     reply.text = texts_.at(front_seq_ + offset);
   } else {
     reply.text =
-        PackedReplyId{IdSeconds(entry.stored_at) << 32 | (entry.meta & 0xffffffffULL), entry.id_low}
+        PackedReplyId{IdSeconds(stored_at) << 32 | (entry.meta & 0xffffffffULL), entry.id_low}
             .Text();
   }
   return reply;
@@ -115,7 +125,7 @@ std::optional<SegmentReply> SegmentReplyStore::Find(std::string_view message_id,
 
 void SegmentReplyStore::Remember(std::string_view message_id, int status, std::string_view text,
                                  TimePoint now) {
-  assert(status > 0 && static_cast<unsigned>(status) < kHasText);
+  assert(status > 0 && static_cast<unsigned>(status) <= kStatusValue);
   // At most three quarters full: linear probing stays short with a mixed hash.
   if ((live_ + 1) * 4 > index_.size() * 3) Grow();
   const Key key = HashOf(message_id);
@@ -124,15 +134,16 @@ void SegmentReplyStore::Remember(std::string_view message_id, int status, std::s
     // Replaced: the old entry stays in order until swept, unindexed.
     const std::size_t offset = Offset(index_[slot]);
     Entry& old = entries_[offset];
-    if (old.status() & kHasText) texts_.erase(front_seq_ + offset);
-    old.meta &= ~kStatusMask;
+    if (old.word() & kHasText) texts_.erase(front_seq_ + offset);
+    // Its status and text go; its time stays, for Sweep.
+    old.meta &= ~(static_cast<std::uint64_t>(kStatusValue | kHasText) << kStatusShift);
     IndexErase(slot);
     --live_;
     slot = Probe(key);
   }
   const std::uint64_t seq = front_seq_ + entries_.size();
   unsigned packed_status = static_cast<unsigned>(status);
-  Entry entry{key.lo, now, 0, key.hi & kKeyBits};
+  Entry entry{key.lo, 0, key.hi & kKeyBits, 0};
   // A 2xx reply's id generated now packs; an error message never does, even
   // one that looks like an id.
   std::optional<PackedReplyId> id;
@@ -145,13 +156,50 @@ void SegmentReplyStore::Remember(std::string_view message_id, int status, std::s
     texts_.emplace(seq, std::string(text));
   }
   entry.meta |= static_cast<std::uint64_t>(packed_status) << kStatusShift;
+  if (entries_.empty()) {
+    base_ = now;
+  } else if (!Near(now, base_)) {
+    // Usually the clock has moved on: follow it. Records it has been set
+    // weeks away from keep their time in the side table.
+    Rebase(now);
+  }
   entries_.push_back(entry);
+  Place(entries_.size() - 1, now);
   index_[slot] = Slot(seq);
   ++live_;
 }
 
+TimePoint SegmentReplyStore::StoredAt(std::size_t offset) const {
+  const Entry& entry = entries_[offset];
+  if (entry.word() & kFarTime) return far_times_.at(front_seq_ + offset);
+  return base_ + entry.time;
+}
+
+void SegmentReplyStore::Place(std::size_t offset, TimePoint t) {
+  Entry& entry = entries_[offset];
+  const std::uint64_t far_bit = static_cast<std::uint64_t>(kFarTime) << kStatusShift;
+  if (Near(t, base_)) {
+    if (entry.meta & far_bit) far_times_.erase(front_seq_ + offset);
+    entry.meta &= ~far_bit;
+    entry.time = static_cast<std::int32_t>(t - base_);
+  } else {
+    entry.meta |= far_bit;
+    entry.time = 0;
+    far_times_[front_seq_ + offset] = t;
+  }
+}
+
+void SegmentReplyStore::Rebase(TimePoint now) {
+  // One pass over the records, once per 24 days of a clock that moves on.
+  std::vector<TimePoint> times;
+  times.reserve(entries_.size());
+  for (std::size_t i = 0; i < entries_.size(); ++i) times.push_back(StoredAt(i));
+  base_ = now;
+  for (std::size_t i = 0; i < entries_.size(); ++i) Place(i, times[i]);
+}
+
 void SegmentReplyStore::Sweep(TimePoint now) {
-  while (!entries_.empty() && entries_.front().stored_at + lifetime_ <= now) {
+  while (!entries_.empty() && StoredAt(0) + lifetime_ <= now) {
     const Entry& front = entries_.front();
     if (front.status() != 0) {
       const std::size_t slot = Probe(Key{front.key_lo, front.meta});
@@ -159,8 +207,9 @@ void SegmentReplyStore::Sweep(TimePoint now) {
         IndexErase(slot);
         --live_;
       }
-      if (front.status() & kHasText) texts_.erase(front_seq_);
+      if (front.word() & kHasText) texts_.erase(front_seq_);
     }
+    if (front.word() & kFarTime) far_times_.erase(front_seq_);
     entries_.pop_front();
     ++front_seq_;
   }
@@ -169,6 +218,7 @@ void SegmentReplyStore::Sweep(TimePoint now) {
     std::vector<std::uint32_t>().swap(index_);
     std::deque<Entry>().swap(entries_);
     std::unordered_map<std::uint64_t, std::string>().swap(texts_);
+    std::unordered_map<std::uint64_t, TimePoint>().swap(far_times_);
   }
 }
 
@@ -176,6 +226,7 @@ void SegmentReplyStore::Clear() {
   std::deque<Entry>().swap(entries_);
   std::vector<std::uint32_t>().swap(index_);
   std::unordered_map<std::uint64_t, std::string>().swap(texts_);
+  std::unordered_map<std::uint64_t, TimePoint>().swap(far_times_);
   front_seq_ = 0;
   live_ = 0;
 }

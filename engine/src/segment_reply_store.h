@@ -17,7 +17,11 @@
 //   are dropped from the front with no queue of their own;
 // - an open-addressing index (linear probing, at most 3/4 full) of 32-bit
 //   sequence numbers maps a hash to its record.
-// About 39 bytes per record (a 32-byte entry, its share of the deque's
+// - the stored time is 32 bits of milliseconds from a base that follows the
+//   clock (rebased, one pass over the records, when the clock has moved
+//   more than 24 days from it); a record the clock has been set more than 24
+//   days away from keeps its full time in a side table.
+// About 34 bytes per record (a 28-byte entry, its share of the deque's
 // blocks and of the index), against 110-140 for a node-based map keyed by the
 // id string with a separate expiry queue (bench/README, "Engine v2").
 //
@@ -77,30 +81,38 @@ class SegmentReplyStore {
   std::size_t size() const { return live_; }
   // Records whose text waits in the side table (not a packed id).
   std::size_t text_count() const { return texts_.size(); }
+  // Records whose stored time waits in the side table (over 24 days from
+  // the base; see above).
+  std::size_t far_time_count() const { return far_times_.size(); }
 
  private:
   struct Key {
     std::uint64_t lo = 0;  // Also the index's home slot.
     std::uint64_t hi = 0;  // Only the kKeyBits are kept.
   };
-  // Entry::meta: the key's top 20 bits | the status (12 bits, kHasText set
-  // when the text is in texts_; 0: replaced) | the id's first 32 random bits.
+  // Entry::meta: the key's top 20 bits | the status word (12 bits: the
+  // status in kStatusValue, 0 once replaced; kHasText when the text is in
+  // texts_; kFarTime when the time is in far_times_) | the id's first 32
+  // random bits.
   static constexpr std::uint64_t kKeyBits = 0xfffff00000000000ULL;
   static constexpr int kStatusShift = 32;
   static constexpr std::uint64_t kStatusMask = 0xfffULL << kStatusShift;
+  static constexpr unsigned kStatusValue = 0x3ff;
+  static constexpr unsigned kFarTime = 0x400;
   static constexpr unsigned kHasText = 0x800;
-  // 32 bytes: a load test keeps one per event for a day.
-  struct Entry {
+  // 28 bytes: a load test keeps one per event for a day.
+  struct [[gnu::packed, gnu::aligned(4)]] Entry {
     std::uint64_t key_lo;
-    TimePoint stored_at;
     std::uint64_t id_low;  // The id's last 16 random digits (packed replies).
     std::uint64_t meta;
-    unsigned status() const { return static_cast<unsigned>((meta & kStatusMask) >> kStatusShift); }
+    std::int32_t time;  // Milliseconds from base_ (unless kFarTime).
+    unsigned word() const { return static_cast<unsigned>((meta & kStatusMask) >> kStatusShift); }
+    unsigned status() const { return word() & kStatusValue; }
     bool Is(const Key& key) const {
       return key_lo == key.lo && (meta & kKeyBits) == (key.hi & kKeyBits);
     }
   };
-  static_assert(sizeof(Entry) == 32);
+  static_assert(sizeof(Entry) == 28);
   // Index slots hold a sequence number modulo kSeqModulus, plus one (0: free).
   static constexpr std::uint64_t kSeqModulus = 0xffffffffULL;
   static Key HashOf(std::string_view message_id);
@@ -118,14 +130,23 @@ class SegmentReplyStore {
   std::size_t Probe(const Key& key) const;
   void IndexErase(std::size_t slot);
   void Grow();
+  // When the entry at `offset` was stored.
+  TimePoint StoredAt(std::size_t offset) const;
+  // Sets the stored time of the entry at `offset` (its word's kFarTime too).
+  void Place(std::size_t offset, TimePoint t);
+  // Moves base_ to `now`, re-expressing every stored time from it.
+  void Rebase(TimePoint now);
 
   Duration lifetime_;
   std::deque<Entry> entries_;  // Stored order: entries_[i] has sequence front_seq_ + i.
+  TimePoint base_ = 0;         // Entry::time counts from here.
   std::uint64_t front_seq_ = 0;
   std::vector<std::uint32_t> index_;
   std::size_t live_ = 0;  // Entries with an index slot.
   // Texts that are not packed ids, by their entry's sequence number.
   std::unordered_map<std::uint64_t, std::string> texts_;
+  // Stored times more than 2^31 ms from base_, by their entry's sequence number.
+  std::unordered_map<std::uint64_t, TimePoint> far_times_;
 };
 
 }  // namespace mock_courier

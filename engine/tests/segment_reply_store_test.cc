@@ -148,6 +148,61 @@ TEST(SegmentReplyStoreTest, GeneratedIdsArePackedAndOtherTextIsVerbatim) {
   EXPECT_EQ(error->text, error_text);
 }
 
+// A record keeps its time in 32 bits of milliseconds from a base that follows
+// the clock. Over weeks of mock time (a store kept 60 days here) the base
+// moves; records then more than 24 days from it keep their full time aside.
+// Expiry stays exact to the millisecond and generated ids keep their seconds.
+TEST(SegmentReplyStoreTest, RecordsKeepTheirTimeWhileTheClockMovesWeeks) {
+  constexpr TimePoint kStart = 1'700'000'000'123;
+  SegmentReplyStore store(60 * kDay);
+  IdGenerator ids(3);
+  std::vector<std::string> generated;
+  for (int day = 0; day < 60; day += 6) {
+    const TimePoint at = kStart + day * kDay + day;  // Not whole seconds either.
+    generated.push_back(ids.Next(at));
+    store.Remember("d-" + std::to_string(day), 202, generated.back(), at);
+  }
+  EXPECT_EQ(store.text_count(), 0u);
+  EXPECT_GT(store.far_time_count(), 0u);  // The first days are far from the last base.
+  for (int day = 0, i = 0; day < 60; day += 6, ++i) {
+    const TimePoint expires = kStart + day * kDay + day + 60 * kDay;
+    const std::string id = "d-" + std::to_string(day);
+    EXPECT_EQ(TextOf(store, id, expires - 1), generated[i]) << day;
+    EXPECT_FALSE(store.Find(id, expires)) << day;
+  }
+  store.Sweep(kStart + 61 * kDay);  // Day 0's record (and its far time) go.
+  EXPECT_EQ(store.size(), 9u);
+  store.Sweep(kStart + 200 * kDay);
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.far_time_count(), 0u);
+}
+
+// POST /_mock/clock/set can move the clock back by years while records live:
+// they keep their exact times (aside) and stay findable, and the later record
+// still holds the earlier one back from sweeping, as with any clock set back.
+TEST(SegmentReplyStoreTest, AClockSetBackYearsKeepsEveryRecordsTime) {
+  constexpr TimePoint kNow = 1'800'000'000'000;
+  constexpr TimePoint kYears = 10LL * 365 * kDay;
+  SegmentReplyStore store;                            // A day.
+  RememberReply(store, "later", 1, kNow);             // Expires at kNow + 1 day.
+  RememberReply(store, "earlier", 2, kNow - kYears);  // Clock set back ten years.
+  EXPECT_EQ(store.far_time_count(), 1u);
+  EXPECT_EQ(TextOf(store, "later", kNow - kYears), "reply-1");
+  EXPECT_EQ(TextOf(store, "earlier", kNow - kYears + kDay - 1), "reply-2");
+  EXPECT_FALSE(store.Find("earlier", kNow - kYears + kDay));
+  store.Sweep(kNow - kYears + 2 * kDay);  // Stops at "later".
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_EQ(TextOf(store, "later", kNow + kDay - 1), "reply-1");
+  EXPECT_FALSE(store.Find("later", kNow + kDay));
+  store.Sweep(kNow + kDay);
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.far_time_count(), 0u);
+  // And once empty the base follows the clock again.
+  RememberReply(store, "next", 3, kNow + 2 * kDay);
+  EXPECT_EQ(store.far_time_count(), 0u);
+  EXPECT_EQ(TextOf(store, "next", kNow + 3 * kDay - 1), "reply-3");
+}
+
 TEST(SegmentReplyStoreTest, ClearForgetsEverything) {
   SegmentReplyStore store(/*lifetime=*/10);
   for (int i = 0; i < 1000; ++i) RememberReply(store, IdOf(i), i, 0);
