@@ -203,7 +203,10 @@ void Server::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
   request.method = req.method;
   request.path = req.path;
   request.query = QueryOf(req);
-  for (const auto& [name, value] : req.headers) request.headers.emplace(name, value);
+  // httplib's headers come sorted case-insensitively too: each goes at the end.
+  for (const auto& [name, value] : req.headers) {
+    request.headers.emplace_hint(request.headers.end(), name, value);
+  }
   request.body = req.body;
   ApiResponse response = api.Handle(request);
   res.status = response.status;

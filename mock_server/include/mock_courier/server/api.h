@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,9 +24,11 @@
 
 namespace mock_courier::server {
 
-// Header names compare case-insensitively.
+// Header names compare case-insensitively (ASCII, as HTTP field names are),
+// and a name can be looked up without making a std::string of it.
 struct CaseInsensitiveLess {
-  bool operator()(const std::string& a, const std::string& b) const;
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const;
 };
 using HeaderMap = std::map<std::string, std::string, CaseInsensitiveLess>;
 
