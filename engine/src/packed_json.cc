@@ -47,7 +47,9 @@ std::int64_t UnZigZag(std::uint64_t z) {
 std::optional<TimePoint> CanonicalTimestamp(const std::string& s) {
   if (s.size() != 24 || s[10] != 'T' || s[23] != 'Z' || s[19] != '.') return std::nullopt;
   std::optional<TimePoint> t = ParseIso8601(s);
-  if (!t || FormatIso8601(*t) != s) return std::nullopt;
+  if (!t) return std::nullopt;
+  char canonical[kIso8601Capacity];
+  if (std::string_view(canonical, FormatIso8601To(*t, canonical)) != s) return std::nullopt;
   return t;
 }
 

@@ -162,19 +162,48 @@ std::optional<Duration> ParseIsoDuration(std::string_view text) {
 
 }  // namespace
 
-std::string FormatIso8601(TimePoint t) {
+std::size_t FormatIso8601To(TimePoint t, char* out) {
   using namespace std::chrono;
   TimePoint day_ms = t >= 0 ? t / kDay : (t - kDay + 1) / kDay;
   sys_days days{std::chrono::days{day_ms}};
   year_month_day ymd{days};
   Duration rest = t - day_ms * kDay;
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(rest / kHour),
-                static_cast<int>(rest % kHour / kMinute),
-                static_cast<int>(rest % kMinute / kSecond), static_cast<int>(rest % kSecond));
-  return buffer;
+  const int year = static_cast<int>(ymd.year());
+  const int hour = static_cast<int>(rest / kHour);
+  const int minute = static_cast<int>(rest % kHour / kMinute);
+  const int second = static_cast<int>(rest % kMinute / kSecond);
+  const int milli = static_cast<int>(rest % kSecond);
+  if (year < 0 || year > 9999) {
+    // Outside four digits: what printf's %04d writes ("-001", "12345").
+    const int n = std::snprintf(out, kIso8601Capacity, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year,
+                                static_cast<unsigned>(ymd.month()),
+                                static_cast<unsigned>(ymd.day()), hour, minute, second, milli);
+    return static_cast<std::size_t>(n);
+  }
+  const auto digits = [&out](int value, int width, std::size_t at) {
+    for (int i = width - 1; i >= 0; --i, value /= 10)
+      out[at + i] = static_cast<char>('0' + value % 10);
+  };
+  digits(year, 4, 0);
+  out[4] = '-';
+  digits(static_cast<int>(static_cast<unsigned>(ymd.month())), 2, 5);
+  out[7] = '-';
+  digits(static_cast<int>(static_cast<unsigned>(ymd.day())), 2, 8);
+  out[10] = 'T';
+  digits(hour, 2, 11);
+  out[13] = ':';
+  digits(minute, 2, 14);
+  out[16] = ':';
+  digits(second, 2, 17);
+  out[19] = '.';
+  digits(milli, 3, 20);
+  out[23] = 'Z';
+  return 24;
+}
+
+std::string FormatIso8601(TimePoint t) {
+  char buffer[kIso8601Capacity];
+  return std::string(buffer, FormatIso8601To(t, buffer));
 }
 
 std::optional<TimePoint> ParseIso8601(std::string_view s) {

@@ -1,6 +1,8 @@
 // Status, clocks, ids, time formats and the timer queue.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <limits>
 #include <memory>
 
@@ -111,6 +113,44 @@ TEST(TimeFormatTest, FormatsAndParsesIso8601) {
   // The basic form Courier's docs use in the invoke example
   // (https://www.courier.com/docs/reference/automation/invoke).
   EXPECT_EQ(ParseIso8601("20240408T080910.123"), ParseIso8601("2024-04-08T08:09:10.123Z"));
+}
+
+// FormatIso8601 writes digits by hand (it is on every view's hot path): it
+// writes exactly what "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ" over the civil
+// date and time writes, for times from year -2000 to 12000, random and at
+// day, year and four-digit boundaries.
+TEST(TimeFormatTest, WritesWhatPrintfWritesForAnyYear) {
+  const auto reference = [](TimePoint t) {
+    using namespace std::chrono;
+    TimePoint day_ms = t >= 0 ? t / kDay : (t - kDay + 1) / kDay;
+    year_month_day ymd{sys_days{std::chrono::days{day_ms}}};
+    Duration rest = t - day_ms * kDay;
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()), static_cast<int>(rest / kHour),
+                  static_cast<int>(rest % kHour / kMinute),
+                  static_cast<int>(rest % kMinute / kSecond), static_cast<int>(rest % kSecond));
+    return std::string(buffer);
+  };
+  std::vector<TimePoint> times = {0, -1, 1, kDay - 1, -kDay, 1767603600123};
+  for (int year : {-2000, -1, 0, 1, 999, 1000, 1969, 1970, 2026, 9999, 10000, 12000}) {
+    const auto start = std::chrono::sys_days{std::chrono::year{year} / 1 / 1};
+    const TimePoint ms = start.time_since_epoch().count() * kDay;
+    for (TimePoint delta : {TimePoint{-1}, TimePoint{0}, TimePoint{1}, TimePoint{999}, kDay - 1})
+      times.push_back(ms + delta);
+  }
+  std::uint64_t seed = 88172645463325252ULL;
+  for (int i = 0; i < 20000; ++i) {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    // Within about +-10000 years of 1970.
+    times.push_back(static_cast<TimePoint>(seed % 631152000000000ULL) - 315576000000000LL);
+  }
+  for (TimePoint t : times) {
+    ASSERT_EQ(FormatIso8601(t), reference(t)) << t;
+    char buffer[kIso8601Capacity];
+    ASSERT_EQ(std::string(buffer, FormatIso8601To(t, buffer)), reference(t)) << t;
+  }
 }
 
 TEST(TimeFormatBadInputTest, RejectsWhatIsNotATimestamp) {

@@ -1,6 +1,7 @@
 // Parsing and formatting of times and durations as Courier and Segment write them.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,11 @@ namespace mock_courier {
 
 // "2026-11-23T08:00:00.000Z".
 std::string FormatIso8601(TimePoint t);
+
+// The same text written into `out` (at least kIso8601Capacity bytes, not
+// NUL-terminated); returns its length. For hot paths: no allocation.
+inline constexpr std::size_t kIso8601Capacity = 40;
+std::size_t FormatIso8601To(TimePoint t, char* out);
 
 // Parses ISO-8601 timestamps: extended ("2024-04-08T08:09:10.123Z",
 // "2024-04-08T08:09:10+02:00", "2024-04-08") and basic ("20240408T080910.123")
