@@ -344,15 +344,17 @@ bool StepIsValid(const Json& step) {
   return false;
 }
 
-std::string ValidationKey(const RunContext& context) {
+void AppendValidationKey(const RunContext& context, std::string& key) {
   // ValidationContext's JSON text, written directly (this runs for every
   // event that triggers an automation): roots in key order, truthy data and
   // profile as {}, non-empty strings as "-", anything else as itself.
-  std::string key = "{";
+  key += '{';
+  bool first = true;
   for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
     const Json* value = context.Find(root);
     if (value == nullptr) continue;
-    if (key.size() > 1) key += ',';
+    if (!first) key += ',';
+    first = false;
     key += '"';
     key += root;
     key += "\":";
@@ -366,7 +368,6 @@ std::string ValidationKey(const RunContext& context) {
     }
   }
   key += '}';
-  return key;
 }
 
 Status ValidateSteps(const Json& steps, const RunContext& context) {

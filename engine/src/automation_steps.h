@@ -38,8 +38,8 @@ Status ValidateSteps(const Json& steps, const RunContext& context);
 // The context as ValidateSteps sees it, as text: truthy data and profile
 // stand in as {}, non-empty strings as "-" (the step checks test strings
 // only for type and emptiness). Two contexts with the same key validate any
-// steps alike, so callers may cache ValidateSteps by it.
-std::string ValidationKey(const RunContext& context);
+// steps alike, so callers may cache ValidateSteps by it. Appended to `key`.
+void AppendValidationKey(const RunContext& context, std::string& key);
 
 // A run context {brand, data, profile, recipient, template}; null values are
 // left out (lookups treat a missing root as null).

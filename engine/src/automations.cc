@@ -862,12 +862,16 @@ namespace {
 Status ValidateTriggerSteps(WorkspaceState& ws, const AutomationDefinition& automation,
                             const RunContext& context) {
   constexpr std::size_t kMaxCached = 1024;
-  std::string key = automation.id + "\n" + ValidationKey(context);
-  auto cached = ws.trigger_validation.find(key);
+  // Built in a buffer reused across calls: no allocation when cached.
+  thread_local std::string key;
+  key.assign(automation.id);
+  key += '\n';
+  AppendValidationKey(context, key);
+  auto cached = ws.trigger_validation.find(std::string_view(key));
   if (cached != ws.trigger_validation.end()) return cached->second;
   Status valid = ValidateSteps(automation.steps, context);
   if (ws.trigger_validation.size() >= kMaxCached) ws.trigger_validation.clear();
-  ws.trigger_validation.emplace(std::move(key), valid);
+  ws.trigger_validation.emplace(key, valid);
   return valid;
 }
 

@@ -38,6 +38,13 @@
 
 namespace mock_courier {
 
+// Hashes std::string and std::string_view alike, so that an unordered_map
+// keyed by std::string (with std::equal_to<>) is searched without a copy.
+struct TransparentStringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // Shared engine services. All members are thread-safe or immutable.
 struct Services {
   Clock& clock;
@@ -473,7 +480,8 @@ struct WorkspaceState {
   std::unordered_map<std::string, IdempotentRecord> idempotency;
   // ValidateSteps results of triggered automations by "<automation id>\n<ValidationKey>"
   // (the definition never changes for a WorkspaceState). Bounded; cleared when full.
-  std::unordered_map<std::string, Status> trigger_validation;
+  std::unordered_map<std::string, Status, TransparentStringHash, std::equal_to<>>
+      trigger_validation;
   // Opt-in rate limits (jobs.h): the mock times of the requests counted in
   // the last minute, per RateLimited family.
   std::array<std::deque<TimePoint>, 2> rate_limit_hits;

@@ -210,7 +210,11 @@ TEST(TriggerTest, StepValidationFollowsEachEventsShape) {
 }
 
 TEST(ValidationKeyTest, DependsOnShapeNotOnStringContent) {
-  auto key = [](json context) { return ValidationKey(RunContext(std::move(context))); };
+  auto key = [](json context) {
+    std::string text;
+    AppendValidationKey(RunContext(std::move(context)), text);
+    return text;
+  };
   EXPECT_EQ(key({{"recipient", "a"}, {"data", {{"x", 1}}}}),
             key({{"recipient", "bbb"}, {"data", {{"y", {1, 2}}}}}));
   EXPECT_NE(key({{"recipient", "a"}}), key({{"recipient", ""}}));
@@ -227,6 +231,10 @@ TEST(ValidationKeyTest, DependsOnShapeNotOnStringContent) {
                  {"brand", {{"id", "b"}}}}),
             R"({"brand":{"id":"b"},"data":{},"profile":false,"recipient":"-","template":""})");
   EXPECT_EQ(key(json::object()), "{}");
+  // It appends: what the buffer held stays in front.
+  std::string text = "visited\n";
+  AppendValidationKey(RunContext(json{{"recipient", "a"}}), text);
+  EXPECT_EQ(text, "visited\n{\"recipient\":\"-\"}");
 }
 
 // Decision (docs/fidelity.md): /inbound/courier events are tracking requests like
