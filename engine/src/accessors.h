@@ -41,6 +41,10 @@ class RunContext {
     Find("data");
     return data_;
   }
+  // Sets the recipient root (null: absent).
+  void set_recipient(Json recipient) {
+    recipient_ = recipient.is_null() ? Json(Json::value_t::discarded) : std::move(recipient);
+  }
   // Sets the template root (shared, not copied).
   void set_template(SharedJson name) { template_ = std::move(name); }
   // Sets the data root (shared, not copied).

@@ -906,11 +906,10 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
   }
   if (matching.empty()) return started;
   for (const auto& [automation, matched] : matching) {
-    RunSpec spec =
-        TemplateRun(*automation,
-                    NormalizeContext(nullptr, nullptr, nullptr,
-                                     recipient.empty() ? Json() : Json(recipient), nullptr),
-                    "");
+    // Built root by root: no context object to split.
+    RunContext context;
+    if (!recipient.empty()) context.set_recipient(recipient);
+    RunSpec spec = TemplateRun(*automation, std::move(context), "");
     spec.trigger = matched;
     spec.inbound_id = inbound_id;
     // Every run of this event shares one template root (the event's name).

@@ -34,6 +34,21 @@ TEST(RunContextTest, CompactedDataReadsTheSame) {
   EXPECT_EQ(context.ToJson(), before);
 }
 
+// A triggered run's context is built root by root: it reads as the same
+// context object would.
+TEST(RunContextTest, RootsSetOneByOneReadAsTheObject) {
+  RunContext built;
+  built.set_recipient("user-with-a-long-id-0001");
+  built.set_data(std::make_shared<const Json>(Json{{"event", "Viewed"}}));
+  const RunContext split(
+      Json{{"recipient", "user-with-a-long-id-0001"}, {"data", {{"event", "Viewed"}}}});
+  EXPECT_EQ(built.ToJson(), split.ToJson());
+  EXPECT_EQ(built.Get("recipient"), "user-with-a-long-id-0001");
+  built.set_recipient(nullptr);
+  EXPECT_EQ(built.Find("recipient"), nullptr);
+  EXPECT_EQ(built.ToJson(), (Json{{"data", {{"event", "Viewed"}}}}));
+}
+
 TEST(RunContextTest, CompactWithoutDataKeepsNoData) {
   JsonKeyTable keys;
   RunContext context(Json{{"recipient", "ann"}});
