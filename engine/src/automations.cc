@@ -80,7 +80,7 @@ struct RunSpec {
   // definition's string) and the inbound event's id; the source is
   // "<trigger>/<inbound_id>".
   std::string_view trigger;
-  std::string inbound_id;
+  std::string_view inbound_id;         // A view of the caller's id, which outlives CreateRun.
   std::string_view template_id;        // The definition's automation id; "" for ad hoc runs.
   const Json* ad_hoc_steps = nullptr;  // Copied into the run; null for template runs.
   std::size_t step_count = 0;
@@ -664,8 +664,8 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
       run.trigger = spec.trigger;
       run.inbound = *inbound;
     } else {
-      run.other_source =
-          std::make_unique<std::string>(std::string(spec.trigger) + "/" + spec.inbound_id);
+      run.other_source = std::make_unique<std::string>(std::string(spec.trigger) + "/" +
+                                                       std::string(spec.inbound_id));
     }
   } else if (!IsDerivedSource(spec.source, run.template_id)) {
     run.other_source = std::make_unique<std::string>(std::move(spec.source));
