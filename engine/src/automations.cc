@@ -878,7 +878,7 @@ Status ValidateTriggerSteps(WorkspaceState& ws, const AutomationDefinition& auto
 }  // namespace
 
 std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
-                                            const std::string& trigger, const SharedJson& event,
+                                            std::string_view trigger, const SharedJson& event,
                                             const std::string& recipient,
                                             const std::string& template_name,
                                             const std::string& inbound_id) {

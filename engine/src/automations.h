@@ -24,7 +24,7 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
 // userId ?? anonymousId. A run's source is "<trigger>/<inbound_id>" (the Courier id answered).
 // Returns the started run ids, in template order.
 std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
-                                            const std::string& trigger, const SharedJson& event,
+                                            std::string_view trigger, const SharedJson& event,
                                             const std::string& recipient,
                                             const std::string& template_name,
                                             const std::string& inbound_id);

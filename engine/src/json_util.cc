@@ -6,6 +6,18 @@
 
 namespace mock_courier {
 
+JoinedText::JoinedText(std::string_view a, std::string_view b) {
+  if (a.size() + b.size() <= sizeof inline_) {
+    std::copy(a.begin(), a.end(), inline_);
+    std::copy(b.begin(), b.end(), inline_ + a.size());
+    view_ = std::string_view(inline_, a.size() + b.size());
+  } else {
+    heap_.reserve(a.size() + b.size());
+    heap_.append(a).append(b);
+    view_ = heap_;
+  }
+}
+
 Json OneKey(const char* key, Json value) {
   Json out = Json::object();
   out[key] = std::move(value);

@@ -29,6 +29,24 @@ const SharedJson& SharedEmptyObject();
 // initializer-list form makes per pair (for the per-event paths).
 Json OneKey(const char* key, Json value);
 
+// Two strings joined, on the stack when they fit in 96 bytes: for ids that
+// are composed only to be looked up ("track/<event>",
+// "Segment-TrackEvent:<event>") on the per-event paths. Not copyable: the
+// view may point into the object.
+class JoinedText {
+ public:
+  JoinedText(std::string_view a, std::string_view b);
+  JoinedText(const JoinedText&) = delete;
+  JoinedText& operator=(const JoinedText&) = delete;
+  std::string_view view() const { return view_; }
+  operator std::string_view() const { return view_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  char inline_[96];
+  std::string heap_;
+  std::string_view view_;
+};
+
 // The pieces of `text` between `separator`s, empty ones included ("a..b" is
 // {"a", "", "b"}; "" is {""}). The views point into `text`.
 std::vector<std::string_view> SplitOn(std::string_view text, char separator);

@@ -262,13 +262,15 @@ Status ValidateV2Message(const Json& message) {
 // The notification an event or template id resolves to: the id itself when
 // it names a notification, else the Events API mapping
 // (https://www.courier.com/docs/1.0.0/reference/send/message/).
-std::optional<std::string> ResolveNotification(const WorkspaceState& ws, const std::string& event) {
-  if (ws.def.notifications.count(event)) return event;
-  auto mapped = ws.event_maps.find(event);
-  if (mapped != ws.event_maps.end() && ws.def.notifications.count(mapped->second)) {
-    return mapped->second;
+// Null when it resolves to none; else the definition's own id string.
+const std::string* ResolveNotification(const WorkspaceState& ws, std::string_view event) {
+  if (auto own = ws.def.notifications.find(event); own != ws.def.notifications.end()) {
+    return &own->first;
   }
-  return std::nullopt;
+  auto mapped = ws.event_maps.find(event);
+  if (mapped == ws.event_maps.end()) return nullptr;
+  auto target = ws.def.notifications.find(mapped->second);
+  return target != ws.def.notifications.end() ? &target->first : nullptr;
 }
 
 // `value` shared when it is a non-empty object; else the shared empty object.
@@ -279,15 +281,15 @@ SharedJson ShareObject(Json value) {
 
 // A v1-style plan: `event` to user `recipient`. `data` can be a whole
 // Segment event, shared with the request that carried it.
-SendPlan V1Plan(const WorkspaceState& ws, const std::string& event, const std::string& recipient,
+SendPlan V1Plan(const WorkspaceState& ws, std::string_view event, const std::string& recipient,
                 SharedJson profile, SharedJson data, const Json& body, const SendOrigin& origin) {
-  std::optional<std::string> notification = ResolveNotification(ws, event);
+  const std::string* notification = ResolveNotification(ws, event);
   SendPlan plan;
   if (profile->is_object()) plan.received_profile = std::move(profile);
   if (data->is_object()) plan.data = std::move(data);
   plan.event = event;
-  plan.mapped = notification.has_value();
-  plan.notification = notification.value_or("");
+  plan.mapped = notification != nullptr;
+  if (notification != nullptr) plan.notification = *notification;
   plan.recipient = recipient;
   if (body.is_object() && !body.empty()) {
     plan.brand = body.value("brand", Json());
@@ -318,9 +320,9 @@ SendPlan V2Plan(const WorkspaceState& ws, const Json& message, const Json& to,
   const Json metadata = message.value("metadata", Json::object());
   if (message.contains("template")) {
     event = message["template"].get<std::string>();
-    std::optional<std::string> notification = ResolveNotification(ws, event);
-    plan.mapped = notification.has_value();
-    plan.notification = notification.value_or("");
+    const std::string* notification = ResolveNotification(ws, event);
+    plan.mapped = notification != nullptr;
+    if (notification != nullptr) plan.notification = *notification;
   } else {
     plan.mapped = true;
     plan.content = message["content"];
@@ -991,7 +993,7 @@ namespace {
 // (https://www.courier.com/docs/external-integrations/cdp/segment) is not
 // deduplicated at all, so each of its sends runs again (docs/fidelity.md).
 std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services& svc,
-                                                    const std::string& event_id,
+                                                    std::string_view event_id,
                                                     const std::string& recipient,
                                                     const SharedJson& data,
                                                     const SendOrigin& origin) {
@@ -1004,7 +1006,7 @@ std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services
 }
 
 Result<std::vector<std::string>> SendMappedEventToListUnguarded(
-    WorkspaceState& ws, Services& svc, const std::string& event_id, const std::string& list_id,
+    WorkspaceState& ws, Services& svc, std::string_view event_id, const std::string& list_id,
     const std::string& pattern, const SharedJson& data, const SendOrigin& origin) {
   // (list or pattern) -> subscribers, each once, in list then user order.
   std::vector<std::pair<std::string, std::string>> recipients;  // user, list
@@ -1038,9 +1040,12 @@ Result<std::vector<std::string>> SendMappedEventToListUnguarded(
 }  // namespace
 
 std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
-                                           const std::string& event_id,
-                                           const std::string& recipient, const SharedJson& data,
-                                           const SendOrigin& origin) {
+                                           std::string_view event_id, const std::string& recipient,
+                                           const SharedJson& data, std::string_view source,
+                                           std::string_view message_id) {
+  // Most tracks map to no notification: the origin is made only for a send.
+  if (!ResolveNotification(ws, event_id)) return std::nullopt;
+  const SendOrigin origin{std::string(source), "", std::string(message_id)};
   try {
     return SendMappedEventUnguarded(ws, svc, event_id, recipient, data, origin);
   } catch (const std::exception&) {
@@ -1049,7 +1054,7 @@ std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
 }
 
 Result<std::vector<std::string>> SendMappedEventToList(
-    WorkspaceState& ws, Services& svc, const std::string& event_id, const std::string& list_id,
+    WorkspaceState& ws, Services& svc, std::string_view event_id, const std::string& list_id,
     const std::string& pattern, const SharedJson& data, const SendOrigin& origin) {
   return GuardInput([&]() -> Result<std::vector<std::string>> {
     return SendMappedEventToListUnguarded(ws, svc, event_id, list_id, pattern, data, origin);

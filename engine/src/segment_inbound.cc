@@ -131,7 +131,8 @@ JournalEntry* AcceptedEntryAt(WorkspaceState& ws, std::uint64_t position, const 
 }
 
 // Journals an accepted event as awaiting its processing job, then hands
-// `process` (which fills the entry's effects) to ProcessAccepted: at once at
+// `process` (which fills the entry's effects; it is given the event's id) to
+// ProcessAccepted: at once at
 // latency 0, else at now + latency. The answer and the journal entry come
 // first either way (docs/fidelity.md "Realistic timing").
 template <typename Process>
@@ -146,7 +147,7 @@ void JournalAndProcess(WorkspaceState& ws, Services& svc, JournalEntry entry, Pr
         JournalEntry dropped;  // Stands in for an entry retention dropped.
         JournalEntry* kept = AcceptedEntryAt(w, position, id);
         JournalEntry& entry = kept != nullptr ? *kept : dropped;
-        process(w, s, entry);
+        process(w, s, entry, id);
         entry.awaiting_processing = false;
         entry.processed_at = s.clock.Now();
         s.version.fetch_add(1);
@@ -155,9 +156,12 @@ void JournalAndProcess(WorkspaceState& ws, Services& svc, JournalEntry entry, Pr
 
 // The Studio event catalogue (https://www.courier.com/docs/external-integrations/cdp/segment/): one
 // entry per event id, one sample per 24 h.
-void RecordCatalogue(WorkspaceState& ws, const std::string& id, const SharedJson& event,
+void RecordCatalogue(WorkspaceState& ws, std::string_view id, const SharedJson& event,
                      TimePoint now) {
-  CatalogueEntry& entry = ws.catalogue[id];
+  auto found = ws.catalogue.find(id);
+  if (found == ws.catalogue.end())
+    found = ws.catalogue.emplace(std::string(id), CatalogueEntry{}).first;
+  CatalogueEntry& entry = found->second;
   if (entry.count == 0) {
     entry.id = id;
     entry.first_seen = now;
@@ -172,10 +176,11 @@ void RecordCatalogue(WorkspaceState& ws, const std::string& id, const SharedJson
 bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
                 const std::string& inbound_id, const std::string& source, JournalEntry& entry) {
   const Json& event = *shared_event;
-  std::string name = event["event"].get<std::string>();
+  // Validated: a track's event is a string, its messageId a non-empty one.
+  const std::string& name = event["event"].get_ref<const std::string&>();
+  const std::string& message_id = event["messageId"].get_ref<const std::string&>();
   std::string recipient = RecipientOf(event);
-  std::string event_id = "Segment-TrackEvent:" + name;
-  SendOrigin origin{source, "", StringField(event, "messageId")};
+  const JoinedText event_id("Segment-TrackEvent:", name);
   bool mapped = false;
   const Json* courier = FindPath(event, "properties.courier");
   if (courier != nullptr && courier->is_object() &&
@@ -183,26 +188,28 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
     std::string list = courier->contains("list") ? (*courier)["list"].get<std::string>() : "";
     std::string pattern =
         courier->contains("pattern") ? (*courier)["pattern"].get<std::string>() : "";
-    auto sent = SendMappedEventToList(ws, svc, event_id, list, pattern, shared_event, origin);
+    auto sent = SendMappedEventToList(ws, svc, event_id, list, pattern, shared_event,
+                                      SendOrigin{source, "", message_id});
     if (sent.ok()) {
       for (const auto& id : *sent) entry.effects["messages"].push_back(id);
-      mapped = !sent->empty() || ws.event_maps.count(event_id) > 0;
+      mapped = !sent->empty() || ws.event_maps.count(event_id.view()) > 0;
       if (sent->empty()) {
-        entry.diagnostics.push_back("list send of '" + event_id + "' reached no subscriber");
+        entry.diagnostics.push_back("list send of '" + std::string(event_id.view()) +
+                                    "' reached no subscriber");
       }
     } else {
       entry.diagnostics.push_back("list send failed: " + sent.status().message());
     }
-  } else if (auto message_id =
-                 SendMappedEvent(ws, svc, event_id, recipient, shared_event, origin)) {
-    entry.effects["messages"].push_back(*message_id);
+  } else if (auto sent_id =
+                 SendMappedEvent(ws, svc, event_id, recipient, shared_event, source, message_id)) {
+    entry.effects["messages"].push_back(*sent_id);
     mapped = true;
   }
-  auto runs =
-      TriggerAutomations(ws, svc, "track/" + name, shared_event, recipient, name, inbound_id);
+  auto runs = TriggerAutomations(ws, svc, JoinedText("track/", name), shared_event, recipient, name,
+                                 inbound_id);
   for (const auto& run : runs) entry.effects["runs"].push_back(run);
   if (!mapped && runs.empty()) {
-    entry.diagnostics.push_back("no event map '" + event_id +
+    entry.diagnostics.push_back("no event map '" + std::string(event_id.view()) +
                                 "' and no automation triggered by 'track/" + name +
                                 "': the event is unmapped");
   }
@@ -273,7 +280,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
                                "Invalid Segment event: 'messageId' is required (Segment sets "
                                "it on every event; Courier itself answers 500 without it)"));
   }
-  std::string message_id = event["messageId"].get<std::string>();
+  const std::string& message_id = event["messageId"].get_ref<const std::string&>();
   bool event_tester = IsEventTesterMessageId(message_id);
   if (!event_tester) {
     if (std::optional<SegmentReply> stored = ws.segment_replies.Find(message_id, now)) {
@@ -310,7 +317,11 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
     entry.diagnostics.push_back("Segment Event Tester messageId: not deduplicated");
   }
   const std::string type = entry.type;
-  RecordCatalogue(ws, type == "track" ? "track/" + entry.event : type, shared_event, now);
+  if (type == "track") {
+    RecordCatalogue(ws, JoinedText("track/", entry.event), shared_event, now);
+  } else {
+    RecordCatalogue(ws, type, shared_event, now);
+  }
   if (type == "track" && event.contains("email") && !FindPath(event, "properties.email")) {
     entry.diagnostics.push_back(
         "'email' at the top level of a track is not used; event data is the event itself, so "
@@ -318,19 +329,19 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   }
   // Answered and journaled; the profile merge, sends and runs are its
   // processing job's (jobs.h).
-  JournalAndProcess(
-      ws, svc, std::move(entry),
-      [shared_event, type, id, source](WorkspaceState& w, Services& s, JournalEntry& processed) {
-        if (type == "track") {
-          if (!ApplyTrack(w, s, shared_event, id, source, processed)) {
-            processed.outcome = "unmapped";
-          }
-        } else if (type == "identify") {
-          ApplyIdentify(w, s, shared_event, id, source, processed);
-        } else {
-          ApplyGroup(w, s, shared_event, id, processed);
-        }
-      });
+  JournalAndProcess(ws, svc, std::move(entry),
+                    [shared_event, type, source](WorkspaceState& w, Services& s,
+                                                 JournalEntry& processed, const std::string& id) {
+                      if (type == "track") {
+                        if (!ApplyTrack(w, s, shared_event, id, source, processed)) {
+                          processed.outcome = "unmapped";
+                        }
+                      } else if (type == "identify") {
+                        ApplyIdentify(w, s, shared_event, id, source, processed);
+                      } else {
+                        ApplyGroup(w, s, shared_event, id, processed);
+                      }
+                    });
   return reply;
 }
 
@@ -380,15 +391,16 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   entry.http_status = 202;
   entry.outcome = "accepted";
   const SharedJson shared_body = Share(body);  // The catalogue and the runs keep it.
-  RecordCatalogue(ws, "track/" + entry.event, shared_body, now);
+  RecordCatalogue(ws, JoinedText("track/", entry.event), shared_body, now);
   // The body has a Segment track's shape; it triggers automations the same way
   // (UNCONFIRMED in https://www.courier.com/docs/api-reference/inbound/courier-track-event;
   // docs/fidelity.md), in its processing job (jobs.h).
   const std::string name = entry.event;
   JournalAndProcess(
       ws, svc, std::move(entry),
-      [shared_body, name, id](WorkspaceState& w, Services& s, JournalEntry& processed) {
-        auto runs = TriggerAutomations(w, s, "track/" + name, shared_body,
+      [shared_body, name](WorkspaceState& w, Services& s, JournalEntry& processed,
+                          const std::string& id) {
+        auto runs = TriggerAutomations(w, s, JoinedText("track/", name), shared_body,
                                        StringField(*shared_body, "userId"), name, id);
         for (const auto& run : runs) processed.effects["runs"].push_back(run);
         if (runs.empty()) {

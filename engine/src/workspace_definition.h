@@ -90,8 +90,9 @@ struct WorkspaceDefinition {
   std::string tenant_id;                   // Defaults from the name.
   std::vector<std::string> api_keys;
   SegmentSettings segment;
-  std::map<std::string, NotificationDefinition> notifications;
-  std::map<std::string, std::string> event_maps;  // event id -> notification id.
+  // Both searched by views of composed ids ("Segment-TrackEvent:<event>") too.
+  std::map<std::string, NotificationDefinition, std::less<>> notifications;
+  std::map<std::string, std::string, std::less<>> event_maps;  // event id -> notification id.
   std::vector<AutomationDefinition> automations;
   std::vector<Json> lists;                              // {id, name}
   std::map<std::string, Json> profiles;                 // user id -> profile

@@ -442,7 +442,7 @@ struct WorkspaceState {
   std::map<std::string, std::map<std::string, Json>>
       subscriptions;  // list -> user -> {preferences}
   // Event maps: event id -> notification id (Events API and workspace file).
-  std::map<std::string, std::string> event_maps;
+  std::map<std::string, std::string, std::less<>> event_maps;
   // Audiences: id -> definition; members: id -> user ids currently matched.
   std::map<std::string, Json> audiences;
   std::map<std::string, std::set<std::string>> audience_members;
@@ -463,7 +463,7 @@ struct WorkspaceState {
   std::deque<JournalEntry> journal;
   std::size_t journal_bytes = 0;  // Payload and event text the journal holds.
   std::uint64_t journal_evicted = 0;
-  std::map<std::string, CatalogueEntry> catalogue;
+  std::map<std::string, CatalogueEntry, std::less<>> catalogue;
   RecordStore<OutboxEntry> outbox;           // Delivered calls are evictable.
   std::deque<std::string> outbox_pending;    // Ids not yet handed to the delivery worker.
   RecordStore<WebhookEntry> webhooks;        // Delivered calls are evictable.

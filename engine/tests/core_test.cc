@@ -23,6 +23,17 @@ namespace {
 // The outbox writes JSON strings by hand; they must match what nlohmann
 // writes (and parses back), escapes and invalid UTF-8 included.
 // One splitter serves accessor paths, comma lists and URL paths.
+TEST(JoinedTextTest, JoinsOnTheStackAndOnTheHeapAlike) {
+  const std::string a(40, 'a');
+  for (std::size_t b_size : {0u, 1u, 55u, 56u, 57u, 500u}) {
+    const std::string b(b_size, 'b');
+    const JoinedText joined(a, b);
+    EXPECT_EQ(joined.view(), a + b) << b_size;
+  }
+  EXPECT_EQ(JoinedText("track/", "Checkout Page Visited").view(), "track/Checkout Page Visited");
+  EXPECT_EQ(JoinedText("", "").view(), "");
+}
+
 TEST(SplitOnTest, KeepsEveryPieceEmptyOnesIncluded) {
   using Pieces = std::vector<std::string_view>;
   EXPECT_EQ(SplitOn("data.user.id", '.'), (Pieces{"data", "user", "id"}));
