@@ -207,7 +207,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
   }
   auto runs = TriggerAutomations(ws, svc, JoinedText("track/", name), shared_event, recipient, name,
                                  inbound_id);
-  for (const auto& run : runs) entry.effects["runs"].push_back(run);
+  for (auto& run : runs) entry.effects["runs"].push_back(std::move(run));
   if (!mapped && runs.empty()) {
     entry.diagnostics.push_back("no event map '" + std::string(event_id.view()) +
                                 "' and no automation triggered by 'track/" + name +
@@ -231,7 +231,7 @@ void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_e
   MergeProfileData(ws, svc, user, event["traits"]);
   entry.effects["profile"] = user;
   auto runs = TriggerAutomations(ws, svc, "identify", shared_event, user, "identify", inbound_id);
-  for (const auto& run : runs) entry.effects["runs"].push_back(run);
+  for (auto& run : runs) entry.effects["runs"].push_back(std::move(run));
   (void)source;
 }
 
@@ -243,7 +243,7 @@ void ApplyGroup(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
   // not modelled.
   auto runs =
       TriggerAutomations(ws, svc, "group", shared_event, RecipientOf(event), "group", inbound_id);
-  for (const auto& run : runs) entry.effects["runs"].push_back(run);
+  for (auto& run : runs) entry.effects["runs"].push_back(std::move(run));
 }
 
 }  // namespace
@@ -402,7 +402,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
                           const std::string& id) {
         auto runs = TriggerAutomations(w, s, JoinedText("track/", name), shared_body,
                                        StringField(*shared_body, "userId"), name, id);
-        for (const auto& run : runs) processed.effects["runs"].push_back(run);
+        for (auto& run : runs) processed.effects["runs"].push_back(std::move(run));
         if (runs.empty()) {
           processed.outcome = "unmapped";
           processed.diagnostics.push_back("no automation triggered by 'track/" + name + "'");
