@@ -237,12 +237,12 @@ Result<Reply> Engine::Call(const std::string& key, std::string_view method, std:
 
 Result<Reply> Engine::SegmentInbound(const std::string& key, Json event, std::string event_text) {
   static const ApiRoute& route = *ApiRouteFor("POST", "/inbound/segment");
-  return Call(key, route, ApiCall{{}, Json::object(), std::move(event), std::move(event_text)});
+  return Call(key, route, ApiCall{{}, Json(), std::move(event), std::move(event_text)});
 }
 
 Result<Reply> Engine::Send(const std::string& key, Json body) {
   static const ApiRoute& route = *ApiRouteFor("POST", "/send");
-  return Call(key, route, ApiCall{{}, Json::object(), std::move(body), ""});
+  return Call(key, route, ApiCall{{}, Json(), std::move(body), ""});
 }
 
 // ---- Idempotency ---------------------------------------------------------------------

@@ -425,7 +425,7 @@ Json JournalEntryForAdmin(const JournalEntry& e) {
                                ? Json(nullptr)
                                : Json(FormatIso8601(e.processed_at.value_or(e.received_at)))},
           {"diagnostics", e.diagnostics},
-          {"effects", e.effects},
+          {"effects", e.effects.is_null() ? Json::object() : e.effects},
           {"payload", Json::parse(e.payload_text, nullptr, /*allow_exceptions=*/false)}};
 }
 

@@ -325,7 +325,9 @@ struct JournalEntry {
   // bytes in one allocation where the parsed tree takes several KB.
   std::string payload_text;
   std::vector<std::string> diagnostics;
-  Json effects = Json::object();  // {"messages":[...], "runs":[...], "profile":...}
+  // {"messages":[...], "runs":[...], "profile":...}; null (shown as {}) until
+  // the first effect, so that an entry without any allocates nothing for it.
+  Json effects;
   // An accepted event's effects run in its processing job (jobs.h): until
   // then `awaiting_processing` is set and `effects` is empty; `processed_at`
   // is when the job ran. Entries with nothing to process (rejected,

@@ -153,5 +153,24 @@ TEST(EngineCallTest, SegmentInboundShorthandJournalsTheGivenText) {
   EXPECT_EQ(journal[0]["payload"]["messageId"], "m-1");
 }
 
+// Without parameters the engine gets a null query: every listing reads it as
+// no filter (docs/server.md; the same as an empty query).
+TEST(QueryTest, ListingsReadANullQueryAsNoFilter) {
+  TestEngine t;
+  ASSERT_TRUE(t.engine
+                  .Send(t.key, {{"message",
+                                 {{"to", {{"email", "a@example.com"}}},
+                                  {"content", {{"title", "t"}, {"body", "b"}}}}}})
+                  .ok());
+  for (const char* path : {"/messages", "/automations/runs", "/automations", "/lists"}) {
+    auto with_null = t.engine.Call(t.key, "GET", path, json::object(), nullptr);
+    auto with_empty = t.engine.Call(t.key, "GET", path, json::object(), json::object());
+    ASSERT_TRUE(with_null.ok()) << path << ": " << with_null.status().message();
+    ASSERT_TRUE(with_empty.ok()) << path;
+    EXPECT_EQ(with_null->body, with_empty->body) << path;
+    EXPECT_EQ(with_null->status, with_empty->status) << path;
+  }
+}
+
 }  // namespace
 }  // namespace mock_courier

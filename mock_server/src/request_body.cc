@@ -242,6 +242,7 @@ std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_vi
 }
 
 Json QueryToJson(const std::vector<std::pair<std::string, std::string>>& query) {
+  if (query.empty()) return Json();  // ApiCall::query: null when there are none.
   Json out = Json::object();
   for (const auto& [name, value] : query) {
     if (!out.contains(name)) {

@@ -60,7 +60,7 @@ std::string Base64Encode(std::string_view bytes);
 std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view text);
 
 // The query as JSON for the engine: {"name": "value"}, or an array of values
-// when a name repeats.
+// when a name repeats; null when there is no parameter.
 Json QueryToJson(const std::vector<std::pair<std::string, std::string>>& query);
 
 // The first value of a query parameter.

@@ -91,6 +91,7 @@ TEST(RequestBodyTest, SmartQuotesInsideValidJsonStringsAreFine) {
 TEST(QueryTest, RepeatedParametersBecomeArrays) {
   EXPECT_EQ(QueryToJson({{"status", "SENT"}, {"status", "DELIVERED"}, {"recipient", "u1"}}),
             nlohmann::json::parse(R"({"status":["SENT","DELIVERED"],"recipient":"u1"})"));
+  EXPECT_TRUE(QueryToJson({}).is_null());
 }
 
 }  // namespace

@@ -49,8 +49,9 @@ struct ApiRoute {
 struct ApiCall {
   // The path parameters, in pattern order, as they appear in the path.
   std::vector<std::string> params;
-  // Query parameters: name -> string, or an array for a repeated name.
-  nlohmann::json query = nlohmann::json::object();
+  // Query parameters: name -> string, or an array for a repeated name; null
+  // when there are none (routes read it with checks, as of any other type).
+  nlohmann::json query;
   // The parsed body; {} for a route that reads none. The route may move it.
   nlohmann::json body = nlohmann::json::object();
   // The JSON text `body` was parsed from, when known (see keeps_body_text).
