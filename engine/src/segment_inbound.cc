@@ -207,13 +207,14 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
   }
   auto runs = TriggerAutomations(ws, svc, JoinedText("track/", name), shared_event, recipient, name,
                                  inbound_id);
-  for (auto& run : runs) entry.effects["runs"].push_back(std::move(run));
-  if (!mapped && runs.empty()) {
+  const bool started = !runs.is_null();
+  if (started) entry.effects["runs"] = std::move(runs);
+  if (!mapped && !started) {
     entry.diagnostics.push_back("no event map '" + std::string(event_id.view()) +
                                 "' and no automation triggered by 'track/" + name +
                                 "': the event is unmapped");
   }
-  return mapped || !runs.empty();
+  return mapped || started;
 }
 
 void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
@@ -231,7 +232,7 @@ void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_e
   MergeProfileData(ws, svc, user, event["traits"]);
   entry.effects["profile"] = user;
   auto runs = TriggerAutomations(ws, svc, "identify", shared_event, user, "identify", inbound_id);
-  for (auto& run : runs) entry.effects["runs"].push_back(std::move(run));
+  if (!runs.is_null()) entry.effects["runs"] = std::move(runs);
   (void)source;
 }
 
@@ -243,7 +244,7 @@ void ApplyGroup(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
   // not modelled.
   auto runs =
       TriggerAutomations(ws, svc, "group", shared_event, RecipientOf(event), "group", inbound_id);
-  for (auto& run : runs) entry.effects["runs"].push_back(std::move(run));
+  if (!runs.is_null()) entry.effects["runs"] = std::move(runs);
 }
 
 }  // namespace
@@ -402,8 +403,9 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
                           const std::string& id) {
         auto runs = TriggerAutomations(w, s, JoinedText("track/", name), shared_body,
                                        StringField(*shared_body, "userId"), name, id);
-        for (auto& run : runs) processed.effects["runs"].push_back(std::move(run));
-        if (runs.empty()) {
+        const bool none = runs.is_null();
+        if (!none) processed.effects["runs"] = std::move(runs);
+        if (none) {
           processed.outcome = "unmapped";
           processed.diagnostics.push_back("no automation triggered by 'track/" + name + "'");
         }
