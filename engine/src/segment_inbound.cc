@@ -311,7 +311,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   std::string id = ws.ids.Next(now);
   Reply reply{202, OneKey("messageId", id)};
   if (!event_tester) RememberSegmentReply(ws, message_id, 202, id, now);
-  entry.id = id;
+  entry.id = std::move(id);  // The processing job is handed the entry's id.
   entry.http_status = 202;
   entry.outcome = "accepted";
   if (event_tester) {
