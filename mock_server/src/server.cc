@@ -258,11 +258,16 @@ void Server::Impl::LogInternalError(const httplib::Request& req, const std::stri
 // Engine::Reset gives freed pages back to the OS, but each worker thread's
 // allocator cache still pins a few pages in every arena it used: after an
 // HTTP load test that adds up to 1-2 MB per arena. When RSS is still above
-// twice what it was at start, the idle workers are replaced by fresh ones
+// reset_rss_factor times what it was at start, the idle workers are replaced by fresh ones
 // (their caches go back to the arenas as they exit) and the heap is trimmed
 // again. Runs after the reset's answer is written, on its connection's thread.
 void Server::Impl::AfterReset() {
-  if (pool == nullptr || startup_rss == 0 || ResidentBytes() <= 2 * startup_rss) return;
+  const double factor = options.reset_rss_factor;
+  if (pool == nullptr || factor < 0) return;
+  if (factor > 0 && (startup_rss == 0 || static_cast<double>(ResidentBytes()) <=
+                                             factor * static_cast<double>(startup_rss))) {
+    return;
+  }
   pool->RetireIdle(std::chrono::milliseconds(500));
   ReleaseFreedMemory();
 }

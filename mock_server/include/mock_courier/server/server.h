@@ -39,6 +39,11 @@ struct ServerOptions {
   // Past this, up to 32 more connections get an immediate 503 with
   // Retry-After: 1; only past those does a new connection wait.
   int max_connections = 1024;
+  // After a POST /_mock/reset, when RSS is still above this many times the
+  // RSS at Start(), the idle connection workers are replaced by fresh ones
+  // and the heap is trimmed again: a worker's allocator cache is given back
+  // only when it exits (docs/server.md "Retention"). 0: always; negative: never.
+  double reset_rss_factor = 2.0;
 };
 
 class Server {
