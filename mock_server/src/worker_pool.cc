@@ -23,7 +23,8 @@ void WorkerPool::SpawnLocked(bool overflow, std::function<void()> job) {
     thread = std::thread([this, job = std::move(job)]() mutable { Overflow(std::move(job)); });
   } else {
     ++regular_;
-    thread = std::thread([this] { Work(); });
+    ++starting_;
+    thread = std::thread([this, generation = generation_] { Work(generation); });
   }
   const auto id = thread.get_id();
   threads_.emplace(id, std::move(thread));
@@ -47,9 +48,9 @@ void WorkerPool::enqueue(std::function<void()> job) {
   }
 }
 
-void WorkerPool::Work() {
+void WorkerPool::Work(std::uint64_t generation) {
   std::unique_lock lock(mutex_);
-  std::uint64_t generation = generation_;
+  --starting_;
   while (true) {
     ++idle_;
     const bool woke = work_.wait_for(lock, options_.idle_exit, [&] {
@@ -91,9 +92,11 @@ void WorkerPool::Overflow(std::function<void()> job) {
 void WorkerPool::RetireIdle(std::chrono::milliseconds wait) {
   {
     std::unique_lock lock(mutex_);
-    if (stopping_ || idle_ == 0) return;
+    // A thread still starting counts as idle: it will find the new
+    // generation when it first looks for work.
+    if (stopping_ || idle_ + starting_ == 0) return;
     ++generation_;
-    retiring_ = idle_;
+    retiring_ = idle_ + starting_;
     work_.notify_all();
     retired_.wait_for(lock, wait, [&] { return retiring_ == 0 || stopping_; });
     retiring_ = 0;

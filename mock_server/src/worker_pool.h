@@ -49,7 +49,7 @@ class WorkerPool : public httplib::TaskQueue {
   // True on a thread serving a connection beyond max_threads.
   static bool OnOverflowThread();
 
-  // Ends the threads that are idle now and starts fresh ones in their place,
+  // Ends the threads that are idle now (or still starting) and starts fresh ones in their place,
   // up to min_threads; returns once the old ones have exited (or after
   // `wait`). A thread's allocator cache (glibc's tcache) is given back only
   // when the thread exits, and it pins pages in every arena: after a reset of
@@ -60,7 +60,8 @@ class WorkerPool : public httplib::TaskQueue {
   std::size_t IdleThreads();
 
  private:
-  void Work();
+  // A regular thread's loop; `generation` is generation_ when it was spawned.
+  void Work(std::uint64_t generation);
   void Overflow(std::function<void()> job);
   // Joins threads that have exited. REQUIRES: mutex_ not held.
   void ReapFinished();
@@ -77,6 +78,7 @@ class WorkerPool : public httplib::TaskQueue {
   std::size_t overflow_ = 0;
   std::uint64_t generation_ = 0;  // RetireIdle() calls so far
   std::size_t retiring_ = 0;      // idle threads RetireIdle() still waits for
+  std::size_t starting_ = 0;      // regular threads spawned, not yet waiting for work
   std::condition_variable retired_;
   bool stopping_ = false;
 };
