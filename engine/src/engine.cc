@@ -26,18 +26,12 @@
 #include "workspace_state.h"
 
 namespace mock_courier {
-namespace {
 
-// Hands freed heap pages back to the OS. glibc keeps freed memory in its
-// arenas; after a reset of a workspace that held a load test's records, the
-// process would otherwise stay at its peak RSS.
 void ReleaseFreedMemory() {
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif
 }
-
-}  // namespace
 
 struct Engine::Impl {
   Impl(Clock& clock, EngineOptions opts)

@@ -997,9 +997,6 @@ std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services
                                                     const std::string& recipient,
                                                     const SharedJson& data,
                                                     const SendOrigin& origin) {
-  if (!ResolveNotification(ws, event_id))
-    return std::nullopt;  // Nothing is created
-                          // (https://www.courier.com/docs/external-integrations/cdp/segment/).
   SendPlan plan =
       V1Plan(ws, event_id, recipient, SharedEmptyObject(), data, Json::object(), origin);
   return CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
@@ -1043,7 +1040,9 @@ std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
                                            std::string_view event_id, const std::string& recipient,
                                            const SharedJson& data, std::string_view source,
                                            std::string_view message_id) {
-  // Most tracks map to no notification: the origin is made only for a send.
+  // Nothing is created without a notification
+  // (https://www.courier.com/docs/external-integrations/cdp/segment/); most tracks have none,
+  // so the origin is made only for a send.
   if (!ResolveNotification(ws, event_id)) return std::nullopt;
   const SendOrigin origin{std::string(source), "", std::string(message_id)};
   try {

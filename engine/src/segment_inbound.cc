@@ -154,6 +154,14 @@ void JournalAndProcess(WorkspaceState& ws, Services& svc, JournalEntry entry, Pr
       });
 }
 
+// Keeps the runs TriggerAutomations started (null: none) in the entry's
+// effects; returns whether any started.
+bool RecordRuns(JournalEntry& entry, Json runs) {
+  if (runs.is_null()) return false;
+  entry.effects["runs"] = std::move(runs);
+  return true;
+}
+
 // The Studio event catalogue (https://www.courier.com/docs/external-integrations/cdp/segment/): one
 // entry per event id, one sample per 24 h.
 void RecordCatalogue(WorkspaceState& ws, std::string_view id, const SharedJson& event,
@@ -207,8 +215,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
   }
   auto runs = TriggerAutomations(ws, svc, JoinedText("track/", name), shared_event, recipient, name,
                                  inbound_id);
-  const bool started = !runs.is_null();
-  if (started) entry.effects["runs"] = std::move(runs);
+  const bool started = RecordRuns(entry, std::move(runs));
   if (!mapped && !started) {
     entry.diagnostics.push_back("no event map '" + std::string(event_id.view()) +
                                 "' and no automation triggered by 'track/" + name +
@@ -231,8 +238,8 @@ void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_e
   }
   MergeProfileData(ws, svc, user, event["traits"]);
   entry.effects["profile"] = user;
-  auto runs = TriggerAutomations(ws, svc, "identify", shared_event, user, "identify", inbound_id);
-  if (!runs.is_null()) entry.effects["runs"] = std::move(runs);
+  RecordRuns(entry,
+             TriggerAutomations(ws, svc, "identify", shared_event, user, "identify", inbound_id));
   (void)source;
 }
 
@@ -244,7 +251,7 @@ void ApplyGroup(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
   // not modelled.
   auto runs =
       TriggerAutomations(ws, svc, "group", shared_event, RecipientOf(event), "group", inbound_id);
-  if (!runs.is_null()) entry.effects["runs"] = std::move(runs);
+  RecordRuns(entry, std::move(runs));
 }
 
 }  // namespace
@@ -403,9 +410,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
                           const std::string& id) {
         auto runs = TriggerAutomations(w, s, JoinedText("track/", name), shared_body,
                                        StringField(*shared_body, "userId"), name, id);
-        const bool none = runs.is_null();
-        if (!none) processed.effects["runs"] = std::move(runs);
-        if (none) {
+        if (!RecordRuns(processed, std::move(runs))) {
           processed.outcome = "unmapped";
           processed.diagnostics.push_back("no automation triggered by 'track/" + name + "'");
         }

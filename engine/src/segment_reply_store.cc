@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <limits>
 #include <optional>
-#include <vector>
 
 namespace mock_courier {
 namespace {
@@ -169,10 +168,10 @@ void SegmentReplyStore::Remember(std::string_view message_id, int status, std::s
   ++live_;
 }
 
-TimePoint SegmentReplyStore::StoredAt(std::size_t offset) const {
+TimePoint SegmentReplyStore::StoredAt(std::size_t offset, TimePoint base) const {
   const Entry& entry = entries_[offset];
   if (entry.word() & kFarTime) return far_times_.at(front_seq_ + offset);
-  return base_ + entry.time;
+  return base + entry.time;
 }
 
 void SegmentReplyStore::Place(std::size_t offset, TimePoint t) {
@@ -191,11 +190,9 @@ void SegmentReplyStore::Place(std::size_t offset, TimePoint t) {
 
 void SegmentReplyStore::Rebase(TimePoint now) {
   // One pass over the records, once per 24 days of a clock that moves on.
-  std::vector<TimePoint> times;
-  times.reserve(entries_.size());
-  for (std::size_t i = 0; i < entries_.size(); ++i) times.push_back(StoredAt(i));
+  const TimePoint old_base = base_;
   base_ = now;
-  for (std::size_t i = 0; i < entries_.size(); ++i) Place(i, times[i]);
+  for (std::size_t i = 0; i < entries_.size(); ++i) Place(i, StoredAt(i, old_base));
 }
 
 void SegmentReplyStore::Sweep(TimePoint now) {

@@ -130,8 +130,9 @@ class SegmentReplyStore {
   std::size_t Probe(const Key& key) const;
   void IndexErase(std::size_t slot);
   void Grow();
-  // When the entry at `offset` was stored.
-  TimePoint StoredAt(std::size_t offset) const;
+  // When the entry at `offset` was stored, its time counted from `base`.
+  TimePoint StoredAt(std::size_t offset, TimePoint base) const;
+  TimePoint StoredAt(std::size_t offset) const { return StoredAt(offset, base_); }
   // Sets the stored time of the entry at `offset` (its word's kFarTime too).
   void Place(std::size_t offset, TimePoint t);
   // Moves base_ to `now`, re-expressing every stored time from it.

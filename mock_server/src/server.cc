@@ -10,10 +10,6 @@
 #include <thread>
 #include <vector>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -37,12 +33,6 @@ std::size_t ResidentBytes() {
   std::size_t pages_total = 0, pages_resident = 0;
   if (!(statm >> pages_total >> pages_resident)) return 0;
   return pages_resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-}
-
-void ReleaseFreedMemory() {
-#if defined(__GLIBC__)
-  malloc_trim(0);
-#endif
 }
 
 // Query parameters whose values are keys (API keys, write keys).

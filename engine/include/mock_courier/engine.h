@@ -280,4 +280,11 @@ class Engine {
   std::unique_ptr<Impl> impl_;
 };
 
+// Hands freed heap pages back to the OS (glibc's malloc_trim; nothing
+// elsewhere). glibc keeps freed memory in its arenas; after a reset of a
+// workspace that held a load test's records, the process would otherwise stay
+// at its peak RSS. Engine::Reset calls it; the server again once it has
+// replaced its idle workers.
+void ReleaseFreedMemory();
+
 }  // namespace mock_courier
