@@ -474,6 +474,34 @@ const Json* RunContext::Find(std::string_view root) const {
   return it == rare_->others.end() ? nullptr : &*it;
 }
 
+std::optional<Payload> RunContext::ObjectDataPayload() const {
+  if (!data_ && packed_data_) {
+    Payload packed(packed_data_, *data_keys_);
+    if (packed.is_object()) return packed;
+    return std::nullopt;
+  }
+  if (data_ && data_->is_object()) return Payload(data_);
+  return std::nullopt;
+}
+
+std::optional<Json> RunContext::PathValue(std::string_view dotted_path) const {
+  const std::size_t dot = dotted_path.find('.');
+  const std::string_view root = dotted_path.substr(0, dot);
+  if (root == "data" && !data_ && packed_data_) {
+    PackedJson::Cursor cursor(packed_data_, *data_keys_);
+    if (dot != std::string_view::npos && !cursor.StepPath(dotted_path.substr(dot + 1))) {
+      return std::nullopt;
+    }
+    return cursor.Unpack();
+  }
+  const Json* value = Find(root);
+  if (value != nullptr && dot != std::string_view::npos) {
+    value = FindPath(*value, dotted_path.substr(dot + 1));
+  }
+  if (value == nullptr) return std::nullopt;
+  return *value;
+}
+
 const Json& RunContext::Get(std::string_view root) const {
   static const Json kNull;
   const Json* value = Find(root);
@@ -597,13 +625,9 @@ std::optional<Json> LookupRefsPath(std::string_view text, const RunContext& cont
   std::string_view path = text.substr(5);  // After "refs.".
   if (path.empty()) return std::nullopt;
   // The exact path: its first segment names a root.
-  const std::size_t dot = path.find('.');
-  const Json* exact = context.Find(path.substr(0, dot));
-  if (exact != nullptr && dot != std::string_view::npos)
-    exact = FindPath(*exact, path.substr(dot + 1));
-  if (exact != nullptr) {
+  if (std::optional<Json> exact = context.PathValue(path)) {
     if (exact->is_null()) return std::nullopt;
-    return *exact;
+    return exact;
   }
   // Case-insensitive fallback, segment by segment (rare: over a copy).
   const Json whole = context.ToJson();

@@ -36,11 +36,13 @@ class RunContext {
   const Json* Find(std::string_view root) const;
   // The root's value, or null when it is absent.
   const Json& Get(std::string_view root) const;
-  // The data root, shared (parsed when compacted); null when absent.
-  const SharedJson& SharedData() const {
-    Find("data");
-    return data_;
-  }
+  // The data root as a send's payload when it is an object: shared, or, when
+  // the run is compacted, packed (one copy of the buffer, not a tree).
+  std::optional<Payload> ObjectDataPayload() const;
+  // A copy of the value at `dotted_path`, whose first segment names a root
+  // and the rest is read by FindPath's rules (json_util.h); nullopt when the
+  // path leads nowhere. A compacted run's data is read in place.
+  std::optional<Json> PathValue(std::string_view dotted_path) const;
   // Sets the recipient root (null: absent).
   void set_recipient(Json recipient) {
     recipient_ = recipient.is_null() ? Json(Json::value_t::discarded) : std::move(recipient);

@@ -261,7 +261,7 @@ Json NormalizeContext(const Json& brand, const Json& data, const Json& profile,
   return context;
 }
 
-Json ExtendStep(Json step, const RunContext& context, SharedJson* shared_data) {
+Json ExtendStep(Json step, const RunContext& context, std::optional<Payload>* shared_data) {
   // Extended in place: each key is read before it is written, so reading
   // `step` as it goes is reading the step as given.
   if (!step.is_object()) return step;
@@ -270,10 +270,8 @@ Json ExtendStep(Json step, const RunContext& context, SharedJson* shared_data) {
   if (send && !step.contains("message")) {
     if (!Present(step, "brand") && Present(context, "brand")) step["brand"] = context.Get("brand");
     // DeepExtend(root, null) is the root itself when it is an object.
-    const SharedJson& context_data = context.SharedData();
-    if (shared_data != nullptr && Get(step, "data").is_null() && context_data &&
-        context_data->is_object()) {
-      *shared_data = context_data;
+    if (shared_data != nullptr && Get(step, "data").is_null() &&
+        (*shared_data = context.ObjectDataPayload())) {
       step.erase("data");
     } else {
       Json data = DeepExtend(context.Get("data"), Get(step, "data"));

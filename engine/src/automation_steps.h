@@ -18,9 +18,11 @@ namespace mock_courier {
 //
 // With `shared_data`, a legacy send step without data of its own leaves
 // `data` out and sets *shared_data to the context's data root instead, so a
-// run's send shares the triggering event rather than copying it; the caller
-// then sends with that data (SendFromAutomation).
-Json ExtendStep(Json step, const RunContext& context, SharedJson* shared_data = nullptr);
+// run's send shares the triggering event (or the packed copy a waiting run
+// keeps) rather than copying it into a tree; the caller then sends with that
+// data (SendFromAutomation).
+Json ExtendStep(Json step, const RunContext& context,
+                std::optional<Payload>* shared_data = nullptr);
 
 // Whether an extended step matches its action's schema, with Courier's
 // `additionalProperties: false` (an unknown key, e.g. `cancellation_token` on

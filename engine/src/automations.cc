@@ -405,7 +405,7 @@ Result<Json> Fetch(Services& svc, const Json& webhook, AutomationRun& run) {
 
 // `shared_data`: a legacy send step's data when ExtendStep shared it.
 StepOutcome RunStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size_t step_index,
-                    Json& step, int depth, const SharedJson& shared_data) {
+                    Json& step, int depth, std::optional<Payload>& shared_data) {
   const std::string action = StringField(step, "action");
   const std::string run_id = run.id;
 
@@ -427,7 +427,7 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::
           MergeByStrategy(Field(step, "data"), *fetched, StringField(source, "merge_strategy"));
     }
     Result<std::vector<std::string>> sent =
-        action == "send" ? SendFromAutomation(ws, svc, step, origin, shared_data)
+        action == "send" ? SendFromAutomation(ws, svc, step, origin, std::move(shared_data))
                          : SendListFromAutomation(ws, svc, step, origin);
     if (!sent.ok()) return StepOutcome::Error(sent.status().message());
     Json result = Json::object();
@@ -603,7 +603,7 @@ void ExecuteRun(WorkspaceState& ws, Services& svc, AutomationRun* found, int dep
     }
     // A send step that keeps nothing of its extended form (no stored
     // definition, no `ref` output) shares the run's data instead of copying it.
-    SharedJson shared_data;
+    std::optional<Payload> shared_data;
     const bool may_share = !keep_definition && !raw.contains("ref");
     // Accessors first, then the context defaults (Courier's steps.get).
     Json step = ExtendStep(ApplyAccessors(raw, run.context, run.refs()), run.context,

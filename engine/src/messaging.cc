@@ -282,11 +282,11 @@ SharedJson ShareObject(Json value) {
 // A v1-style plan: `event` to user `recipient`. `data` can be a whole
 // Segment event, shared with the request that carried it.
 SendPlan V1Plan(const WorkspaceState& ws, std::string_view event, const std::string& recipient,
-                SharedJson profile, SharedJson data, const Json& body, const SendOrigin& origin) {
+                SharedJson profile, Payload data, const Json& body, const SendOrigin& origin) {
   const std::string* notification = ResolveNotification(ws, event);
   SendPlan plan;
   if (profile->is_object()) plan.received_profile = std::move(profile);
-  if (data->is_object()) plan.data = std::move(data);
+  if (data.is_object()) plan.data = std::move(data);
   plan.event = event;
   plan.mapped = notification != nullptr;
   if (notification != nullptr) plan.notification = *notification;
@@ -455,15 +455,24 @@ bool HasChannelData(const std::string& channel, const Json& profile) {
 // itself unless it has its own `data` key), `profile` (merged) and
 // `recipient` on top. Looked up in place rather than assembled into one
 // object, which would copy the data (a whole Segment event) twice per send.
+// Packed data (an automation's send) is read along the path, and only the
+// value found is unpacked, into `found` (valid until the next Find).
 struct RenderVariables {
-  const Json& data;
+  const Payload& payload;
   const Json& profile;
   Json recipient;
+  mutable Json found;
 
   const Json* Find(std::string_view path) const {
     const std::size_t dot = path.find('.');
     const std::string_view root = path.substr(0, dot);
     if (root.empty()) return nullptr;
+    if (payload.tree() == nullptr && root != "profile" && root != "recipient") {
+      return FindPacked(root,
+                        dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1),
+                        dot != std::string_view::npos);
+    }
+    const Json& data = *payload.tree();
     const Json* node = nullptr;
     if (root == "profile") {
       node = &profile;
@@ -481,6 +490,22 @@ struct RenderVariables {
     }
     if (dot == std::string_view::npos) return node;
     return FindPath(*node, path.substr(dot + 1));
+  }
+
+  // Find's rules for the data roots, on packed data (an object: Payload
+  // holds only objects as send data).
+  const Json* FindPacked(std::string_view root, std::string_view rest, bool has_rest) const {
+    PackedJson::Cursor cursor = payload.Cursor();
+    if (root == "data") {
+      // The data's own `data` member, else the data itself.
+      PackedJson::Cursor own = cursor;
+      if (own.Step("data")) cursor = own;
+    } else if (!cursor.Step(root)) {
+      return nullptr;
+    }
+    if (has_rest && !cursor.StepPath(rest)) return nullptr;
+    found = cursor.Unpack();
+    return &found;
   }
 };
 
@@ -693,7 +718,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     if (method == "single") break;
   }
 
-  const RenderVariables variables{*plan.data, merged, plan.recipient};
+  const RenderVariables variables{plan.data, merged, plan.recipient, Json()};
 
   if (!blocked_reason.empty()) {
     for (const std::string& channel : routed) {
@@ -944,7 +969,7 @@ Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body) {
 
 Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services& svc,
                                                     const Json& step, const SendOrigin& origin,
-                                                    const SharedJson& data) {
+                                                    std::optional<Payload> data) {
   try {
     if (!step.is_object()) return Status::BadRequest("Invalid send step definition.");
     if (step.contains("message")) {
@@ -961,9 +986,9 @@ Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services
     std::string recipient = StringField(step, "recipient");
     if (event.empty()) return Status::BadRequest("The 'template' parameter is required.");
     if (recipient.empty()) return Status::BadRequest("The 'recipient' parameter is required.");
-    SendPlan plan =
-        V1Plan(ws, event, recipient, ShareObject(step.value("profile", Json::object())),
-               data ? data : ShareObject(step.value("data", Json::object())), step, origin);
+    SendPlan plan = V1Plan(
+        ws, event, recipient, ShareObject(step.value("profile", Json::object())),
+        data ? std::move(*data) : ShareObject(step.value("data", Json::object())), step, origin);
     return std::vector<std::string>{CreateMessage(ws, svc, std::move(plan), "", std::nullopt)};
   } catch (const Json::exception& e) {
     return Status::BadRequest(std::string("Invalid send step: ") + e.what());
@@ -1078,7 +1103,7 @@ Json PlanJson(const SendPlan& plan) {
               {"to", plan.v2 ? plan.to : Json{{"user_id", plan.recipient}}},
               {"recipient", plan.recipient},
               {"received_profile", *plan.received_profile},
-              {"data", *plan.data},
+              {"data", plan.data.ToJson()},
               {"brand", plan.brand},
               {"override", plan.override_providers},
               {"preferences", plan.preferences},
@@ -1137,7 +1162,7 @@ Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_
     out["event"] = plan.event;
     out["recipient"] = plan.recipient;
     out["override"] = plan.override_providers;
-    out["data"] = *plan.data;
+    out["data"] = plan.data.ToJson();
     out["profile"] = *plan.received_profile;
     if (with_request) out["request"] = PlanJson(plan);
   } else if (type == "PROFILE_LOADED") {

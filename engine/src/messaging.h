@@ -25,7 +25,7 @@ Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body);
 // when set, is a legacy step's data (shared; the step then has none).
 Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services& svc,
                                                     const Json& step, const SendOrigin& origin,
-                                                    const SharedJson& data = nullptr);
+                                                    std::optional<Payload> data = std::nullopt);
 
 // An automation `send-list` step: {template, list, brand, data, override}.
 Result<std::vector<std::string>> SendListFromAutomation(WorkspaceState& ws, Services& svc,

@@ -165,9 +165,7 @@ class Reader {
         auto& members = object.get_ref<Json::object_t&>();
         const std::uint64_t n = Varint();
         for (std::uint64_t i = 0; i < n; ++i) {
-          const std::uint64_t k = Varint();
-          std::string key((k & 1) != 0 ? Take(k >> 1)
-                                       : keys_.Key(static_cast<std::uint32_t>(k >> 1)));
+          std::string key(Key());
           members.emplace_hint(members.end(), std::move(key), Value());
         }
         return object;
@@ -178,6 +176,58 @@ class Reader {
   }
 
   bool done() const { return at_ == bytes_.size(); }
+  // What is left after the value read or skipped so far.
+  std::string_view rest() const { return bytes_.substr(at_); }
+
+  // Moves past one value without building it.
+  void Skip() {
+    const std::uint8_t tag = Byte();
+    if (tag & kShortString) {
+      Take(tag & 0x7f);
+      return;
+    }
+    switch (tag) {
+      case kNull:
+      case kFalse:
+      case kTrue:
+        return;
+      case kInteger:
+      case kUnsigned:
+      case kTimestamp:
+        Varint();
+        return;
+      case kFloat:
+        Take(sizeof(double));
+        return;
+      case kString:
+        Take(Varint());
+        return;
+      case kArray:
+        for (std::uint64_t n = Varint(); n > 0; --n) Skip();
+        return;
+      case kObject:
+        for (std::uint64_t n = Varint(); n > 0; --n) {
+          Key();
+          Skip();
+        }
+        return;
+      default:
+        throw std::logic_error("PackedJson: unknown tag");
+    }
+  }
+
+  // An object member's key.
+  std::string_view Key() {
+    const std::uint64_t k = Varint();
+    return (k & 1) != 0 ? Take(k >> 1) : keys_.Key(static_cast<std::uint32_t>(k >> 1));
+  }
+
+  // Reads a value's tag and, for a container, its count.
+  std::uint8_t Tag(std::uint64_t* count) {
+    const std::uint8_t tag = Byte();
+    if (tag == kArray || tag == kObject) *count = Varint();
+    return tag;
+  }
 
  private:
   std::uint8_t Byte() { return static_cast<std::uint8_t>(Take(1)[0]); }
@@ -261,5 +311,70 @@ Json PackedJson::Unpack(const JsonKeyTable& keys) const {
   if (!reader.done()) throw std::logic_error("PackedJson: trailing bytes");
   return value;
 }
+
+bool PackedJson::Cursor::is_object() const {
+  return valid() && static_cast<std::uint8_t>(at_[0]) == kObject;
+}
+
+bool PackedJson::Cursor::Step(std::string_view segment) {
+  if (!valid()) return false;
+  Reader reader(at_, *keys_);
+  std::uint64_t count = 0;
+  const std::uint8_t tag = reader.Tag(&count);
+  at_ = {};
+  if (segment.empty()) return false;
+  if (tag == kObject) {
+    // Members are in key order, but a key's number says nothing of it: a scan.
+    for (; count > 0; --count) {
+      if (reader.Key() == segment) {
+        at_ = reader.rest();
+        return true;
+      }
+      reader.Skip();
+    }
+    return false;
+  }
+  if (tag != kArray) return false;
+  std::uint64_t index = 0;
+  for (char c : segment) {
+    if (c < '0' || c > '9' || index > count) return false;
+    index = index * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (index >= count) return false;
+  for (; index > 0; --index) reader.Skip();
+  at_ = reader.rest();
+  return true;
+}
+
+bool PackedJson::Cursor::StepPath(std::string_view dotted_path) {
+  std::size_t start = 0;
+  while (valid()) {
+    const std::size_t dot = dotted_path.find('.', start);
+    if (!Step(dotted_path.substr(
+            start, dot == std::string_view::npos ? std::string_view::npos : dot - start))) {
+      return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+  return false;
+}
+
+Json PackedJson::Cursor::Unpack() const {
+  if (!valid()) return nullptr;
+  Reader reader(at_, *keys_);
+  return reader.Value();
+}
+
+Payload::Payload() : tree_(SharedEmptyObject()) {}
+
+Payload::Payload(SharedJson tree) : tree_(tree ? std::move(tree) : SharedEmptyObject()) {}
+
+Payload::Payload(PackedJson packed, const JsonKeyTable& keys)
+    : packed_(std::move(packed)), keys_(&keys) {}
+
+bool Payload::is_object() const { return tree_ ? tree_->is_object() : Cursor().is_object(); }
+
+Json Payload::ToJson() const { return tree_ ? *tree_ : packed_.Unpack(*keys_); }
 
 }  // namespace mock_courier

@@ -80,8 +80,59 @@ class PackedJson {
   // The packed bytes (without the length prefix).
   std::string_view bytes() const;
 
+  // A position in a packed value, for reading a path of it without unpacking
+  // the rest (a template's {{data.properties.item}} out of a whole event).
+  class Cursor {
+   public:
+    Cursor(const PackedJson& value, const JsonKeyTable& keys) : at_(value.bytes()), keys_(&keys) {}
+    // False once a step has led nowhere (or for an empty PackedJson).
+    bool valid() const { return !at_.empty(); }
+    bool is_object() const;
+    // Steps into one segment by FindPath's rules (json_util.h): an object's
+    // member named `segment`, or an array's item at decimal `segment`;
+    // anything else leaves the cursor invalid. Returns valid().
+    bool Step(std::string_view segment);
+    // Steps along a dotted path, segment by segment (an empty segment leads
+    // nowhere, as in FindPath). Returns valid().
+    bool StepPath(std::string_view dotted_path);
+    // The value here, unpacked (null when invalid).
+    Json Unpack() const;
+
+   private:
+    std::string_view at_;  // From the value here to the end of the buffer.
+    const JsonKeyTable* keys_;
+  };
+
  private:
   std::unique_ptr<std::uint8_t[]> bytes_;  // 4-byte length, then the value.
+};
+
+// A free-form payload (a send's data) held by the records that share it:
+// a parsed tree, shared; or a packed value with the table it was packed with,
+// which is how a waiting run's data reaches the message its send step creates
+// (unpacking the whole event for a send that reads two of its fields was a
+// quarter of a fired run's allocations). Copies of a packed payload copy its
+// one buffer. The table must outlive the payload's reads (the workspace
+// clears it only with the runs and messages that use it).
+class Payload {
+ public:
+  // The shared empty object.
+  Payload();
+  Payload(SharedJson tree);  // NOLINT(google-explicit-constructor): a tree is a payload.
+  Payload(PackedJson packed, const JsonKeyTable& keys);
+
+  bool is_object() const;
+  // The tree, or nullptr for a packed payload.
+  const Json* tree() const { return tree_.get(); }
+  // The packed value's cursor at its root (only for a packed payload).
+  PackedJson::Cursor Cursor() const { return PackedJson::Cursor(packed_, *keys_); }
+  // The value as a tree (a copy: for views).
+  Json ToJson() const;
+
+ private:
+  SharedJson tree_;
+  PackedJson packed_;
+  const JsonKeyTable* keys_ = nullptr;
 };
 
 }  // namespace mock_courier

@@ -104,8 +104,9 @@ struct SendPlan {
   SendOrigin origin;
   std::optional<TimePoint> deliver_at;
   // The send's data: for a Segment-mapped send, the inbound event itself
-  // (shared, not copied).
-  SharedJson data = SharedEmptyObject();
+  // (shared, not copied); for an automation's send, the run's data (packed
+  // when the run waited).
+  Payload data;
   // The profile the request brought (v1 `profile`, v2 `to` fields).
   SharedJson received_profile = SharedEmptyObject();
 

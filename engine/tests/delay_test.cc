@@ -191,5 +191,77 @@ TEST(DelayBadInputTest, MissingAccessorValueErrorsTheStep) {
   EXPECT_EQ(RunById(t, id)["steps"][0]["error"], "Invalid delay duration definition.");
 }
 
+// A run that waits keeps its data packed, and its send step reads the
+// packed data in place (packed_json.h). What the message renders and shows
+// must be what the same send renders without the wait, for every lookup
+// form: data.<path> (the data's own `data` member first), a bare data key,
+// array items, missing paths, profile and recipient.
+json Send() { return {{"action", "send"}, {"template", "n1"}, {"recipient", "u1"}}; }
+
+json DelayedSendWorkspace() {
+  const std::string text =
+      "{{data.properties.item}}|{{properties.item}}|{{data.list.1}}|{{list.0}}|{{data.list.9}}|"
+      "{{data.missing.deep}}|{{data.properties}}|{{profile.name}}|{{recipient}}|{{data}}|"
+      "{{userId}}|{{data.properties.item.length}}";
+  return {
+      {"api_keys", {"test-key"}},
+      {"profiles", {{"u1", {{"email", "u1@example.com"}, {"name", "Ada"}}}}},
+      {"notifications",
+       {{{"id", "n1"},
+         {"channels", {"email"}},
+         {"content", {{"email", {{"subject", text}, {"body", "{{data.properties.total}}"}}}}}}}},
+      {"automations",
+       {{{"id", "now"}, {"steps", {Send()}}},
+        {{"id", "later"}, {"steps", {{{"action", "delay"}, {"duration", "1 minute"}}, Send()}}}}}};
+}
+
+json SendMessage(TestEngine& t, const json& data, bool wait) {
+  // Template runs: an ad hoc run keeps its extended steps, so its send
+  // copies the data rather than sharing it.
+  auto reply = t.engine.Call(t.key, "POST",
+                             std::string("/automations/") + (wait ? "later" : "now") + "/invoke",
+                             {{"data", data}});
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  if (wait) t.Advance(kMinute);
+  json messages = t.Messages()["results"];
+  EXPECT_FALSE(messages.empty());
+  return messages.empty() ? json() : messages.back();
+}
+
+json EnqueuedData(const json& message) {
+  for (const json& item : message["history"]) {
+    if (item["type"] == "ENQUEUED") return item["data"];
+  }
+  return nullptr;
+}
+
+TEST(DelayTest, ASendAfterADelayRendersAndShowsItsDataAsWithout) {
+  const json plain = {{"properties", {{"item", "Boots"}, {"total", 99.5}}},
+                      {"list", {1, "two", {{"x", true}}}},
+                      {"userId", "u1"},
+                      {"at", "2026-11-23T08:00:00.000Z"}};
+  json nested = plain;
+  nested["data"] = {{"properties", {{"item", "Inner"}}}, {"list", {"a", "b"}}};
+  for (const json& data : {plain, nested}) {
+    TestEngine now(DelayedSendWorkspace());
+    TestEngine later(DelayedSendWorkspace());
+    const json sent = SendMessage(now, data, false);
+    const json waited = SendMessage(later, data, true);
+    ASSERT_TRUE(sent.is_object());
+    ASSERT_TRUE(waited.is_object());
+    EXPECT_EQ(waited["rendered"], sent["rendered"]) << data.dump();
+    EXPECT_EQ(EnqueuedData(waited), data);
+    EXPECT_EQ(EnqueuedData(sent), data);
+  }
+  // The lookups read what they should (not only alike): the outer data, and
+  // then the data's own `data` member.
+  TestEngine t(DelayedSendWorkspace());
+  EXPECT_EQ(
+      SendMessage(t, plain, true)["rendered"]["email"]["subject"],
+      "Boots|Boots|two|1|||{\"item\":\"Boots\",\"total\":99.5}|Ada|u1|" + plain.dump() + "|u1|");
+  EXPECT_EQ(SendMessage(t, nested, true)["rendered"]["email"]["subject"],
+            "Inner|Boots|b|1|||{\"item\":\"Inner\"}|Ada|u1|" + nested["data"].dump() + "|u1|");
+}
+
 }  // namespace
 }  // namespace mock_courier

@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "json_util.h"
 #include "mock_courier/time_format.h"
@@ -244,6 +245,111 @@ TEST(PackedJsonTest, RandomTreesUnpackToThemselves) {
     ASSERT_TRUE(SameTree(RoundTrip(value, keys), value)) << "tree " << i;
   }
   EXPECT_EQ(keys.size(), 30u);
+}
+
+// Every path into a tree, and a few that lead nowhere next to each: a
+// member that is not there, an index past the end, a non-digit index, an
+// empty segment, a step into a scalar.
+void CollectPaths(const Json& value, const std::string& at, std::vector<std::string>& out) {
+  const std::string prefix = at.empty() ? "" : at + ".";
+  out.push_back(prefix + "missing");
+  out.push_back(prefix + "99");
+  out.push_back(prefix + "1x");
+  out.push_back(at + ".");
+  if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      out.push_back(prefix + it.key());
+      CollectPaths(it.value(), prefix + it.key(), out);
+    }
+  } else if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      out.push_back(prefix + std::to_string(i));
+      CollectPaths(value[i], prefix + std::to_string(i), out);
+    }
+  }
+}
+
+TEST(PackedJsonTest, ACursorFindsWhatFindPathFinds) {
+  std::mt19937_64 rng(20261201);
+  JsonKeyTable keys(/*capacity=*/30);  // Both key forms.
+  std::size_t found = 0, missed = 0;
+  for (int i = 0; i < 500; ++i) {
+    Json value = RandomValue(rng, 0);
+    if (!value.is_object()) value = Json{{"k0", std::move(value)}, {"k1", {1, "two", nullptr}}};
+    const PackedJson packed = *PackedJson::Pack(value, keys);
+    std::vector<std::string> paths;
+    CollectPaths(value, "", paths);
+    for (const std::string& path : paths) {
+      PackedJson::Cursor cursor(packed, keys);
+      const bool stepped = cursor.StepPath(path);
+      const Json* expected = FindPath(value, path);
+      ASSERT_EQ(stepped, expected != nullptr) << "tree " << i << " path '" << path << "'";
+      ASSERT_EQ(cursor.valid(), stepped);
+      if (expected == nullptr) {
+        EXPECT_TRUE(cursor.Unpack().is_null());
+        ++missed;
+        continue;
+      }
+      ASSERT_TRUE(SameTree(cursor.Unpack(), *expected)) << "tree " << i << " path '" << path << "'";
+      EXPECT_EQ(cursor.is_object(), expected->is_object());
+      ++found;
+    }
+  }
+  // Both outcomes were exercised many times.
+  EXPECT_GT(found, 2000u);
+  EXPECT_GT(missed, 2000u);
+}
+
+TEST(PackedJsonTest, ACursorStepsOneSegmentAtATime) {
+  JsonKeyTable keys;
+  const Json event = SegmentTrack(3);
+  const PackedJson packed = *PackedJson::Pack(event, keys);
+  PackedJson::Cursor cursor(packed, keys);
+  EXPECT_TRUE(cursor.is_object());
+  ASSERT_TRUE(cursor.Step("properties"));
+  PackedJson::Cursor properties = cursor;
+  ASSERT_TRUE(cursor.Step("item"));
+  EXPECT_EQ(cursor.Unpack(), "Boots");
+  EXPECT_FALSE(cursor.is_object());
+  EXPECT_FALSE(cursor.Step("length"));  // Not into a string.
+  EXPECT_FALSE(cursor.valid());
+  // A copy stays where it was.
+  ASSERT_TRUE(properties.Step("total"));
+  EXPECT_EQ(properties.Unpack(), 99.5);
+  // A timestamp unpacks to its text.
+  PackedJson::Cursor at(packed, keys);
+  ASSERT_TRUE(at.Step("timestamp"));
+  EXPECT_EQ(at.Unpack(), "2026-11-23T08:00:00.000Z");
+  // An empty value has nothing to step into.
+  const PackedJson empty;
+  PackedJson::Cursor none(empty, keys);
+  EXPECT_FALSE(none.valid());
+  EXPECT_FALSE(none.Step("properties"));
+  EXPECT_TRUE(none.Unpack().is_null());
+}
+
+TEST(PayloadTest, ATreeOrAPackedValueReadsAlike) {
+  JsonKeyTable keys;
+  const Json event = SegmentTrack(5);
+  const Payload tree(Share(event));
+  const Payload packed(*PackedJson::Pack(event, keys), keys);
+  EXPECT_TRUE(tree.is_object());
+  EXPECT_TRUE(packed.is_object());
+  ASSERT_NE(tree.tree(), nullptr);
+  EXPECT_EQ(packed.tree(), nullptr);
+  EXPECT_TRUE(SameTree(tree.ToJson(), event));
+  EXPECT_TRUE(SameTree(packed.ToJson(), event));
+  // Copies of a packed payload read the same.
+  const Payload copy = packed;
+  EXPECT_TRUE(SameTree(copy.ToJson(), event));
+  PackedJson::Cursor cursor = copy.Cursor();
+  ASSERT_TRUE(cursor.StepPath("context.library.name"));
+  EXPECT_EQ(cursor.Unpack(), "analytics.js");
+  // The default payload and a null tree are the empty object.
+  EXPECT_EQ(Payload().ToJson(), Json::object());
+  EXPECT_EQ(Payload(SharedJson()).ToJson(), Json::object());
+  // A packed scalar is not an object.
+  EXPECT_FALSE(Payload(*PackedJson::Pack(Json("text"), keys), keys).is_object());
 }
 
 }  // namespace
