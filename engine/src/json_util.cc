@@ -246,12 +246,23 @@ Status ApplyJsonPatch(Json& document, const Json& patch) {
   return Status::Ok();
 }
 
+void AppendTemplateValue(const Json* value, std::string& out) {
+  if (value == nullptr) return;
+  if (value->is_string()) {
+    out += value->get_ref<const std::string&>();
+  } else {
+    out += value->dump();
+  }
+}
+
 std::string RenderTemplate(std::string_view text, const Json& variables) {
-  return RenderTemplate(text, [&](std::string_view path) { return FindPath(variables, path); });
+  return RenderTemplate(text, [&](std::string_view path, std::string& out) {
+    AppendTemplateValue(FindPath(variables, path), out);
+  });
 }
 
 std::string RenderTemplate(std::string_view text,
-                           const std::function<const Json*(std::string_view)>& lookup) {
+                           const std::function<void(std::string_view, std::string&)>& append) {
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
@@ -272,9 +283,7 @@ std::string RenderTemplate(std::string_view text,
       name.remove_prefix(1);
     while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
       name.remove_suffix(1);
-    if (const Json* value = lookup(name)) {
-      out += value->is_string() ? value->get<std::string>() : value->dump();
-    }
+    append(name, out);
     pos = close + 2;
   }
   return out;

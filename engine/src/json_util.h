@@ -79,10 +79,14 @@ Status ApplyJsonPatch(Json& document, const Json& patch);
 // Replaces every {{path}} in `text` with the value found at that dotted path
 // in `variables` (strings as is, other values as JSON); missing -> "".
 std::string RenderTemplate(std::string_view text, const Json& variables);
-// The same with the variables behind `lookup` (dotted path -> value, or null
-// when missing), for callers whose variables are spread over several values.
+// How RenderTemplate writes a value found (`value`: nullptr when missing).
+void AppendTemplateValue(const Json* value, std::string& out);
+// The same with the variables behind `append`, for callers whose variables
+// are spread over several values (or packed): append(path, out) appends the
+// value at the dotted path to `out` (strings as is, other values as JSON;
+// nothing when missing).
 std::string RenderTemplate(std::string_view text,
-                           const std::function<const Json*(std::string_view)>& lookup);
+                           const std::function<void(std::string_view, std::string&)>& append);
 
 // The JSON type name used in error messages: "object", "array", "string", ...
 std::string JsonTypeName(const Json& value);

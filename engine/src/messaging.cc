@@ -456,22 +456,31 @@ bool HasChannelData(const std::string& channel, const Json& profile) {
 // `recipient` on top. Looked up in place rather than assembled into one
 // object, which would copy the data (a whole Segment event) twice per send.
 // Packed data (an automation's send) is read along the path, and only the
-// value found is unpacked, into `found` (valid until the next Find).
+// value found is read out (a string's bytes are appended as they are).
 struct RenderVariables {
   const Payload& payload;
   const Json& profile;
   Json recipient;
-  mutable Json found;
 
+  // Appends the value at `path` as RenderTemplate writes it.
+  void Append(std::string_view path, std::string& out) const {
+    if (payload.tree() == nullptr) {
+      const std::size_t dot = path.find('.');
+      const std::string_view root = path.substr(0, dot);
+      if (!root.empty() && root != "profile" && root != "recipient") {
+        AppendPacked(root, dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1),
+                     dot != std::string_view::npos, out);
+        return;
+      }
+    }
+    AppendTemplateValue(Find(path), out);
+  }
+
+  // The value at `path`, for tree data.
   const Json* Find(std::string_view path) const {
     const std::size_t dot = path.find('.');
     const std::string_view root = path.substr(0, dot);
     if (root.empty()) return nullptr;
-    if (payload.tree() == nullptr && root != "profile" && root != "recipient") {
-      return FindPacked(root,
-                        dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1),
-                        dot != std::string_view::npos);
-    }
     const Json& data = *payload.tree();
     const Json* node = nullptr;
     if (root == "profile") {
@@ -494,25 +503,34 @@ struct RenderVariables {
 
   // Find's rules for the data roots, on packed data (an object: Payload
   // holds only objects as send data).
-  const Json* FindPacked(std::string_view root, std::string_view rest, bool has_rest) const {
+  void AppendPacked(std::string_view root, std::string_view rest, bool has_rest,
+                    std::string& out) const {
     PackedJson::Cursor cursor = payload.Cursor();
     if (root == "data") {
       // The data's own `data` member, else the data itself.
       PackedJson::Cursor own = cursor;
       if (own.Step("data")) cursor = own;
     } else if (!cursor.Step(root)) {
-      return nullptr;
+      return;
     }
-    if (has_rest && !cursor.StepPath(rest)) return nullptr;
-    found = cursor.Unpack();
-    return &found;
+    if (has_rest && !cursor.StepPath(rest)) return;
+    if (std::optional<std::string_view> text = cursor.String()) {
+      out += *text;
+      return;
+    }
+    const Json value = cursor.Unpack();
+    AppendTemplateValue(&value, out);
+  }
+
+  std::string Render(std::string_view text) const {
+    return RenderTemplate(text,
+                          [this](std::string_view path, std::string& out) { Append(path, out); });
   }
 };
 
 void RenderStrings(Json& value, const RenderVariables& variables) {
   if (value.is_string()) {
-    value = RenderTemplate(value.get<std::string>(),
-                           [&](std::string_view path) { return variables.Find(path); });
+    value = variables.Render(value.get_ref<const std::string&>());
   } else if (value.is_object() || value.is_array()) {
     for (auto& child : value) RenderStrings(child, variables);
   }
@@ -551,6 +569,34 @@ Json ChannelContent(const WorkspaceState& ws, const SendPlan& plan, const std::s
   const Json& content = notification->second.content;
   if (content.is_object() && content.contains(channel)) return content[channel];
   return Json::object();
+}
+
+// ChannelContent rendered. A notification's content is rendered member by
+// member as it is read, not copied first and rendered over.
+Json RenderChannel(const WorkspaceState& ws, const SendPlan& plan, const std::string& channel,
+                   const RenderVariables& variables) {
+  if (!plan.content.is_object()) {
+    auto notification = ws.def.notifications.find(plan.notification);
+    const Json* content = notification != ws.def.notifications.end() &&
+                                  notification->second.content.is_object()
+                              ? &notification->second.content
+                              : nullptr;
+    auto own = content != nullptr ? content->find(channel) : Json::const_iterator();
+    if (content != nullptr && own != content->end() && own->is_object()) {
+      Json out = Json::object();
+      auto& members = out.get_ref<Json::object_t&>();
+      for (auto it = own->begin(); it != own->end(); ++it) {
+        Json value = it->is_string() ? Json(variables.Render(it->get_ref<const std::string&>()))
+                                     : *it;
+        if (!value.is_string()) RenderStrings(value, variables);
+        members.emplace_hint(members.end(), it.key(), std::move(value));
+      }
+      return out;
+    }
+  }
+  Json output = ChannelContent(ws, plan, channel);
+  RenderStrings(output, variables);
+  return output;
 }
 
 bool FaultMatches(const FaultRule& rule, const Json& profile) {
@@ -718,7 +764,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     if (method == "single") break;
   }
 
-  const RenderVariables variables{plan.data, merged, plan.recipient, Json()};
+  const RenderVariables variables{plan.data, merged, plan.recipient};
 
   if (!blocked_reason.empty()) {
     for (const std::string& channel : routed) {
@@ -772,9 +818,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     ProviderDefinition fallback;
     const ProviderDefinition& provider = ProviderFor(ws, channel, fallback);
     if (&channel == &routed.front()) m.provider = provider.provider;
-    Json output = ChannelContent(ws, plan, channel);
-    RenderStrings(output, variables);
-    m.rendered[channel] = std::move(output);
+    m.rendered[channel] = RenderChannel(ws, plan, channel, variables);
     // Its output (m.rendered[channel]) is put back by HistoryItemJson.
     m.history.push_back(RoutedItem("RENDERED", now, channel, provider.provider));
 
@@ -844,6 +888,9 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   record.event = plan.event;
   record.notification = plan.notification;
   plan.deliver_at = deliver_at;
+  // A delivered message's items, in one allocation (ENQUEUED, MAPPED,
+  // PROFILE_LOADED, RENDERED, SENT, DELIVERED) instead of four as it grows.
+  message.history.reserve(6);
   // Its fields (from the plan) are put back by HistoryItemJson.
   message.history.push_back(PlainItem("ENQUEUED", now));
   message.plan = std::move(plan);

@@ -216,6 +216,12 @@ class Reader {
     }
   }
 
+  // A string value's bytes (the tag must be a string's).
+  std::string_view StringValue() {
+    const std::uint8_t tag = Byte();
+    return Take((tag & kShortString) != 0 ? tag & 0x7f : Varint());
+  }
+
   // An object member's key.
   std::string_view Key() {
     const std::uint64_t k = Varint();
@@ -358,6 +364,14 @@ bool PackedJson::Cursor::StepPath(std::string_view dotted_path) {
     start = dot + 1;
   }
   return false;
+}
+
+std::optional<std::string_view> PackedJson::Cursor::String() const {
+  if (!valid()) return std::nullopt;
+  const auto tag = static_cast<std::uint8_t>(at_[0]);
+  if ((tag & kShortString) == 0 && tag != kString) return std::nullopt;
+  Reader reader(at_, *keys_);
+  return reader.StringValue();
 }
 
 Json PackedJson::Cursor::Unpack() const {

@@ -97,6 +97,9 @@ class PackedJson {
     bool StepPath(std::string_view dotted_path);
     // The value here, unpacked (null when invalid).
     Json Unpack() const;
+    // The bytes of the string here, as stored; nullopt for anything else, and
+    // for a timestamp (packed as a time: Unpack writes its text).
+    std::optional<std::string_view> String() const;
 
    private:
     std::string_view at_;  // From the value here to the end of the buffer.

@@ -292,6 +292,10 @@ TEST(PackedJsonTest, ACursorFindsWhatFindPathFinds) {
       }
       ASSERT_TRUE(SameTree(cursor.Unpack(), *expected)) << "tree " << i << " path '" << path << "'";
       EXPECT_EQ(cursor.is_object(), expected->is_object());
+      if (std::optional<std::string_view> text = cursor.String()) {
+        ASSERT_TRUE(expected->is_string());
+        EXPECT_EQ(*text, expected->get_ref<const std::string&>());
+      }
       ++found;
     }
   }
@@ -316,10 +320,23 @@ TEST(PackedJsonTest, ACursorStepsOneSegmentAtATime) {
   // A copy stays where it was.
   ASSERT_TRUE(properties.Step("total"));
   EXPECT_EQ(properties.Unpack(), 99.5);
-  // A timestamp unpacks to its text.
+  // A string's bytes are read in place; a timestamp unpacks to its text.
+  PackedJson::Cursor item = properties;
+  EXPECT_FALSE(item.String());  // An object.
   PackedJson::Cursor at(packed, keys);
   ASSERT_TRUE(at.Step("timestamp"));
   EXPECT_EQ(at.Unpack(), "2026-11-23T08:00:00.000Z");
+  EXPECT_FALSE(at.String());
+  PackedJson::Cursor agent(packed, keys);
+  ASSERT_TRUE(agent.StepPath("context.userAgent"));
+  EXPECT_EQ(agent.String(), std::optional<std::string_view>(
+                                "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"));
+  // A string of 128 bytes or more has its own tag.
+  const std::string long_text(300, 'x');
+  const PackedJson holder = *PackedJson::Pack(Json{{"long", long_text}}, keys);
+  PackedJson::Cursor long_cursor(holder, keys);
+  ASSERT_TRUE(long_cursor.Step("long"));
+  EXPECT_EQ(long_cursor.String(), std::optional<std::string_view>(long_text));
   // An empty value has nothing to step into.
   const PackedJson empty;
   PackedJson::Cursor none(empty, keys);
