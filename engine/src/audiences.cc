@@ -189,7 +189,7 @@ std::set<std::string> Evaluate(const WorkspaceState& ws, const Json& audience,
                                const std::string& skip_user = "") {
   std::set<std::string> members;
   for (const auto& [user, profile] : ws.profiles) {
-    if (user != skip_user && Matches(audience, profile)) members.insert(user);
+    if (user != skip_user && Matches(audience, profile.get())) members.insert(user);
   }
   return members;
 }
@@ -300,7 +300,7 @@ void MatchAudiences(WorkspaceState& ws, Services& svc, const std::string& user_i
       members = ws.audience_members.emplace(audience_id, Evaluate(ws, audience, user_id)).first;
     }
     bool was = members->second.count(user_id) > 0;
-    bool now = profile != ws.profiles.end() && Matches(audience, profile->second);
+    bool now = profile != ws.profiles.end() && Matches(audience, profile->second.get());
     if (was == now) continue;
     if (now) {
       members->second.insert(user_id);

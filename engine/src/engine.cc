@@ -418,7 +418,7 @@ Result<Json> Engine::Profiles(const std::string& key) const {
   return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) -> Result<Json> {
     Json results = Json::array();
     for (const auto& [user, profile] : ws.profiles) {
-      results.push_back({{"user_id", user}, {"profile", profile}});
+      results.push_back({{"user_id", user}, {"profile", profile.get()}});
     }
     return Json{{"results", std::move(results)}};
   });

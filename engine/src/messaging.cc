@@ -468,7 +468,8 @@ struct RenderVariables {
       const std::size_t dot = path.find('.');
       const std::string_view root = path.substr(0, dot);
       if (!root.empty() && root != "profile" && root != "recipient") {
-        AppendPacked(root, dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1),
+        AppendPacked(root,
+                     dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1),
                      dot != std::string_view::npos, out);
         return;
       }
@@ -577,17 +578,17 @@ Json RenderChannel(const WorkspaceState& ws, const SendPlan& plan, const std::st
                    const RenderVariables& variables) {
   if (!plan.content.is_object()) {
     auto notification = ws.def.notifications.find(plan.notification);
-    const Json* content = notification != ws.def.notifications.end() &&
-                                  notification->second.content.is_object()
-                              ? &notification->second.content
-                              : nullptr;
+    const Json* content =
+        notification != ws.def.notifications.end() && notification->second.content.is_object()
+            ? &notification->second.content
+            : nullptr;
     auto own = content != nullptr ? content->find(channel) : Json::const_iterator();
     if (content != nullptr && own != content->end() && own->is_object()) {
       Json out = Json::object();
       auto& members = out.get_ref<Json::object_t&>();
       for (auto it = own->begin(); it != own->end(); ++it) {
-        Json value = it->is_string() ? Json(variables.Render(it->get_ref<const std::string&>()))
-                                     : *it;
+        Json value =
+            it->is_string() ? Json(variables.Render(it->get_ref<const std::string&>())) : *it;
         if (!value.is_string()) RenderStrings(value, variables);
         members.emplace_hint(members.end(), it.key(), std::move(value));
       }
@@ -701,8 +702,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   const std::string user_id = plan.UserId();
   if (!user_id.empty()) {
     auto it = ws.profiles.find(user_id);
-    if (it != ws.profiles.end() && it->second.is_object() && !it->second.empty()) {
-      m.stored_profile = Share(it->second);
+    if (it != ws.profiles.end() && it->second.get().is_object() && !it->second.get().empty()) {
+      m.stored_profile = it->second.Snapshot();
     }
   }
   const Json merged = MergedProfile(m);

@@ -45,12 +45,12 @@ void Touch(Services& svc) { svc.version.fetch_add(1); }
 
 Json ProfileOf(const WorkspaceState& ws, const std::string& user_id) {
   auto it = ws.profiles.find(user_id);
-  return it == ws.profiles.end() ? Json::object() : it->second;
+  return it == ws.profiles.end() ? Json::object() : it->second.get();
 }
 
 void MergeProfileData(WorkspaceState& ws, Services& svc, const std::string& user_id,
                       const Json& profile) {
-  DeepMerge(ws.profiles[user_id], profile);
+  DeepMerge(ws.profiles[user_id].Mutable(), profile);
   Touch(svc);
   OnProfileChanged(ws, svc, user_id);
 }
@@ -64,9 +64,9 @@ void WriteProfileWithStrategy(WorkspaceState& ws, Services& svc, const std::stri
   if (strategy == "replace") {
     ws.profiles[user_id] = profile.is_object() ? profile : Json::object();
   } else if (strategy == "overwrite") {
-    DeepMerge(ws.profiles[user_id], profile);
+    DeepMerge(ws.profiles[user_id].Mutable(), profile);
   } else if (strategy == "soft-merge") {
-    Json& stored = ws.profiles[user_id];
+    Json& stored = ws.profiles[user_id].Mutable();
     if (!stored.is_object()) stored = Json::object();
     for (auto it = profile.begin(); it != profile.end(); ++it) {
       if (!stored.contains(it.key())) stored[it.key()] = it.value();

@@ -94,7 +94,8 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   // seed and the workspace id, so parallel suites on different keys do not
   // change each other's ids.
   ids = IdGenerator(seed ^ StableHash(id));
-  profiles = def.profiles;
+  profiles.clear();
+  for (const auto& [user, profile] : def.profiles) profiles.emplace(user, profile);
   preferences.clear();
   lists.clear();
   subscriptions.clear();

@@ -73,6 +73,28 @@ struct HistoryItem {
   Json extra;  // Further fields (an object), or null.
 };
 
+// A stored profile, shared with the messages that loaded it (a message keeps
+// the profile as it was when it was processed): copied only when it is
+// written while a message holds it, not for every message. The workspace
+// lock guards it, as everything here.
+class StoredProfile {
+ public:
+  StoredProfile() : value_(std::make_shared<Json>()) {}
+  StoredProfile(Json value)  // NOLINT(google-explicit-constructor): a profile is a value.
+      : value_(std::make_shared<Json>(std::move(value))) {}
+  const Json& get() const { return *value_; }
+  // For writing: a copy of its own first when a message shares it.
+  Json& Mutable() {
+    if (value_.use_count() > 1) value_ = std::make_shared<Json>(*value_);
+    return *value_;
+  }
+  // The profile as it is now, shared (later writes do not change it).
+  SharedJson Snapshot() const { return value_; }
+
+ private:
+  std::shared_ptr<Json> value_;
+};
+
 // Where a send came from, for the message record and diagnostics.
 struct SendOrigin {
   std::string source;           // "api", "automation", "segment"
@@ -438,7 +460,7 @@ struct WorkspaceState {
   IdGenerator ids;
 
   // Profiles and preferences, by user id.
-  std::map<std::string, Json> profiles;
+  std::map<std::string, StoredProfile> profiles;
   std::map<std::string, Json> preferences;  // user -> {topic_id: {status, ...}}
   // Lists: id -> {id, name, created, updated}; subscriptions list -> users (ordered).
   std::map<std::string, Json> lists;

@@ -249,6 +249,19 @@ TEST(MessagesHistoryTest, ViewsShowTheDataProfilesAndOutputOfEveryItem) {
       t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "PROFILE_LOADED"}});
   EXPECT_EQ(again->body["results"][0]["stored_profile"], stored);
   EXPECT_EQ(again->body["results"][0]["merged_profile"], merged);
+  // The message shares the stored profile until it is written: the write
+  // went to the profile (and a replace too), and the next message loads it.
+  EXPECT_EQ(t.Profile("ann"), (json{{"email", "new@example.com"}}));
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "PUT", "/profiles/ann", {{"profile", {{"email", "put@example.com"}}}})
+          .ok());
+  const std::string next = Send(t, "ann", "welcome", message);
+  auto loaded = t.engine.Call(t.key, "GET", "/messages/" + next + "/history", {},
+                              {{"type", "PROFILE_LOADED"}});
+  EXPECT_EQ(loaded->body["results"][0]["stored_profile"], (json{{"email", "put@example.com"}}));
+  auto first =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "PROFILE_LOADED"}});
+  EXPECT_EQ(first->body["results"][0]["stored_profile"], stored);
 }
 
 // ---- Engagement ------------------------------------------------------------------

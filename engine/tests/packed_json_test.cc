@@ -329,8 +329,8 @@ TEST(PackedJsonTest, ACursorStepsOneSegmentAtATime) {
   EXPECT_FALSE(at.String());
   PackedJson::Cursor agent(packed, keys);
   ASSERT_TRUE(agent.StepPath("context.userAgent"));
-  EXPECT_EQ(agent.String(), std::optional<std::string_view>(
-                                "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"));
+  EXPECT_EQ(agent.String(),
+            std::optional<std::string_view>("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"));
   // A string of 128 bytes or more has its own tag.
   const std::string long_text(300, 'x');
   const PackedJson holder = *PackedJson::Pack(Json{{"long", long_text}}, keys);
