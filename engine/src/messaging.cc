@@ -438,17 +438,18 @@ std::optional<std::string> UntilDiagnostic(const Json& message) {
 
 // Whether the merged profile holds the data a channel needs (docs/fidelity.md "Channel data": email
 // -> email, sms -> phone_number, ...).
-bool HasChannelData(const std::string& channel, const Json& profile) {
-  auto has = [&](const char* key) {
-    return profile.contains(key) && !profile[key].is_null() &&
-           !(profile[key].is_string() && profile[key].get_ref<const std::string&>().empty());
+bool HasChannelData(const std::string& channel, const MergedProfileView& profile) {
+  auto has = [&](std::string_view key) {
+    const Json* value = profile.Member(key);
+    return value != nullptr && !value->is_null() &&
+           !(value->is_string() && value->get_ref<const std::string&>().empty());
   };
   if (channel == "email") return has("email");
   if (channel == "sms") return has("phone_number");
   if (channel == "push") return has("firebaseToken") || has("apn") || has("expo");
   if (channel == "chat") return has("slack") || has("ms_teams") || has("discord");
   if (channel == "inbox") return has("user_id");
-  return has(channel.c_str());
+  return has(channel);
 }
 
 // The variables a send renders with: the send's data, with `data` (the data
@@ -459,7 +460,7 @@ bool HasChannelData(const std::string& channel, const Json& profile) {
 // value found is read out (a string's bytes are appended as they are).
 struct RenderVariables {
   const Payload& payload;
-  const Json& profile;
+  const MergedProfileView& profile;
   Json recipient;
 
   // Appends the value at `path` as RenderTemplate writes it.
@@ -477,26 +478,30 @@ struct RenderVariables {
     AppendTemplateValue(Find(path), out);
   }
 
-  // The value at `path`, for tree data.
+  // The value at `path` (the data roots of tree data only).
   const Json* Find(std::string_view path) const {
     const std::size_t dot = path.find('.');
     const std::string_view root = path.substr(0, dot);
     if (root.empty()) return nullptr;
-    const Json& data = *payload.tree();
-    const Json* node = nullptr;
     if (root == "profile") {
-      node = &profile;
-    } else if (root == "recipient") {
+      return dot == std::string_view::npos ? &profile.Whole() : profile.Find(path.substr(dot + 1));
+    }
+    const Json* node = nullptr;
+    if (root == "recipient") {
       node = &recipient;
-    } else if (root == "data") {
-      auto own = data.is_object() ? data.find("data") : data.end();
-      node = own != data.end() ? &*own : &data;
-    } else if (data.is_object()) {
-      auto it = data.find(std::string(root));
-      if (it == data.end()) return nullptr;
-      node = &*it;
     } else {
-      return nullptr;
+      if (payload.tree() == nullptr) return nullptr;  // Packed data: AppendPacked reads it.
+      const Json& data = *payload.tree();
+      if (root == "data") {
+        auto own = data.is_object() ? data.find("data") : data.end();
+        node = own != data.end() ? &*own : &data;
+      } else if (data.is_object()) {
+        auto it = data.find(std::string(root));
+        if (it == data.end()) return nullptr;
+        node = &*it;
+      } else {
+        return nullptr;
+      }
     }
     if (dot == std::string_view::npos) return node;
     return FindPath(*node, path.substr(dot + 1));
@@ -600,22 +605,24 @@ Json RenderChannel(const WorkspaceState& ws, const SendPlan& plan, const std::st
   return output;
 }
 
-bool FaultMatches(const FaultRule& rule, const Json& profile) {
-  auto text = [&](const char* key) {
-    return profile.contains(key) && profile[key].is_string() ? profile[key].get<std::string>()
-                                                             : std::string();
+bool FaultMatches(const FaultRule& rule, const MergedProfileView& profile) {
+  auto text = [&](std::string_view key) {
+    const Json* value = profile.Member(key);
+    return value != nullptr && value->is_string()
+               ? std::string_view(value->get_ref<const std::string&>())
+               : std::string_view();
   };
   for (auto it = rule.match.begin(); it != rule.match.end(); ++it) {
     if (!it.value().is_string()) return false;
     const std::string& want = it.value().get_ref<const std::string&>();
     if (it.key() == "email_suffix") {
-      std::string email = text("email");
+      const std::string_view email = text("email");
       if (email.size() < want.size() ||
           email.compare(email.size() - want.size(), want.size(), want) != 0) {
         return false;
       }
     } else if (it.key() == "email" || it.key() == "phone_number" || it.key() == "user_id") {
-      if (text(it.key().c_str()) != want) return false;
+      if (text(it.key()) != want) return false;
     } else {
       return false;
     }
@@ -706,7 +713,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
       m.stored_profile = it->second.Snapshot();
     }
   }
-  const Json merged = MergedProfile(m);
+  const MergedProfileView merged(m);
   // Its profiles are put back by HistoryItemJson.
   m.history.push_back(PlainItem("PROFILE_LOADED", now));
 
@@ -1163,6 +1170,44 @@ Json PlanJson(const SendPlan& plan) {
               {"origin", OriginJson(plan.origin)}};
   if (plan.deliver_at) out["deliver_at"] = *plan.deliver_at;
   return out;
+}
+
+MergedProfileView::MergedProfileView(const Message& message) {
+  if (!message.plan.received_profile->empty()) {
+    merged_ = MergedProfile(message);
+    built_ = true;
+    base_ = &merged_;
+    return;
+  }
+  base_ = message.stored_profile.get();
+  std::string user_id = message.plan.UserId();
+  if (!user_id.empty() && !base_->contains("user_id")) user_id_ = std::move(user_id);
+}
+
+const Json* MergedProfileView::Member(std::string_view key) const {
+  if (!user_id_.empty() && key == "user_id") {
+    if (user_id_json_.is_null()) user_id_json_ = user_id_;
+    return &user_id_json_;
+  }
+  if (!base_->is_object()) return nullptr;
+  auto it = base_->find(key);
+  return it == base_->end() ? nullptr : &*it;
+}
+
+const Json* MergedProfileView::Find(std::string_view path) const {
+  const std::size_t dot = path.find('.');
+  const Json* member = Member(path.substr(0, dot));
+  if (member == nullptr || dot == std::string_view::npos) return member;
+  return FindPath(*member, path.substr(dot + 1));
+}
+
+const Json& MergedProfileView::Whole() const {
+  if (user_id_.empty() || built_) return *base_;
+  merged_ = *base_;
+  merged_["user_id"] = user_id_;
+  built_ = true;
+  base_ = &merged_;
+  return merged_;
 }
 
 Json MergedProfile(const Message& message) {

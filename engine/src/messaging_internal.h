@@ -28,6 +28,30 @@ Json OriginJson(const SendOrigin& origin);
 // The profile a message was sent with: the stored profile when it was
 // processed, deep-merged with the received one, plus `user_id`.
 Json MergedProfile(const Message& message);
+// MergedProfile read in place: without a received profile (automation and
+// Segment sends), the stored profile as loaded, and `user_id` beside it when
+// it has none; the merged tree is built only when a request brought a
+// profile or a template prints the whole profile. Lives no longer than the
+// message.
+class MergedProfileView {
+ public:
+  explicit MergedProfileView(const Message& message);
+  MergedProfileView(const MergedProfileView&) = delete;
+  MergedProfileView& operator=(const MergedProfileView&) = delete;
+  // The profile's member `key`, or nullptr.
+  const Json* Member(std::string_view key) const;
+  // The value at a dotted path (FindPath's rules), or nullptr.
+  const Json* Find(std::string_view path) const;
+  // The whole merged profile (MergedProfile's tree).
+  const Json& Whole() const;
+
+ private:
+  mutable const Json* base_ = nullptr;
+  std::string user_id_;  // Added as "user_id" ("" when not).
+  mutable Json user_id_json_;
+  mutable Json merged_;
+  mutable bool built_ = false;
+};
 
 // A history item as views show it: `item` with the parts the message holds
 // once put back (ENQUEUED data, profile and, when `with_request`, request;

@@ -264,6 +264,49 @@ TEST(MessagesHistoryTest, ViewsShowTheDataProfilesAndOutputOfEveryItem) {
   EXPECT_EQ(first->body["results"][0]["stored_profile"], stored);
 }
 
+// A v1 send without a profile of its own (as automation and Segment sends
+// are) reads the stored profile in place, with `user_id` beside it: what a
+// template, routing and fault rules see must be the merged profile the
+// history shows.
+TEST(MessagesHistoryTest, ASendWithoutAReceivedProfileSeesTheMergedProfile) {
+  json ws = Workspace();
+  ws["notifications"] = R"([
+    {"id": "who", "channels": ["inbox"], "content": {"inbox": {
+      "title": "{{profile.user_id}}|{{profile.email}}|{{profile.missing.x}}",
+      "body": "{{profile}}"}}},
+    {"id": "mail", "channels": ["email"], "content": {"email": {"subject": "x"}}}
+  ])"_json;
+  ws.erase("event_maps");
+  ws["profiles"]["own"] = {{"email", "own@example.com"}, {"user_id", "someone-else"}};
+  ws["providers"] = {{"email", {{"faults", {{{"match", {{"user_id", "bob"}}}}}}}}};
+  TestEngine t(ws);
+  auto send = [&](const std::string& event, const std::string& user) {
+    auto reply = t.engine.Send(t.key, {{"event", event}, {"recipient", user}});
+    EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+    return t.Messages()["results"].back();
+  };
+  auto merged_of = [&](const json& message) {
+    for (const json& item : message["history"]) {
+      if (item["type"] == "PROFILE_LOADED") return item["merged_profile"];
+    }
+    return json();
+  };
+  // Routed to inbox (which needs a user_id the stored profile does not hold).
+  const json ann = send("who", "ann");
+  const json ann_merged = {{"email", "ann@example.com"}, {"user_id", "ann"}};
+  EXPECT_EQ(merged_of(ann), ann_merged);
+  EXPECT_EQ(ann["rendered"]["inbox"]["title"], "ann|ann@example.com|");
+  EXPECT_EQ(ann["rendered"]["inbox"]["body"], ann_merged.dump());
+  // A stored user_id is the profile's own.
+  const json own = send("who", "own");
+  EXPECT_EQ(own["rendered"]["inbox"]["title"], "someone-else|own@example.com|");
+  EXPECT_EQ(merged_of(own), ws["profiles"]["own"]);
+  // A fault rule matches the user_id that was added.
+  const json bob = send("mail", "bob");
+  EXPECT_EQ(bob["status"], "UNDELIVERABLE");
+  EXPECT_EQ(send("mail", "ann")["status"], "DELIVERED");
+}
+
 // ---- Engagement ------------------------------------------------------------------
 
 TEST(EngagementTest, ClickImpliesOpenAndKeepsTheOrder) {
