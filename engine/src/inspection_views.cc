@@ -196,8 +196,8 @@ std::string NameOf(const Item& item) {
     case kRunPhase:
       return std::string(item.run->template_id) + " " + StringOr(item.run->context.Get("template"));
     case kSendPhase: {
-      const MessageRecord& r = item.message->record;
-      return r.notification.empty() ? r.event : r.notification;
+      const SendPlan& plan = item.message->plan;
+      return plan.notification.empty() ? plan.event : plan.notification;
     }
     default:
       return OutboundEventName(*item.call);
@@ -214,7 +214,7 @@ std::string UserOf(const Item& item) {
     case kRunPhase:
       return StringOr(item.run->context.Get("recipient"));
     case kSendPhase:
-      return item.message->record.recipient;
+      return item.message->plan.recipient;
     default:
       return OutboundUserId(*item.call);
   }
@@ -296,9 +296,8 @@ TimelineRow RowOf(const WorkspaceState& ws, const Item& item) {
     case kSendPhase: {
       const Message& m = *item.message;
       row.id = m.id;
-      const MessageRecord& r = m.record;
       row.label = "send " + (row.name.empty() ? std::string("(content)") : row.name) + " to " +
-                  r.recipient + (m.channel.empty() ? "" : " (" + m.channel + ")");
+                  m.plan.recipient + (m.channel.empty() ? "" : " (" + m.channel + ")");
       const std::string& run = m.plan.origin.run_id;
       if (!run.empty() && ws.runs.Find(run) != nullptr) row.links.push_back(run);
       break;

@@ -889,12 +889,9 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
   const TimePoint now = svc.clock.Now();
   Message message;
   message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
-  message.request_id = request_id.empty() ? message.id : request_id;
+  if (request_id != message.id) message.request_id = request_id;
   MessageRecord& record = message.record;
   record.enqueued = now;
-  record.recipient = plan.recipient;
-  record.event = plan.event;
-  record.notification = plan.notification;
   plan.deliver_at = deliver_at;
   // A delivered message's items, in one allocation (ENQUEUED, MAPPED,
   // PROFILE_LOADED, RENDERED, SENT, DELIVERED) instead of four as it grows.
@@ -1282,7 +1279,7 @@ Json ProvidersJson(const Message& message) {
     Json& channel = entry["channel"];
     channel["key"] = p.channel;
     channel["name"] = p.channel;
-    channel["template"] = message.record.notification;
+    channel["template"] = message.plan.notification;
     if (p.clicked) entry["clicked"] = *p.clicked;
     if (p.delivered) entry["delivered"] = *p.delivered;
     if (p.error) entry["error"] = *p.error;
@@ -1308,7 +1305,7 @@ void AppendProvidersText(std::string& out, const Message& message) {
     out += ",\"name\":";
     AppendJsonString(out, p.channel);
     out += ",\"template\":";
-    AppendJsonString(out, message.record.notification);
+    AppendJsonString(out, message.plan.notification);
     out += '}';
     auto time_field = [&out](const char* key, const std::optional<TimePoint>& value) {
       if (!value) return;
@@ -1368,17 +1365,17 @@ std::string OutboundMessageProperties(const Message& message) {
   time_field("delivered", r.delivered);
   time_field("enqueued", r.enqueued);
   if (r.error) string_field("error", *r.error);
-  string_field("event", r.event);
+  string_field("event", message.plan.event);
   string_field("id", message.id);
   string_field("messageId", message.id);
-  if (!r.notification.empty()) string_field("notification", r.notification);
+  if (!message.plan.notification.empty()) string_field("notification", message.plan.notification);
   time_field("opened", r.opened);
   string_field("provider", message.provider);
   key("providers");
   AppendProvidersText(text, message);
   if (r.reason) string_field("reason", *r.reason);
-  string_field("recipient", r.recipient);
-  string_field("recipientId", r.recipient);
+  string_field("recipient", message.plan.recipient);
+  string_field("recipientId", message.plan.recipient);
   time_field("sent", r.sent);
   string_field("status", MessageStatusName(r.status));
   text += '}';
@@ -1401,9 +1398,9 @@ Json MessageRecordJson(const Message& message) {
   if (r.opened) out["opened"] = *r.opened;
   if (r.clicked) out["clicked"] = *r.clicked;
   if (r.canceled_at) out["canceledAt"] = *r.canceled_at;
-  out["recipient"] = r.recipient;
-  out["event"] = r.event;
-  if (!r.notification.empty()) out["notification"] = r.notification;
+  out["recipient"] = message.plan.recipient;
+  out["event"] = message.plan.event;
+  if (!message.plan.notification.empty()) out["notification"] = message.plan.notification;
   if (r.reason) out["reason"] = *r.reason;
   if (r.error) out["error"] = *r.error;
   out["providers"] = ProvidersJson(message);
@@ -1441,7 +1438,7 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, Messa
       return;
   }
   if (!EmitsOutbound(ws)) return;
-  EmitOutboundText(ws, svc, event, message.record.recipient, OutboundMessageProperties(message));
+  EmitOutboundText(ws, svc, event, message.plan.recipient, OutboundMessageProperties(message));
 }
 
 bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,

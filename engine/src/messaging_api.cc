@@ -88,9 +88,9 @@ bool MatchesFilters(const Message& m, const Json& query) {
     return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
   };
   if (!any_of(QueryValues(query, "status"), MessageStatusName(m.record.status))) return false;
-  if (!any_of(QueryValues(query, "recipient"), m.record.recipient)) return false;
-  if (!any_of(QueryValues(query, "notification"), m.record.notification)) return false;
-  if (!any_of(QueryValues(query, "event"), m.record.event)) return false;
+  if (!any_of(QueryValues(query, "recipient"), m.plan.recipient)) return false;
+  if (!any_of(QueryValues(query, "notification"), m.plan.notification)) return false;
+  if (!any_of(QueryValues(query, "event"), m.plan.event)) return false;
   if (!any_of(QueryValues(query, "messageId"), m.id)) return false;
   if (!any_of(QueryValues(query, "list"), plan.list_id)) return false;
   const Json metadata = plan.metadata.is_object() ? plan.metadata : Json::object();
@@ -351,7 +351,7 @@ Json MessageForAdmin(const Message& m) {
   Json history = Json::array();
   for (const HistoryItem& item : m.history) history.push_back(HistoryItemJson(m, item, true));
   entry["history"] = std::move(history);
-  entry["request_id"] = m.request_id;
+  entry["request_id"] = m.RequestId();
   entry["origin"] = OriginJson(m.plan.origin);
   entry["pending_timer"] = m.pending_timer.valid();
   if (!m.diagnostics.empty()) entry["diagnostics"] = m.diagnostics;

@@ -51,7 +51,7 @@ Result<Reply> ArchiveRequestReply(WorkspaceState& ws, Services& svc,
                                   const std::string& request_id) {
   bool found = false;
   ws.messages.ForEachMutable([&](std::uint64_t, Message& m) {
-    if (m.request_id != request_id) return;
+    if (m.RequestId() != request_id) return;
     found = true;
     m.archived = true;
   });

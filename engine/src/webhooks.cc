@@ -56,7 +56,7 @@ void NotifyMessageUpdated(WorkspaceState& ws, Services& svc, const Message& mess
   if (ws.def.webhooks.empty()) return;
   Json data = MessageRecordJson(message);
   const std::string user = message.plan.UserId();
-  data["recipientId"] = user.empty() ? message.record.recipient : user;
+  data["recipientId"] = user.empty() ? message.plan.recipient : user;
   EmitWebhook(ws, svc, "message:updated", data);
 }
 

@@ -185,9 +185,8 @@ struct MessageRecord {
   std::optional<TimePoint> opened;
   std::optional<TimePoint> clicked;
   std::optional<TimePoint> canceled_at;  // "canceledAt"
-  std::string recipient;
-  std::string event;
-  std::string notification;  // "" = absent.
+  // The record's recipient, event and notification are the send plan's
+  // (Message::plan: recipient, event, notification, "" = absent).
   std::optional<std::string> reason;
   std::optional<std::string> error;
   std::vector<ProviderAttempt> providers;  // One entry per channel tried.
@@ -209,7 +208,10 @@ struct Message {
   Json rendered = Json::object();
   std::string channel;   // Channel chosen by routing ("" before routing).
   std::string provider;  // Simulated provider key.
+  // The request it belongs to: RequestId(); "" when the message is its own
+  // request (a v1 send, an automation's), which is most messages.
   std::string request_id;
+  const std::string& RequestId() const { return request_id.empty() ? id : request_id; }
   TimerId pending_timer;  // Delayed send / delivery step, if any.
   bool canceled = false;
   // PUT /requests/{request_id}/archive: left out of GET /messages unless the
