@@ -289,15 +289,12 @@ void OnDelayDue(WorkspaceState& ws, Services& svc, AutomationRun* run) {
   const std::string& run_id = run->id;
   TimePoint now = svc.clock.Now();
   StepState& delay = run->steps[run->next_step];
-  delay.status = StepStatus::kProcessed;
-  delay.set_processed_at(now);
   // Courier records both values on the step (triggers/sqs/step/delay.ts).
-  delay.outcome = OneKey("expectedDelayValue", FormatIso8601(run->pending_timer.due));
-  delay.outcome["actualDelayValue"] = FormatIso8601(now);
+  delay.FinishDelay(run->pending_timer.due, now);
   const Json& definition = RawStep(ws, *run, run->next_step);
   auto ref = definition.find("ref");
   if (ref != definition.end() && ref->is_string()) {
-    run->mutable_refs()[ref->get<std::string>()] = delay.outcome;
+    run->mutable_refs()[ref->get<std::string>()] = delay.result();
   }
   run->pending_timer = TimerId{};
   run->status = RunStatus::kProcessing;
@@ -545,7 +542,7 @@ bool FinishStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size
   }
   state.set_processed_at(now);
   state.status = StepStatus::kProcessed;
-  state.outcome = std::move(outcome.result);
+  state.set_outcome(std::move(outcome.result));
   auto ref = step.find("ref");
   if (ref != step.end() && ref->is_string()) {
     Json output = step;

@@ -1,5 +1,7 @@
 #include "workspace_state.h"
 
+#include "mock_courier/time_format.h"
+
 #include <atomic>
 #include <cstdio>
 #include <optional>
@@ -81,6 +83,14 @@ const char* StepStatusName(StepStatus status) {
   static constexpr const char* kNames[] = {"NOT PROCESSED", "PROCESSED", "WAITING", "SKIPPED",
                                            "ERROR"};
   return kNames[static_cast<std::size_t>(status)];
+}
+
+Json StepState::result() const {
+  if (status == StepStatus::kError) return nullptr;
+  if (!delay_values) return outcome;
+  Json out = OneKey("actualDelayValue", FormatIso8601(processed_at_ms));
+  out["expectedDelayValue"] = FormatIso8601(outcome.get<TimePoint>());
+  return out;
 }
 
 WorkspaceState::WorkspaceState(WorkspaceDefinition definition, const Retention& engine_retention)

@@ -243,17 +243,35 @@ struct StepState {
   // What the step gave: its output (e.g. {"messageId"}) once processed, or,
   // when it is in ERROR, its error message (a string, or null). A step has
   // one or the other, so they share a member; read them by result() and error().
+  // A delay that waited holds only its due time here (delay_values).
   Json outcome;
   TimePoint processed_at_ms = 0;
   StepStatus status = StepStatus::kNotProcessed;
   bool processed = false;
+  // `outcome` is the due time (epoch ms) of a delay that waited and was
+  // processed at processed_at_ms: result() writes the two values Courier
+  // records (triggers/sqs/step/delay.ts) when it is read, not per fired run.
+  bool delay_values = false;
 
-  const Json& result() const { return status == StepStatus::kError ? NullJson() : outcome; }
+  // The step's output (null in ERROR): a copy, since a delay's is written
+  // when it is read.
+  Json result() const;
   const Json& error() const { return status == StepStatus::kError ? outcome : NullJson(); }
   // Puts the step in ERROR with `message` ("" = none) at `at`.
   void Fail(std::string message, TimePoint at) {
     status = StepStatus::kError;
-    outcome = message.empty() ? Json() : Json(std::move(message));
+    set_outcome(message.empty() ? Json() : Json(std::move(message)));
+    set_processed_at(at);
+  }
+  void set_outcome(Json value) {
+    outcome = std::move(value);
+    delay_values = false;
+  }
+  // PROCESSED: the delay that was due at `due` ended at `at`.
+  void FinishDelay(TimePoint due, TimePoint at) {
+    status = StepStatus::kProcessed;
+    outcome = due;
+    delay_values = true;
     set_processed_at(at);
   }
   void set_processed_at(TimePoint at) {

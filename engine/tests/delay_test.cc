@@ -72,6 +72,26 @@ TEST(DelayTest, DurationWaitsThenContinuesAtExactlyTheDueTime) {
   EXPECT_EQ(MarkOf(t), "after");
 }
 
+// A processed delay shows both values Courier records on the step, and a
+// `ref` to it hands them to later steps.
+TEST(DelayTest, AProcessedDelayRecordsItsExpectedAndActualValues) {
+  TestEngine t(Workspace());
+  json mark = Mark("");
+  mark["profile"]["mark"] = {{"$ref", "wait.expectedDelayValue"}};
+  mark["profile"]["actual"] = {{"$ref", "wait.actualDelayValue"}};
+  std::string id =
+      Invoke(t, {{{"action", "delay"}, {"duration", "2 hours"}, {"ref", "wait"}}, mark});
+  t.Advance(3 * kHour);
+  const std::string due = FormatIso8601(kTestStart + 2 * kHour);
+  json run = RunById(t, id);
+  EXPECT_EQ(run["status"], "PROCESSED");
+  EXPECT_EQ(run["steps"][0]["result"],
+            (json{{"expectedDelayValue", due}, {"actualDelayValue", due}}));
+  EXPECT_EQ(run["steps"][0]["processed_at"], due);
+  EXPECT_EQ(MarkOf(t), due);
+  EXPECT_EQ(t.Profile("u1")["actual"], due);
+}
+
 TEST(DelayTest, CanceledDelayedRunNeverContinues) {
   TestEngine t(Workspace());
   std::string id =
