@@ -555,6 +555,48 @@ bool FinishStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size
   return true;
 }
 
+// A template's send step of the plain form {"action": "send", "template",
+// "recipient"} (the Segment guide's and the designer's shape), in a run with
+// no brand or profile: done as ExtendStep, ResolveRecipientLookups, RunStep
+// and SendFromAutomation would do it, without building the extended step
+// (a fired run's most common step). nullopt, with nothing changed, for any
+// other step or run, and for a recipient lookup that needs a diagnostic: the
+// general path runs those.
+std::optional<StepOutcome> RunPlainSend(WorkspaceState& ws, Services& svc, AutomationRun& run,
+                                        const Json& raw) {
+  if (raw.size() != 3) return std::nullopt;
+  auto string_at = [&raw](const char* key) -> const std::string* {
+    auto it = raw.find(key);
+    return it != raw.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+  };
+  const std::string* action = string_at("action");
+  const std::string* template_id = string_at("template");
+  const std::string* text = string_at("recipient");
+  if (action == nullptr || *action != "send" || template_id == nullptr || template_id->empty() ||
+      text == nullptr || text->empty()) {
+    return std::nullopt;
+  }
+  if (run.context.Find("brand") != nullptr || run.context.Find("profile") != nullptr) {
+    return std::nullopt;
+  }
+  std::string recipient;
+  if (text->starts_with("refs.")) {
+    std::string note;
+    std::optional<Json> value = LookupRefsPath(*text, run.context, &note);
+    if (!value || !note.empty()) return std::nullopt;
+    recipient = value->is_string() ? std::move(value->get_ref<std::string&>()) : JsString(*value);
+    if (recipient.empty()) return std::nullopt;
+  } else {
+    recipient = *text;
+  }
+  std::optional<Payload> data = run.context.ObjectDataPayload();
+  Result<std::string> sent = SendTemplateFromAutomation(ws, svc, *template_id, recipient,
+                                                        data ? std::move(*data) : Payload(),
+                                                        SendOrigin{"automation", run.id, ""});
+  if (!sent.ok()) return StepOutcome::Error(sent.status().message());
+  return StepOutcome::Done(OneKey("messageId", std::move(*sent)));
+}
+
 void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int depth) {
   ExecuteRun(ws, svc, ws.runs.Find(run_id), depth);
 }
@@ -597,6 +639,12 @@ void ExecuteRun(WorkspaceState& ws, Services& svc, AutomationRun* found, int dep
       if (outcome.kind == StepOutcome::kWaiting) return;
       if (!FinishStep(ws, svc, run, si, raw, std::move(outcome))) return;
       continue;
+    }
+    if (!keep_definition) {
+      if (std::optional<StepOutcome> sent = RunPlainSend(ws, svc, run, raw)) {
+        if (!FinishStep(ws, svc, run, si, raw, std::move(*sent))) return;
+        continue;
+      }
     }
     // A send step that keeps nothing of its extended form (no stored
     // definition, no `ref` output) shares the run's data instead of copying it.

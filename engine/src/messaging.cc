@@ -1047,6 +1047,21 @@ Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services
   }
 }
 
+Result<std::string> SendTemplateFromAutomation(WorkspaceState& ws, Services& svc,
+                                               std::string_view template_id,
+                                               const std::string& recipient, Payload data,
+                                               const SendOrigin& origin) {
+  // The fields V1Plan reads of an extended plain step: only its override ({}).
+  static const Json kExtendedStep = OneKey("override", Json::object());
+  try {
+    SendPlan plan = V1Plan(ws, template_id, recipient, SharedEmptyObject(), std::move(data),
+                           kExtendedStep, origin);
+    return CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
+  } catch (const Json::exception& e) {
+    return Status::BadRequest(std::string("Invalid send step: ") + e.what());
+  }
+}
+
 Result<std::vector<std::string>> SendListFromAutomation(WorkspaceState& ws, Services& svc,
                                                         const Json& step,
                                                         const SendOrigin& origin) {

@@ -27,6 +27,15 @@ Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services
                                                     const Json& step, const SendOrigin& origin,
                                                     std::optional<Payload> data = std::nullopt);
 
+// A template's plain send step ({action, template, recipient}, recipient
+// resolved) with the run's data: what SendFromAutomation does with the step
+// ExtendStep makes of it (no brand, no profile, an empty override), without
+// that step. Returns the message id.
+Result<std::string> SendTemplateFromAutomation(WorkspaceState& ws, Services& svc,
+                                               std::string_view template_id,
+                                               const std::string& recipient, Payload data,
+                                               const SendOrigin& origin);
+
 // An automation `send-list` step: {template, list, brand, data, override}.
 Result<std::vector<std::string>> SendListFromAutomation(WorkspaceState& ws, Services& svc,
                                                         const Json& step, const SendOrigin& origin);

@@ -515,5 +515,70 @@ TEST(SendStepTest, TutorialStringProfileIsUsedAsAnEmail) {
   EXPECT_EQ(messages[0]["recipient"], "u4");
 }
 
+// A template's plain send step ({action, template, recipient}) is run
+// without building its extended step; adding a key that changes nothing
+// ("override": {}, which the extended step gets anyway) sends it the general
+// way. Every view of both workspaces must be the same, for each kind of
+// run context: recipients literal and looked up (a string, a number, a
+// missing path, a case-mismatched one), data absent and not an object, a
+// brand and a profile in the context, after a delay or at once.
+json PlainSendWorkspace(bool plain) {
+  json send = {{"action", "send"}, {"template", "note"}, {"recipient", "refs.data.userId"}};
+  json literal = {{"action", "send"}, {"template", "note"}, {"recipient", "u1"}};
+  if (!plain) {
+    send["override"] = json::object();
+    literal["override"] = json::object();
+  }
+  return {{"api_keys", {"test-key"}},
+          {"segment", {{"write_key", "wk"}}},
+          {"notifications",
+           {{{"id", "note"},
+             {"channels", {"email"}},
+             {"content", {{"email", {{"subject", "Hi {{data.name}} {{profile.plan}}"}}}}}}}},
+          {"profiles",
+           {{"u1", {{"email", "u1@example.com"}, {"plan", "free"}}},
+            {"7", {{"email", "seven@example.com"}}}}},
+          {"automations",
+           {{{"id", "lookup"}, {"steps", {send}}},
+            {{"id", "literal"}, {"steps", {literal}}},
+            {{"id", "later"}, {"steps", {{{"action", "delay"}, {"duration", "1 hour"}}, send}}}}}};
+}
+
+TEST(AutomationStepsTest, APlainSendStepEndsAsTheGeneralPathEndsIt) {
+  const std::vector<std::pair<std::string, json>> invokes = {
+      {"lookup", {{"data", {{"userId", "u1"}, {"name", "Ada"}}}}},
+      {"lookup", {{"data", {{"userId", 7}}}}},
+      {"lookup", {{"data", {{"name", "no user"}}}}},
+      {"lookup", {{"data", {{"UserId", "u1"}}}}},
+      {"lookup", {{"data", {{"userId", ""}}}}},
+      {"literal", json::object()},
+      {"literal", {{"data", "not an object"}}},
+      {"literal", {{"brand", "b1"}, {"data", {{"name", "Ada"}}}}},
+      {"literal", {{"profile", {{"plan", "pro"}}}}},
+      {"later", {{"data", {{"userId", "u1"}, {"name", "Later"}}}}},
+      {"later", {{"data", {{"userId", "nobody"}}}}},
+  };
+  TestEngine plain(PlainSendWorkspace(true));
+  TestEngine general(PlainSendWorkspace(false));
+  for (const auto& [automation, body] : invokes) {
+    for (TestEngine* t : {&plain, &general}) {
+      auto reply = t->engine.Call(t->key, "POST", "/automations/" + automation + "/invoke", body);
+      ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+    }
+  }
+  plain.Advance(kHour);
+  general.Advance(kHour);
+  const json messages = plain.Messages();
+  EXPECT_EQ(messages, general.Messages());
+  EXPECT_EQ(plain.Runs(), general.Runs());
+  EXPECT_EQ(plain.Outbox(), general.Outbox());
+  // The cases did what they are for: sends, and runs that ended in ERROR.
+  std::size_t errors = 0;
+  const json runs = plain.Runs();
+  for (const json& run : runs["results"]) errors += run["status"] == "ERROR" ? 1 : 0;
+  EXPECT_EQ(messages["results"].size(), 9u);
+  EXPECT_EQ(errors, 2u);
+}
+
 }  // namespace
 }  // namespace mock_courier
