@@ -15,9 +15,9 @@ void FakeSegment::Record(const std::string& write_key, const nlohmann::json& eve
 void FakeSegment::Record(const std::string& write_key,
                          std::shared_ptr<const std::string> event_text, const std::string& path,
                          const std::string& origin, TimePoint received_at) {
-  Call call{write_key, path, origin, received_at, std::move(event_text)};
   std::lock_guard lock(mutex_);
-  calls_.push_back(std::move(call));
+  calls_.push_back(
+      Call{Name(write_key), Name(path), Name(origin), received_at, std::move(event_text)});
   while (capacity_ != 0 && calls_.size() > capacity_) {
     calls_.pop_front();
     ++evicted_;
@@ -28,26 +28,34 @@ nlohmann::json FakeSegment::Received(const std::string& write_key) const {
   nlohmann::json results = nlohmann::json::array();
   std::lock_guard lock(mutex_);
   for (const Call& call : calls_) {
-    if (!write_key.empty() && call.write_key != write_key) continue;
-    results.push_back({{"write_key", call.write_key},
-                       {"path", call.path},
-                       {"origin", call.origin},
+    if (!write_key.empty() && *call.write_key != write_key) continue;
+    results.push_back({{"write_key", *call.write_key},
+                       {"path", *call.path},
+                       {"origin", *call.origin},
                        {"received_at", FormatIso8601(call.received_at)},
                        {"event", nlohmann::json::parse(*call.event_text)}});
   }
   return {{"results", std::move(results)}, {"evicted", evicted_}};
 }
 
+FakeSegment::Text FakeSegment::Name(const std::string& text) {
+  if (auto it = names_.find(text); it != names_.end()) return it->second;
+  Text name = std::make_shared<const std::string>(text);
+  if (names_.size() < kMaxNames) names_.emplace(text, name);
+  return name;
+}
+
 void FakeSegment::Clear() {
   std::lock_guard lock(mutex_);
   calls_ = {};
+  names_ = {};
   evicted_ = 0;
 }
 
 void FakeSegment::ClearWriteKey(const std::string& write_key) {
   if (write_key.empty()) return;
   std::lock_guard lock(mutex_);
-  std::erase_if(calls_, [&](const Call& call) { return call.write_key == write_key; });
+  std::erase_if(calls_, [&](const Call& call) { return *call.write_key == write_key; });
 }
 
 std::size_t FakeSegment::size() const {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -44,13 +45,22 @@ class FakeSegment {
  private:
   mutable std::mutex mutex_;
   std::size_t capacity_;
+  using Text = std::shared_ptr<const std::string>;
   struct Call {
-    std::string write_key;
-    std::string path;
-    std::string origin;
+    // Shared with the other calls that name the same (Name()).
+    Text write_key;
+    Text path;
+    Text origin;
     TimePoint received_at = 0;
-    std::shared_ptr<const std::string> event_text;
+    Text event_text;
   };
+  // `text` shared with the calls that name it already: a process sees a few
+  // write keys, paths and origins, repeated by every call. At most
+  // kMaxNames are kept (a client can send any write key); past that a call
+  // holds a copy of its own. Called with mutex_ held.
+  Text Name(const std::string& text);
+  static constexpr std::size_t kMaxNames = 256;
+  std::unordered_map<std::string, Text> names_;
   std::deque<Call> calls_;
   std::uint64_t evicted_ = 0;
 };

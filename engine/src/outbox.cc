@@ -98,7 +98,8 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
   text += R"(,"properties":)";
   text += properties_json;
   text += R"(,"timestamp":")";
-  text += FormatIso8601(now);
+  char timestamp[kIso8601Capacity];
+  text.append(timestamp, FormatIso8601To(now, timestamp));
   text += R"(","type":"track","userId":)";
   AppendJsonString(text, user_id);
   text += '}';

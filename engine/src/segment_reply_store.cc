@@ -196,6 +196,7 @@ void SegmentReplyStore::Rebase(TimePoint now) {
 }
 
 void SegmentReplyStore::Sweep(TimePoint now) {
+  if (entries_.empty()) return;  // Already given back (a fresh deque allocates).
   while (!entries_.empty() && StoredAt(0) + lifetime_ <= now) {
     const Entry& front = entries_.front();
     if (front.status() != 0) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_segment.h"
 #include "mock_courier/retention.h"
 #include "mock_courier/testing/checkout_workspace.h"
 #include "mock_courier/testing/engine_fixture.h"
@@ -175,6 +176,35 @@ TEST(RetentionTest, FakeSegmentKeepsTheNewestCalls) {
   json received = t.engine.SegmentReceived("wk");
   EXPECT_EQ(received["results"].size(), 3u);
   EXPECT_EQ(received["evicted"], 1);
+}
+
+// Calls share the write keys, paths and origins they name, up to a bound; a
+// client sending more distinct write keys than that gets its calls recorded
+// and filtered the same.
+TEST(RetentionTest, FakeSegmentRecordsEveryWriteKeyPastItsSharedNames) {
+  FakeSegment fake(0);
+  for (int i = 0; i < 300; ++i) {
+    const std::string key = "key-" + std::to_string(i);
+    fake.Record(key, json{{"n", i}}, i % 2 == 0 ? "/v1/track" : "/v1/batch", "http", i);
+    fake.Record(key, json{{"n", -i}}, "/v1/identify", "courier-outbound", i);
+  }
+  EXPECT_EQ(fake.size(), 600u);
+  for (int i : {0, 255, 256, 299}) {
+    const json received = fake.Received("key-" + std::to_string(i));
+    ASSERT_EQ(received["results"].size(), 2u) << i;
+    EXPECT_EQ(received["results"][0]["write_key"], "key-" + std::to_string(i));
+    EXPECT_EQ(received["results"][0]["path"], i % 2 == 0 ? "/v1/track" : "/v1/batch");
+    EXPECT_EQ(received["results"][0]["origin"], "http");
+    EXPECT_EQ(received["results"][0]["event"], (json{{"n", i}}));
+    EXPECT_EQ(received["results"][1]["path"], "/v1/identify");
+    EXPECT_EQ(received["results"][1]["origin"], "courier-outbound");
+  }
+  fake.ClearWriteKey("key-299");
+  EXPECT_EQ(fake.size(), 598u);
+  EXPECT_TRUE(fake.Received("key-299")["results"].empty());
+  fake.Clear();
+  fake.Record("key-1", json::object(), "/v1/track", "http", 0);
+  EXPECT_EQ(fake.Received("")["results"][0]["write_key"], "key-1");
 }
 
 TEST(RetentionTest, WorkspaceSettingOverridesTheEngine) {
