@@ -66,12 +66,12 @@ std::string JsonText(const Json& value) {
   return out;
 }
 
-void AppendJsonString(std::string& out, const std::string& text) {
+void AppendJsonString(std::string& out, std::string_view text) {
   // ASCII (ids, event names, user ids) is escaped here without allocating;
   // anything else goes through nlohmann, which also handles invalid UTF-8.
   for (char c : text) {
     if (static_cast<unsigned char>(c) >= 0x80) {
-      out += JsonText(Json(text));
+      out += JsonText(Json(std::string(text)));
       return;
     }
   }

@@ -57,7 +57,7 @@ std::vector<std::string_view> SplitOn(std::string_view text, char separator);
 // replaced with U+FFFD.
 std::string JsonText(const Json& value);
 // Appends `text` as a JSON string literal (quoted and escaped) to `out`.
-void AppendJsonString(std::string& out, const std::string& text);
+void AppendJsonString(std::string& out, std::string_view text);
 
 // Deep merge, new values win; objects merge recursively, anything else
 // (arrays included) is replaced. `target` becomes an object if it is not one.

@@ -1340,7 +1340,8 @@ void AppendProvidersText(std::string& out, const Message& message) {
     AppendJsonString(out, p.provider);
     if (p.referenced) {
       out += ",\"reference\":{\"id\":";
-      AppendJsonString(out, message.id + "/" + p.channel);
+      const JoinedText id_slash(message.id, "/");
+      AppendJsonString(out, JoinedText(id_slash, p.channel).view());
       out += '}';
     }
     time_field("sent", p.sent);
@@ -1351,16 +1352,15 @@ void AppendProvidersText(std::string& out, const Message& message) {
   out += ']';
 }
 
-std::string OutboundMessageProperties(const Message& message) {
+void AppendOutboundMessageProperties(std::string& text, const Message& message) {
   // The record's fields plus channel, messageId, provider and recipientId, in
   // key order, written as text from the typed record: two outbound calls per
   // message made building a JSON record each time the hot path's cost.
   const MessageRecord& r = message.record;
-  std::string text;
-  text.reserve(512);
   text += '{';
-  auto key = [&text](const char* name) {
-    if (text.size() > 1) text += ',';
+  const std::size_t start = text.size();
+  auto key = [&text, start](const char* name) {
+    if (text.size() > start) text += ',';
     text += '"';
     text += name;
     text += "\":";
@@ -1394,7 +1394,6 @@ std::string OutboundMessageProperties(const Message& message) {
   time_field("sent", r.sent);
   string_field("status", MessageStatusName(r.status));
   text += '}';
-  return text;
 }
 
 bool IsFinalMessageStatus(MessageStatus status) {
@@ -1453,7 +1452,9 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, Messa
       return;
   }
   if (!EmitsOutbound(ws)) return;
-  EmitOutboundText(ws, svc, event, message.plan.recipient, OutboundMessageProperties(message));
+  EmitOutboundWith(ws, svc, event, message.plan.recipient, 512, [&message](std::string& text) {
+    AppendOutboundMessageProperties(text, message);
+  });
 }
 
 bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,

@@ -141,8 +141,13 @@ inline bool EmitsOutbound(const WorkspaceState& ws) { return !ws.def.segment.wri
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
                   const std::string& user_id, Json properties);
 // The same with `properties` already serialized (a JSON object's text).
-void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& event_name,
-                      const std::string& user_id, const std::string& properties_json);
+void EmitOutboundText(WorkspaceState& ws, Services& svc, std::string_view event_name,
+                      const std::string& user_id, std::string_view properties_json);
+// The same with the properties' text appended by `write_properties` straight
+// into the call's text (about `size_hint` bytes), not built apart first.
+void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_name,
+                      const std::string& user_id, std::size_t size_hint,
+                      const std::function<void(std::string&)>& write_properties);
 // Admin: {"results":[{id, state, attempts, last_error, created_at, event}]}.
 Json OutboxForAdmin(const WorkspaceState& ws);
 // One entry of OutboxForAdmin's results.

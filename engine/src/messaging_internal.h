@@ -108,7 +108,8 @@ Json EffectivePreference(const WorkspaceState& ws, const std::string& user_id,
 // The Segment outbound properties of a message: its record plus recipientId,
 // messageId, channel and provider (https://www.courier.com/docs/external-integrations/cdp/segment,
 // UNCONFIRMED names; see docs/fidelity.md). Returned as JSON text (see EmitOutboundText).
-std::string OutboundMessageProperties(const Message& message);
+// Appended to `text`.
+void AppendOutboundMessageProperties(std::string& text, const Message& message);
 
 // Runs `body` (returning a Result or Status) and turns a JSON type error or
 // any other exception from malformed input into a 400, so that nothing

@@ -74,8 +74,15 @@ void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_na
   EmitOutboundText(ws, svc, event_name, user_id, JsonText(properties));
 }
 
-void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& event_name,
-                      const std::string& user_id, const std::string& properties_json) {
+void EmitOutboundText(WorkspaceState& ws, Services& svc, std::string_view event_name,
+                      const std::string& user_id, std::string_view properties_json) {
+  EmitOutboundWith(ws, svc, event_name, user_id, properties_json.size(),
+                   [properties_json](std::string& out) { out += properties_json; });
+}
+
+void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_name,
+                      const std::string& user_id, std::size_t size_hint,
+                      const std::function<void(std::string&)>& write_properties) {
   if (!EmitsOutbound(ws)) return;  // No Segment source configured in Courier.
   const std::string& write_key = ws.def.segment.write_key;
   const TimePoint now = svc.clock.Now();
@@ -90,13 +97,13 @@ void EmitOutboundText(WorkspaceState& ws, Services& svc, const std::string& even
   std::string text;
   // The fixed keys, the id, the time and the names take under 256 bytes:
   // one allocation for the whole call.
-  text.reserve(256 + event_name.size() + user_id.size() + properties_json.size());
+  text.reserve(256 + event_name.size() + user_id.size() + size_hint);
   text += R"({"context":{"library":{"name":"mock-courier"}},"event":)";
   AppendJsonString(text, event_name);
   text += R"(,"messageId":)";
   AppendJsonString(text, entry.id);
   text += R"(,"properties":)";
-  text += properties_json;
+  write_properties(text);
   text += R"(,"timestamp":")";
   char timestamp[kIso8601Capacity];
   text.append(timestamp, FormatIso8601To(now, timestamp));
