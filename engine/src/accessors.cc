@@ -502,6 +502,21 @@ std::optional<Json> RunContext::PathValue(std::string_view dotted_path) const {
   return *value;
 }
 
+std::optional<std::string> RunContext::PathString(std::string_view dotted_path) const {
+  const std::size_t dot = dotted_path.find('.');
+  if (dotted_path.substr(0, dot) == "data" && !data_ && packed_data_) {
+    PackedJson::Cursor cursor(packed_data_, *data_keys_);
+    if (dot != std::string_view::npos && !cursor.StepPath(dotted_path.substr(dot + 1))) {
+      return std::nullopt;
+    }
+    if (std::optional<std::string_view> text = cursor.String()) return std::string(*text);
+    return std::nullopt;
+  }
+  std::optional<Json> value = PathValue(dotted_path);
+  if (!value || !value->is_string()) return std::nullopt;
+  return std::move(value->get_ref<std::string&>());
+}
+
 const Json& RunContext::Get(std::string_view root) const {
   static const Json kNull;
   const Json* value = Find(root);

@@ -211,7 +211,12 @@ struct StepOutcome {
   enum Kind { kDone, kWaiting, kError } kind = kDone;
   Json result;
   std::string error;
+  StepState::Form form = StepState::Form::kJson;  // Of `result`.
   static StepOutcome Done(Json result = nullptr) { return {kDone, std::move(result), ""}; }
+  // A send step that created one message: {"messageId": id}, held typed.
+  static StepOutcome Sent(std::string message_id) {
+    return {kDone, Json(std::move(message_id)), "", StepState::Form::kMessageId};
+  }
   static StepOutcome Error(std::string message) { return {kError, nullptr, std::move(message)}; }
   static StepOutcome Waiting() { return {kWaiting, nullptr, ""}; }
 };
@@ -427,6 +432,7 @@ StepOutcome RunStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::
         action == "send" ? SendFromAutomation(ws, svc, step, origin, std::move(shared_data))
                          : SendListFromAutomation(ws, svc, step, origin);
     if (!sent.ok()) return StepOutcome::Error(sent.status().message());
+    if (action == "send" && sent->size() == 1) return StepOutcome::Sent(std::move(sent->front()));
     Json result = Json::object();
     if (!sent->empty()) result["messageId"] = sent->front();
     if (action == "send-list" || sent->size() > 1) result["messageIds"] = *sent;
@@ -542,11 +548,11 @@ bool FinishStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size
   }
   state.set_processed_at(now);
   state.status = StepStatus::kProcessed;
-  state.set_outcome(std::move(outcome.result));
+  state.set_outcome(std::move(outcome.result), outcome.form);
   auto ref = step.find("ref");
   if (ref != step.end() && ref->is_string()) {
     Json output = step;
-    if (state.outcome.is_object()) DeepMerge(output, state.outcome);
+    if (Json result = state.result(); result.is_object()) DeepMerge(output, result);
     run.mutable_refs()[ref->get<std::string>()] = std::move(output);
   }
   run.updated_at = now;
@@ -580,21 +586,25 @@ std::optional<StepOutcome> RunPlainSend(WorkspaceState& ws, Services& svc, Autom
     return std::nullopt;
   }
   std::string recipient;
-  if (text->starts_with("refs.")) {
+  if (!text->starts_with("refs.")) {
+    recipient = *text;
+  } else if (std::optional<std::string> found = run.context.PathString(text->substr(5));
+             found && !found->empty()) {
+    // A string at the exact path is what LookupRefsPath gives, read in place.
+    recipient = std::move(*found);
+  } else {
     std::string note;
     std::optional<Json> value = LookupRefsPath(*text, run.context, &note);
     if (!value || !note.empty()) return std::nullopt;
     recipient = value->is_string() ? std::move(value->get_ref<std::string&>()) : JsString(*value);
     if (recipient.empty()) return std::nullopt;
-  } else {
-    recipient = *text;
   }
   std::optional<Payload> data = run.context.ObjectDataPayload();
   Result<std::string> sent = SendTemplateFromAutomation(ws, svc, *template_id, recipient,
                                                         data ? std::move(*data) : Payload(),
                                                         SendOrigin{"automation", run.id, ""});
   if (!sent.ok()) return StepOutcome::Error(sent.status().message());
-  return StepOutcome::Done(OneKey("messageId", std::move(*sent)));
+  return StepOutcome::Sent(std::move(*sent));
 }
 
 void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int depth) {

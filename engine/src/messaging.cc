@@ -282,7 +282,7 @@ SharedJson ShareObject(Json value) {
 // A v1-style plan: `event` to user `recipient`. `data` can be a whole
 // Segment event, shared with the request that carried it.
 SendPlan V1Plan(const WorkspaceState& ws, std::string_view event, const std::string& recipient,
-                SharedJson profile, Payload data, const Json& body, const SendOrigin& origin) {
+                SharedJson profile, Payload data, const Json& body, SendOrigin origin) {
   const std::string* notification = ResolveNotification(ws, event);
   SendPlan plan;
   if (profile->is_object()) plan.received_profile = std::move(profile);
@@ -298,7 +298,7 @@ SendPlan V1Plan(const WorkspaceState& ws, std::string_view event, const std::str
     plan.list_id = body.value("list_id", "");
     plan.list_pattern = body.value("list_pattern", "");
   }
-  plan.origin = origin;
+  plan.origin = std::move(origin);
   return plan;
 }
 
@@ -1050,12 +1050,12 @@ Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services
 Result<std::string> SendTemplateFromAutomation(WorkspaceState& ws, Services& svc,
                                                std::string_view template_id,
                                                const std::string& recipient, Payload data,
-                                               const SendOrigin& origin) {
+                                               SendOrigin origin) {
   // The fields V1Plan reads of an extended plain step: only its override ({}).
   static const Json kExtendedStep = OneKey("override", Json::object());
   try {
     SendPlan plan = V1Plan(ws, template_id, recipient, SharedEmptyObject(), std::move(data),
-                           kExtendedStep, origin);
+                           kExtendedStep, std::move(origin));
     return CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
   } catch (const Json::exception& e) {
     return Status::BadRequest(std::string("Invalid send step: ") + e.what());

@@ -34,7 +34,7 @@ Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services
 Result<std::string> SendTemplateFromAutomation(WorkspaceState& ws, Services& svc,
                                                std::string_view template_id,
                                                const std::string& recipient, Payload data,
-                                               const SendOrigin& origin);
+                                               SendOrigin origin);
 
 // An automation `send-list` step: {template, list, brand, data, override}.
 Result<std::vector<std::string>> SendListFromAutomation(WorkspaceState& ws, Services& svc,

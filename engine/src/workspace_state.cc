@@ -87,10 +87,18 @@ const char* StepStatusName(StepStatus status) {
 
 Json StepState::result() const {
   if (status == StepStatus::kError) return nullptr;
-  if (!delay_values) return outcome;
-  Json out = OneKey("actualDelayValue", FormatIso8601(processed_at_ms));
-  out["expectedDelayValue"] = FormatIso8601(outcome.get<TimePoint>());
-  return out;
+  switch (form) {
+    case Form::kJson:
+      return outcome;
+    case Form::kDelayValues: {
+      Json out = OneKey("actualDelayValue", FormatIso8601(processed_at_ms));
+      out["expectedDelayValue"] = FormatIso8601(outcome.get<TimePoint>());
+      return out;
+    }
+    case Form::kMessageId:
+      return OneKey("messageId", outcome);
+  }
+  return outcome;
 }
 
 WorkspaceState::WorkspaceState(WorkspaceDefinition definition, const Retention& engine_retention)

@@ -243,17 +243,23 @@ struct StepState {
   // What the step gave: its output (e.g. {"messageId"}) once processed, or,
   // when it is in ERROR, its error message (a string, or null). A step has
   // one or the other, so they share a member; read them by result() and error().
-  // A delay that waited holds only its due time here (delay_values).
+  // Two common outputs are held typed and written by result() when read, not
+  // per fired run (form).
   Json outcome;
   TimePoint processed_at_ms = 0;
   StepStatus status = StepStatus::kNotProcessed;
   bool processed = false;
-  // `outcome` is the due time (epoch ms) of a delay that waited and was
-  // processed at processed_at_ms: result() writes the two values Courier
-  // records (triggers/sqs/step/delay.ts) when it is read, not per fired run.
-  bool delay_values = false;
+  enum class Form : std::uint8_t {
+    kJson,  // `outcome` is the output.
+    // `outcome` is the due time (epoch ms) of a delay that waited and was
+    // processed at processed_at_ms: {expectedDelayValue, actualDelayValue},
+    // the two values Courier records (triggers/sqs/step/delay.ts).
+    kDelayValues,
+    kMessageId,  // `outcome` is the id a send step created: {"messageId": id}.
+  };
+  Form form = Form::kJson;
 
-  // The step's output (null in ERROR): a copy, since a delay's is written
+  // The step's output (null in ERROR): a copy, since a typed one is written
   // when it is read.
   Json result() const;
   const Json& error() const { return status == StepStatus::kError ? outcome : NullJson(); }
@@ -263,15 +269,14 @@ struct StepState {
     set_outcome(message.empty() ? Json() : Json(std::move(message)));
     set_processed_at(at);
   }
-  void set_outcome(Json value) {
+  void set_outcome(Json value, Form value_form = Form::kJson) {
     outcome = std::move(value);
-    delay_values = false;
+    form = value_form;
   }
   // PROCESSED: the delay that was due at `due` ended at `at`.
   void FinishDelay(TimePoint due, TimePoint at) {
     status = StepStatus::kProcessed;
-    outcome = due;
-    delay_values = true;
+    set_outcome(due, Form::kDelayValues);
     set_processed_at(at);
   }
   void set_processed_at(TimePoint at) {

@@ -484,11 +484,18 @@ TEST(SendStepTest, LegacySendStepCreatesAMessageFromTheContext) {
   if (!MessagingAvailable()) GTEST_SKIP() << "messaging module not landed yet";
   TestEngine t(Workspace());
   std::string id =
-      Invoke(t, AdHoc({{{"action", "send"}, {"ref", "mail"}}},
+      Invoke(t, AdHoc({{{"action", "send"}, {"ref", "mail"}},
+                       {{"action", "update-profile"},
+                        {"recipient_id", "u1"},
+                        {"merge", "overwrite"},
+                        {"profile", {{"last", {{"$ref", "mail.messageId"}}}}}}},
                       {{"recipient", "u1"}, {"template", "reminder"}, {"data", {{"x", 1}}}}));
   json run = RunById(t, id);
   ASSERT_EQ(run["status"], "PROCESSED") << run.dump();
+  EXPECT_EQ(run["steps"][0]["result"].size(), 1u);
   std::string message_id = run["steps"][0]["result"]["messageId"];
+  // The step's ref hands its output to later steps.
+  EXPECT_EQ(t.Profile("u1")["last"], message_id);
   json messages = t.Messages()["results"];
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0]["id"], message_id);
