@@ -42,24 +42,22 @@ class RecordStore {
   T& Add(T record) {
     const Seq seq = next_seq_++;
     Slot& slot = records_.emplace_hint(records_.end(), seq, Slot{std::move(record), false})->second;
-    // The index's key views the record's own id (nodes do not move, and a
-    // record's id never changes), so each id is stored once.
-    index_[slot.record.id] = seq;
+    IndexInsert(&slot, seq);
     return slot.record;
   }
 
-  T* Find(const std::string& id) {
-    auto it = index_.find(id);
-    return it == index_.end() ? nullptr : &records_.find(it->second)->second.record;
+  T* Find(std::string_view id) {
+    const IndexEntry* entry = IndexFind(id);
+    return entry == nullptr ? nullptr : &entry->slot->record;
   }
-  const T* Find(const std::string& id) const { return const_cast<RecordStore*>(this)->Find(id); }
+  const T* Find(std::string_view id) const { return const_cast<RecordStore*>(this)->Find(id); }
 
   // The creation sequence number of record `id`, or nullopt. With FindBySeq,
   // a reference to a record that costs 8 bytes instead of a copy of its id.
-  std::optional<Seq> SeqOf(const std::string& id) const {
-    auto it = index_.find(id);
-    if (it == index_.end()) return std::nullopt;
-    return it->second;
+  std::optional<Seq> SeqOf(std::string_view id) const {
+    const IndexEntry* entry = IndexFind(id);
+    if (entry == nullptr) return std::nullopt;
+    return entry->seq;
   }
   // The record created as `seq`, or null when it was evicted or cleared.
   T* FindBySeq(Seq seq) {
@@ -69,13 +67,11 @@ class RecordStore {
 
   // Makes the record evictable by Trim. A second call for the same record,
   // or a call for an unknown id, does nothing.
-  void MarkFinished(const std::string& id) {
-    auto it = index_.find(id);
-    if (it == index_.end()) return;
-    Slot& slot = records_.find(it->second)->second;
-    if (slot.finished) return;
-    slot.finished = true;
-    finished_.push_back(it->second);
+  void MarkFinished(std::string_view id) {
+    const IndexEntry* entry = IndexFind(id);
+    if (entry == nullptr || entry->slot->finished) return;
+    entry->slot->finished = true;
+    finished_.push_back(entry->seq);
   }
 
   // One record as stored (public only so that Node can name it).
@@ -103,7 +99,7 @@ class RecordStore {
       auto it = records_.find(finished_.front());
       finished_.pop_front();
       on_evict(std::as_const(it->second.record));
-      index_.erase(it->second.record.id);
+      IndexErase(&it->second);
       if (graveyard != nullptr) {
         graveyard->push_back(records_.extract(it));
       } else {
@@ -122,7 +118,8 @@ class RecordStore {
   // Drops everything, including the evicted count.
   void Clear() {
     records_.clear();
-    index_ = {};  // Not clear(): that keeps the bucket array.
+    index_ = {};  // Not clear(): that keeps the table.
+    indexed_ = 0;
     finished_ = {};
     next_seq_ = 0;
     evicted_ = 0;
@@ -184,9 +181,68 @@ class RecordStore {
     }
   }
 
+  // The id index: open addressing with linear probing over a power-of-two
+  // table, at most 3/4 full. An entry points at its record's slot (nodes do
+  // not move, and a record's id never changes), so each id is stored once and
+  // an added record costs no index allocation (a node-based map took one per
+  // record: three per fired automation run).
+  struct IndexEntry {
+    Slot* slot = nullptr;  // Null: empty.
+    Seq seq = 0;
+  };
+  static std::size_t HashOf(std::string_view id) { return std::hash<std::string_view>{}(id); }
+  // Where `id`'s entry is, or the empty entry where it would go (the table
+  // must not be empty).
+  std::size_t Probe(std::string_view id) const {
+    const std::size_t mask = index_.size() - 1;
+    for (std::size_t i = HashOf(id) & mask;; i = (i + 1) & mask) {
+      const IndexEntry& entry = index_[i];
+      if (entry.slot == nullptr || entry.slot->record.id == id) return i;
+    }
+  }
+  const IndexEntry* IndexFind(std::string_view id) const {
+    if (index_.empty()) return nullptr;
+    const IndexEntry& entry = index_[Probe(id)];
+    return entry.slot == nullptr ? nullptr : &entry;
+  }
+  // A second record with the same id takes the id over (as Find sees it).
+  void IndexInsert(Slot* slot, Seq seq) {
+    if ((indexed_ + 1) * 4 > index_.size() * 3) Rehash(index_.empty() ? 16 : index_.size() * 2);
+    IndexEntry& entry = index_[Probe(slot->record.id)];
+    if (entry.slot == nullptr) ++indexed_;
+    entry = {slot, seq};
+  }
+  // Drops the entry of `slot`'s id when it names that slot.
+  void IndexErase(const Slot* slot) {
+    if (index_.empty()) return;
+    std::size_t hole = Probe(slot->record.id);
+    if (index_[hole].slot != slot) return;
+    // Backward-shift deletion: later members of the probe run move up so that
+    // no lookup stops early at the freed entry.
+    const std::size_t mask = index_.size() - 1;
+    for (std::size_t i = (hole + 1) & mask; index_[i].slot != nullptr; i = (i + 1) & mask) {
+      const std::size_t home = HashOf(index_[i].slot->record.id) & mask;
+      if (((i - home) & mask) >= ((i - hole) & mask)) {
+        index_[hole] = index_[i];
+        hole = i;
+      }
+    }
+    index_[hole] = IndexEntry{};
+    --indexed_;
+    // Give a table most records left back (after a load, with eviction).
+    if (index_.size() > 64 && indexed_ * 8 < index_.size()) Rehash(index_.size() / 4);
+  }
+  void Rehash(std::size_t size) {
+    std::vector<IndexEntry> old = std::move(index_);
+    index_.assign(size, IndexEntry{});
+    for (const IndexEntry& entry : old) {
+      if (entry.slot != nullptr) index_[Probe(entry.slot->record.id)] = entry;
+    }
+  }
+
   std::map<Seq, Slot> records_;
-  // Id -> sequence; the keys view each record's id, so each id is stored once.
-  std::unordered_map<std::string_view, Seq> index_;
+  std::vector<IndexEntry> index_;
+  std::size_t indexed_ = 0;
   std::deque<Seq> finished_;  // In the order records finished.
   Seq next_seq_ = 0;
   std::uint64_t evicted_ = 0;
