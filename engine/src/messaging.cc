@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "inline_vector.h"
 #include "jobs.h"
 #include "json_util.h"
 #include "messaging_internal.h"
@@ -717,22 +718,24 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   // Its profiles are put back by HistoryItemJson.
   m.history.push_back(PlainItem("PROFILE_LOADED", now));
 
-  // Channels and method: v2 routing wins over the notification's.
-  std::vector<std::string> channels;
+  // Channels and method: v2 routing wins over the notification's (read in
+  // place; the others are listed in `listed`).
+  static const std::vector<std::string> kDefaultChannels = {"email"};
+  std::vector<std::string> listed;
+  const std::vector<std::string>* channels = &kDefaultChannels;
   std::string method = "single";
   if (plan.routing.is_object()) {
     method = plan.routing.value("method", "single");
     for (const Json& c : plan.routing["channels"]) {
-      if (c.is_string()) channels.push_back(c.get<std::string>());
+      if (c.is_string()) listed.push_back(c.get<std::string>());
       if (c.is_object() && c.contains("channel") && c["channel"].is_string()) {
-        channels.push_back(c["channel"].get<std::string>());
+        listed.push_back(c["channel"].get<std::string>());
       }
     }
+    channels = &listed;
   } else if (notification != nullptr) {
-    channels = notification->channels;
+    channels = &notification->channels;
     method = notification->routing;
-  } else {
-    channels = {"email"};
   }
 
   // Preferences (https://www.courier.com/docs/platform/workspaces/outbound-webhooks/ UNDELIVERABLE
@@ -757,25 +760,31 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
       blocked_error = "Notification requires the user to opt in";
     } else if (pref.value("has_custom_routing", false) && pref.contains("custom_routing") &&
                pref["custom_routing"].is_array() && !pref["custom_routing"].empty()) {
-      channels.clear();
+      listed.clear();
       for (const Json& c : pref["custom_routing"]) {
-        if (c.is_string()) channels.push_back(c.get<std::string>());
+        if (c.is_string()) listed.push_back(c.get<std::string>());
       }
+      channels = &listed;
     }
   }
 
-  std::vector<std::string> routed;
-  for (const std::string& channel : channels) {
+  // Pointers into *channels, which does not change from here on.
+  InlineVector<const std::string*, 4> routed;
+  for (const std::string& channel : *channels) {
     if (!HasChannelData(channel, merged)) continue;
-    if (std::find(routed.begin(), routed.end(), channel) != routed.end()) continue;
-    routed.push_back(channel);
+    if (std::find_if(routed.begin(), routed.end(),
+                     [&](const std::string* r) { return *r == channel; }) != routed.end()) {
+      continue;
+    }
+    routed.push_back(&channel);
     if (method == "single") break;
   }
 
   const RenderVariables variables{plan.data, merged, plan.recipient};
 
   if (!blocked_reason.empty()) {
-    for (const std::string& channel : routed) {
+    for (const std::string* routed_channel : routed) {
+      const std::string& channel = *routed_channel;
       ProviderDefinition fallback;
       const ProviderDefinition& provider = ProviderFor(ws, channel, fallback);
       ProviderAttempt entry = ProviderEntry(channel, provider.provider);
@@ -786,9 +795,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
                                      {{"error_message", blocked_error}}));
     }
     if (!routed.empty()) {
-      m.channel = routed.front();
+      m.channel = *routed.front();
       ProviderDefinition fallback;
-      m.provider = ProviderFor(ws, routed.front(), fallback).provider;
+      m.provider = ProviderFor(ws, *routed.front(), fallback).provider;
     }
     m.record.reason = blocked_reason;
     m.record.error = blocked_error;
@@ -800,8 +809,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     // No channel has the recipient data it needs. Courier's reason list has
     // no closer match than NO_CHANNELS (https://www.courier.com/docs/reference/messages/get); the
     // error text is the mock's.
-    if (channels.empty()) channels.push_back("");
-    for (const std::string& channel : channels) {
+    static const std::vector<std::string> kNoChannel = {""};
+    for (const std::string& channel : channels->empty() ? kNoChannel : *channels) {
       HistoryItem item = PlainItem("UNROUTABLE", now, {{"reason", "NO_CHANNELS"}});
       item.has_channel = true;
       item.channel = channel;
@@ -813,19 +822,20 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     return;
   }
 
-  m.channel = routed.front();
+  m.channel = *routed.front();
   // What the delivery step needs of each channel sent on.
   struct Sent {
     const std::string* channel;
     bool auto_deliver;
     Duration delivery_delay;
   };
-  std::vector<Sent> sent;
+  InlineVector<Sent, 4> sent;
   const FaultRule* first_fault = nullptr;
-  for (const std::string& channel : routed) {
+  for (const std::string* routed_channel : routed) {
+    const std::string& channel = *routed_channel;
     ProviderDefinition fallback;
     const ProviderDefinition& provider = ProviderFor(ws, channel, fallback);
-    if (&channel == &routed.front()) m.provider = provider.provider;
+    if (routed_channel == routed.front()) m.provider = provider.provider;
     m.rendered[channel] = RenderChannel(ws, plan, channel, variables);
     // Its output (m.rendered[channel]) is put back by HistoryItemJson.
     m.history.push_back(RoutedItem("RENDERED", now, channel, provider.provider));
