@@ -57,6 +57,34 @@ void ExpectSame(const RecordStore<Record>& store, const Model& model, int step) 
   std::vector<std::uint64_t> expected;
   for (const auto& [seq, record] : model.records) expected.push_back(seq);
   ASSERT_EQ(seen, expected) << "step " << step;
+  // By sequence: every one ever given, evicted ones (and the next) absent.
+  auto& mutable_store = const_cast<RecordStore<Record>&>(store);
+  for (std::uint64_t seq = 0; seq <= model.next; ++seq) {
+    const Record* found = mutable_store.FindBySeq(seq);
+    auto it = model.records.find(seq);
+    ASSERT_EQ(found != nullptr, it != model.records.end()) << "step " << step << " seq " << seq;
+    if (found != nullptr) {
+      EXPECT_EQ(found->value, it->second.value);
+    }
+  }
+  // From a sequence on, oldest first, and before one, newest first.
+  for (std::uint64_t from : {std::uint64_t{0}, model.next / 3, model.next / 2 + 1, model.next}) {
+    std::vector<std::uint64_t> after, before;
+    store.ForEachFrom(from, [&](std::uint64_t seq, const Record&) { after.push_back(seq); });
+    store.ForEachNewestFirstBefore(
+        from, [&](std::uint64_t seq, const Record&) { before.push_back(seq); });
+    std::vector<std::uint64_t> want_after, want_before;
+    for (const auto& [seq, record] : model.records) {
+      (seq >= from ? want_after : want_before).push_back(seq);
+    }
+    std::reverse(want_before.begin(), want_before.end());
+    ASSERT_EQ(after, want_after) << "step " << step << " from " << from;
+    ASSERT_EQ(before, want_before) << "step " << step << " before " << from;
+  }
+  std::vector<std::uint64_t> newest;
+  store.ForEachNewestFirst([&](std::uint64_t seq, const Record&) { newest.push_back(seq); });
+  std::reverse(expected.begin(), expected.end());
+  ASSERT_EQ(newest, expected) << "step " << step;
 }
 
 TEST(RecordStoreTest, RandomOperationsMatchAModel) {
@@ -65,12 +93,13 @@ TEST(RecordStoreTest, RandomOperationsMatchAModel) {
   Model model;
   std::uint64_t ids = 0;
   for (int step = 0; step < 20000; ++step) {
-    const int op = static_cast<int>(rng() % 100);
-    if (op < 55) {
+    // Per mille: add, finish, trim, and now and then clear.
+    const int op = static_cast<int>(rng() % 1000);
+    if (op < 550) {
       // Add: a new id, or now and then an id some record already has (the
       // newer record takes the id over).
       std::string id = IdOf(ids++);
-      if (op < 3 && !model.by_id.empty()) {
+      if (op < 30 && !model.by_id.empty()) {
         auto it = model.by_id.begin();
         std::advance(it, static_cast<long>(rng() % model.by_id.size()));
         id = it->first;
@@ -81,9 +110,9 @@ TEST(RecordStoreTest, RandomOperationsMatchAModel) {
       model.records[model.next] = Record{id, value};
       model.by_id[id] = model.next;
       ++model.next;
-    } else if (op < 85) {
+    } else if (op < 850) {
       // MarkFinished: a known id (twice is once), or an unknown one.
-      if (model.by_id.empty() || op < 58) {
+      if (model.by_id.empty() || op < 580) {
         store.MarkFinished("unknown");
         continue;
       }
@@ -94,9 +123,9 @@ TEST(RecordStoreTest, RandomOperationsMatchAModel) {
       if (std::find(model.finished.begin(), model.finished.end(), seq) == model.finished.end()) {
         model.finished.push_back(seq);
       }
-    } else if (op < 99) {
+    } else if (op < 998) {
       // Trim to a random cap, smaller now and then (the table shrinks).
-      const std::size_t keep = op < 90 ? rng() % 8 + 1 : rng() % 400 + 1;
+      const std::size_t keep = op < 900 ? rng() % 8 + 1 : rng() % 400 + 1;
       // Records go oldest-finished first, each seen by on_evict first.
       std::vector<int> evicted_values;
       const std::size_t dropped =
@@ -118,14 +147,56 @@ TEST(RecordStoreTest, RandomOperationsMatchAModel) {
       EXPECT_EQ(dropped, expected_dropped);
       EXPECT_EQ(evicted_values, expected_values);
       model.evicted += expected_dropped;
-    } else {
+    } else if (rng() % 8 == 0) {  // A few clears a run.
       store.Clear();
       model = Model{};
     }
-    if (step % 97 == 0 || op >= 85) ExpectSame(store, model, step);
+    if (step % 97 == 0 || op >= 998) ExpectSame(store, model, step);
+    ASSERT_EQ(store.size(), model.records.size()) << "step " << step;
     if (::testing::Test::HasFatalFailure()) return;
   }
   ExpectSame(store, model, -1);
+}
+
+// An old record that never finishes (a run waiting on a long delay) while
+// thousands after it come and go: the holes they leave behind it are closed
+// up, and every record is still found by id and by sequence, in order.
+TEST(RecordStoreTest, HolesBehindAWaitingRecordAreClosedUp) {
+  RecordStore<Record> store;
+  store.Add(Record{"waiting", -1});
+  for (int i = 1; i <= 5000; ++i) {
+    const std::string id = IdOf(static_cast<std::uint64_t>(i));
+    store.Add(Record{id, i});
+    // Every tenth record stays unfinished too.
+    if (i % 10 != 0) store.MarkFinished(id);
+    store.Trim(2);
+  }
+  std::vector<std::uint64_t> expected = {0};
+  for (std::uint64_t seq = 1; seq <= 5000; ++seq) {
+    const bool kept = seq % 10 == 0 || seq == 4999 || seq == 4998;  // The last two finished.
+    const Record* found = store.FindBySeq(seq);
+    ASSERT_EQ(found != nullptr, kept) << seq;
+    if (kept) {
+      EXPECT_EQ(found->value, static_cast<int>(seq));
+      EXPECT_EQ(store.Find(IdOf(seq)), found);
+      expected.push_back(seq);
+    } else {
+      EXPECT_EQ(store.Find(IdOf(seq)), nullptr);
+    }
+  }
+  EXPECT_EQ(store.FindBySeq(0)->value, -1);
+  EXPECT_EQ(store.size(), expected.size());
+  std::vector<std::uint64_t> seen;
+  store.ForEachFrom(2500, [&](std::uint64_t seq, const Record&) { seen.push_back(seq); });
+  EXPECT_EQ(seen, std::vector<std::uint64_t>(
+                      std::lower_bound(expected.begin(), expected.end(), 2500), expected.end()));
+  seen.clear();
+  store.ForEachNewestFirstBefore(2500,
+                                 [&](std::uint64_t seq, const Record&) { seen.push_back(seq); });
+  std::vector<std::uint64_t> older(expected.begin(),
+                                   std::lower_bound(expected.begin(), expected.end(), 2500));
+  std::reverse(older.begin(), older.end());
+  EXPECT_EQ(seen, older);
 }
 
 TEST(RecordStoreTest, AGrownTableIsGivenBackAndStillFindsWhatIsLeft) {
