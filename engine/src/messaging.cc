@@ -1218,6 +1218,7 @@ const Json* MergedProfileView::Member(std::string_view key) const {
 
 const Json* MergedProfileView::Find(std::string_view path) const {
   const std::size_t dot = path.find('.');
+  if (dot == 0 || path.empty()) return nullptr;  // An empty segment, as FindPath.
   const Json* member = Member(path.substr(0, dot));
   if (member == nullptr || dot == std::string_view::npos) return member;
   return FindPath(*member, path.substr(dot + 1));

@@ -272,12 +272,13 @@ TEST(MessagesHistoryTest, ASendWithoutAReceivedProfileSeesTheMergedProfile) {
   json ws = Workspace();
   ws["notifications"] = R"([
     {"id": "who", "channels": ["inbox"], "content": {"inbox": {
-      "title": "{{profile.user_id}}|{{profile.email}}|{{profile.missing.x}}",
+      "title": "{{profile.user_id}}|{{profile.email}}|{{profile.missing.x}}|{{profile.}}",
       "body": "{{profile}}"}}},
     {"id": "mail", "channels": ["email"], "content": {"email": {"subject": "x"}}}
   ])"_json;
   ws.erase("event_maps");
-  ws["profiles"]["own"] = {{"email", "own@example.com"}, {"user_id", "someone-else"}};
+  // An empty key is never reached by a path ("profile." has an empty segment).
+  ws["profiles"]["own"] = {{"email", "own@example.com"}, {"user_id", "someone-else"}, {"", "x"}};
   ws["providers"] = {{"email", {{"faults", {{{"match", {{"user_id", "bob"}}}}}}}}};
   TestEngine t(ws);
   auto send = [&](const std::string& event, const std::string& user) {
@@ -295,11 +296,11 @@ TEST(MessagesHistoryTest, ASendWithoutAReceivedProfileSeesTheMergedProfile) {
   const json ann = send("who", "ann");
   const json ann_merged = {{"email", "ann@example.com"}, {"user_id", "ann"}};
   EXPECT_EQ(merged_of(ann), ann_merged);
-  EXPECT_EQ(ann["rendered"]["inbox"]["title"], "ann|ann@example.com|");
+  EXPECT_EQ(ann["rendered"]["inbox"]["title"], "ann|ann@example.com||");
   EXPECT_EQ(ann["rendered"]["inbox"]["body"], ann_merged.dump());
   // A stored user_id is the profile's own.
   const json own = send("who", "own");
-  EXPECT_EQ(own["rendered"]["inbox"]["title"], "someone-else|own@example.com|");
+  EXPECT_EQ(own["rendered"]["inbox"]["title"], "someone-else|own@example.com||");
   EXPECT_EQ(merged_of(own), ws["profiles"]["own"]);
   // A fault rule matches the user_id that was added.
   const json bob = send("mail", "bob");
