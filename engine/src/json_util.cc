@@ -142,6 +142,8 @@ const Json* FindPath(const Json& root, std::string_view dotted_path) {
       if (it == node->end()) return nullptr;
       node = &*it;
     } else if (node->is_array()) {
+      // More digits than an index can have (and than size_t holds) lead nowhere.
+      if (segment.size() > kMaxIndexDigits) return nullptr;
       size_t index = 0;
       for (char c : segment) {
         if (!std::isdigit(static_cast<unsigned char>(c))) return nullptr;

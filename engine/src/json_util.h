@@ -66,6 +66,8 @@ void DeepMerge(Json& target, const Json& patch);
 // Follows a dotted path ("data.properties.vendor") through objects (and array
 // indexes given as numbers). Returns nullptr when any segment is missing.
 const Json* FindPath(const Json& root, std::string_view dotted_path);
+// The most digits FindPath reads as an array index (longer ones lead nowhere).
+inline constexpr std::size_t kMaxIndexDigits = 18;
 
 // JavaScript truthiness: false, 0, "", null are falsy; objects/arrays truthy.
 bool Truthy(const Json& value);

@@ -340,7 +340,7 @@ bool PackedJson::Cursor::Step(std::string_view segment) {
     }
     return false;
   }
-  if (tag != kArray) return false;
+  if (tag != kArray || segment.size() > kMaxIndexDigits) return false;
   std::uint64_t index = 0;
   for (char c : segment) {
     if (c < '0' || c > '9' || index > count) return false;

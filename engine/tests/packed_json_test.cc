@@ -255,6 +255,10 @@ void CollectPaths(const Json& value, const std::string& at, std::vector<std::str
   out.push_back(prefix + "missing");
   out.push_back(prefix + "99");
   out.push_back(prefix + "1x");
+  // Indexes of more digits than FindPath reads: zero-padded, and one that
+  // would wrap a 64-bit index round to 1.
+  out.push_back(prefix + "0000000000000000000001");
+  out.push_back(prefix + "18446744073709551617");
   out.push_back(at + ".");
   if (value.is_object()) {
     for (auto it = value.begin(); it != value.end(); ++it) {
