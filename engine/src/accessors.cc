@@ -484,17 +484,21 @@ std::optional<Payload> RunContext::ObjectDataPayload() const {
   return std::nullopt;
 }
 
-std::optional<Json> RunContext::PathValue(std::string_view dotted_path) const {
+std::optional<PackedJson::Cursor> RunContext::PackedDataAt(std::string_view dotted_path) const {
   const std::size_t dot = dotted_path.find('.');
-  const std::string_view root = dotted_path.substr(0, dot);
-  if (root == "data" && !data_ && packed_data_) {
-    PackedJson::Cursor cursor(packed_data_, *data_keys_);
-    if (dot != std::string_view::npos && !cursor.StepPath(dotted_path.substr(dot + 1))) {
-      return std::nullopt;
-    }
-    return cursor.Unpack();
+  if (dotted_path.substr(0, dot) != "data" || data_ || !packed_data_) return std::nullopt;
+  PackedJson::Cursor cursor(packed_data_, *data_keys_);
+  if (dot != std::string_view::npos) cursor.StepPath(dotted_path.substr(dot + 1));
+  return cursor;
+}
+
+std::optional<Json> RunContext::PathValue(std::string_view dotted_path) const {
+  if (std::optional<PackedJson::Cursor> packed = PackedDataAt(dotted_path)) {
+    if (!packed->valid()) return std::nullopt;
+    return packed->Unpack();
   }
-  const Json* value = Find(root);
+  const std::size_t dot = dotted_path.find('.');
+  const Json* value = Find(dotted_path.substr(0, dot));
   if (value != nullptr && dot != std::string_view::npos) {
     value = FindPath(*value, dotted_path.substr(dot + 1));
   }
@@ -503,14 +507,10 @@ std::optional<Json> RunContext::PathValue(std::string_view dotted_path) const {
 }
 
 std::optional<std::string> RunContext::PathString(std::string_view dotted_path) const {
-  const std::size_t dot = dotted_path.find('.');
-  if (dotted_path.substr(0, dot) == "data" && !data_ && packed_data_) {
-    PackedJson::Cursor cursor(packed_data_, *data_keys_);
-    if (dot != std::string_view::npos && !cursor.StepPath(dotted_path.substr(dot + 1))) {
-      return std::nullopt;
-    }
-    if (std::optional<std::string_view> text = cursor.String()) return std::string(*text);
-    return std::nullopt;
+  if (std::optional<PackedJson::Cursor> packed = PackedDataAt(dotted_path)) {
+    std::optional<std::string_view> text = packed->String();  // nullopt when invalid.
+    if (!text) return std::nullopt;
+    return std::string(*text);
   }
   std::optional<Json> value = PathValue(dotted_path);
   if (!value || !value->is_string()) return std::nullopt;

@@ -67,6 +67,9 @@ class RunContext {
   void Compact(JsonKeyTable& keys);
 
  private:
+  // For a path into data held packed only: the cursor there (invalid when the
+  // path leads nowhere); nullopt for any other path.
+  std::optional<PackedJson::Cursor> PackedDataAt(std::string_view dotted_path) const;
   // The brand and profile roots and any other key a context object had: runs
   // an event or an invoke starts have none of them, so they are held apart.
   struct Rare {

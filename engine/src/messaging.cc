@@ -535,20 +535,34 @@ struct RenderVariables {
   }
 };
 
-void RenderStrings(Json& value, const RenderVariables& variables) {
-  if (value.is_string()) {
-    value = variables.Render(value.get_ref<const std::string&>());
-  } else if (value.is_object() || value.is_array()) {
-    for (auto& child : value) RenderStrings(child, variables);
+// `value` with every string in it rendered: a copy made as it is read (the
+// templates are the workspace's).
+Json Rendered(const Json& value, const RenderVariables& variables) {
+  if (value.is_string()) return variables.Render(value.get_ref<const std::string&>());
+  if (value.is_object()) {
+    Json out = Json::object();
+    auto& members = out.get_ref<Json::object_t&>();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      members.emplace_hint(members.end(), it.key(), Rendered(it.value(), variables));
+    }
+    return out;
   }
+  if (value.is_array()) {
+    Json out = Json::array();
+    auto& items = out.get_ref<Json::array_t&>();
+    items.reserve(value.size());
+    for (const Json& item : value) items.push_back(Rendered(item, variables));
+    return out;
+  }
+  return value;
 }
 
-// The content a channel renders from: the notification's per-channel
-// content, or the inline `content` of a v2 send.
-Json ChannelContent(const WorkspaceState& ws, const SendPlan& plan, const std::string& channel) {
+// What a channel shows, rendered: the notification's per-channel content,
+// or the inline `content` of a v2 send.
+Json RenderChannel(const WorkspaceState& ws, const SendPlan& plan, const std::string& channel,
+                   const RenderVariables& variables) {
   if (plan.content.is_object()) {
     const Json& content = plan.content;
-    Json out = Json::object();
     std::string title = content.value("title", "");
     std::string body = content.value("body", "");
     if (content.contains("elements")) {
@@ -566,44 +580,17 @@ Json ChannelContent(const WorkspaceState& ws, const SendPlan& plan, const std::s
       }
       if (!text.empty()) body = text;
     }
-    if (channel == "email") out["subject"] = title;
-    out["title"] = title;
-    out["body"] = body;
+    Json out = Json::object();
+    if (channel == "email") out["subject"] = variables.Render(title);
+    out["title"] = variables.Render(title);
+    out["body"] = variables.Render(body);
     return out;
   }
   auto notification = ws.def.notifications.find(plan.notification);
   if (notification == ws.def.notifications.end()) return Json::object();
   const Json& content = notification->second.content;
-  if (content.is_object() && content.contains(channel)) return content[channel];
-  return Json::object();
-}
-
-// ChannelContent rendered. A notification's content is rendered member by
-// member as it is read, not copied first and rendered over.
-Json RenderChannel(const WorkspaceState& ws, const SendPlan& plan, const std::string& channel,
-                   const RenderVariables& variables) {
-  if (!plan.content.is_object()) {
-    auto notification = ws.def.notifications.find(plan.notification);
-    const Json* content =
-        notification != ws.def.notifications.end() && notification->second.content.is_object()
-            ? &notification->second.content
-            : nullptr;
-    auto own = content != nullptr ? content->find(channel) : Json::const_iterator();
-    if (content != nullptr && own != content->end() && own->is_object()) {
-      Json out = Json::object();
-      auto& members = out.get_ref<Json::object_t&>();
-      for (auto it = own->begin(); it != own->end(); ++it) {
-        Json value =
-            it->is_string() ? Json(variables.Render(it->get_ref<const std::string&>())) : *it;
-        if (!value.is_string()) RenderStrings(value, variables);
-        members.emplace_hint(members.end(), it.key(), std::move(value));
-      }
-      return out;
-    }
-  }
-  Json output = ChannelContent(ws, plan, channel);
-  RenderStrings(output, variables);
-  return output;
+  auto own = content.find(channel);  // end() when the content is not an object.
+  return own != content.end() ? Rendered(*own, variables) : Json::object();
 }
 
 bool FaultMatches(const FaultRule& rule, const MergedProfileView& profile) {
@@ -1029,6 +1016,15 @@ Result<Reply> HandleSend(WorkspaceState& ws, Services& svc, const Json& body) {
   }
 }
 
+namespace {
+
+// What a send step that fails on malformed JSON answers (its step's error).
+Status InvalidSendStep(const Json::exception& e) {
+  return Status::BadRequest(std::string("Invalid send step: ") + e.what());
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services& svc,
                                                     const Json& step, const SendOrigin& origin,
                                                     std::optional<Payload> data) {
@@ -1053,7 +1049,7 @@ Result<std::vector<std::string>> SendFromAutomation(WorkspaceState& ws, Services
         data ? std::move(*data) : ShareObject(step.value("data", Json::object())), step, origin);
     return std::vector<std::string>{CreateMessage(ws, svc, std::move(plan), "", std::nullopt)};
   } catch (const Json::exception& e) {
-    return Status::BadRequest(std::string("Invalid send step: ") + e.what());
+    return InvalidSendStep(e);
   }
 }
 
@@ -1068,7 +1064,7 @@ Result<std::string> SendTemplateFromAutomation(WorkspaceState& ws, Services& svc
                            kExtendedStep, std::move(origin));
     return CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
   } catch (const Json::exception& e) {
-    return Status::BadRequest(std::string("Invalid send step: ") + e.what());
+    return InvalidSendStep(e);
   }
 }
 
@@ -1197,7 +1193,6 @@ Json PlanJson(const SendPlan& plan) {
 MergedProfileView::MergedProfileView(const Message& message) {
   if (!message.plan.received_profile->empty()) {
     merged_ = MergedProfile(message);
-    built_ = true;
     base_ = &merged_;
     return;
   }
@@ -1225,10 +1220,9 @@ const Json* MergedProfileView::Find(std::string_view path) const {
 }
 
 const Json& MergedProfileView::Whole() const {
-  if (user_id_.empty() || built_) return *base_;
+  if (user_id_.empty() || base_ == &merged_) return *base_;
   merged_ = *base_;
   merged_["user_id"] = user_id_;
-  built_ = true;
   base_ = &merged_;
   return merged_;
 }

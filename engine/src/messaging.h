@@ -140,10 +140,7 @@ inline bool EmitsOutbound(const WorkspaceState& ws) { return !ws.def.segment.wri
 // is taken by value: callers move it in.
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
                   const std::string& user_id, Json properties);
-// The same with `properties` already serialized (a JSON object's text).
-void EmitOutboundText(WorkspaceState& ws, Services& svc, std::string_view event_name,
-                      const std::string& user_id, std::string_view properties_json);
-// The same with the properties' text appended by `write_properties` straight
+// The same with the properties' text (a JSON object's) appended by `write_properties` straight
 // into the call's text (about `size_hint` bytes), not built apart first.
 void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_name,
                       const std::string& user_id, std::size_t size_hint,
@@ -153,7 +150,7 @@ Json OutboxForAdmin(const WorkspaceState& ws);
 // One entry of OutboxForAdmin's results.
 Json OutboxEntryForAdmin(const OutboxEntry& entry);
 // The call's "event", "userId" and "properties.messageId" ("" when absent).
-// The first two are read from the text EmitOutboundText wrote without
+// The first two are read from the text EmitOutboundWith wrote without
 // parsing all of it (a timeline filter reads them for every call).
 std::string OutboundEventName(const OutboxEntry& entry);
 std::string OutboundUserId(const OutboxEntry& entry);

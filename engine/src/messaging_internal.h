@@ -46,11 +46,11 @@ class MergedProfileView {
   const Json& Whole() const;
 
  private:
+  // The stored profile, or merged_ once the tree is built.
   mutable const Json* base_ = nullptr;
   std::string user_id_;  // Added as "user_id" ("" when not).
   mutable Json user_id_json_;
   mutable Json merged_;
-  mutable bool built_ = false;
 };
 
 // A history item as views show it: `item` with the parts the message holds
@@ -107,8 +107,7 @@ Json EffectivePreference(const WorkspaceState& ws, const std::string& user_id,
 
 // The Segment outbound properties of a message: its record plus recipientId,
 // messageId, channel and provider (https://www.courier.com/docs/external-integrations/cdp/segment,
-// UNCONFIRMED names; see docs/fidelity.md). Returned as JSON text (see EmitOutboundText).
-// Appended to `text`.
+// UNCONFIRMED names; see docs/fidelity.md), appended to `text` as JSON (see EmitOutboundWith).
 void AppendOutboundMessageProperties(std::string& text, const Message& message);
 
 // Runs `body` (returning a Result or Status) and turns a JSON type error or

@@ -10,7 +10,7 @@
 namespace mock_courier {
 namespace {
 
-// How EmitOutboundText begins and ends a call's text (keys in nlohmann's order).
+// How EmitOutboundWith begins and ends a call's text (keys in nlohmann's order).
 constexpr std::string_view kCallHead = R"({"context":{"library":{"name":"mock-courier"}},"event":)";
 constexpr std::string_view kCallTail = R"(,"type":"track","userId":)";
 
@@ -71,13 +71,9 @@ std::string OutboundMessageId(const OutboxEntry& entry) {
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
                   const std::string& user_id, Json properties) {
   if (!EmitsOutbound(ws)) return;
-  EmitOutboundText(ws, svc, event_name, user_id, JsonText(properties));
-}
-
-void EmitOutboundText(WorkspaceState& ws, Services& svc, std::string_view event_name,
-                      const std::string& user_id, std::string_view properties_json) {
-  EmitOutboundWith(ws, svc, event_name, user_id, properties_json.size(),
-                   [properties_json](std::string& out) { out += properties_json; });
+  const std::string text = JsonText(properties);
+  EmitOutboundWith(ws, svc, event_name, user_id, text.size(),
+                   [&text](std::string& out) { out += text; });
 }
 
 void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_name,

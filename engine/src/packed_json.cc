@@ -343,7 +343,7 @@ bool PackedJson::Cursor::Step(std::string_view segment) {
   if (tag != kArray || segment.size() > kMaxIndexDigits) return false;
   std::uint64_t index = 0;
   for (char c : segment) {
-    if (c < '0' || c > '9' || index > count) return false;
+    if (c < '0' || c > '9') return false;
     index = index * 10 + static_cast<std::uint64_t>(c - '0');
   }
   if (index >= count) return false;

@@ -316,7 +316,7 @@ TEST(OutboundCallFieldsTest, ReadFromTheTextAsTheParsedCallSaysThem) {
     return entry;
   };
   const std::string head = R"({"context":{"library":{"name":"mock-courier"}},"event":)";
-  // As EmitOutboundText writes it, with escapes, and a property value that
+  // As EmitOutboundWith writes it, with escapes, and a property value that
   // holds the text of the last key.
   const OutboxEntry written =
       call(head + R"("Message \"Sent\"","messageId":"o-1","properties":{"messageId":"m-1",)" +
