@@ -416,9 +416,14 @@ Result<Json> Engine::Outbox(const std::string& key) const {
 
 Result<Json> Engine::Profiles(const std::string& key) const {
   return impl_->With<Json>(key, [](WorkspaceState& ws, Services&) -> Result<Json> {
+    std::vector<const std::pair<const std::string, StoredProfile>*> sorted;
+    sorted.reserve(ws.profiles.size());
+    for (const auto& item : ws.profiles) sorted.push_back(&item);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
     Json results = Json::array();
-    for (const auto& [user, profile] : ws.profiles) {
-      results.push_back({{"user_id", user}, {"profile", profile.get()}});
+    for (const auto* item : sorted) {
+      results.push_back({{"user_id", item->first}, {"profile", item->second.get()}});
     }
     return Json{{"results", std::move(results)}};
   });

@@ -484,8 +484,10 @@ struct WorkspaceState {
   CombiningLock operations{mutex};
   IdGenerator ids;
 
-  // Profiles and preferences, by user id.
-  std::map<std::string, StoredProfile> profiles;
+  // Profiles and preferences, by user id. Profiles are hashed: every send
+  // looks its recipient up, and with 10k profiles an ordered map's lookup was
+  // a fifteenth of a fired run. The profiles view sorts by user id.
+  std::unordered_map<std::string, StoredProfile> profiles;
   std::map<std::string, Json> preferences;  // user -> {topic_id: {status, ...}}
   // Lists: id -> {id, name, created, updated}; subscriptions list -> users (ordered).
   std::map<std::string, Json> lists;

@@ -1,6 +1,10 @@
 // Profiles and lists through the Engine (https://www.courier.com/docs/reference/profiles/by-id).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "mock_courier/testing/engine_fixture.h"
 
 namespace mock_courier {
@@ -36,6 +40,29 @@ TEST(ProfileTest, EmptyMergeCreatesAnEmptyProfile) {
   auto profiles = *t.engine.Profiles(t.key);
   ASSERT_EQ(profiles["results"].size(), 1u);
   EXPECT_EQ(profiles["results"][0]["user_id"], "u1");
+}
+
+// Profiles are held hashed by user id; the view lists them sorted, as the
+// ordered map did, whatever order they were written in.
+TEST(ProfileTest, TheProfilesViewListsUsersInIdOrder) {
+  TestEngine t;
+  std::vector<std::string> written;
+  for (int i = 0; i < 200; ++i) written.push_back("user-" + std::to_string((i * 7919) % 1000));
+  for (const std::string& user : written) {
+    ASSERT_TRUE(
+        t.engine.Call(t.key, "POST", "/profiles/" + user, {{"profile", {{"id", user}}}}).ok());
+  }
+  ASSERT_TRUE(t.engine.Call(t.key, "DELETE", "/profiles/" + written[17]).ok());
+  std::vector<std::string> expected = written;
+  expected.erase(expected.begin() + 17);
+  std::sort(expected.begin(), expected.end());
+  const json profiles = *t.engine.Profiles(t.key);
+  std::vector<std::string> listed;
+  for (const json& item : profiles["results"]) {
+    listed.push_back(item["user_id"].get<std::string>());
+    EXPECT_EQ(item["profile"], (json{{"id", item["user_id"]}}));
+  }
+  EXPECT_EQ(listed, expected);
 }
 
 TEST(ProfileTest, ReplaceRemovesKeysMissingFromTheNewProfile) {
