@@ -67,17 +67,23 @@ std::string JsonText(const Json& value) {
 }
 
 void AppendJsonString(std::string& out, std::string_view text) {
-  // ASCII (ids, event names, user ids) is escaped here without allocating;
+  // ASCII (ids, event names, user ids) is escaped here without allocating,
+  // copying each run of characters that need no escape in one append;
   // anything else goes through nlohmann, which also handles invalid UTF-8.
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const std::size_t begin = out.size();
+  out += '"';
+  std::size_t plain = 0;  // Start of the run not yet copied.
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) continue;
+    if (c >= 0x80) {
+      out.resize(begin);
       out += JsonText(Json(std::string(text)));
       return;
     }
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : text) {
+    out.append(text.data() + plain, i - plain);
+    plain = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -101,15 +107,12 @@ void AppendJsonString(std::string& out, std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += kHex[(c >> 4) & 0xf];
+        out += kHex[c & 0xf];
     }
   }
+  out.append(text.data() + plain, text.size() - plain);
   out += '"';
 }
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
-
+#include <random>
 #include <set>
 #include <vector>
 
@@ -52,6 +52,19 @@ TEST(JsonTextTest, HandWrittenStringsMatchNlohmann) {
     EXPECT_EQ(out, "prefix:" + JsonText(Json(text))) << text;
   }
   EXPECT_EQ(JsonText(Json("bad\xff")), "\"bad\xef\xbf\xbd\"");
+  // Random strings: runs of plain characters broken by every escape, at the
+  // start, the middle and the end, and sometimes a byte past ASCII.
+  std::mt19937 random(20261130);
+  const std::string alphabet = std::string("ab\"\\\b\f\n\r\t\x01\x1f\x7f ") + '\0';
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int length = static_cast<int>(random() % 24);
+    for (int i = 0; i < length; ++i) text += alphabet[random() % alphabet.size()];
+    if (round % 10 == 0) text.insert(random() % (text.size() + 1), 1, '\xc3');
+    std::string out = "prefix:";
+    AppendJsonString(out, text);
+    ASSERT_EQ(out, "prefix:" + JsonText(Json(text))) << round;
+  }
 }
 
 TEST(StatusTest, BodiesFollowCourierShapes) {
