@@ -484,6 +484,11 @@ std::uint64_t Engine::Version() const { return impl_->version.load(); }
 
 // ---- Outbound delivery ------------------------------------------------------------------------
 
+const char* DeliveryStateName(DeliveryState state) {
+  static constexpr const char* kNames[] = {"pending", "delivered", "retrying", "failed"};
+  return kNames[static_cast<std::size_t>(state)];
+}
+
 std::vector<OutboundCall> Engine::TakeOutboundBatch(std::size_t max) {
   std::vector<OutboundCall> calls;
   for (const auto& ws : impl_->All()) {
@@ -492,7 +497,7 @@ std::vector<OutboundCall> Engine::TakeOutboundBatch(std::size_t max) {
       std::string id = std::move(ws->outbox_pending.front());
       ws->outbox_pending.pop_front();
       OutboxEntry* entry = ws->outbox.Find(id);
-      if (entry == nullptr || entry->taken || entry->state != "pending") continue;
+      if (entry == nullptr || entry->taken || entry->state != DeliveryState::kPending) continue;
       entry->taken = true;
       calls.push_back(
           {ws->id, ws->def.segment.write_key, entry->id, Json::parse(*entry->event_text)});
@@ -503,7 +508,7 @@ std::vector<OutboundCall> Engine::TakeOutboundBatch(std::size_t max) {
 }
 
 void Engine::MarkOutbound(const std::string& workspace_key, const std::string& outbox_id,
-                          const std::string& state, int attempts, const std::string& error) {
+                          DeliveryState state, int attempts, const std::string& error) {
   (void)impl_->With<bool>(workspace_key, [&](WorkspaceState& ws, Services& svc) -> Result<bool> {
     OutboxEntry* entry = ws.outbox.Find(outbox_id);
     if (entry == nullptr) return false;
@@ -511,7 +516,7 @@ void Engine::MarkOutbound(const std::string& workspace_key, const std::string& o
     entry->attempts = attempts;
     entry->last_error = error;
     // Retention drops delivered calls only: a failed one is kept for inspection.
-    if (state == "delivered") ws.outbox.MarkFinished(outbox_id);
+    if (state == DeliveryState::kDelivered) ws.outbox.MarkFinished(outbox_id);
     svc.version.fetch_add(1);
     return true;
   });
@@ -525,7 +530,7 @@ std::vector<WebhookCall> Engine::TakeWebhookBatch(std::size_t max) {
       std::string id = std::move(ws->webhooks_pending.front());
       ws->webhooks_pending.pop_front();
       WebhookEntry* entry = ws->webhooks.Find(id);
-      if (entry == nullptr || entry->taken || entry->state != "pending") continue;
+      if (entry == nullptr || entry->taken || entry->state != DeliveryState::kPending) continue;
       entry->taken = true;
       calls.push_back({ws->id, entry->id, entry->url, *entry->body, entry->signature});
     }
@@ -535,7 +540,7 @@ std::vector<WebhookCall> Engine::TakeWebhookBatch(std::size_t max) {
 }
 
 void Engine::MarkWebhook(const std::string& workspace_key, const std::string& webhook_id,
-                         const std::string& state, int attempts, const std::string& error) {
+                         DeliveryState state, int attempts, const std::string& error) {
   (void)impl_->With<bool>(workspace_key, [&](WorkspaceState& ws, Services& svc) -> Result<bool> {
     WebhookEntry* entry = ws.webhooks.Find(webhook_id);
     if (entry == nullptr) return false;
@@ -543,7 +548,7 @@ void Engine::MarkWebhook(const std::string& workspace_key, const std::string& we
     entry->attempts = attempts;
     entry->last_error = error;
     // Retention drops delivered calls only: a failed one is kept for inspection.
-    if (state == "delivered") ws.webhooks.MarkFinished(webhook_id);
+    if (state == DeliveryState::kDelivered) ws.webhooks.MarkFinished(webhook_id);
     svc.version.fetch_add(1);
     return true;
   });

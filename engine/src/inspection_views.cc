@@ -185,7 +185,7 @@ std::string StatusOf(const Item& item) {
     case kSendPhase:
       return MessageStatusName(item.message->record.status);
     default:
-      return item.call->state;
+      return DeliveryStateName(item.call->state);
   }
 }
 
@@ -305,7 +305,7 @@ TimelineRow RowOf(const WorkspaceState& ws, const Item& item) {
     default: {
       const OutboxEntry& c = *item.call;
       row.id = c.id;
-      row.label = "Segment track \"" + row.name + "\" -> " + c.state;
+      row.label = "Segment track \"" + row.name + "\" -> " + DeliveryStateName(c.state);
       const std::string message = OutboundMessageId(c);
       if (!message.empty() && ws.messages.Find(message) != nullptr) row.links.push_back(message);
       break;
@@ -436,7 +436,8 @@ Json CountsForAdmin(const WorkspaceState& ws) {
   ws.messages.ForEach([&](std::uint64_t, const Message& message) {
     messages.Add(MessageStatusName(message.record.status));
   });
-  ws.outbox.ForEach([&](std::uint64_t, const OutboxEntry& call) { outbound.Add(call.state); });
+  ws.outbox.ForEach(
+      [&](std::uint64_t, const OutboxEntry& call) { outbound.Add(DeliveryStateName(call.state)); });
   return {{"inbound", inbound.ToJson()},
           {"runs", runs.ToJson()},
           {"messages", messages.ToJson()},

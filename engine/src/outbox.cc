@@ -109,7 +109,7 @@ void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_
   entry.event_text = std::make_shared<const std::string>(std::move(text));
   if (svc.options.deliver_outbound_to_fake_segment) {
     svc.fake_segment.Record(write_key, entry.event_text, "/v1/batch", "courier-outbound", now);
-    entry.state = "delivered";
+    entry.state = DeliveryState::kDelivered;
     entry.attempts = 1;
     const OutboxEntry& stored = ws.outbox.Add(std::move(entry));
     ws.outbox.MarkFinished(stored.id);
@@ -122,7 +122,7 @@ void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_
 
 Json OutboxEntryForAdmin(const OutboxEntry& entry) {
   return {{"id", entry.id},
-          {"state", entry.state},
+          {"state", DeliveryStateName(entry.state)},
           {"attempts", entry.attempts},
           {"last_error", entry.last_error},
           {"created_at", FormatIso8601(entry.created_at)},

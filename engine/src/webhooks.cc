@@ -66,7 +66,7 @@ Json WebhooksForAdmin(const WorkspaceState& ws) {
     results.push_back({{"id", entry.id},
                        {"url", entry.url},
                        {"type", entry.type},
-                       {"state", entry.state},
+                       {"state", DeliveryStateName(entry.state)},
                        {"attempts", entry.attempts},
                        {"last_error", entry.last_error},
                        {"created_at", FormatIso8601(entry.created_at)},

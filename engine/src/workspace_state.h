@@ -402,7 +402,7 @@ struct OutboxEntry {
   // The Segment track call as JSON text; immutable, shared with the fake
   // Segment API's record.
   std::shared_ptr<const std::string> event_text;
-  std::string state = "pending";  // pending | delivered | retrying | failed
+  DeliveryState state = DeliveryState::kPending;
   int attempts = 0;
   std::string last_error;
   TimePoint created_at = 0;
@@ -419,7 +419,7 @@ struct WebhookEntry {
   std::string type;                         // "message:updated", "audiences:user:matched", ...
   std::shared_ptr<const std::string> body;  // {"type","data"} as sent, byte for byte.
   std::string signature;                    // courier-signature header value; "" = unsigned.
-  std::string state = "pending";            // pending | delivered | retrying | failed
+  DeliveryState state = DeliveryState::kPending;
   int attempts = 0;
   std::string last_error;
   TimePoint created_at = 0;

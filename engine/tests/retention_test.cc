@@ -158,9 +158,9 @@ TEST(RetentionTest, DeliveredOutboundCallsAreCappedUndeliveredKept) {
   std::vector<OutboundCall> batch = t.engine.TakeOutboundBatch(10);
   ASSERT_EQ(batch.size(), 4u);
   // A failed call is not delivered: kept.
-  t.engine.MarkOutbound(t.key, batch[0].outbox_id, "failed", 5, "HTTP 500");
+  t.engine.MarkOutbound(t.key, batch[0].outbox_id, DeliveryState::kFailed, 5, "HTTP 500");
   for (std::size_t i = 1; i < batch.size(); ++i) {
-    t.engine.MarkOutbound(t.key, batch[i].outbox_id, "delivered", 1, "");
+    t.engine.MarkOutbound(t.key, batch[i].outbox_id, DeliveryState::kDelivered, 1, "");
   }
   json outbox = t.Outbox();
   EXPECT_EQ(Ids(outbox),

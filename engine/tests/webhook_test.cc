@@ -92,8 +92,8 @@ TEST(WebhookTest, TakenOnceThenMarked) {
   EXPECT_EQ(calls[0].signature, "");  // No secret: unsigned.
   EXPECT_EQ(t.engine.TakeWebhookBatch(10).size(), 1u);
   EXPECT_TRUE(t.engine.TakeWebhookBatch(10).empty());
-  t.engine.MarkWebhook(t.key, calls[0].webhook_id, "delivered", 1, "");
-  t.engine.MarkWebhook(t.key, calls[1].webhook_id, "retrying", 2, "HTTP 503");
+  t.engine.MarkWebhook(t.key, calls[0].webhook_id, DeliveryState::kDelivered, 1, "");
+  t.engine.MarkWebhook(t.key, calls[1].webhook_id, DeliveryState::kRetrying, 2, "HTTP 503");
   json hooks = Hooks(t);
   EXPECT_EQ(hooks[0]["state"], "delivered");
   EXPECT_EQ(hooks[1]["state"], "retrying");

@@ -79,8 +79,8 @@ void SegmentDelivery::Run() {
         if (std::chrono::steady_clock::now() >= drain_deadline_) {
           lock.unlock();
           for (const PendingWebhook& p : webhook_retries_) {
-            engine_.MarkWebhook(p.call.workspace_key, p.call.webhook_id, "failed", p.attempt - 1,
-                                "shutdown before delivery");
+            engine_.MarkWebhook(p.call.workspace_key, p.call.webhook_id, DeliveryState::kFailed,
+                                p.attempt - 1, "shutdown before delivery");
           }
           webhook_retries_.clear();
           return;
@@ -152,7 +152,8 @@ void SegmentDelivery::TryWebhook(PendingWebhook pending) {
     if (!call.signature.empty()) headers.emplace("courier-signature", call.signature);
     httplib::Result result = client.Post(path, headers, call.body, "application/json");
     if (result && result->status >= 200 && result->status < 300) {
-      engine_.MarkWebhook(call.workspace_key, call.webhook_id, "delivered", pending.attempt, "");
+      engine_.MarkWebhook(call.workspace_key, call.webhook_id, DeliveryState::kDelivered,
+                          pending.attempt, "");
       return;
     }
     if (result) {
@@ -164,10 +165,12 @@ void SegmentDelivery::TryWebhook(PendingWebhook pending) {
     }
   }
   if (!retry || pending.attempt >= options_.max_attempts || PastDrainDeadline()) {
-    engine_.MarkWebhook(call.workspace_key, call.webhook_id, "failed", pending.attempt, error);
+    engine_.MarkWebhook(call.workspace_key, call.webhook_id, DeliveryState::kFailed,
+                        pending.attempt, error);
     return;
   }
-  engine_.MarkWebhook(call.workspace_key, call.webhook_id, "retrying", pending.attempt, error);
+  engine_.MarkWebhook(call.workspace_key, call.webhook_id, DeliveryState::kRetrying,
+                      pending.attempt, error);
   pending.due =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(BackoffMs(pending.attempt));
   ++pending.attempt;
@@ -184,7 +187,7 @@ void SegmentDelivery::Deliver(const std::string& write_key,
   client.set_read_timeout(std::chrono::seconds(5));
   client.set_write_timeout(std::chrono::seconds(5));
 
-  auto mark = [&](const std::string& state, int attempts, const std::string& error) {
+  auto mark = [&](DeliveryState state, int attempts, const std::string& error) {
     for (const OutboundCall& call : calls) {
       engine_.MarkOutbound(call.workspace_key, call.outbox_id, state, attempts, error);
     }
@@ -203,7 +206,7 @@ void SegmentDelivery::Deliver(const std::string& write_key,
     if (attempt > 1) headers.emplace("X-Retry-Count", std::to_string(attempt - 1));
     httplib::Result result = client.Post("/v1/batch", headers, body.dump(), "application/json");
     if (result && result->status >= 200 && result->status < 400) {
-      mark("delivered", attempt, "");
+      mark(DeliveryState::kDelivered, attempt, "");
       return;
     }
     if (result) {
@@ -213,14 +216,14 @@ void SegmentDelivery::Deliver(const std::string& write_key,
       error = "connection error: " + httplib::to_string(result.error());
     }
     if (attempt == options_.max_attempts) break;
-    mark("retrying", attempt, error);
+    mark(DeliveryState::kRetrying, attempt, error);
     if (!Backoff(BackoffMs(attempt))) {
       error += "; shutdown before delivery";
-      mark("failed", attempt, error);
+      mark(DeliveryState::kFailed, attempt, error);
       return;
     }
   }
-  mark("failed", tries, error);
+  mark(DeliveryState::kFailed, tries, error);
 }
 
 }  // namespace mock_courier::server

@@ -113,6 +113,13 @@ struct AdvanceResult {
   int processed = 0;
 };
 
+// Where an outbound call (a Segment track back to Segment, a webhook) is in
+// its delivery: waiting to be taken, delivered, failed and to be tried again,
+// or failed for good. Views show DeliveryStateName.
+enum class DeliveryState : std::uint8_t { kPending, kDelivered, kRetrying, kFailed };
+// "pending", "delivered", "retrying", "failed".
+const char* DeliveryStateName(DeliveryState state);
+
 // An outbound Segment call waiting for delivery by the server's worker.
 struct OutboundCall {
   std::string workspace_key;  // An API key of the workspace that produced it.
@@ -260,19 +267,19 @@ class Engine {
   // Takes up to `max` outbox calls waiting for delivery (only when
   // deliver_outbound_to_fake_segment is false).
   std::vector<OutboundCall> TakeOutboundBatch(std::size_t max);
-  // Records the outcome of a delivery attempt of an outbox entry:
-  // "delivered", "retrying" or "failed", with the attempt count and last error.
+  // Records the outcome of a delivery attempt of an outbox entry (delivered,
+  // retrying or failed), with the attempt count and last error.
   void MarkOutbound(const std::string& workspace_key, const std::string& outbox_id,
-                    const std::string& state, int attempts, const std::string& error);
+                    DeliveryState state, int attempts, const std::string& error);
 
   // ---- Outbound webhooks (server side) -----------------------------------
   // Takes up to `max` webhook calls waiting for delivery (a workspace's
   // `webhooks` destinations; calls stay "pending" until a server takes them).
   std::vector<WebhookCall> TakeWebhookBatch(std::size_t max);
-  // Records the outcome of a delivery attempt: "delivered", "retrying" or
-  // "failed", with the attempt count and last error.
+  // Records the outcome of a delivery attempt (delivered, retrying or
+  // failed), with the attempt count and last error.
   void MarkWebhook(const std::string& workspace_key, const std::string& webhook_id,
-                   const std::string& state, int attempts, const std::string& error);
+                   DeliveryState state, int attempts, const std::string& error);
 
  private:
   struct Impl;
