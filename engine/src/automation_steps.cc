@@ -325,20 +325,80 @@ Json ExtendStep(Json step, const RunContext& context, std::optional<Payload>* sh
   return step;
 }
 
+namespace {
+
+constexpr std::pair<StepKind, const char*> kStepKindNames[] = {
+    {StepKind::kSend, "send"},
+    {StepKind::kSendList, "send-list"},
+    {StepKind::kDelay, "delay"},
+    {StepKind::kInvoke, "invoke"},
+    {StepKind::kCancel, "cancel"},
+    {StepKind::kFetchData, "fetch-data"},
+    {StepKind::kUpdateProfile, "update-profile"},
+    {StepKind::kSubscribe, "subscribe"},
+};
+
+}  // namespace
+
+std::optional<StepKind> ParseStepKind(std::string_view action) {
+  for (const auto& [kind, name] : kStepKindNames) {
+    if (action == name) return kind;
+  }
+  return std::nullopt;
+}
+
+const char* StepKindName(StepKind kind) {
+  for (const auto& [value, name] : kStepKindNames) {
+    if (value == kind) return name;
+  }
+  return "";
+}
+
+CompiledStep CompileStep(const Json& step) {
+  CompiledStep out;
+  if (!step.is_object()) return out;
+  auto action = step.find("action");
+  if (action == step.end() || !action->is_string()) return out;
+  out.kind = ParseStepKind(action->get_ref<const std::string&>());
+  if (out.kind == StepKind::kDelay && !step.contains("if") && !HasAccessors(step)) {
+    out.shortcut = CompiledStep::Shortcut::kPlainDelay;
+  }
+  auto non_empty_string = [&step](const char* key) {
+    auto it = step.find(key);
+    return it != step.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
+  };
+  if (out.kind == StepKind::kSend && step.size() == 3 && non_empty_string("template") &&
+      non_empty_string("recipient")) {
+    out.shortcut = CompiledStep::Shortcut::kPlainSend;
+  }
+  return out;
+}
+
 bool StepIsValid(const Json& step) {
   if (!step.is_object()) return false;
   auto action = step.find("action");
   if (action == step.end() || !action->is_string()) return false;
   if (!CommonValid(step)) return false;
-  const std::string& name = action->get_ref<const std::string&>();
-  if (name == "send") return SendValid(step);
-  if (name == "send-list") return SendListValid(step);
-  if (name == "delay") return DelayValid(step);
-  if (name == "invoke") return InvokeValid(step);
-  if (name == "cancel") return CancelValid(step);
-  if (name == "fetch-data") return FetchDataValid(step);
-  if (name == "update-profile") return UpdateProfileValid(step);
-  if (name == "subscribe") return SubscribeValid(step);
+  const std::optional<StepKind> kind = ParseStepKind(action->get_ref<const std::string&>());
+  if (!kind) return false;
+  switch (*kind) {
+    case StepKind::kSend:
+      return SendValid(step);
+    case StepKind::kSendList:
+      return SendListValid(step);
+    case StepKind::kDelay:
+      return DelayValid(step);
+    case StepKind::kInvoke:
+      return InvokeValid(step);
+    case StepKind::kCancel:
+      return CancelValid(step);
+    case StepKind::kFetchData:
+      return FetchDataValid(step);
+    case StepKind::kUpdateProfile:
+      return UpdateProfileValid(step);
+    case StepKind::kSubscribe:
+      return SubscribeValid(step);
+  }
   return false;
 }
 

@@ -108,15 +108,22 @@ RunSpec TemplateRun(const AutomationDefinition& automation, RunContext context,
 }
 
 // The step definition to run: the stored one, or the template's.
-const Json& RawStep(const WorkspaceState& ws, const AutomationRun& run, std::size_t index) {
+// Step `index` of `run` as defined: the definition the run keeps (an ad hoc
+// run's), or its template's step with what CompileStep found in it.
+struct StepSource {
+  const Json& raw;
+  const CompiledStep* compiled = nullptr;  // A template's step only.
+};
+StepSource SourceStep(const WorkspaceState& ws, const AutomationRun& run, std::size_t index) {
   static const Json kNull;
   const Json& stored = run.steps[index].definition;
-  if (!stored.is_null() || run.template_id.empty()) return stored;
+  if (!stored.is_null() || run.template_id.empty()) return {stored};
   const AutomationDefinition* automation = ws.def.FindAutomation(run.template_id);
-  if (automation == nullptr || !automation->steps.is_array() || index >= automation->steps.size()) {
-    return kNull;
-  }
-  return automation->steps[index];
+  if (automation == nullptr || index >= automation->compiled.size()) return {kNull};
+  return {automation->steps[index], &automation->compiled[index]};
+}
+const Json& RawStep(const WorkspaceState& ws, const AutomationRun& run, std::size_t index) {
+  return SourceStep(ws, run, index).raw;
 }
 
 void AddToTokenIndex(WorkspaceState& ws, const std::string& token, RunStore::Seq run) {
@@ -405,114 +412,132 @@ Result<Json> Fetch(Services& svc, const Json& webhook, AutomationRun& run) {
   return fetched;
 }
 
+// ---- One function per step kind (RunStep dispatches) ----
+
 // `shared_data`: a legacy send step's data when ExtendStep shared it.
+StepOutcome RunSendStep(WorkspaceState& ws, Services& svc, AutomationRun& run, StepKind kind,
+                        Json& step, std::optional<Payload>& shared_data) {
+  const bool list = kind == StepKind::kSendList;
+  SendOrigin origin{"automation", run.id, ""};
+  if (!list && !step.contains("message")) {
+    NormalizeSendProfile(step, run);
+    if (!step.contains("recipient") || !Truthy(step["recipient"])) {
+      return StepOutcome::Error("Invalid step definition: the send step has no recipient");
+    }
+  }
+  if (list && step.contains("data_source") && step["data_source"].is_object()) {
+    const Json& source = step["data_source"];
+    Result<Json> fetched = Fetch(svc, Field(source, "webhook"), run);
+    if (!fetched.ok()) return StepOutcome::Error(fetched.status().message());
+    step["data"] =
+        MergeByStrategy(Field(step, "data"), *fetched, StringField(source, "merge_strategy"));
+  }
+  Result<std::vector<std::string>> sent =
+      list ? SendListFromAutomation(ws, svc, step, origin)
+           : SendFromAutomation(ws, svc, step, origin, std::move(shared_data));
+  if (!sent.ok()) return StepOutcome::Error(sent.status().message());
+  if (!list && sent->size() == 1) return StepOutcome::Sent(std::move(sent->front()));
+  Json result = Json::object();
+  if (!sent->empty()) result["messageId"] = sent->front();
+  if (list || sent->size() > 1) result["messageIds"] = *sent;
+  return StepOutcome::Done(std::move(result));
+}
+
+StepOutcome RunCancelStep(WorkspaceState& ws, Services& svc, AutomationRun& run, const Json& step) {
+  Json raw = Field(step, "cancelation_token");
+  if (raw.is_null()) raw = Field(step, "cancelationToken");
+  if (!raw.is_string()) return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
+  ResolvedToken token = ResolveCancelationToken(raw.get<std::string>(), run.context);
+  for (std::string& d : token.diagnostics) run.AddDiagnostic("cancel step: " + d);
+  if (token.token.empty())
+    return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
+  std::vector<std::string> canceled =
+      CancelRunsWithToken(ws, svc, token.token, "a cancel step of run " + run.id);
+  return StepOutcome::Done({{"cancelation_token", token.token}, {"canceled", canceled}});
+}
+
+StepOutcome RunInvokeStep(WorkspaceState& ws, Services& svc, AutomationRun& run, const Json& step,
+                          int depth) {
+  std::string template_id = StringField(step, "template");
+  const AutomationDefinition* automation = ws.def.FindAutomation(template_id);
+  if (automation == nullptr) {
+    return StepOutcome::Error("Invalid Step Definition: Template " + template_id + " not found");
+  }
+  if (depth >= kMaxInvokeDepth) {
+    return StepOutcome::Error("invoke: automations invoke each other more than " +
+                              std::to_string(kMaxInvokeDepth) + " levels deep (a cycle?)");
+  }
+  const Json child = Field(step, "context");
+  RunSpec spec = TemplateRun(
+      *automation,
+      NormalizeContext(Field(child, "brand"), Field(child, "data"), Field(child, "profile"),
+                       Field(child, "recipient"), Field(child, "template")),
+      "invoke/" + template_id);
+  if (!ValidateSteps(automation->steps, spec.context).ok()) {
+    return StepOutcome::Error("Automation being invoked has invalid steps");
+  }
+  spec.diagnostics.push_back("invoked by run " + run.id);
+  std::string child_id = CreateRun(ws, svc, std::move(spec), depth + 1);
+  return StepOutcome::Done({{"runId", child_id}});
+}
+
+StepOutcome RunFetchDataStep(Services& svc, AutomationRun& run, const Json& step) {
+  Result<Json> fetched = Fetch(svc, Field(step, "webhook"), run);
+  if (!fetched.ok()) return StepOutcome::Error(fetched.status().message());
+  run.context.set_data(Share(
+      MergeByStrategy(run.context.Get("data"), *fetched, StringField(step, "merge_strategy"))));
+  return StepOutcome::Done({{"data", *fetched}});
+}
+
+StepOutcome RunUpdateProfileStep(WorkspaceState& ws, Services& svc, const Json& step) {
+  std::string user = StringField(step, "recipient_id");
+  std::string merge = StringField(step, "merge");
+  if (user.empty()) return StepOutcome::Error("update-profile: recipient_id resolved to nothing");
+  if (merge != "replace" && merge != "overwrite" && merge != "soft-merge" && merge != "none") {
+    return StepOutcome::Error("update-profile: invalid merge strategy '" + merge + "'");
+  }
+  Json profile = Field(step, "profile");
+  if (!profile.is_object()) return StepOutcome::Error("update-profile: profile is not an object");
+  WriteProfileWithStrategy(ws, svc, user, profile, merge);
+  return StepOutcome::Done({{"recipient_id", user}, {"merge", merge}});
+}
+
+StepOutcome RunSubscribeStep(WorkspaceState& ws, Services& svc, const Json& step) {
+  std::string list = StringField(step, "list_id");
+  std::string user = StringField(step, "recipient_id");
+  if (list.empty() || user.empty()) {
+    return StepOutcome::Error("subscribe: list_id and recipient_id must resolve to strings");
+  }
+  Json preferences = Field(Field(step, "subscription"), "preferences");
+  Status status = SubscribeUser(ws, svc, list, user, preferences);
+  if (!status.ok()) return StepOutcome::Error(status.message());
+  return StepOutcome::Done({{"list_id", list}, {"recipient_id", user}});
+}
+
+// Runs step `step_index` of `run`, as extended into `step`, by its kind.
 StepOutcome RunStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size_t step_index,
                     Json& step, int depth, std::optional<Payload>& shared_data) {
   const std::string action = StringField(step, "action");
-  const std::string run_id = run.id;
-
-  if (action == "delay") return RunDelay(ws, svc, run, step_index, step);
-
-  if (action == "send" || action == "send-list") {
-    SendOrigin origin{"automation", run_id, ""};
-    if (action == "send" && !step.contains("message")) {
-      NormalizeSendProfile(step, run);
-      if (!step.contains("recipient") || !Truthy(step["recipient"])) {
-        return StepOutcome::Error("Invalid step definition: the send step has no recipient");
-      }
-    }
-    if (action == "send-list" && step.contains("data_source") && step["data_source"].is_object()) {
-      const Json& source = step["data_source"];
-      Result<Json> fetched = Fetch(svc, Field(source, "webhook"), run);
-      if (!fetched.ok()) return StepOutcome::Error(fetched.status().message());
-      step["data"] =
-          MergeByStrategy(Field(step, "data"), *fetched, StringField(source, "merge_strategy"));
-    }
-    Result<std::vector<std::string>> sent =
-        action == "send" ? SendFromAutomation(ws, svc, step, origin, std::move(shared_data))
-                         : SendListFromAutomation(ws, svc, step, origin);
-    if (!sent.ok()) return StepOutcome::Error(sent.status().message());
-    if (action == "send" && sent->size() == 1) return StepOutcome::Sent(std::move(sent->front()));
-    Json result = Json::object();
-    if (!sent->empty()) result["messageId"] = sent->front();
-    if (action == "send-list" || sent->size() > 1) result["messageIds"] = *sent;
-    return StepOutcome::Done(std::move(result));
-  }
-
-  if (action == "cancel") {
-    Json raw = Field(step, "cancelation_token");
-    if (raw.is_null()) raw = Field(step, "cancelationToken");
-    if (!raw.is_string()) {
-      return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
-    }
-    ResolvedToken token = ResolveCancelationToken(raw.get<std::string>(), run.context);
-    for (std::string& d : token.diagnostics) run.AddDiagnostic("cancel step: " + d);
-    if (token.token.empty()) {
-      return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
-    }
-    std::vector<std::string> canceled =
-        CancelRunsWithToken(ws, svc, token.token, "a cancel step of run " + run_id);
-    return StepOutcome::Done({{"cancelation_token", token.token}, {"canceled", canceled}});
-  }
-
-  if (action == "invoke") {
-    std::string template_id = StringField(step, "template");
-    const AutomationDefinition* automation = ws.def.FindAutomation(template_id);
-    if (automation == nullptr) {
-      return StepOutcome::Error("Invalid Step Definition: Template " + template_id + " not found");
-    }
-    if (depth >= kMaxInvokeDepth) {
-      return StepOutcome::Error("invoke: automations invoke each other more than " +
-                                std::to_string(kMaxInvokeDepth) + " levels deep (a cycle?)");
-    }
-    const Json child = Field(step, "context");
-    RunSpec spec = TemplateRun(
-        *automation,
-        NormalizeContext(Field(child, "brand"), Field(child, "data"), Field(child, "profile"),
-                         Field(child, "recipient"), Field(child, "template")),
-        "invoke/" + template_id);
-    if (!ValidateSteps(automation->steps, spec.context).ok()) {
-      return StepOutcome::Error("Automation being invoked has invalid steps");
-    }
-    spec.diagnostics.push_back("invoked by run " + run_id);
-    std::string child_id = CreateRun(ws, svc, std::move(spec), depth + 1);
-    return StepOutcome::Done({{"runId", child_id}});
-  }
-
-  if (action == "fetch-data") {
-    Result<Json> fetched = Fetch(svc, Field(step, "webhook"), run);
-    if (!fetched.ok()) return StepOutcome::Error(fetched.status().message());
-    run.context.set_data(Share(
-        MergeByStrategy(run.context.Get("data"), *fetched, StringField(step, "merge_strategy"))));
-    return StepOutcome::Done({{"data", *fetched}});
-  }
-
-  if (action == "update-profile") {
-    std::string user = StringField(step, "recipient_id");
-    std::string merge = StringField(step, "merge");
-    if (user.empty()) return StepOutcome::Error("update-profile: recipient_id resolved to nothing");
-    if (merge != "replace" && merge != "overwrite" && merge != "soft-merge" && merge != "none") {
-      return StepOutcome::Error("update-profile: invalid merge strategy '" + merge + "'");
-    }
-    Json profile = Field(step, "profile");
-    if (!profile.is_object()) return StepOutcome::Error("update-profile: profile is not an object");
-    WriteProfileWithStrategy(ws, svc, user, profile, merge);
-    return StepOutcome::Done({{"recipient_id", user}, {"merge", merge}});
-  }
-
-  if (action == "subscribe") {
-    std::string list = StringField(step, "list_id");
-    std::string user = StringField(step, "recipient_id");
-    if (list.empty() || user.empty()) {
-      return StepOutcome::Error("subscribe: list_id and recipient_id must resolve to strings");
-    }
-    Json preferences = Field(Field(step, "subscription"), "preferences");
-    Status status = SubscribeUser(ws, svc, list, user, preferences);
-    if (!status.ok()) return StepOutcome::Error(status.message());
-    return StepOutcome::Done({{"list_id", list}, {"recipient_id", user}});
-  }
-
+  const std::optional<StepKind> kind = ParseStepKind(action);
   // Courier's worker: an unknown action fails the step.
+  if (!kind) return StepOutcome::Error(action + " is not a valid step action");
+  switch (*kind) {
+    case StepKind::kDelay:
+      return RunDelay(ws, svc, run, step_index, step);
+    case StepKind::kSend:
+    case StepKind::kSendList:
+      return RunSendStep(ws, svc, run, *kind, step, shared_data);
+    case StepKind::kCancel:
+      return RunCancelStep(ws, svc, run, step);
+    case StepKind::kInvoke:
+      return RunInvokeStep(ws, svc, run, step, depth);
+    case StepKind::kFetchData:
+      return RunFetchDataStep(svc, run, step);
+    case StepKind::kUpdateProfile:
+      return RunUpdateProfileStep(ws, svc, step);
+    case StepKind::kSubscribe:
+      return RunSubscribeStep(ws, svc, step);
+  }
   return StepOutcome::Error(action + " is not a valid step action");
 }
 
@@ -561,27 +586,17 @@ bool FinishStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size
   return true;
 }
 
-// A template's send step of the plain form {"action": "send", "template",
-// "recipient"} (the Segment guide's and the designer's shape), in a run with
-// no brand or profile: done as ExtendStep, ResolveRecipientLookups, RunStep
-// and SendFromAutomation would do it, without building the extended step
-// (a fired run's most common step). nullopt, with nothing changed, for any
-// other step or run, and for a recipient lookup that needs a diagnostic: the
+// A template's send step that CompileStep found plain ({"action": "send",
+// "template", "recipient"}: the Segment guide's and the designer's shape), in
+// a run with no brand or profile: done as ExtendStep, ResolveRecipientLookups,
+// RunStep and SendFromAutomation would do it, without building the extended
+// step (a fired run's most common step). nullopt, with nothing changed, in
+// any other run, and for a recipient lookup that needs a diagnostic: the
 // general path runs those.
 std::optional<StepOutcome> RunPlainSend(WorkspaceState& ws, Services& svc, AutomationRun& run,
                                         const Json& raw) {
-  if (raw.size() != 3) return std::nullopt;
-  auto string_at = [&raw](const char* key) -> const std::string* {
-    auto it = raw.find(key);
-    return it != raw.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
-  };
-  const std::string* action = string_at("action");
-  const std::string* template_id = string_at("template");
-  const std::string* text = string_at("recipient");
-  if (action == nullptr || *action != "send" || template_id == nullptr || template_id->empty() ||
-      text == nullptr || text->empty()) {
-    return std::nullopt;
-  }
+  const std::string* template_id = &raw["template"].get_ref<const std::string&>();
+  const std::string* text = &raw["recipient"].get_ref<const std::string&>();
   if (run.context.Find("brand") != nullptr || run.context.Find("profile") != nullptr) {
     return std::nullopt;
   }
@@ -627,7 +642,8 @@ void ExecuteRun(WorkspaceState& ws, Services& svc, AutomationRun* found, int dep
     // An ad hoc run's stored definition is overwritten below, so it is
     // copied; a template's step is read in place (it never changes).
     Json raw_copy;
-    const Json* raw_ptr = &RawStep(ws, run, si);
+    const StepSource source = SourceStep(ws, run, si);
+    const Json* raw_ptr = &source.raw;
     if (run.template_id.empty()) {
       raw_copy = *raw_ptr;
       raw_ptr = &raw_copy;
@@ -641,16 +657,18 @@ void ExecuteRun(WorkspaceState& ws, Services& svc, AutomationRun* found, int dep
     }
     // Template runs read their definitions from the template (memory).
     const bool keep_definition = run.template_id.empty();
-    // A template's delay step without accessors or a condition is run as
-    // written: extending it would only copy it (ExtendStep leaves delays be).
-    if (!keep_definition && StringField(raw, "action") == "delay" && !raw.contains("if") &&
-        !HasAccessors(raw)) {
+    // The shortcuts CompileStep found in a template's step. A plain delay
+    // is run as written: extending it would only copy it (ExtendStep leaves
+    // delays be).
+    const CompiledStep::Shortcut shortcut =
+        source.compiled != nullptr ? source.compiled->shortcut : CompiledStep::Shortcut::kNone;
+    if (shortcut == CompiledStep::Shortcut::kPlainDelay) {
       StepOutcome outcome = RunDelay(ws, svc, run, si, raw);
       if (outcome.kind == StepOutcome::kWaiting) return;
       if (!FinishStep(ws, svc, run, si, raw, std::move(outcome))) return;
       continue;
     }
-    if (!keep_definition) {
+    if (shortcut == CompiledStep::Shortcut::kPlainSend) {
       if (std::optional<StepOutcome> sent = RunPlainSend(ws, svc, run, raw)) {
         if (!FinishStep(ws, svc, run, si, raw, std::move(*sent))) return;
         continue;

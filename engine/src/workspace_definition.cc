@@ -243,6 +243,7 @@ bool ParseAutomation(Checker& c, const Json& a, const std::string& path,
     }
   }
   out.steps = a["steps"];
+  for (const Json& step : out.steps) out.compiled.push_back(CompileStep(step));
   return true;
 }
 

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "automation_steps.h"
 #include "mock_courier/clock.h"
 #include "mock_courier/engine.h"
 #include "mock_courier/retention.h"
@@ -42,6 +43,7 @@ struct AutomationDefinition {
   // (https://www.courier.com/docs/reference/automation/invoke).
   bool misspelled_token = false;
   Json steps = Json::array();
+  std::vector<CompiledStep> compiled;  // CompileStep of each step, in order.
 };
 
 // A simulated delivery failure: when `match` matches the recipient, the

@@ -445,6 +445,32 @@ TEST(ConditionalStepTest, FalseConditionSkipsTheStep) {
   EXPECT_EQ(t.Profile("u1")["b"], 2);
 }
 
+// A template's delay with a condition is not a plain delay (CompileStep):
+// the condition is evaluated against the run, and a false one skips the wait.
+TEST(ConditionalStepTest, ATemplateDelayWithAFalseConditionDoesNotWait) {
+  json workspace = Workspace();
+  workspace["automations"].push_back(
+      {{"id", "maybe-wait"},
+       {"steps",
+        {{{"action", "delay"}, {"duration", "2 hours"}, {"if", "data.plan == 'pro'"}},
+         {{"action", "send"}, {"template", "reminder"}, {"recipient", "refs.data.user"}}}}});
+  TestEngine t(workspace);
+  auto reply = t.engine.Call(t.key, "POST", "/automations/maybe-wait/invoke",
+                             {{"data", {{"plan", "free"}, {"user", "u1"}}}});
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  json run = RunById(t, reply->body["runId"]);
+  EXPECT_EQ(run["status"], "PROCESSED");
+  EXPECT_EQ(run["steps"][0]["status"], "SKIPPED");
+  EXPECT_EQ(run["steps"][1]["status"], "PROCESSED");
+  const json messages = t.Messages()["results"];
+  EXPECT_EQ(messages.size(), 1u);
+
+  auto waits = t.engine.Call(t.key, "POST", "/automations/maybe-wait/invoke",
+                             {{"data", {{"plan", "pro"}, {"user", "u1"}}}});
+  ASSERT_TRUE(waits.ok());
+  EXPECT_EQ(RunById(t, waits->body["runId"])["status"], "WAITING");
+}
+
 TEST(ConditionalStepTest, AnInvalidConditionErrorsTheRun) {
   TestEngine t(Workspace());
   json step = UpdateProfile("overwrite", {{"a", 1}});
