@@ -347,31 +347,23 @@ std::optional<StepKind> ParseStepKind(std::string_view action) {
   return std::nullopt;
 }
 
-const char* StepKindName(StepKind kind) {
-  for (const auto& [value, name] : kStepKindNames) {
-    if (value == kind) return name;
-  }
-  return "";
-}
-
-CompiledStep CompileStep(const Json& step) {
-  CompiledStep out;
-  if (!step.is_object()) return out;
+StepShortcut StepShortcutOf(const Json& step) {
+  if (!step.is_object()) return StepShortcut::kNone;
   auto action = step.find("action");
-  if (action == step.end() || !action->is_string()) return out;
-  out.kind = ParseStepKind(action->get_ref<const std::string&>());
-  if (out.kind == StepKind::kDelay && !step.contains("if") && !HasAccessors(step)) {
-    out.shortcut = CompiledStep::Shortcut::kPlainDelay;
+  if (action == step.end() || !action->is_string()) return StepShortcut::kNone;
+  const std::optional<StepKind> kind = ParseStepKind(action->get_ref<const std::string&>());
+  if (kind == StepKind::kDelay && !step.contains("if") && !HasAccessors(step)) {
+    return StepShortcut::kPlainDelay;
   }
   auto non_empty_string = [&step](const char* key) {
     auto it = step.find(key);
     return it != step.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
   };
-  if (out.kind == StepKind::kSend && step.size() == 3 && non_empty_string("template") &&
+  if (kind == StepKind::kSend && step.size() == 3 && non_empty_string("template") &&
       non_empty_string("recipient")) {
-    out.shortcut = CompiledStep::Shortcut::kPlainSend;
+    return StepShortcut::kPlainSend;
   }
-  return out;
+  return StepShortcut::kNone;
 }
 
 bool StepIsValid(const Json& step) {

@@ -17,7 +17,7 @@ namespace mock_courier {
 // (https://www.courier.com/docs/platform/automations/steps). Each kind is
 // validated by StepIsValid (automation_steps.cc) and run by RunStep
 // (automations.cc), both a switch over this enum, so a new kind cannot be
-// half added. A step shows its action as written.
+// half added. Views show a step's action as written.
 enum class StepKind : std::uint8_t {
   kSend,
   kSendList,
@@ -28,25 +28,19 @@ enum class StepKind : std::uint8_t {
   kUpdateProfile,
   kSubscribe,
 };
-// "send" -> kSend, ...; nullopt for any other action.
+// "send" -> kSend, "send-list" -> kSendList, ...; nullopt for any other action.
 std::optional<StepKind> ParseStepKind(std::string_view action);
-// The action as Courier spells it ("send-list", "fetch-data", ...).
-const char* StepKindName(StepKind kind);
 
-// A template's step, examined once when its workspace is loaded: its kind,
-// and whether a run may take a shortcut instead of extending it with the run
-// context (a fired run's most common steps):
+// How a template run may run a step instead of extending it with the run
+// context (a fired run's most common steps), found once per template step
+// when its workspace is loaded (StepShortcutOf):
 // - kPlainDelay: a delay without accessors or a condition, run as written
 //   (ExtendStep leaves delays as they are);
 // - kPlainSend: {"action": "send", "template", "recipient"} with non-empty
 //   strings and nothing else (the Segment guide's and the designer's shape);
 //   the run still checks its context (RunPlainSend).
-struct CompiledStep {
-  enum class Shortcut : std::uint8_t { kNone, kPlainDelay, kPlainSend };
-  std::optional<StepKind> kind;  // nullopt: an unknown action, which fails when run.
-  Shortcut shortcut = Shortcut::kNone;
-};
-CompiledStep CompileStep(const Json& step);
+enum class StepShortcut : std::uint8_t { kNone, kPlainDelay, kPlainSend };
+StepShortcut StepShortcutOf(const Json& step);
 
 // Fills a step's defaults from the run context
 // (https://www.courier.com/docs/platform/automations/steps): legacy send steps take recipient,

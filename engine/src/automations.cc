@@ -109,18 +109,18 @@ RunSpec TemplateRun(const AutomationDefinition& automation, RunContext context,
 
 // The step definition to run: the stored one, or the template's.
 // Step `index` of `run` as defined: the definition the run keeps (an ad hoc
-// run's), or its template's step with what CompileStep found in it.
+// run's), or its template's step with its shortcut.
 struct StepSource {
   const Json& raw;
-  const CompiledStep* compiled = nullptr;  // A template's step only.
+  StepShortcut shortcut = StepShortcut::kNone;  // A template's step only.
 };
 StepSource SourceStep(const WorkspaceState& ws, const AutomationRun& run, std::size_t index) {
   static const Json kNull;
   const Json& stored = run.steps[index].definition;
   if (!stored.is_null() || run.template_id.empty()) return {stored};
   const AutomationDefinition* automation = ws.def.FindAutomation(run.template_id);
-  if (automation == nullptr || index >= automation->compiled.size()) return {kNull};
-  return {automation->steps[index], &automation->compiled[index]};
+  if (automation == nullptr || index >= automation->shortcuts.size()) return {kNull};
+  return {automation->steps[index], automation->shortcuts[index]};
 }
 const Json& RawStep(const WorkspaceState& ws, const AutomationRun& run, std::size_t index) {
   return SourceStep(ws, run, index).raw;
@@ -449,8 +449,9 @@ StepOutcome RunCancelStep(WorkspaceState& ws, Services& svc, AutomationRun& run,
   if (!raw.is_string()) return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
   ResolvedToken token = ResolveCancelationToken(raw.get<std::string>(), run.context);
   for (std::string& d : token.diagnostics) run.AddDiagnostic("cancel step: " + d);
-  if (token.token.empty())
+  if (token.token.empty()) {
     return StepOutcome::Error("cancel: cancelation_token resolved to nothing");
+  }
   std::vector<std::string> canceled =
       CancelRunsWithToken(ws, svc, token.token, "a cancel step of run " + run.id);
   return StepOutcome::Done({{"cancelation_token", token.token}, {"canceled", canceled}});
@@ -586,7 +587,7 @@ bool FinishStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size
   return true;
 }
 
-// A template's send step that CompileStep found plain ({"action": "send",
+// A template's send step whose shortcut is kPlainSend ({"action": "send",
 // "template", "recipient"}: the Segment guide's and the designer's shape), in
 // a run with no brand or profile: done as ExtendStep, ResolveRecipientLookups,
 // RunStep and SendFromAutomation would do it, without building the extended
@@ -595,27 +596,27 @@ bool FinishStep(WorkspaceState& ws, Services& svc, AutomationRun& run, std::size
 // general path runs those.
 std::optional<StepOutcome> RunPlainSend(WorkspaceState& ws, Services& svc, AutomationRun& run,
                                         const Json& raw) {
-  const std::string* template_id = &raw["template"].get_ref<const std::string&>();
-  const std::string* text = &raw["recipient"].get_ref<const std::string&>();
+  const std::string& template_id = raw["template"].get_ref<const std::string&>();
+  const std::string& text = raw["recipient"].get_ref<const std::string&>();
   if (run.context.Find("brand") != nullptr || run.context.Find("profile") != nullptr) {
     return std::nullopt;
   }
   std::string recipient;
-  if (!text->starts_with("refs.")) {
-    recipient = *text;
-  } else if (std::optional<std::string> found = run.context.PathString(text->substr(5));
+  if (!text.starts_with("refs.")) {
+    recipient = text;
+  } else if (std::optional<std::string> found = run.context.PathString(text.substr(5));
              found && !found->empty()) {
     // A string at the exact path is what LookupRefsPath gives, read in place.
     recipient = std::move(*found);
   } else {
     std::string note;
-    std::optional<Json> value = LookupRefsPath(*text, run.context, &note);
+    std::optional<Json> value = LookupRefsPath(text, run.context, &note);
     if (!value || !note.empty()) return std::nullopt;
     recipient = value->is_string() ? std::move(value->get_ref<std::string&>()) : JsString(*value);
     if (recipient.empty()) return std::nullopt;
   }
   std::optional<Payload> data = run.context.ObjectDataPayload();
-  Result<std::string> sent = SendTemplateFromAutomation(ws, svc, *template_id, recipient,
+  Result<std::string> sent = SendTemplateFromAutomation(ws, svc, template_id, recipient,
                                                         data ? std::move(*data) : Payload(),
                                                         SendOrigin{"automation", run.id, ""});
   if (!sent.ok()) return StepOutcome::Error(sent.status().message());
@@ -657,18 +658,15 @@ void ExecuteRun(WorkspaceState& ws, Services& svc, AutomationRun* found, int dep
     }
     // Template runs read their definitions from the template (memory).
     const bool keep_definition = run.template_id.empty();
-    // The shortcuts CompileStep found in a template's step. A plain delay
-    // is run as written: extending it would only copy it (ExtendStep leaves
-    // delays be).
-    const CompiledStep::Shortcut shortcut =
-        source.compiled != nullptr ? source.compiled->shortcut : CompiledStep::Shortcut::kNone;
-    if (shortcut == CompiledStep::Shortcut::kPlainDelay) {
+    // A template step's shortcut. A plain delay is run as written: extending
+    // it would only copy it (ExtendStep leaves delays be).
+    if (source.shortcut == StepShortcut::kPlainDelay) {
       StepOutcome outcome = RunDelay(ws, svc, run, si, raw);
       if (outcome.kind == StepOutcome::kWaiting) return;
       if (!FinishStep(ws, svc, run, si, raw, std::move(outcome))) return;
       continue;
     }
-    if (shortcut == CompiledStep::Shortcut::kPlainSend) {
+    if (source.shortcut == StepShortcut::kPlainSend) {
       if (std::optional<StepOutcome> sent = RunPlainSend(ws, svc, run, raw)) {
         if (!FinishStep(ws, svc, run, si, raw, std::move(*sent))) return;
         continue;

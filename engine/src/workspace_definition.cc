@@ -243,7 +243,7 @@ bool ParseAutomation(Checker& c, const Json& a, const std::string& path,
     }
   }
   out.steps = a["steps"];
-  for (const Json& step : out.steps) out.compiled.push_back(CompileStep(step));
+  for (const Json& step : out.steps) out.shortcuts.push_back(StepShortcutOf(step));
   return true;
 }
 

@@ -43,7 +43,7 @@ struct AutomationDefinition {
   // (https://www.courier.com/docs/reference/automation/invoke).
   bool misspelled_token = false;
   Json steps = Json::array();
-  std::vector<CompiledStep> compiled;  // CompileStep of each step, in order.
+  std::vector<StepShortcut> shortcuts;  // StepShortcutOf each step, in order.
 };
 
 // A simulated delivery failure: when `match` matches the recipient, the

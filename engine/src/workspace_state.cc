@@ -112,7 +112,7 @@ void WorkspaceState::ResetState(std::uint64_t seed) {
   // seed and the workspace id, so parallel suites on different keys do not
   // change each other's ids.
   ids = IdGenerator(seed ^ StableHash(id));
-  profiles.clear();
+  profiles = decltype(profiles)();  // Not clear(): that keeps the bucket array.
   for (const auto& [user, profile] : def.profiles) profiles.emplace(user, profile);
   preferences.clear();
   lists.clear();

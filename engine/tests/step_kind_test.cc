@@ -1,5 +1,5 @@
-// Step kinds and compiled template steps (engine/src/automation_steps.h):
-// every action Courier documents has a kind whose name is the action
+// Step kinds and template step shortcuts (engine/src/automation_steps.h):
+// every action Courier documents has a kind of its own
 // (https://www.courier.com/docs/platform/automations/steps), and a template's
 // step gets a shortcut only in the shapes RunDelay and RunPlainSend may run
 // as written.
@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "automation_steps.h"
@@ -15,16 +16,15 @@
 namespace mock_courier {
 namespace {
 
-using Shortcut = CompiledStep::Shortcut;
+using Shortcut = StepShortcut;
 
-TEST(StepKindTest, EveryDocumentedActionHasAKindNamedAsIs) {
+TEST(StepKindTest, EveryDocumentedActionHasAKindOfItsOwn) {
   const std::vector<std::string> actions = {"send",   "send-list",  "delay",          "invoke",
                                             "cancel", "fetch-data", "update-profile", "subscribe"};
   std::vector<StepKind> kinds;
   for (const std::string& action : actions) {
     const std::optional<StepKind> kind = ParseStepKind(action);
     ASSERT_TRUE(kind.has_value()) << action;
-    EXPECT_EQ(StepKindName(*kind), action);
     for (StepKind seen : kinds) EXPECT_NE(seen, *kind) << action;
     kinds.push_back(*kind);
   }
@@ -33,58 +33,34 @@ TEST(StepKindTest, EveryDocumentedActionHasAKindNamedAsIs) {
   }
 }
 
-TEST(StepKindTest, CompiledStepsTakeShortcutsOnlyInTheirPlainShapes) {
-  struct Case {
-    Json step;
-    std::optional<StepKind> kind;
-    Shortcut shortcut;
-  };
-  const std::vector<Case> cases = {
-      {{{"action", "delay"}, {"duration", "2 hours"}}, StepKind::kDelay, Shortcut::kPlainDelay},
-      {{{"action", "delay"}, {"until", "20260101T000000Z"}},
-       StepKind::kDelay,
-       Shortcut::kPlainDelay},
+TEST(StepKindTest, TemplateStepsTakeShortcutsOnlyInTheirPlainShapes) {
+  const std::vector<std::pair<Json, Shortcut>> cases = {
+      {{{"action", "delay"}, {"duration", "2 hours"}}, Shortcut::kPlainDelay},
+      {{{"action", "delay"}, {"until", "20260101T000000Z"}}, Shortcut::kPlainDelay},
       // A condition or an accessor needs the run context.
-      {{{"action", "delay"}, {"duration", "2 hours"}, {"if", "data.x"}},
-       StepKind::kDelay,
-       Shortcut::kNone},
-      {{{"action", "delay"}, {"duration", {{"$ref", "data.wait"}}}},
-       StepKind::kDelay,
-       Shortcut::kNone},
+      {{{"action", "delay"}, {"duration", "2 hours"}, {"if", "data.x"}}, Shortcut::kNone},
+      {{{"action", "delay"}, {"duration", {{"$ref", "data.wait"}}}}, Shortcut::kNone},
       {{{"action", "send"}, {"template", "reminder"}, {"recipient", "refs.data.userId"}},
-       StepKind::kSend,
        Shortcut::kPlainSend},
       // Anything beyond the three keys, or an empty or non-string value.
       {{{"action", "send"}, {"template", "reminder"}, {"recipient", "u1"}, {"ref", "sent"}},
-       StepKind::kSend,
        Shortcut::kNone},
-      {{{"action", "send"}, {"template", ""}, {"recipient", "u1"}},
-       StepKind::kSend,
-       Shortcut::kNone},
+      {{{"action", "send"}, {"template", ""}, {"recipient", "u1"}}, Shortcut::kNone},
       {{{"action", "send"}, {"template", "reminder"}, {"recipient", {{"$ref", "data.u"}}}},
-       StepKind::kSend,
        Shortcut::kNone},
-      {{{"action", "send"}, {"template", "reminder"}, {"brand", "b"}},
-       StepKind::kSend,
-       Shortcut::kNone},
-      {{{"action", "send-list"}, {"template", "reminder"}, {"list", "l1"}},
-       StepKind::kSendList,
-       Shortcut::kNone},
-      {{{"action", "cancel"}, {"cancelation_token", "t"}}, StepKind::kCancel, Shortcut::kNone},
-      {{{"action", "teleport"}}, std::nullopt, Shortcut::kNone},
-      {{{"action", 7}}, std::nullopt, Shortcut::kNone},
-      {Json::array(), std::nullopt, Shortcut::kNone},
+      {{{"action", "send"}, {"template", "reminder"}, {"brand", "b"}}, Shortcut::kNone},
+      {{{"action", "send-list"}, {"template", "reminder"}, {"list", "l1"}}, Shortcut::kNone},
+      {{{"action", "cancel"}, {"cancelation_token", "t"}}, Shortcut::kNone},
+      {{{"action", "teleport"}}, Shortcut::kNone},
+      {{{"action", 7}}, Shortcut::kNone},
+      {Json::array(), Shortcut::kNone},
   };
-  for (const Case& c : cases) {
-    const CompiledStep compiled = CompileStep(c.step);
-    EXPECT_EQ(compiled.kind, c.kind) << c.step;
-    EXPECT_EQ(compiled.shortcut, c.shortcut) << c.step;
-  }
+  for (const auto& [step, shortcut] : cases) EXPECT_EQ(StepShortcutOf(step), shortcut) << step;
 }
 
-// A workspace's automations are compiled when it is loaded: one compiled
-// step per step, in order.
-TEST(StepKindTest, AWorkspaceCompilesEachTemplateStep) {
+// A workspace's template steps get their shortcuts when it is loaded: one per
+// step, in order.
+TEST(StepKindTest, AWorkspaceFindsEachTemplateStepsShortcut) {
   const Json workspace = {
       {"api_keys", {"k"}},
       {"automations",
@@ -98,17 +74,9 @@ TEST(StepKindTest, AWorkspaceCompilesEachTemplateStep) {
   const Result<WorkspaceDefinition> parsed = ParseWorkspaceDefinition(workspace);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   ASSERT_EQ(parsed->automations.size(), 1u);
-  const AutomationDefinition& automation = parsed->automations[0];
-  ASSERT_EQ(automation.compiled.size(), automation.steps.size());
-  for (std::size_t i = 0; i < automation.steps.size(); ++i) {
-    const CompiledStep expected = CompileStep(automation.steps[i]);
-    EXPECT_EQ(automation.compiled[i].kind, expected.kind) << "step " << i;
-    EXPECT_EQ(automation.compiled[i].shortcut, expected.shortcut) << "step " << i;
-  }
-  EXPECT_EQ(automation.compiled[0].shortcut, Shortcut::kPlainDelay);
-  EXPECT_EQ(automation.compiled[1].shortcut, Shortcut::kPlainSend);
-  EXPECT_EQ(automation.compiled[3].shortcut, Shortcut::kNone);
-  EXPECT_FALSE(automation.compiled[4].kind.has_value());
+  EXPECT_EQ(parsed->automations[0].shortcuts,
+            (std::vector<Shortcut>{Shortcut::kPlainDelay, Shortcut::kPlainSend, Shortcut::kNone,
+                                   Shortcut::kNone, Shortcut::kNone}));
 }
 
 }  // namespace
