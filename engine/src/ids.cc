@@ -1,8 +1,18 @@
 #include "mock_courier/ids.h"
 
-#include <cstdio>
-
 namespace mock_courier {
+namespace {
+
+// Writes the low `digits` hex digits of `value` to `out`, most significant first.
+void PutHex(char* out, std::uint64_t value, int digits) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int i = digits - 1; i >= 0; --i) {
+    out[i] = kDigits[value & 0xf];
+    value >>= 4;
+  }
+}
+
+}  // namespace
 
 std::uint64_t IdGenerator::NextBits() {
   // splitmix64: tiny, fast, and fully determined by the seed.
@@ -15,11 +25,15 @@ std::uint64_t IdGenerator::NextBits() {
 std::string IdGenerator::Next(TimePoint now) {
   std::uint64_t a = NextBits();
   std::uint64_t b = NextBits();
-  auto seconds = static_cast<unsigned long>((now / 1000) & 0xffffffffULL);
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "1-%08lx-%08lx%016llx", seconds,
-                static_cast<unsigned long>(a & 0xffffffffULL), static_cast<unsigned long long>(b));
-  return buffer;
+  auto seconds = static_cast<std::uint64_t>(now / 1000);
+  // Written digit by digit: snprintf was a third of the cost of an id, and
+  // every send makes several.
+  std::string id(2 + 8 + 1 + 8 + 16, '-');
+  id[0] = '1';
+  PutHex(&id[2], seconds, 8);
+  PutHex(&id[11], a, 8);
+  PutHex(&id[19], b, 16);
+  return id;
 }
 
 }  // namespace mock_courier

@@ -116,6 +116,17 @@ TEST(IdGeneratorTest, ProducesCourierShapedIds) {
   EXPECT_EQ(id.find_first_not_of("0123456789abcdef", 11), std::string::npos);
 }
 
+// The ids a seed gives are part of what a scenario run reproduces: they must
+// not change when the formatting code does. Values from the first version
+// (snprintf "1-%08lx-%08lx%016llx" of the same splitmix64 bits).
+TEST(IdGeneratorTest, IdsOfASeedAreStable) {
+  IdGenerator ids(7);
+  EXPECT_EQ(ids.Next(0x65f240a0LL * 1000 + 999), "1-65f240a0-59320dd7044c3cd7f43c661c");
+  EXPECT_EQ(ids.Next(0), "1-00000000-bab12a02953aeb70673e29cb");
+  // Only the low 32 bits of the seconds are written.
+  EXPECT_EQ(ids.Next(0x1234567890LL * 1000), "1-34567890-6a1e21da3fdabe86cbbeaa11");
+}
+
 TEST(IdGeneratorTest, SameSeedSameIdsOtherSeedOtherIds) {
   IdGenerator a(42), b(42), c(43);
   std::set<std::string> seen;
