@@ -94,18 +94,21 @@ struct Engine::Impl {
 
   AdvanceResult RunUntil(Clock& clock, TimePoint limit) {
     AdvanceResult result;
+    Evicted evicted;  // Freed after each timer's lock is released, as in With().
     while (auto timer = scheduler.PopDue(limit)) {
       // Each timer runs at its own due time, so a send after a 2 h delay is
       // stamped at exactly +2 h even when the clock is advanced by more.
       clock.AdvanceTo(timer->id.due);
       if (auto ws = FindBySerial(timer->workspace)) {
-        Evicted evicted;  // Freed after the lock is released, as in With().
-        std::lock_guard lock(ws->mutex);
-        // A timer continues accepted work: what it starts is processed at
-        // once, without another latency (jobs.h).
-        ProcessingScope scope(*ws);
-        RunTimer(*ws, services, *timer);
-        ws->EnforceRetention(timer->id.due, &evicted);
+        {
+          std::lock_guard lock(ws->mutex);
+          // A timer continues accepted work: what it starts is processed at
+          // once, without another latency (jobs.h).
+          ProcessingScope scope(*ws);
+          RunTimer(*ws, services, *timer);
+          ws->EnforceRetention(timer->id.due, &evicted);
+        }
+        evicted.Free();
       }
       if (IsProcessingJob(timer->kind)) {
         ++result.processed;
