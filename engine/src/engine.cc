@@ -78,9 +78,16 @@ struct Engine::Impl {
   Result<T> With(const std::string& key, Fn&& fn) {
     auto ws = Find(key);
     if (!ws) return Status::Unauthorized();
-    // Destroyed when this returns, after the workspace is released: freeing
-    // evicted records does not hold up the workspace's other requests.
-    Evicted evicted;
+    // Freed when this returns, after the workspace is released: freeing
+    // evicted records does not hold up the workspace's other requests. One
+    // per thread, emptied but not deallocated after each request, so that a
+    // request that evicts does not allocate its vectors anew (an operation
+    // never calls With() itself, so the thread's is never in use twice).
+    thread_local Evicted evicted;
+    struct FreeAfter {
+      Evicted& evicted;
+      ~FreeAfter() { evicted.Free(); }
+    } free_after{evicted};
     std::optional<Result<T>> result;
     ws->operations.Run([&] {
       // Before: expired dedupe records must not answer this request. After:
