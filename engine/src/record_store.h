@@ -41,9 +41,10 @@ class RecordStore {
   // Adds `record` under its own `id` (the caller makes ids unique).
   T& Add(T record) {
     const Seq seq = next_seq_++;
-    Item& item = *records_.emplace_hint(records_.end(), seq, Slot{std::move(record), false});
-    IndexInsert(&item);
-    return item.second.record;
+    const Iterator item =
+        records_.emplace_hint(records_.end(), seq, Slot{std::move(record), false});
+    IndexInsert(item);
+    return item->second.record;
   }
 
   T* Find(std::string_view id) {
@@ -71,7 +72,7 @@ class RecordStore {
     const IndexEntry* entry = IndexFind(id);
     if (entry == nullptr || entry->item->second.finished) return;
     entry->item->second.finished = true;
-    finished_.push_back(entry->item->first);
+    finished_.push_back(entry->item);
   }
 
   // One record as stored (public only so that Node can name it).
@@ -96,7 +97,7 @@ class RecordStore {
     if (keep == 0) return 0;
     std::size_t dropped = 0;
     while (finished_.size() > keep) {
-      auto it = records_.find(finished_.front());
+      const Iterator it = finished_.front();
       finished_.pop_front();
       on_evict(std::as_const(it->second.record));
       IndexErase(&*it);
@@ -182,55 +183,63 @@ class RecordStore {
   }
 
   // The id index: open addressing with linear probing over a power-of-two
-  // table, at most 3/4 full. An entry points at its record's map item (nodes
+  // table, at most 3/4 full. An entry holds its record's map iterator (nodes
   // do not move, a record's id never changes, and the item holds the
   // sequence), so each id is stored once and an added record costs no index
   // allocation (a node-based map took one per record: three per fired
   // automation run). The entry keeps its id's hash: a probe compares ids only
   // when the hashes match, and erasing moves entries up without reading their
   // records (rehashing each moved id was a tenth of a fired run's time).
-  using Item = std::pair<const Seq, Slot>;
+  using Records = std::map<Seq, Slot>;
+  using Iterator = typename Records::iterator;
+  using Item = typename Records::value_type;
+  // An entry's tag is its id's hash with the top bit set, so that no used
+  // entry has tag 0 (the empty one): the iterator has no null value to test.
+  // Table sizes stay far below 2^63, so the bit never reaches a slot number.
+  static constexpr std::size_t kUsed = std::size_t{1} << (8 * sizeof(std::size_t) - 1);
   struct IndexEntry {
-    Item* item = nullptr;  // Null: empty.
-    std::size_t hash = 0;
+    Iterator item;        // Meaningful when tag != 0.
+    std::size_t tag = 0;  // 0: empty.
   };
-  static std::size_t HashOf(std::string_view id) { return std::hash<std::string_view>{}(id); }
-  // Where `id` (hashed as `hash`) has its entry, or the empty entry where it
+  static std::size_t TagOf(std::string_view id) {
+    return std::hash<std::string_view>{}(id) | kUsed;
+  }
+  // Where `id` (tagged `tag`) has its entry, or the empty entry where it
   // would go (the table must not be empty).
-  std::size_t Probe(std::string_view id, std::size_t hash) const {
+  std::size_t Probe(std::string_view id, std::size_t tag) const {
     const std::size_t mask = index_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
       const IndexEntry& entry = index_[i];
-      if (entry.item == nullptr || (entry.hash == hash && entry.item->second.record.id == id)) {
+      if (entry.tag == 0 || (entry.tag == tag && entry.item->second.record.id == id)) {
         return i;
       }
     }
   }
   const IndexEntry* IndexFind(std::string_view id) const {
     if (index_.empty()) return nullptr;
-    const IndexEntry& entry = index_[Probe(id, HashOf(id))];
-    return entry.item == nullptr ? nullptr : &entry;
+    const IndexEntry& entry = index_[Probe(id, TagOf(id))];
+    return entry.tag == 0 ? nullptr : &entry;
   }
   // A second record with the same id takes the id over (as Find sees it).
-  void IndexInsert(Item* item) {
+  void IndexInsert(Iterator item) {
     if ((indexed_ + 1) * 4 > index_.size() * 3) Rehash(index_.empty() ? 16 : index_.size() * 2);
-    const std::size_t hash = HashOf(item->second.record.id);
-    IndexEntry& entry = index_[Probe(item->second.record.id, hash)];
-    if (entry.item == nullptr) ++indexed_;
-    entry = {item, hash};
+    const std::size_t tag = TagOf(item->second.record.id);
+    IndexEntry& entry = index_[Probe(item->second.record.id, tag)];
+    if (entry.tag == 0) ++indexed_;
+    entry = {item, tag};
   }
   // Drops the entry of `item`'s id when it names that item.
   void IndexErase(const Item* item) {
     if (index_.empty()) return;
     const std::size_t mask = index_.size() - 1;
-    std::size_t hole = HashOf(item->second.record.id) & mask;
+    std::size_t hole = TagOf(item->second.record.id) & mask;
     // The item's own entry, or a gap (its id was taken over by a later record).
-    while (index_[hole].item != nullptr && index_[hole].item != item) hole = (hole + 1) & mask;
-    if (index_[hole].item == nullptr) return;
+    while (index_[hole].tag != 0 && &*index_[hole].item != item) hole = (hole + 1) & mask;
+    if (index_[hole].tag == 0) return;
     // Backward-shift deletion: later members of the probe run move up so that
     // no lookup stops early at the freed entry.
-    for (std::size_t i = (hole + 1) & mask; index_[i].item != nullptr; i = (i + 1) & mask) {
-      const std::size_t home = index_[i].hash & mask;
+    for (std::size_t i = (hole + 1) & mask; index_[i].tag != 0; i = (i + 1) & mask) {
+      const std::size_t home = index_[i].tag & mask;
       if (((i - home) & mask) >= ((i - hole) & mask)) {
         index_[hole] = index_[i];
         hole = i;
@@ -246,17 +255,20 @@ class RecordStore {
     index_.assign(size, IndexEntry{});
     const std::size_t mask = size - 1;
     for (const IndexEntry& entry : old) {
-      if (entry.item == nullptr) continue;
-      std::size_t i = entry.hash & mask;
-      while (index_[i].item != nullptr) i = (i + 1) & mask;
+      if (entry.tag == 0) continue;
+      std::size_t i = entry.tag & mask;
+      while (index_[i].tag != 0) i = (i + 1) & mask;
       index_[i] = entry;
     }
   }
 
-  std::map<Seq, Slot> records_;
+  Records records_;
   std::vector<IndexEntry> index_;
   std::size_t indexed_ = 0;
-  std::deque<Seq> finished_;  // In the order records finished.
+  // In the order records finished; iterators, so that Trim does not search
+  // the map (over a million waiting runs, that search was a chain of cache
+  // misses per evicted record).
+  std::deque<Iterator> finished_;
   Seq next_seq_ = 0;
   std::uint64_t evicted_ = 0;
 };
