@@ -207,7 +207,7 @@ std::string NameOf(const Item& item) {
 std::string UserOf(const Item& item) {
   switch (item.phase) {
     case kInboundPhase: {
-      const Json payload = Json::parse(item.entry->payload_text, nullptr, false);
+      const Json payload = Json::parse(item.entry->payload(), nullptr, false);
       std::string user = StringAt(payload, "userId");
       return user.empty() ? StringAt(payload, "anonymousId") : user;
     }

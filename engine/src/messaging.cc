@@ -767,7 +767,11 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     if (method == "single") break;
   }
 
-  const RenderVariables variables{plan.data, merged, plan.recipient};
+  // Data kept as text is a final message's (KeepFinalDataAsText): should one
+  // be rendered again, it is read as the tree it stands for.
+  std::optional<Payload> parsed;
+  if (plan.data.text() != nullptr) parsed.emplace(Share(plan.data.ToJson()));
+  const RenderVariables variables{parsed ? *parsed : plan.data, merged, plan.recipient};
 
   if (!blocked_reason.empty()) {
     for (const std::string* routed_channel : routed) {
@@ -1399,6 +1403,17 @@ void AppendOutboundMessageProperties(std::string& text, const Message& message) 
   time_field("sent", r.sent);
   string_field("status", MessageStatusName(r.status));
   text += '}';
+}
+
+void KeepFinalDataAsText(WorkspaceState& ws, const std::string& message_id, const SharedJson& data,
+                         const std::shared_ptr<const std::string>& text) {
+  if (!text || text->empty() || !data) return;
+  Message* m = ws.messages.Find(message_id);
+  if (m == nullptr || !IsFinalMessageStatus(m->record.status) ||
+      m->plan.data.tree() != data.get()) {
+    return;
+  }
+  m->plan.data = Payload::Text(text);
 }
 
 bool IsFinalMessageStatus(MessageStatus status) {

@@ -1,5 +1,6 @@
 #include "packed_json.h"
 
+#include "mock_courier/json_parse.h"
 #include "mock_courier/time_format.h"
 
 #include <cstring>
@@ -380,15 +381,45 @@ Json PackedJson::Cursor::Unpack() const {
   return reader.Value();
 }
 
-Payload::Payload() : tree_(SharedEmptyObject()) {}
+namespace {
 
-Payload::Payload(SharedJson tree) : tree_(tree ? std::move(tree) : SharedEmptyObject()) {}
+// The table of payloads that are not packed: their cursor has nothing to read.
+const JsonKeyTable& NoKeys() {
+  static const JsonKeyTable keys(0);
+  return keys;
+}
+
+}  // namespace
+
+Payload::Payload() : tree_(SharedEmptyObject()), keys_(&NoKeys()) {}
+
+Payload::Payload(SharedJson tree)
+    : tree_(tree ? std::move(tree) : SharedEmptyObject()), keys_(&NoKeys()) {}
 
 Payload::Payload(PackedJson packed, const JsonKeyTable& keys)
     : packed_(std::move(packed)), keys_(&keys) {}
 
-bool Payload::is_object() const { return tree_ ? tree_->is_object() : Cursor().is_object(); }
+Payload Payload::Text(std::shared_ptr<const std::string> text) {
+  Payload payload;
+  payload.tree_ = nullptr;
+  payload.text_ = std::move(text);
+  return payload;
+}
 
-Json Payload::ToJson() const { return tree_ ? *tree_ : packed_.Unpack(*keys_); }
+bool Payload::is_object() const {
+  if (text_) return true;  // Only objects are kept as text.
+  return tree_ ? tree_->is_object() : Cursor().is_object();
+}
+
+Json Payload::ToJson() const {
+  if (tree_) return *tree_;
+  if (text_) {
+    // The text parsed once already, into the tree it stands for; a failure
+    // would be a bug, shown as the empty object rather than thrown into a view.
+    Result<Json> parsed = ParseJson(*text_);
+    return parsed.ok() ? std::move(parsed).value() : Json::object();
+  }
+  return packed_.Unpack(*keys_);
+}
 
 }  // namespace mock_courier

@@ -117,17 +117,26 @@ class PackedJson {
 // quarter of a fired run's allocations). Copies of a packed payload copy its
 // one buffer. The table must outlive the payload's reads (the workspace
 // clears it only with the runs and messages that use it).
+//
+// A third form is an object's JSON text, shared with the journal entry that
+// holds the request it came from: a message keeps its data that way once it
+// is final, when only views read it (see KeepFinalDataAsText, messaging.h).
+// Its cursor is invalid; ToJson parses it.
 class Payload {
  public:
   // The shared empty object.
   Payload();
   Payload(SharedJson tree);  // NOLINT(google-explicit-constructor): a tree is a payload.
   Payload(PackedJson packed, const JsonKeyTable& keys);
+  // `text` must hold a JSON object, as ParseJson reads it.
+  static Payload Text(std::shared_ptr<const std::string> text);
 
   bool is_object() const;
-  // The tree, or nullptr for a packed payload.
+  // The tree, or nullptr for a packed or text payload.
   const Json* tree() const { return tree_.get(); }
-  // The packed value's cursor at its root (only for a packed payload).
+  // The text, or nullptr for a tree or packed payload.
+  const std::string* text() const { return text_.get(); }
+  // The packed value's cursor at its root (invalid unless packed).
   PackedJson::Cursor Cursor() const { return PackedJson::Cursor(packed_, *keys_); }
   // The value as a tree (a copy: for views).
   Json ToJson() const;
@@ -135,7 +144,8 @@ class Payload {
  private:
   SharedJson tree_;
   PackedJson packed_;
-  const JsonKeyTable* keys_ = nullptr;
+  const JsonKeyTable* keys_;
+  std::shared_ptr<const std::string> text_;
 };
 
 }  // namespace mock_courier

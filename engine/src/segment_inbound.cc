@@ -199,7 +199,10 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
     auto sent = SendMappedEventToList(ws, svc, event_id, list, pattern, shared_event,
                                       SendOrigin{source, "", message_id});
     if (sent.ok()) {
-      for (const auto& id : *sent) entry.effects["messages"].push_back(id);
+      for (const auto& id : *sent) {
+        entry.effects["messages"].push_back(id);
+        KeepFinalDataAsText(ws, id, shared_event, entry.payload_text);
+      }
       mapped = !sent->empty() || ws.event_maps.count(event_id.view()) > 0;
       if (sent->empty()) {
         entry.diagnostics.push_back("list send of '" + std::string(event_id.view()) +
@@ -211,6 +214,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
   } else if (auto sent_id =
                  SendMappedEvent(ws, svc, event_id, recipient, shared_event, source, message_id)) {
     entry.effects["messages"].push_back(*sent_id);
+    KeepFinalDataAsText(ws, *sent_id, shared_event, entry.payload_text);
     mapped = true;
   }
   auto runs = TriggerAutomations(ws, svc, JoinedText("track/", name), shared_event, recipient, name,
@@ -264,7 +268,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   JournalEntry entry;
   entry.source = source;
   entry.received_at = now;
-  entry.payload_text = std::move(payload_text);
+  entry.payload_text = std::make_shared<const std::string>(std::move(payload_text));
   if (event.is_object()) {
     entry.type = StringField(event, "type");
     entry.event = StringField(event, "event");
@@ -378,7 +382,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   entry.type = "track";
   entry.event = body["event"].get<std::string>();
   entry.received_at = now;
-  entry.payload_text = JsonText(body);
+  entry.payload_text = std::make_shared<const std::string>(JsonText(body));
   if (auto seen = ws.courier_inbound_ids.find(message_id); seen != ws.courier_inbound_ids.end()) {
     // A repeated messageId is a conflict here, unlike /inbound/segment
     // (https://www.courier.com/docs/api-reference/inbound/courier-track-event).
@@ -433,7 +437,7 @@ Json JournalEntryForAdmin(const JournalEntry& e) {
                                : Json(FormatIso8601(e.processed_at.value_or(e.received_at)))},
           {"diagnostics", e.diagnostics},
           {"effects", e.effects.is_null() ? Json::object() : e.effects},
-          {"payload", Json::parse(e.payload_text, nullptr, /*allow_exceptions=*/false)}};
+          {"payload", Json::parse(e.payload(), nullptr, /*allow_exceptions=*/false)}};
 }
 
 Json JournalForAdmin(const WorkspaceState& ws) {

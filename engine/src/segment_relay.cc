@@ -100,7 +100,7 @@ void JournalSimulatedFailure(WorkspaceState& ws, Services& svc, const Json& even
   entry.outcome = dropped ? "dropped" : "failed";
   entry.http_status = status;
   entry.received_at = svc.clock.Now();
-  entry.payload_text = JsonText(event);
+  entry.payload_text = std::make_shared<const std::string>(JsonText(event));
   if (const Json* type = FindPath(event, "type"); type != nullptr && type->is_string()) {
     entry.type = type->get<std::string>();
   }

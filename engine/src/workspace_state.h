@@ -370,8 +370,14 @@ struct JournalEntry {
   TimePoint received_at = 0;
   // The request body as JSON text: the journal keeps up to the workspace's
   // Retention::journal of them, and text is a few hundred
-  // bytes in one allocation where the parsed tree takes several KB.
-  std::string payload_text;
+  // bytes in one allocation where the parsed tree takes several KB. Shared
+  // with the final messages the request sent (KeepFinalDataAsText); null
+  // for an entry that stands in for one retention dropped.
+  std::shared_ptr<const std::string> payload_text;
+  const std::string& payload() const {
+    static const std::string kNone;
+    return payload_text ? *payload_text : kNone;
+  }
   std::vector<std::string> diagnostics;
   // {"messages":[...], "runs":[...], "profile":...}; null (shown as {}) until
   // the first effect, so that an entry without any allocates nothing for it.
@@ -384,7 +390,7 @@ struct JournalEntry {
   std::optional<TimePoint> processed_at;
 
   // What the journal's byte bound (kJournalBytes) counts of this entry.
-  std::size_t text_bytes() const { return payload_text.size() + event.size(); }
+  std::size_t text_bytes() const { return payload().size() + event.size(); }
 };
 
 struct CatalogueEntry {

@@ -2,6 +2,7 @@
 // (https://www.courier.com/docs/external-integrations/cdp/segment).
 #include <gtest/gtest.h>
 
+#include "mock_courier/testing/checkout_workspace.h"
 #include "mock_courier/testing/engine_fixture.h"
 
 namespace mock_courier {
@@ -121,6 +122,42 @@ TEST(SegmentInboundTest, InvalidUtf8FromAnInProcessCallerIsReplacedNotThrown) {
   json event = TestEngine::Track("Nothing Here", "u1", "m1", {{"bad", "a\xff"}});
   ASSERT_TRUE(t.engine.SegmentInbound(t.key, event).ok());
   EXPECT_EQ(t.Journal()["results"][0]["payload"]["properties"]["bad"], "a\ufffd");
+}
+
+// A message an event-map send makes keeps the event as its data. Once the
+// message is final it holds the request's text (shared with the journal), not
+// the tree: every view still shows the event, whatever the text's spelling.
+TEST(SegmentInboundTest, AFinalMessageShowsTheEventItWasSentForAsData) {
+  TestEngine t(testing::CheckoutWorkspace());
+  // Spelled as a client might: spaces, escapes, a float with a trailing zero,
+  // a big integer, nesting, a key twice (the last one counts).
+  const std::string text =
+      "{ \"type\":\"track\", \"event\":\"Order Completed\", \"userId\":\"ann\",\n"
+      "  \"messageId\":\"m-text\", \"properties\": {\"total\": 10.50, \"n\": 12345678901234,"
+      " \"name\": \"caf\\u00e9 \\\"x\\\"\", \"items\": [[1, 2], {\"sku\": \"a\"}], \"n\": 7},"
+      " \"context\": {\"library\": {\"name\": \"analytics-node\"}} }";
+  const json event = json::parse(text);
+  auto reply = t.engine.SegmentInbound(t.key, event, text);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  const json journal = t.Journal()["results"];
+  ASSERT_EQ(journal.size(), 1u);
+  ASSERT_EQ(journal[0]["effects"]["messages"].size(), 1u);
+  const std::string id = journal[0]["effects"]["messages"][0];
+  const json messages = t.Messages()["results"];
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["status"], "DELIVERED");
+  const json& enqueued = messages[0]["history"][0];
+  ASSERT_EQ(enqueued["type"], "ENQUEUED");
+  EXPECT_EQ(enqueued["data"], event);
+  EXPECT_EQ(enqueued["request"]["data"], event);
+  auto history =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "ENQUEUED"}});
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->body["results"].size(), 1u);
+  EXPECT_EQ(history->body["results"][0]["data"], event);
+  EXPECT_EQ(history->body["results"][0]["data"]["properties"]["n"], 7);
+  // The journal shows the same event.
+  EXPECT_EQ(journal[0]["payload"], event);
 }
 
 TEST(SegmentInboundTest, CatalogueUsesTheTrackPrefix) {

@@ -256,7 +256,7 @@ int FlakyWorkspace(WorkspaceState& ws, Services& svc, const Json& event) {
   entry.outcome = status == 202 ? "accepted" : "rejected";
   entry.http_status = status;
   entry.received_at = svc.clock.Now();
-  entry.payload_text = event.dump();
+  entry.payload_text = std::make_shared<const std::string>(event.dump());
   ws.journal.push_back(std::move(entry));
   return status;
 }
@@ -269,7 +269,7 @@ int RejectingWorkspace(WorkspaceState& ws, Services& svc, const Json& event) {
   entry.outcome = "rejected";
   entry.http_status = 400;
   entry.received_at = svc.clock.Now();
-  entry.payload_text = event.dump();
+  entry.payload_text = std::make_shared<const std::string>(event.dump());
   ws.journal.push_back(std::move(entry));
   return 400;
 }
@@ -329,7 +329,7 @@ TEST_F(WorkspaceAnswerRetryTest, A503IsRetriedWithBackoffUntilAccepted) {
   ASSERT_EQ(relay_calls, 3);
   EXPECT_EQ(ws_.journal.back().outcome, "accepted");
   EXPECT_EQ(Diagnostics(2), (std::vector<std::string>{"segment.delivery: retry, attempt 3"}));
-  EXPECT_EQ(Json::parse(ws_.journal.back().payload_text)["messageId"], "m-1");
+  EXPECT_EQ(Json::parse(ws_.journal.back().payload())["messageId"], "m-1");
   EXPECT_FALSE(scheduler_.NextDue().has_value());
 }
 
