@@ -966,10 +966,12 @@ Status ValidateTriggerSteps(WorkspaceState& ws, const AutomationDefinition& auto
 
 }  // namespace
 
-Json TriggerAutomations(WorkspaceState& ws, Services& svc, std::string_view trigger,
-                        const SharedJson& event, const std::string& recipient,
-                        const std::string& template_name, const std::string& inbound_id) {
-  Json started;  // Null until a run starts: no allocation for an event that starts none.
+std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
+                                            std::string_view trigger, const SharedJson& event,
+                                            const std::string& recipient,
+                                            const std::string& template_name,
+                                            const std::string& inbound_id) {
+  std::vector<std::string> started;  // No allocation for an event that starts none.
   // Starts a run of `automation`, `matched` being its trigger that matched,
   // as a view of the definition's string equal to `trigger` (what the run
   // keeps instead of a copy). Runs never change the definition, so this

@@ -22,11 +22,12 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
 // (https://www.courier.com/docs/external-integrations/cdp/segment/): `trigger` is "track/<event>",
 // "identify" or "group"; `event` is the whole inbound event (the run's `data`); `recipient` is
 // userId ?? anonymousId. A run's source is "<trigger>/<inbound_id>" (the Courier id answered).
-// Returns the started run ids, in template order, as the JSON array a journal
-// entry's effects keep; null when none started.
-Json TriggerAutomations(WorkspaceState& ws, Services& svc, std::string_view trigger,
-                        const SharedJson& event, const std::string& recipient,
-                        const std::string& template_name, const std::string& inbound_id);
+// Returns the started run ids, in template order (a journal entry's effects).
+std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
+                                            std::string_view trigger, const SharedJson& event,
+                                            const std::string& recipient,
+                                            const std::string& template_name,
+                                            const std::string& inbound_id);
 
 // The timer of a run's delay fired (timers.h): the delay step is PROCESSED
 // and the run continues. A run that is gone, canceled or not waiting is left

@@ -261,12 +261,8 @@ TimelineRow RowOf(const WorkspaceState& ws, const Item& item) {
       row.label = (e.source == "segment" ? "Segment " : e.source + " ") + e.type +
                   (e.event.empty() ? "" : " \"" + e.event + "\"") + " -> " +
                   std::to_string(e.http_status);
-      for (const char* what : {"runs", "messages"}) {
-        auto targets = e.effects.find(what);
-        if (targets == e.effects.end() || !targets->is_array()) continue;
-        for (const Json& target : *targets) {
-          if (target.is_string()) row.leads_to.push_back(target.get<std::string>());
-        }
+      for (const auto* targets : {&e.effects.runs, &e.effects.messages}) {
+        row.leads_to.insert(row.leads_to.end(), targets->begin(), targets->end());
       }
       break;
     }
@@ -327,10 +323,8 @@ void LinkInboundSender(const WorkspaceState& ws, const Message& message, std::si
         message.record.enqueued) {
       return;
     }
-    auto sent = entry.effects.find("messages");
-    if (sent == entry.effects.end() || !sent->is_array()) continue;
-    for (const Json& id : *sent) {
-      if (id.is_string() && id.get_ref<const std::string&>() == message.id) {
+    for (const std::string& id : entry.effects.messages) {
+      if (id == message.id) {
         row.links.push_back(InboundRowId(entry, ws.journal_evicted + i));
         return;
       }

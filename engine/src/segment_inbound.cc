@@ -154,11 +154,11 @@ void JournalAndProcess(WorkspaceState& ws, Services& svc, JournalEntry entry, Pr
       });
 }
 
-// Keeps the runs TriggerAutomations started (null: none) in the entry's
-// effects; returns whether any started.
-bool RecordRuns(JournalEntry& entry, Json runs) {
-  if (runs.is_null()) return false;
-  entry.effects["runs"] = std::move(runs);
+// Keeps the runs TriggerAutomations started in the entry's effects; returns
+// whether any started.
+bool RecordRuns(JournalEntry& entry, std::vector<std::string> runs) {
+  if (runs.empty()) return false;
+  entry.effects.runs = std::move(runs);
   return true;
 }
 
@@ -200,7 +200,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
                                       SendOrigin{source, "", message_id});
     if (sent.ok()) {
       for (const auto& id : *sent) {
-        entry.effects["messages"].push_back(id);
+        entry.effects.messages.push_back(id);
         KeepFinalDataAsText(ws, id, shared_event, entry.payload_text);
       }
       mapped = !sent->empty() || ws.event_maps.count(event_id.view()) > 0;
@@ -213,7 +213,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
     }
   } else if (auto sent_id =
                  SendMappedEvent(ws, svc, event_id, recipient, shared_event, source, message_id)) {
-    entry.effects["messages"].push_back(*sent_id);
+    entry.effects.messages.push_back(*sent_id);
     KeepFinalDataAsText(ws, *sent_id, shared_event, entry.payload_text);
     mapped = true;
   }
@@ -241,7 +241,7 @@ void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_e
         "troubleshooting guide)");
   }
   MergeProfileData(ws, svc, user, event["traits"]);
-  entry.effects["profile"] = user;
+  entry.effects.profile = user;
   RecordRuns(entry,
              TriggerAutomations(ws, svc, "identify", shared_event, user, "identify", inbound_id));
   (void)source;
@@ -422,6 +422,14 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   return Reply{202, OneKey("messageId", id)};
 }
 
+Json EffectsJson(const JournalEntry::Effects& effects) {
+  Json out = Json::object();
+  if (!effects.messages.empty()) out["messages"] = effects.messages;
+  if (effects.profile) out["profile"] = *effects.profile;
+  if (!effects.runs.empty()) out["runs"] = effects.runs;
+  return out;
+}
+
 Json JournalEntryForAdmin(const JournalEntry& e) {
   return {{"id", e.id.empty() ? Json(nullptr) : Json(e.id)},
           {"source", e.source},
@@ -436,7 +444,7 @@ Json JournalEntryForAdmin(const JournalEntry& e) {
                                ? Json(nullptr)
                                : Json(FormatIso8601(e.processed_at.value_or(e.received_at)))},
           {"diagnostics", e.diagnostics},
-          {"effects", e.effects.is_null() ? Json::object() : e.effects},
+          {"effects", EffectsJson(e.effects)},
           {"payload", Json::parse(e.payload(), nullptr, /*allow_exceptions=*/false)}};
 }
 

@@ -29,6 +29,8 @@ bool IsEventTesterMessageId(const std::string& message_id);
 Json JournalForAdmin(const WorkspaceState& ws);
 // One entry of JournalForAdmin's results.
 Json JournalEntryForAdmin(const JournalEntry& entry);
+// A journal entry's effects as the admin views show them.
+Json EffectsJson(const JournalEntry::Effects& effects);
 // The event catalogue JournalForAdmin shows.
 Json CatalogueForAdmin(const WorkspaceState& ws);
 

@@ -379,9 +379,14 @@ struct JournalEntry {
     return payload_text ? *payload_text : kNone;
   }
   std::vector<std::string> diagnostics;
-  // {"messages":[...], "runs":[...], "profile":...}; null (shown as {}) until
-  // the first effect, so that an entry without any allocates nothing for it.
-  Json effects;
+  // What the event caused, typed; shown as {"messages":[...], "profile":...,
+  // "runs":[...]}, each key only when there is something (EffectsJson).
+  struct Effects {
+    std::vector<std::string> messages;   // Sends, in order.
+    std::vector<std::string> runs;       // Automation runs started, in template order.
+    std::optional<std::string> profile;  // The profile an identify wrote.
+  };
+  Effects effects;
   // An accepted event's effects run in its processing job (jobs.h): until
   // then `awaiting_processing` is set and `effects` is empty; `processed_at`
   // is when the job ran. Entries with nothing to process (rejected,
