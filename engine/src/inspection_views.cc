@@ -166,7 +166,7 @@ class TimelineWalk {
 std::string KindOf(const Item& item) {
   switch (item.phase) {
     case kInboundPhase:
-      return item.entry->source == "segment" ? "segment" : "inbound";
+      return item.entry->source == InboundSource::kSegment ? "segment" : "inbound";
     case kRunPhase:
       return "run";
     case kSendPhase:
@@ -179,7 +179,7 @@ std::string KindOf(const Item& item) {
 std::string StatusOf(const Item& item) {
   switch (item.phase) {
     case kInboundPhase:
-      return item.entry->outcome;
+      return InboundOutcomeName(item.entry->outcome);
     case kRunPhase:
       return RunStatusName(item.run->status);
     case kSendPhase:
@@ -240,7 +240,7 @@ std::size_t PageEnd(std::size_t offset, std::size_t limit) {
 
 std::string InboundRowId(const JournalEntry& entry, std::uint64_t seq) {
   // A replayed duplicate carries the first entry's id; a rejection has none.
-  if (entry.id.empty() || entry.outcome == "duplicate") {
+  if (entry.id.empty() || entry.outcome == InboundOutcome::kDuplicate) {
     return entry.id + "#" + std::to_string(seq);
   }
   return entry.id;
@@ -258,9 +258,11 @@ TimelineRow RowOf(const WorkspaceState& ws, const Item& item) {
     case kInboundPhase: {
       const JournalEntry& e = *item.entry;
       row.id = InboundRowId(e, item.seq);
-      row.label = (e.source == "segment" ? "Segment " : e.source + " ") + e.type +
-                  (e.event.empty() ? "" : " \"" + e.event + "\"") + " -> " +
-                  std::to_string(e.http_status);
+      row.label =
+          (e.source == InboundSource::kSegment ? std::string("Segment ")
+                                               : std::string(InboundSourceName(e.source)) + " ") +
+          e.type + (e.event.empty() ? "" : " \"" + e.event + "\"") + " -> " +
+          std::to_string(e.http_status);
       for (const auto* targets : {&e.effects.runs, &e.effects.messages}) {
         row.leads_to.insert(row.leads_to.end(), targets->begin(), targets->end());
       }
@@ -424,7 +426,7 @@ TimelinePage TimelineForAdmin(const WorkspaceState& ws, const TimelineQuery& que
 
 Json CountsForAdmin(const WorkspaceState& ws) {
   Tally inbound, runs, messages, outbound;
-  for (const JournalEntry& entry : ws.journal) inbound.Add(entry.outcome);
+  for (const JournalEntry& entry : ws.journal) inbound.Add(InboundOutcomeName(entry.outcome));
   ws.runs.ForEach(
       [&](std::uint64_t, const AutomationRun& run) { runs.Add(RunStatusName(run.status)); });
   ws.messages.ForEach([&](std::uint64_t, const Message& message) {

@@ -266,7 +266,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   const Json& event = *shared_event;
   TimePoint now = svc.clock.Now();
   JournalEntry entry;
-  entry.source = source;
+  entry.source = source == "segment-relay" ? InboundSource::kSegmentRelay : InboundSource::kSegment;
   entry.received_at = now;
   entry.payload_text = std::make_shared<const std::string>(std::move(payload_text));
   if (event.is_object()) {
@@ -274,7 +274,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
     entry.event = StringField(event, "event");
   }
   auto reject = [&](Status status) -> Result<Reply> {
-    entry.outcome = "rejected";
+    entry.outcome = InboundOutcome::kRejected;
     entry.http_status = status.http_status();
     entry.diagnostics.push_back(status.message());
     AddJournalEntry(ws, svc, std::move(entry));
@@ -298,7 +298,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
     if (std::optional<SegmentReply> stored = ws.segment_replies.Find(message_id, now)) {
       // Courier replays the stored response for a repeated messageId
       // (https://www.courier.com/docs/external-integrations/cdp/segment/).
-      entry.outcome = "duplicate";
+      entry.outcome = InboundOutcome::kDuplicate;
       const SegmentReply& first = *stored;
       entry.http_status = first.status;
       entry.diagnostics.push_back("repeated messageId '" + message_id +
@@ -324,7 +324,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   if (!event_tester) RememberSegmentReply(ws, message_id, 202, id, now);
   entry.id = std::move(id);  // The processing job is handed the entry's id.
   entry.http_status = 202;
-  entry.outcome = "accepted";
+  entry.outcome = InboundOutcome::kAccepted;
   if (event_tester) {
     entry.diagnostics.push_back("Segment Event Tester messageId: not deduplicated");
   }
@@ -346,7 +346,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
                                                  JournalEntry& processed, const std::string& id) {
                       if (type == "track") {
                         if (!ApplyTrack(w, s, shared_event, id, source, processed)) {
-                          processed.outcome = "unmapped";
+                          processed.outcome = InboundOutcome::kUnmapped;
                         }
                       } else if (type == "identify") {
                         ApplyIdentify(w, s, shared_event, id, source, processed);
@@ -378,7 +378,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   std::string message_id = body["messageId"].get<std::string>();
   TimePoint now = svc.clock.Now();
   JournalEntry entry;
-  entry.source = "courier";
+  entry.source = InboundSource::kCourier;
   entry.type = "track";
   entry.event = body["event"].get<std::string>();
   entry.received_at = now;
@@ -386,7 +386,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   if (auto seen = ws.courier_inbound_ids.find(message_id); seen != ws.courier_inbound_ids.end()) {
     // A repeated messageId is a conflict here, unlike /inbound/segment
     // (https://www.courier.com/docs/api-reference/inbound/courier-track-event).
-    entry.outcome = "duplicate";
+    entry.outcome = InboundOutcome::kDuplicate;
     entry.http_status = 409;
     entry.id = seen->second.first;
     entry.diagnostics.push_back("repeated messageId '" + message_id + "': 409 Conflict");
@@ -401,7 +401,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   ws.expiries.courier_inbound.emplace_back(now + kDay, &stored.first->first);
   entry.id = id;
   entry.http_status = 202;
-  entry.outcome = "accepted";
+  entry.outcome = InboundOutcome::kAccepted;
   const SharedJson shared_body = Share(body);  // The catalogue and the runs keep it.
   RecordCatalogue(ws, JoinedText("track/", entry.event), shared_body, now);
   // The body has a Segment track's shape; it triggers automations the same way
@@ -415,7 +415,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
         auto runs = TriggerAutomations(w, s, JoinedText("track/", name), shared_body,
                                        StringField(*shared_body, "userId"), name, id);
         if (!RecordRuns(processed, std::move(runs))) {
-          processed.outcome = "unmapped";
+          processed.outcome = InboundOutcome::kUnmapped;
           processed.diagnostics.push_back("no automation triggered by 'track/" + name + "'");
         }
       });
@@ -432,10 +432,10 @@ Json EffectsJson(const JournalEntry::Effects& effects) {
 
 Json JournalEntryForAdmin(const JournalEntry& e) {
   return {{"id", e.id.empty() ? Json(nullptr) : Json(e.id)},
-          {"source", e.source},
+          {"source", InboundSourceName(e.source)},
           {"type", e.type},
           {"event", e.event.empty() ? Json(nullptr) : Json(e.event)},
-          {"outcome", e.outcome},
+          {"outcome", InboundOutcomeName(e.outcome)},
           {"status", e.http_status},
           {"received_at", FormatIso8601(e.received_at)},
           // null while the processing job is pending (jobs.h); the receipt

@@ -96,8 +96,8 @@ std::string PlanRetry(WorkspaceState& ws, Services& svc, const Json& event, Shar
 void JournalSimulatedFailure(WorkspaceState& ws, Services& svc, const Json& event, int status,
                              std::string mark, bool dropped) {
   JournalEntry entry;
-  entry.source = "segment-relay";
-  entry.outcome = dropped ? "dropped" : "failed";
+  entry.source = InboundSource::kSegmentRelay;
+  entry.outcome = dropped ? InboundOutcome::kDropped : InboundOutcome::kFailed;
   entry.http_status = status;
   entry.received_at = svc.clock.Now();
   entry.payload_text = std::make_shared<const std::string>(JsonText(event));

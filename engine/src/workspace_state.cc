@@ -73,6 +73,17 @@ std::optional<MessageStatus> ParseMessageStatus(std::string_view name) {
   return std::nullopt;
 }
 
+const char* InboundSourceName(InboundSource source) {
+  static constexpr const char* kNames[] = {"segment", "segment-relay", "courier"};
+  return kNames[static_cast<std::size_t>(source)];
+}
+
+const char* InboundOutcomeName(InboundOutcome outcome) {
+  static constexpr const char* kNames[] = {"",         "accepted", "duplicate", "rejected",
+                                           "unmapped", "dropped",  "failed"};
+  return kNames[static_cast<std::size_t>(outcome)];
+}
+
 const char* RunStatusName(RunStatus status) {
   static constexpr const char* kNames[] = {"PROCESSING", "WAITING", "PROCESSED", "CANCELED",
                                            "ERROR"};

@@ -360,13 +360,38 @@ struct RunStore : RecordStore<AutomationRun> {
 
 // ---- Inbound journal, catalogue -----------------------------------------
 
+// Where an inbound journal entry came from, and what became of it (the admin
+// views' "source" and "outcome"; the names in workspace_state.cc follow the
+// enumerators' order).
+enum class InboundSource : std::uint8_t { kSegment, kSegmentRelay, kCourier };
+enum class InboundOutcome : std::uint8_t {
+  kNone,  // Not set: shown as "".
+  kAccepted,
+  kDuplicate,
+  kRejected,
+  kUnmapped,
+  kDropped,  // A relayed event the fake Segment API gave up on.
+  kFailed,
+};
+// "segment", "segment-relay", "courier".
+const char* InboundSourceName(InboundSource source);
+// "", "accepted", "duplicate", "rejected", "unmapped", "dropped", "failed".
+const char* InboundOutcomeName(InboundOutcome outcome);
+
+// At most 256 bytes, so that the journal's deque holds two per block (one
+// allocation per two entries).
 struct JournalEntry {
-  std::string id;       // Courier id answered (or "" when rejected).
-  std::string source;   // "segment", "courier", "segment-relay"
-  std::string type;     // track / identify / group / page ...
-  std::string event;    // Track event name.
-  std::string outcome;  // accepted | duplicate | rejected | unmapped
+  std::string id;     // Courier id answered (or "" when rejected).
+  std::string type;   // track / identify / group / page ...
+  std::string event;  // Track event name.
   int http_status = 0;
+  InboundSource source = InboundSource::kSegment;
+  InboundOutcome outcome = InboundOutcome::kNone;
+  // An accepted event's effects run in its processing job (jobs.h): until
+  // then `awaiting_processing` is set and `effects` is empty; `processed_at`
+  // is when the job ran. Entries with nothing to process (rejected,
+  // duplicate, failed relays) have neither.
+  bool awaiting_processing = false;
   TimePoint received_at = 0;
   // The request body as JSON text: the journal keeps up to the workspace's
   // Retention::journal of them, and text is a few hundred
@@ -387,16 +412,13 @@ struct JournalEntry {
     std::optional<std::string> profile;  // The profile an identify wrote.
   };
   Effects effects;
-  // An accepted event's effects run in its processing job (jobs.h): until
-  // then `awaiting_processing` is set and `effects` is empty; `processed_at`
-  // is when the job ran. Entries with nothing to process (rejected,
-  // duplicate, failed relays) have neither.
-  bool awaiting_processing = false;
-  std::optional<TimePoint> processed_at;
+  std::optional<TimePoint> processed_at;  // See awaiting_processing.
 
   // What the journal's byte bound (kJournalBytes) counts of this entry.
   std::size_t text_bytes() const { return payload().size() + event.size(); }
 };
+static_assert(sizeof(JournalEntry) <= 256 || sizeof(std::string) > 32,
+              "a JournalEntry past 256 bytes takes a deque block of its own");
 
 struct CatalogueEntry {
   std::string id;  // track/<event>, identify, group

@@ -252,8 +252,8 @@ std::atomic<int> relay_calls{0};
 int FlakyWorkspace(WorkspaceState& ws, Services& svc, const Json& event) {
   const int status = ++relay_calls <= 2 ? 503 : 202;
   JournalEntry entry;
-  entry.source = "segment-relay";
-  entry.outcome = status == 202 ? "accepted" : "rejected";
+  entry.source = InboundSource::kSegmentRelay;
+  entry.outcome = status == 202 ? InboundOutcome::kAccepted : InboundOutcome::kRejected;
   entry.http_status = status;
   entry.received_at = svc.clock.Now();
   entry.payload_text = std::make_shared<const std::string>(event.dump());
@@ -265,8 +265,8 @@ int FlakyWorkspace(WorkspaceState& ws, Services& svc, const Json& event) {
 int RejectingWorkspace(WorkspaceState& ws, Services& svc, const Json& event) {
   ++relay_calls;
   JournalEntry entry;
-  entry.source = "segment-relay";
-  entry.outcome = "rejected";
+  entry.source = InboundSource::kSegmentRelay;
+  entry.outcome = InboundOutcome::kRejected;
   entry.http_status = 400;
   entry.received_at = svc.clock.Now();
   entry.payload_text = std::make_shared<const std::string>(event.dump());
@@ -327,7 +327,7 @@ TEST_F(WorkspaceAnswerRetryTest, A503IsRetriedWithBackoffUntilAccepted) {
             0u);
   RunTimersUntil(kTestStart + 3 * kSecond);  // The second is at most 2 s.
   ASSERT_EQ(relay_calls, 3);
-  EXPECT_EQ(ws_.journal.back().outcome, "accepted");
+  EXPECT_EQ(ws_.journal.back().outcome, InboundOutcome::kAccepted);
   EXPECT_EQ(Diagnostics(2), (std::vector<std::string>{"segment.delivery: retry, attempt 3"}));
   EXPECT_EQ(Json::parse(ws_.journal.back().payload())["messageId"], "m-1");
   EXPECT_FALSE(scheduler_.NextDue().has_value());
