@@ -98,7 +98,7 @@ struct Table {
         "POST", "/inbound/segment", BodyRule::kRequired,
         [](W ws, S svc, C c) {
           return HandleSegmentInbound(ws, svc, Share(std::move(c.body)), std::move(c.body_text),
-                                      "segment");
+                                      InboundSource::kSegment);
         },
         JournaledMessageOnlyBody());
     Add("POST", "/inbound/courier", BodyRule::kRequired,

@@ -340,7 +340,7 @@ int RelayEvent(WorkspaceState& ws, Services& svc, const Json& event) {
     // the types it does not support
     // (https://segment.com/docs/connections/destinations/catalog/courier/).
     return RelayStatus(
-        HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay"));
+        HandleSegmentInbound(ws, svc, Share(event), JsonText(event), InboundSource::kSegmentRelay));
   }
   // Courier (Actions): Sync Audience takes Engage membership events;
   // Forward to Courier takes track/identify/group, but rejects audiences.
@@ -349,7 +349,7 @@ int RelayEvent(WorkspaceState& ws, Services& svc, const Json& event) {
   bool audience = cls != nullptr && *cls == "audience";
   if (!audience && (type == "track" || type == "identify" || type == "group")) {
     return RelayStatus(
-        HandleSegmentInbound(ws, svc, Share(event), JsonText(event), "segment-relay"));
+        HandleSegmentInbound(ws, svc, Share(event), JsonText(event), InboundSource::kSegmentRelay));
   }
   return 200;
 }

@@ -182,7 +182,7 @@ void RecordCatalogue(WorkspaceState& ws, std::string_view id, const SharedJson& 
 // Effects of an accepted track (https://www.courier.com/docs/external-integrations/cdp/segment/):
 // event-map or list send, then automation triggers. Returns whether anything was mapped.
 bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
-                const std::string& inbound_id, const std::string& source, JournalEntry& entry) {
+                const std::string& inbound_id, InboundSource source, JournalEntry& entry) {
   const Json& event = *shared_event;
   // Validated: a track's event is a string, its messageId a non-empty one.
   const std::string& name = event["event"].get_ref<const std::string&>();
@@ -197,7 +197,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
     std::string pattern =
         courier->contains("pattern") ? (*courier)["pattern"].get<std::string>() : "";
     auto sent = SendMappedEventToList(ws, svc, event_id, list, pattern, shared_event,
-                                      SendOrigin{source, "", message_id});
+                                      SendOrigin{InboundSourceName(source), "", message_id});
     if (sent.ok()) {
       for (const auto& id : *sent) {
         entry.effects.messages.push_back(id);
@@ -211,8 +211,8 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
     } else {
       entry.diagnostics.push_back("list send failed: " + sent.status().message());
     }
-  } else if (auto sent_id =
-                 SendMappedEvent(ws, svc, event_id, recipient, shared_event, source, message_id)) {
+  } else if (auto sent_id = SendMappedEvent(ws, svc, event_id, recipient, shared_event,
+                                            InboundSourceName(source), message_id)) {
     entry.effects.messages.push_back(*sent_id);
     KeepFinalDataAsText(ws, *sent_id, shared_event, entry.payload_text);
     mapped = true;
@@ -229,7 +229,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
 }
 
 void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
-                   const std::string& inbound_id, const std::string& source, JournalEntry& entry) {
+                   const std::string& inbound_id, JournalEntry& entry) {
   const Json& event = *shared_event;
   std::string user = RecipientOf(event);
   // Only traits reach the profile
@@ -244,7 +244,6 @@ void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_e
   entry.effects.profile = user;
   RecordRuns(entry,
              TriggerAutomations(ws, svc, "identify", shared_event, user, "identify", inbound_id));
-  (void)source;
 }
 
 void ApplyGroup(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
@@ -262,11 +261,11 @@ void ApplyGroup(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
 
 Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
                                    const SharedJson& shared_event, std::string payload_text,
-                                   const std::string& source) {
+                                   InboundSource source) {
   const Json& event = *shared_event;
   TimePoint now = svc.clock.Now();
   JournalEntry entry;
-  entry.source = source == "segment-relay" ? InboundSource::kSegmentRelay : InboundSource::kSegment;
+  entry.source = source;
   entry.received_at = now;
   entry.payload_text = std::make_shared<const std::string>(std::move(payload_text));
   if (event.is_object()) {
@@ -349,7 +348,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
                           processed.outcome = InboundOutcome::kUnmapped;
                         }
                       } else if (type == "identify") {
-                        ApplyIdentify(w, s, shared_event, id, source, processed);
+                        ApplyIdentify(w, s, shared_event, id, processed);
                       } else {
                         ApplyGroup(w, s, shared_event, id, processed);
                       }

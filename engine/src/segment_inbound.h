@@ -11,14 +11,14 @@ namespace mock_courier {
 
 // Validates, dedupes on messageId, journals, then applies the effects in
 // order: catalogue, identify -> profile merge, event map send, list send,
-// automation triggers. `source` is "segment" or "segment-relay".
+// automation triggers. `source` is kSegment or kSegmentRelay.
 // `payload_text` is the event's JSON text, for the journal: the request body
 // as received, or JsonText(*shared_event); it must parse to *shared_event
 // (final messages keep it as their data). Callers write it before taking the
 // workspace lock.
 Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
                                    const SharedJson& shared_event, std::string payload_text,
-                                   const std::string& source);
+                                   InboundSource source);
 // POST /inbound/courier: 202 {"messageId"}; a repeated messageId -> 409.
 Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json& body);
 // Whether a Segment messageId is one of Segment's Event Tester ids

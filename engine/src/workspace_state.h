@@ -417,7 +417,7 @@ struct JournalEntry {
   // What the journal's byte bound (kJournalBytes) counts of this entry.
   std::size_t text_bytes() const { return payload().size() + event.size(); }
 };
-static_assert(sizeof(JournalEntry) <= 256 || sizeof(std::string) > 32,
+static_assert(sizeof(JournalEntry) <= 256,
               "a JournalEntry past 256 bytes takes a deque block of its own");
 
 struct CatalogueEntry {
@@ -492,9 +492,9 @@ struct Evicted {
   std::vector<RecordStore<OutboxEntry>::Node> outbox;
   std::vector<JournalEntry> journal;
 
-  // Frees what it holds and keeps its capacity, for a caller that evicts
-  // again and again (the clock's timer loop): no vector is allocated anew
-  // for each timer.
+  // Frees what it holds and keeps its capacity, for a holder that evicts
+  // again and again (the clock's timer loop, each request thread): no vector
+  // is allocated anew each time.
   void Free() {
     messages.clear();
     runs.clear();
