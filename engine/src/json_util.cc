@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <string>
 
 namespace mock_courier {
@@ -26,13 +27,32 @@ Json OneKey(const char* key, Json value) {
 
 namespace {
 
-// Where a thread's serializer writes: the buffer of the JsonText call in progress.
+// Where a thread's serializer writes: the string of the call in progress.
 class BufferAdapter : public nlohmann::detail::output_adapter_protocol<char> {
  public:
   void write_character(char c) override { target->push_back(c); }
   void write_characters(const char* s, std::size_t length) override { target->append(s, length); }
   std::string* target = nullptr;
 };
+
+// One serializer per thread: building one allocates (its adapter, its indent
+// string). Its adapter writes into the string of the call in progress.
+struct ThreadSerializer {
+  std::shared_ptr<BufferAdapter> adapter = std::make_shared<BufferAdapter>();
+  nlohmann::detail::serializer<Json> serializer{adapter, ' ', Json::error_handler_t::replace};
+
+  void Write(const Json& value, std::string& out) {
+    // Never re-entered: dump() does not call back into user code.
+    adapter->target = &out;
+    serializer.dump(value, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+    adapter->target = nullptr;
+  }
+};
+
+ThreadSerializer& SerializerOfThisThread() {
+  thread_local ThreadSerializer serializer;
+  return serializer;
+}
 
 }  // namespace
 
@@ -48,23 +68,17 @@ std::vector<std::string_view> SplitOn(std::string_view text, char separator) {
 }
 
 std::string JsonText(const Json& value) {
-  // One serializer and one scratch buffer per thread: building a serializer
-  // allocates (its adapter, its indent string), and dump() grows its string
-  // from empty. The text is copied out once, at its exact size.
+  // Written into one scratch buffer per thread (dump() would grow its string
+  // from empty), then copied out once, at its exact size.
   thread_local std::string scratch;
-  thread_local auto adapter = std::make_shared<BufferAdapter>();
-  thread_local nlohmann::detail::serializer<Json> serializer(adapter, ' ',
-                                                             Json::error_handler_t::replace);
-  // A value may hold a JsonText'd part only through this function's caller,
-  // never re-entrantly: dump() does not call back into user code.
   scratch.clear();
-  adapter->target = &scratch;
-  serializer.dump(value, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
-  adapter->target = nullptr;
+  SerializerOfThisThread().Write(value, scratch);
   std::string out(scratch);
   if (scratch.capacity() > 64 * 1024) std::string().swap(scratch);  // Not held after a big one.
   return out;
 }
+
+void AppendJson(std::string& out, const Json& value) { SerializerOfThisThread().Write(value, out); }
 
 void AppendJsonString(std::string& out, std::string_view text) {
   // ASCII (ids, event names, user ids) is escaped here without allocating,
@@ -256,7 +270,7 @@ void AppendTemplateValue(const Json* value, std::string& out) {
   if (value->is_string()) {
     out += value->get_ref<const std::string&>();
   } else {
-    out += value->dump();
+    AppendJson(out, *value);
   }
 }
 
@@ -270,6 +284,13 @@ std::string RenderTemplate(std::string_view text,
                            const std::function<void(std::string_view, std::string&)>& append) {
   std::string out;
   out.reserve(text.size());
+  RenderTemplateTo(text, append, out);
+  return out;
+}
+
+void RenderTemplateTo(std::string_view text,
+                      const std::function<void(std::string_view, std::string&)>& append,
+                      std::string& out) {
   size_t pos = 0;
   while (pos < text.size()) {
     size_t open = text.find("{{", pos);
@@ -291,7 +312,6 @@ std::string RenderTemplate(std::string_view text,
     append(name, out);
     pos = close + 2;
   }
-  return out;
 }
 
 std::string JsonTypeName(const Json& value) {

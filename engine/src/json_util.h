@@ -58,6 +58,8 @@ std::vector<std::string_view> SplitOn(std::string_view text, char separator);
 std::string JsonText(const Json& value);
 // Appends `text` as a JSON string literal (quoted and escaped) to `out`.
 void AppendJsonString(std::string& out, std::string_view text);
+// Appends `value` as JsonText writes it, without a temporary string.
+void AppendJson(std::string& out, const Json& value);
 
 // Deep merge, new values win; objects merge recursively, anything else
 // (arrays included) is replaced. `target` becomes an object if it is not one.
@@ -89,6 +91,10 @@ void AppendTemplateValue(const Json* value, std::string& out);
 // nothing when missing).
 std::string RenderTemplate(std::string_view text,
                            const std::function<void(std::string_view, std::string&)>& append);
+// The same, appending the result to `out`.
+void RenderTemplateTo(std::string_view text,
+                      const std::function<void(std::string_view, std::string&)>& append,
+                      std::string& out);
 
 // The JSON type name used in error messages: "object", "array", "string", ...
 std::string JsonTypeName(const Json& value);

@@ -530,37 +530,62 @@ struct RenderVariables {
   }
 
   std::string Render(std::string_view text) const {
-    return RenderTemplate(text,
-                          [this](std::string_view path, std::string& out) { Append(path, out); });
+    std::string out;
+    out.reserve(text.size());
+    RenderTo(text, out);
+    return out;
+  }
+  void RenderTo(std::string_view text, std::string& out) const {
+    RenderTemplateTo(
+        text, [this](std::string_view path, std::string& to) { Append(path, to); }, out);
+  }
+  // Appends `text` rendered, as a JSON string.
+  void AppendRenderedString(std::string_view text, std::string& out) const {
+    // Rendered whole first: the string is escaped as one. Templates do not
+    // nest, so one scratch buffer per thread serves every call.
+    thread_local std::string scratch;
+    scratch.clear();
+    RenderTo(text, scratch);
+    AppendJsonString(out, scratch);
+    if (scratch.capacity() > 64 * 1024) std::string().swap(scratch);
   }
 };
 
-// `value` with every string in it rendered: a copy made as it is read (the
-// templates are the workspace's).
-Json Rendered(const Json& value, const RenderVariables& variables) {
-  if (value.is_string()) return variables.Render(value.get_ref<const std::string&>());
-  if (value.is_object()) {
-    Json out = Json::object();
-    auto& members = out.get_ref<Json::object_t&>();
+// Appends `value` as JSON, with every string in it rendered (the templates
+// are the workspace's).
+void AppendRendered(const Json& value, const RenderVariables& variables, std::string& out) {
+  if (value.is_string()) {
+    variables.AppendRenderedString(value.get_ref<const std::string&>(), out);
+  } else if (value.is_object()) {
+    out += '{';
+    bool first = true;
     for (auto it = value.begin(); it != value.end(); ++it) {
-      members.emplace_hint(members.end(), it.key(), Rendered(it.value(), variables));
+      if (!first) out += ',';
+      first = false;
+      AppendJsonString(out, it.key());
+      out += ':';
+      AppendRendered(it.value(), variables, out);
     }
-    return out;
+    out += '}';
+  } else if (value.is_array()) {
+    out += '[';
+    bool first = true;
+    for (const Json& item : value) {
+      if (!first) out += ',';
+      first = false;
+      AppendRendered(item, variables, out);
+    }
+    out += ']';
+  } else {
+    AppendJson(out, value);
   }
-  if (value.is_array()) {
-    Json out = Json::array();
-    auto& items = out.get_ref<Json::array_t&>();
-    items.reserve(value.size());
-    for (const Json& item : value) items.push_back(Rendered(item, variables));
-    return out;
-  }
-  return value;
 }
 
-// What a channel shows, rendered: the notification's per-channel content,
-// or the inline `content` of a v2 send.
-Json RenderChannel(const WorkspaceState& ws, const SendPlan& plan, const std::string& channel,
-                   const RenderVariables& variables) {
+// Appends what a channel shows, rendered, as a JSON object: the
+// notification's per-channel content, or the inline `content` of a v2 send.
+void AppendRenderedChannel(const WorkspaceState& ws, const SendPlan& plan,
+                           const std::string& channel, const RenderVariables& variables,
+                           std::string& out) {
   if (plan.content.is_object()) {
     const Json& content = plan.content;
     std::string title = content.value("title", "");
@@ -580,17 +605,28 @@ Json RenderChannel(const WorkspaceState& ws, const SendPlan& plan, const std::st
       }
       if (!text.empty()) body = text;
     }
-    Json out = Json::object();
-    if (channel == "email") out["subject"] = variables.Render(title);
-    out["title"] = variables.Render(title);
-    out["body"] = variables.Render(body);
-    return out;
+    // Keys in a parsed object's (sorted) order.
+    out += R"({"body":)";
+    variables.AppendRenderedString(body, out);
+    if (channel == "email") {
+      out += R"(,"subject":)";
+      variables.AppendRenderedString(title, out);
+    }
+    out += R"(,"title":)";
+    variables.AppendRenderedString(title, out);
+    out += '}';
+    return;
   }
   auto notification = ws.def.notifications.find(plan.notification);
-  if (notification == ws.def.notifications.end()) return Json::object();
-  const Json& content = notification->second.content;
-  auto own = content.find(channel);  // end() when the content is not an object.
-  return own != content.end() ? Rendered(*own, variables) : Json::object();
+  if (notification != ws.def.notifications.end()) {
+    const Json& content = notification->second.content;
+    auto own = content.find(channel);  // end() when the content is not an object.
+    if (own != content.end()) {
+      AppendRendered(*own, variables, out);
+      return;
+    }
+  }
+  out += "{}";
 }
 
 bool FaultMatches(const FaultRule& rule, const MergedProfileView& profile) {
@@ -822,13 +858,21 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   };
   InlineVector<Sent, 4> sent;
   const FaultRule* first_fault = nullptr;
+  // The rendered content, written in one buffer per thread (nothing below
+  // renders another message) and copied into the message at its size.
+  thread_local std::string rendered;
+  rendered.clear();
   for (const std::string* routed_channel : routed) {
     const std::string& channel = *routed_channel;
     ProviderDefinition fallback;
     const ProviderDefinition& provider = ProviderFor(ws, channel, fallback);
     if (routed_channel == routed.front()) m.provider = provider.provider;
-    m.rendered[channel] = RenderChannel(ws, plan, channel, variables);
-    // Its output (m.rendered[channel]) is put back by HistoryItemJson.
+    // {"<channel>":<content>,...}, built in `rendered` and kept at its size.
+    rendered += rendered.empty() ? '{' : ',';
+    AppendJsonString(rendered, channel);
+    rendered += ':';
+    AppendRenderedChannel(ws, plan, channel, variables, rendered);
+    // Its output (in m.rendered) is put back by HistoryItemJson.
     m.history.push_back(RoutedItem("RENDERED", now, channel, provider.provider));
 
     ProviderAttempt entry = ProviderEntry(channel, provider.provider);
@@ -859,6 +903,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
     }
     m.record.providers.push_back(std::move(entry));
   }
+  rendered += '}';
+  m.rendered = rendered;
+  if (rendered.capacity() > 64 * 1024) std::string().swap(rendered);
 
   if (sent.empty()) {
     m.record.reason = first_fault->reason;
@@ -1284,7 +1331,7 @@ Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_
     out["received_profile"] = *message.plan.received_profile;
     out["stored_profile"] = *message.stored_profile;
   } else if (type == "RENDERED") {
-    out["output"] = message.rendered.value(item.channel, Json::object());
+    out["output"] = RenderedJson(message).value(item.channel, Json::object());
   }
   return out;
 }
@@ -1414,6 +1461,12 @@ void KeepFinalDataAsText(WorkspaceState& ws, const std::string& message_id, cons
     return;
   }
   m->plan.data = Payload::Text(text);
+}
+
+Json RenderedJson(const Message& message) {
+  if (message.rendered.empty()) return Json::object();
+  Json rendered = Json::parse(message.rendered, nullptr, /*allow_exceptions=*/false);
+  return rendered.is_object() ? rendered : Json::object();
 }
 
 bool IsFinalMessageStatus(MessageStatus status) {

@@ -347,7 +347,7 @@ Json MessageForAdmin(const Message& m) {
   Json entry = MessageRecordJson(m);
   entry["channel"] = m.channel;
   entry["provider"] = m.provider;
-  entry["rendered"] = m.rendered;
+  entry["rendered"] = RenderedJson(m);
   Json history = Json::array();
   for (const HistoryItem& item : m.history) history.push_back(HistoryItemJson(m, item, true));
   entry["history"] = std::move(history);

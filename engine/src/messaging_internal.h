@@ -53,6 +53,9 @@ class MergedProfileView {
   mutable Json merged_;
 };
 
+// The message's rendered content per channel ({} before it was rendered).
+Json RenderedJson(const Message& message);
+
 // A history item as views show it: `item` with the parts the message holds
 // once put back (ENQUEUED data, profile and, when `with_request`, request;
 // PROFILE_LOADED merged, received and stored profiles; RENDERED output).

@@ -190,6 +190,58 @@ TEST(MessagesHistoryTest, TypeFilterAndNoInternalKeys) {
                   {"integration", {{"id", "sendgrid"}, {"provider", "sendgrid"}}}}));
 }
 
+// Rendered content is kept as JSON text and parsed for views: every kind of
+// value a channel's content can hold comes back as it was rendered, with
+// strings that need escaping, UTF-8, numbers of every kind and nesting.
+TEST(MessagesHistoryTest, RenderedContentOfEveryShapeComesBackExactly) {
+  json workspace = Workspace();
+  // Workspace files name a channel's content keys; their values can be any JSON.
+  const json blocks = {{{"type", "text"}, {"text", "{{properties.big}}"}},
+                       {{"type", "n"}, {"n", 3}, {"f", -1.5}, {"ok", true}},
+                       nullptr,
+                       json::array()};
+  workspace["notifications"].push_back(
+      {{"id", "shapes"},
+       {"channels", {"email"}},
+       {"content",
+        {{"email",
+          {{"subject", "\"{{properties.name}}\" \\ {{properties.total}}"},
+           {"body", "line 1\nline 2\t{{properties.tags}} é ✓"},
+           {"html", blocks},
+           {"title", {{"nested", {{"deep", "{{profile.email}}"}}}, {"empty", json::object()}}},
+           {"text", 7}}}}}});
+  TestEngine t(workspace);
+  const json properties = {
+      {"name", "Zoë \"Q\""}, {"total", 59.99}, {"big", 1e15}, {"tags", {"a", 1, {{"k", nullptr}}}}};
+  std::string id = Send(t, "ann", "shapes", {{"data", {{"properties", properties}}}});
+  const json expected = {
+      {"subject", "\"Zoë \"Q\"\" \\ 59.99"},
+      {"body", "line 1\nline 2\t[\"a\",1,{\"k\":null}] é ✓"},
+      {"html",
+       {{{"type", "text"}, {"text", "1e+15"}},
+        {{"type", "n"}, {"n", 3}, {"f", -1.5}, {"ok", true}},
+        nullptr,
+        json::array()}},
+      {"title", {{"nested", {{"deep", "ann@example.com"}}}, {"empty", json::object()}}},
+      {"text", 7}};
+  json admin = t.Messages()["results"][0];
+  EXPECT_EQ(admin["rendered"], (json{{"email", expected}}));
+  auto rendered =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "RENDERED"}});
+  ASSERT_TRUE(rendered.ok());
+  ASSERT_EQ(rendered->body["results"].size(), 1u);
+  EXPECT_EQ(rendered->body["results"][0]["output"], expected);
+  // A message that was never rendered (its event maps to nothing) shows none.
+  auto unmapped =
+      t.engine.Call(t.key, "POST", "/send", {{"event", "nothing"}, {"recipient", "ann"}});
+  ASSERT_TRUE(unmapped.ok()) << unmapped.status().ToString();
+  const json messages = t.Messages()["results"];
+  ASSERT_EQ(messages.size(), 2u);
+  const json& other = messages[0]["id"] == id ? messages[1] : messages[0];
+  EXPECT_EQ(other["status"], "UNMAPPED");
+  EXPECT_EQ(other["rendered"], json::object());
+}
+
 // A message holds its data, profiles and rendered output once and puts them
 // back into each view; every view must show them as if each item kept a copy.
 TEST(MessagesHistoryTest, ViewsShowTheDataProfilesAndOutputOfEveryItem) {
