@@ -1525,7 +1525,7 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, Messa
       return;
   }
   if (!EmitsOutbound(ws)) return;
-  EmitOutboundWith(ws, svc, event, message.plan.recipient, 512, [&message](std::string& text) {
+  EmitOutboundWith(ws, svc, event, message.plan.recipient, [&message](std::string& text) {
     AppendOutboundMessageProperties(text, message);
   });
 }

@@ -151,9 +151,9 @@ inline bool EmitsOutbound(const WorkspaceState& ws) { return !ws.def.segment.wri
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
                   const std::string& user_id, Json properties);
 // The same with the properties' text (a JSON object's) appended by `write_properties` straight
-// into the call's text (about `size_hint` bytes), not built apart first.
+// into the call's text, not built apart first.
 void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_name,
-                      const std::string& user_id, std::size_t size_hint,
+                      const std::string& user_id,
                       const std::function<void(std::string&)>& write_properties);
 // Admin: {"results":[{id, state, attempts, last_error, created_at, event}]}.
 Json OutboxForAdmin(const WorkspaceState& ws);

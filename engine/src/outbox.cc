@@ -71,13 +71,12 @@ std::string OutboundMessageId(const OutboxEntry& entry) {
 void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_name,
                   const std::string& user_id, Json properties) {
   if (!EmitsOutbound(ws)) return;
-  const std::string text = JsonText(properties);
-  EmitOutboundWith(ws, svc, event_name, user_id, text.size(),
-                   [&text](std::string& out) { out += text; });
+  EmitOutboundWith(ws, svc, event_name, user_id,
+                   [&properties](std::string& out) { AppendJson(out, properties); });
 }
 
 void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_name,
-                      const std::string& user_id, std::size_t size_hint,
+                      const std::string& user_id,
                       const std::function<void(std::string&)>& write_properties) {
   if (!EmitsOutbound(ws)) return;  // No Segment source configured in Courier.
   const std::string& write_key = ws.def.segment.write_key;
@@ -90,10 +89,10 @@ void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_
   // (https://www.courier.com/docs/external-integrations/cdp/segment/). Written as text directly
   // (keys in the order nlohmann would dump them): a tree of nodes per call was most of a message's
   // allocations.
-  std::string text;
-  // The fixed keys, the id, the time and the names take under 256 bytes:
-  // one allocation for the whole call.
-  text.reserve(256 + event_name.size() + user_id.size() + size_hint);
+  // Written in one buffer per thread (write_properties does not emit) and
+  // copied out at its size: one allocation per call, and none held unused.
+  thread_local std::string text;
+  text.clear();
   text += R"({"context":{"library":{"name":"mock-courier"}},"event":)";
   AppendJsonString(text, event_name);
   text += R"(,"messageId":)";
@@ -106,7 +105,8 @@ void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_
   text += R"(","type":"track","userId":)";
   AppendJsonString(text, user_id);
   text += '}';
-  entry.event_text = std::make_shared<const std::string>(std::move(text));
+  entry.event_text = std::make_shared<const std::string>(text);
+  if (text.capacity() > 64 * 1024) std::string().swap(text);
   if (svc.options.deliver_outbound_to_fake_segment) {
     svc.fake_segment.Record(write_key, entry.event_text, "/v1/batch", "courier-outbound", now);
     entry.state = DeliveryState::kDelivered;
