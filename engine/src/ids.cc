@@ -12,14 +12,32 @@ void PutHex(char* out, std::uint64_t value, int digits) {
   }
 }
 
-}  // namespace
+// splitmix64: tiny, fast, and fully determined by the seed. Each output is
+// its state, advanced by kStep, put through Mix, a bijection of 64 bits.
+constexpr std::uint64_t kStep = 0x9e3779b97f4a7c15ULL;
 
-std::uint64_t IdGenerator::NextBits() {
-  // splitmix64: tiny, fast, and fully determined by the seed.
-  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+std::uint64_t Mix(std::uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
+}
+
+// Mix's inverse: each xor-shift undone by repeating it, each product by the
+// multiplier's inverse modulo 2^64.
+std::uint64_t Unmix(std::uint64_t z) {
+  z = z ^ (z >> 31) ^ (z >> 62);
+  z *= 0x319642b2d24d8ec3ULL;
+  z = z ^ (z >> 27) ^ (z >> 54);
+  z *= 0x96de1b173f119089ULL;
+  return z ^ (z >> 30) ^ (z >> 60);
+}
+
+}  // namespace
+
+std::uint64_t IdGenerator::NextBits() { return Mix(state_ += kStep); }
+
+std::uint32_t IdGenerator::FirstWordBefore(std::uint64_t second_word) {
+  return static_cast<std::uint32_t>(Mix(Unmix(second_word) - kStep));
 }
 
 std::string IdGenerator::Next(TimePoint now) {

@@ -5,6 +5,8 @@
 #include <limits>
 #include <optional>
 
+#include "mock_courier/ids.h"
+
 namespace mock_courier {
 namespace {
 
@@ -35,6 +37,10 @@ std::optional<PackedReplyId> PackedReplyId::Of(std::string_view text) {
   auto low = LowerHex(text.substr(19, 16));
   if (!seconds || !random || !low) return std::nullopt;
   return PackedReplyId{*seconds << 32 | *random, *low};
+}
+
+bool PackedReplyId::FromGenerator() const {
+  return IdGenerator::FirstWordBefore(low) == static_cast<std::uint32_t>(high & 0xffffffffULL);
 }
 
 std::string PackedReplyId::Text() const {
@@ -116,7 +122,8 @@ std::optional<SegmentReply> SegmentReplyStore::Find(std::string_view message_id,
     reply.text = texts_.at(front_seq_ + offset);
   } else {
     reply.text =
-        PackedReplyId{IdSeconds(stored_at) << 32 | (entry.meta & 0xffffffffULL), entry.id_low}
+        PackedReplyId{IdSeconds(stored_at) << 32 | IdGenerator::FirstWordBefore(entry.id_low),
+                      entry.id_low}
             .Text();
   }
   return reply;
@@ -135,26 +142,25 @@ void SegmentReplyStore::Remember(std::string_view message_id, int status, std::s
     Entry& old = entries_[offset];
     if (old.word() & kHasText) texts_.erase(front_seq_ + offset);
     // Its status and text go; its time stays, for Sweep.
-    old.meta &= ~(static_cast<std::uint64_t>(kStatusValue | kHasText) << kStatusShift);
+    old.meta &= ~static_cast<std::uint32_t>(kStatusValue | kHasText);
     IndexErase(slot);
     --live_;
     slot = Probe(key);
   }
   const std::uint64_t seq = front_seq_ + entries_.size();
   unsigned packed_status = static_cast<unsigned>(status);
-  Entry entry{key.lo, 0, key.hi & kKeyBits, 0};
+  Entry entry{key.lo, 0, MetaOf(key, 0), 0};
   // A 2xx reply's id generated now packs; an error message never does, even
   // one that looks like an id.
   std::optional<PackedReplyId> id;
   if (status < 400) id = PackedReplyId::Of(text);
-  if (id && id->high >> 32 == IdSeconds(now)) {
+  if (id && id->high >> 32 == IdSeconds(now) && id->FromGenerator()) {
     entry.id_low = id->low;
-    entry.meta |= id->high & 0xffffffffULL;
   } else {
     packed_status |= kHasText;
     texts_.emplace(seq, std::string(text));
   }
-  entry.meta |= static_cast<std::uint64_t>(packed_status) << kStatusShift;
+  entry.meta |= packed_status;
   if (entries_.empty()) {
     base_ = now;
   } else if (!Near(now, base_)) {
@@ -176,7 +182,7 @@ TimePoint SegmentReplyStore::StoredAt(std::size_t offset, TimePoint base) const 
 
 void SegmentReplyStore::Place(std::size_t offset, TimePoint t) {
   Entry& entry = entries_[offset];
-  const std::uint64_t far_bit = static_cast<std::uint64_t>(kFarTime) << kStatusShift;
+  const std::uint32_t far_bit = kFarTime;
   if (Near(t, base_)) {
     if (entry.meta & far_bit) far_times_.erase(front_seq_ + offset);
     entry.meta &= ~far_bit;
@@ -200,7 +206,7 @@ void SegmentReplyStore::Sweep(TimePoint now) {
   while (!entries_.empty() && StoredAt(0) + lifetime_ <= now) {
     const Entry& front = entries_.front();
     if (front.status() != 0) {
-      const std::size_t slot = Probe(Key{front.key_lo, front.meta});
+      const std::size_t slot = Probe(front.key());
       if (index_[slot] == Slot(front_seq_)) {
         IndexErase(slot);
         --live_;

@@ -10,8 +10,10 @@
 //   collide in all 84 bits to be taken for each other: with 3.6*10^7 ids, a
 //   day at 10k events a second, the chance is about 3*10^-11);
 // - a reply that carries an id the mock generated at the time it was stored
-//   keeps only the id's 96 random bits (its seconds are the stored time's);
-//   other text (an error message) waits in a side table, by sequence;
+//   keeps only the id's last 64 random bits: its seconds are the stored
+//   time's, and its first 32 random bits follow from the last 64
+//   (IdGenerator::FirstWordBefore); other text (an error message, an id the
+//   generator did not write) waits in a side table, by sequence;
 // - every record lives the same `lifetime` from when it was stored, so the
 //   deque of records in stored order is their expiry order, and expired ones
 //   are dropped from the front with no queue of their own;
@@ -21,7 +23,7 @@
 //   clock (rebased, one pass over the records, when the clock has moved
 //   more than 24 days from it); a record the clock has been set more than 24
 //   days away from keeps its full time in a side table.
-// About 34 bytes per record (a 28-byte entry, its share of the deque's
+// About 30 bytes per record (a 24-byte entry, its share of the deque's
 // blocks and of the index), against 110-140 for a node-based map keyed by the
 // id string with a separate expiry queue (bench/README, "Engine v2").
 //
@@ -57,6 +59,9 @@ struct PackedReplyId {
 
   // The packed form of `text`, when it is such an id.
   static std::optional<PackedReplyId> Of(std::string_view text);
+  // Whether the first random digits are the ones IdGenerator::Next writes
+  // before the last 16 (so that `low` alone stands for both).
+  bool FromGenerator() const;
   std::string Text() const;
 };
 
@@ -90,29 +95,31 @@ class SegmentReplyStore {
     std::uint64_t lo = 0;  // Also the index's home slot.
     std::uint64_t hi = 0;  // Only the kKeyBits are kept.
   };
-  // Entry::meta: the key's top 20 bits | the status word (12 bits: the
-  // status in kStatusValue, 0 once replaced; kHasText when the text is in
-  // texts_; kFarTime when the time is in far_times_) | the id's first 32
-  // random bits.
-  static constexpr std::uint64_t kKeyBits = 0xfffff00000000000ULL;
-  static constexpr int kStatusShift = 32;
-  static constexpr std::uint64_t kStatusMask = 0xfffULL << kStatusShift;
+  // Entry::meta: the key's top 20 bits (Key::hi >> kKeyShift) << 12 | the
+  // status word (12 bits: the status in kStatusValue, 0 once replaced;
+  // kHasText when the text is in texts_; kFarTime when the time is in
+  // far_times_).
+  static constexpr int kKeyShift = 44;
+  static constexpr std::uint32_t kStatusMask = 0xfff;
   static constexpr unsigned kStatusValue = 0x3ff;
   static constexpr unsigned kFarTime = 0x400;
   static constexpr unsigned kHasText = 0x800;
-  // 28 bytes: a load test keeps one per event for a day.
-  struct [[gnu::packed, gnu::aligned(4)]] Entry {
+  static std::uint32_t MetaOf(const Key& key, unsigned word) {
+    return static_cast<std::uint32_t>(key.hi >> kKeyShift) << 12 | word;
+  }
+  // 24 bytes: a load test keeps one per event for a day.
+  struct Entry {
     std::uint64_t key_lo;
     std::uint64_t id_low;  // The id's last 16 random digits (packed replies).
-    std::uint64_t meta;
+    std::uint32_t meta;
     std::int32_t time;  // Milliseconds from base_ (unless kFarTime).
-    unsigned word() const { return static_cast<unsigned>((meta & kStatusMask) >> kStatusShift); }
+    unsigned word() const { return meta & kStatusMask; }
     unsigned status() const { return word() & kStatusValue; }
-    bool Is(const Key& key) const {
-      return key_lo == key.lo && (meta & kKeyBits) == (key.hi & kKeyBits);
-    }
+    // The key's bits this entry keeps.
+    Key key() const { return Key{key_lo, static_cast<std::uint64_t>(meta >> 12) << kKeyShift}; }
+    bool Is(const Key& key) const { return key_lo == key.lo && meta >> 12 == key.hi >> kKeyShift; }
   };
-  static_assert(sizeof(Entry) == 28);
+  static_assert(sizeof(Entry) == 24);
   // Index slots hold a sequence number modulo kSeqModulus, plus one (0: free).
   static constexpr std::uint64_t kSeqModulus = 0xffffffffULL;
   static Key HashOf(std::string_view message_id);

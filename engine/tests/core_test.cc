@@ -127,6 +127,21 @@ TEST(IdGeneratorTest, IdsOfASeedAreStable) {
   EXPECT_EQ(ids.Next(0x1234567890LL * 1000), "1-34567890-6a1e21da3fdabe86cbbeaa11");
 }
 
+// An id's first random word follows from its last 16 digits, for every seed
+// and every call (the dedupe store keeps only those).
+TEST(IdGeneratorTest, TheFirstRandomWordFollowsFromTheSecond) {
+  EXPECT_EQ(IdGenerator::FirstWordBefore(0x044c3cd7f43c661cULL), 0x59320dd7u);  // Pinned above.
+  for (std::uint64_t seed : {0ULL, 7ULL, 0xffffffffffffffffULL, 0x9e3779b97f4a7c15ULL}) {
+    IdGenerator ids(seed);
+    for (int i = 0; i < 1000; ++i) {
+      const std::string id = ids.Next(0);
+      const auto first = static_cast<std::uint32_t>(std::stoull(id.substr(11, 8), nullptr, 16));
+      const std::uint64_t second = std::stoull(id.substr(19, 16), nullptr, 16);
+      ASSERT_EQ(IdGenerator::FirstWordBefore(second), first) << id;
+    }
+  }
+}
+
 TEST(IdGeneratorTest, SameSeedSameIdsOtherSeedOtherIds) {
   IdGenerator a(42), b(42), c(43);
   std::set<std::string> seen;

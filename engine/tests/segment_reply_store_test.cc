@@ -111,9 +111,9 @@ INSTANTIATE_TEST_SUITE_P(FromZeroAndAcrossTheWrap, SteadyExpiryTest,
                          testing::Values(std::uint64_t{0}, std::uint64_t{0xffffffffULL - 30000}));
 
 // Ids the mock generates at the time they are stored come back exactly from
-// their packed form (no side text); an id generated at another second, any
-// other 2xx text, and every error message, even one shaped like an id, come
-// back verbatim.
+// their packed form (no side text); an id generated at another second, an
+// id-shaped text the generator did not write, any other 2xx text, and every
+// error message, even one shaped like an id, come back verbatim.
 TEST(SegmentReplyStoreTest, GeneratedIdsArePackedAndOtherTextIsVerbatim) {
   SegmentReplyStore store;  // A day.
   IdGenerator ids(7);
@@ -133,10 +133,17 @@ TEST(SegmentReplyStoreTest, GeneratedIdsArePackedAndOtherTextIsVerbatim) {
   EXPECT_EQ(store.text_count(), 1u);
   EXPECT_EQ(TextOf(store, "earlier", kStart), earlier);
 
-  const std::vector<std::string> other = {
-      "1-ABCDEF01-0123456789abcdef01234567", "1-abcdef01-0123456789abcdef0123456",
-      "2-abcdef01-0123456789abcdef01234567", "1-abcdef01x0123456789abcdef01234567",
-      "1-abcdef01-0123456789abcdef0123456g", ""};
+  // Of the right shape and this second, but not what the generator writes:
+  // its first random word is not the one the last 16 digits imply.
+  std::string altered = ids.Next(kStart);
+  altered[11] = altered[11] == '0' ? '1' : '0';
+  const std::vector<std::string> other = {"1-ABCDEF01-0123456789abcdef01234567",
+                                          "1-abcdef01-0123456789abcdef0123456",
+                                          "2-abcdef01-0123456789abcdef01234567",
+                                          "1-abcdef01x0123456789abcdef01234567",
+                                          "1-abcdef01-0123456789abcdef0123456g",
+                                          "",
+                                          altered};
   for (const auto& text : other) store.Remember(text + "#", 202, text, kStart);
   const std::string error_text = ids.Next(kStart);  // Id-shaped, and of this second.
   store.Remember("error", 400, error_text, kStart);

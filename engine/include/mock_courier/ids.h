@@ -21,6 +21,11 @@ class IdGenerator {
   std::string Next(TimePoint now);
   // 64 pseudo-random bits; also used where the engine needs a random choice.
   std::uint64_t NextBits();
+  // The first random word of an id Next writes (its 8 hex digits after the
+  // seconds) from the second (its last 16): the two are consecutive outputs,
+  // and an output determines the generator's state. A store can keep only
+  // the second word of an id it knows Next wrote (segment_reply_store.h).
+  static std::uint32_t FirstWordBefore(std::uint64_t second_word);
 
  private:
   std::uint64_t state_;
