@@ -97,7 +97,8 @@ struct Table {
     Add(
         "POST", "/inbound/segment", BodyRule::kRequired,
         [](W ws, S svc, C c) {
-          return HandleSegmentInbound(ws, svc, Share(std::move(c.body)), std::move(c.body_text),
+          // Shared before the lock (ApiCall::shared_body).
+          return HandleSegmentInbound(ws, svc, c.shared_body, std::move(c.body_text),
                                       InboundSource::kSegment);
         },
         JournaledMessageOnlyBody());

@@ -223,7 +223,10 @@ Result<Reply> Engine::Call(const std::string& key, const ApiRoute& route, ApiCal
   const ApiRow& row = rows[route.index];
   // Written before the lock: the journal keeps this text, and the messages
   // the call causes share the parsed body.
-  if (row.route.keeps_body_text && call.body_text.empty()) call.body_text = JsonText(call.body);
+  if (row.route.keeps_body_text) {
+    if (call.body_text.empty()) call.body_text = JsonText(call.body);
+    call.shared_body = Share(std::move(call.body));
+  }
   return impl_->With<Reply>(
       key, [&](WorkspaceState& ws, Services& svc) { return RunApiRow(row, ws, svc, call); });
 }
@@ -234,19 +237,22 @@ Result<Reply> Engine::Call(const std::string& key, std::string_view method, std:
   // API Gateway answers an unknown resource or method before any auth check
   // (https://www.courier.com/docs/reference/authorization).
   if (match.route == nullptr) return Status::Error(403, "Missing Authentication Token");
-  ApiCall call{std::move(match.params), std::move(query),
-               match.route->body == BodyRule::kNone ? Json::object() : std::move(body), ""};
+  ApiCall call{std::move(match.params),
+               std::move(query),
+               match.route->body == BodyRule::kNone ? Json::object() : std::move(body),
+               "",
+               {}};
   return Call(key, *match.route, std::move(call));
 }
 
 Result<Reply> Engine::SegmentInbound(const std::string& key, Json event, std::string event_text) {
   static const ApiRoute& route = *ApiRouteFor("POST", "/inbound/segment");
-  return Call(key, route, ApiCall{{}, Json(), std::move(event), std::move(event_text)});
+  return Call(key, route, ApiCall{{}, Json(), std::move(event), std::move(event_text), {}});
 }
 
 Result<Reply> Engine::Send(const std::string& key, Json body) {
   static const ApiRoute& route = *ApiRouteFor("POST", "/send");
-  return Call(key, route, ApiCall{{}, Json(), std::move(body), ""});
+  return Call(key, route, ApiCall{{}, Json(), std::move(body), "", {}});
 }
 
 // ---- Idempotency ---------------------------------------------------------------------

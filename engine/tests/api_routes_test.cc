@@ -90,10 +90,10 @@ TEST(EngineCallTest, ExplicitParametersMayHoldASlash) {
   TestEngine t;
   const ApiRoute* merge = ApiRouteFor("POST", "/profiles/{user_id}");
   ASSERT_NE(merge, nullptr);
-  ASSERT_TRUE(
-      t.engine
-          .Call(t.key, *merge, ApiCall{{"team/ada"}, json::object(), {{"profile", {{"a", 1}}}}, ""})
-          .ok());
+  ASSERT_TRUE(t.engine
+                  .Call(t.key, *merge,
+                        ApiCall{{"team/ada"}, json::object(), {{"profile", {{"a", 1}}}}, "", {}})
+                  .ok());
   EXPECT_EQ(t.Profile("team/ada"), (json{{"a", 1}}));
 }
 

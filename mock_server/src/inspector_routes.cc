@@ -215,9 +215,9 @@ ApiResponse Inspector::Handle(const ApiOptions& options, const ApiRequest& reque
     static const ApiRoute& get_profile = *ApiRouteFor("GET", "/profiles/{user_id}");
     static const ApiRoute& get_lists = *ApiRouteFor("GET", "/profiles/{user_id}/lists");
     Result<Reply> profile =
-        engine_.Call(*key, get_profile, ApiCall{{id}, Json::object(), Json::object(), ""});
+        engine_.Call(*key, get_profile, ApiCall{{id}, Json::object(), Json::object(), "", {}});
     Result<Reply> lists =
-        engine_.Call(*key, get_lists, ApiCall{{id}, Json::object(), Json::object(), ""});
+        engine_.Call(*key, get_lists, ApiCall{{id}, Json::object(), Json::object(), "", {}});
     if (!profile.ok()) return StatusResponse(profile.status());
     if (!lists.ok()) return StatusResponse(lists.status());
     return JsonResponse(200, {{"kind", kind},

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,11 @@ struct ApiCall {
   nlohmann::json body = nlohmann::json::object();
   // The JSON text `body` was parsed from, when known (see keeps_body_text).
   std::string body_text;
+  // For a route that keeps its body (keeps_body_text), the engine moves
+  // `body` here before it takes the workspace lock: the records that share
+  // the body let go of it under the lock, and the call's reference, usually
+  // the last, is dropped after it, so that the tree is freed outside.
+  std::shared_ptr<const nlohmann::json> shared_body;
 };
 
 // What FindApiRoute found for a method and path.

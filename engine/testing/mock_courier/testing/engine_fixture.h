@@ -39,7 +39,7 @@ struct TestEngine {
     // By pattern, so that a user id may hold '/'.
     static const ApiRoute& route = *ApiRouteFor("GET", "/profiles/{user_id}");
     auto reply = engine.Call(
-        key, route, ApiCall{{user}, nlohmann::json::object(), nlohmann::json::object(), ""});
+        key, route, ApiCall{{user}, nlohmann::json::object(), nlohmann::json::object(), "", {}});
     if (!reply.ok()) throw std::runtime_error(reply.status().ToString());
     return reply->body["profile"];
   }
