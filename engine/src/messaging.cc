@@ -280,6 +280,21 @@ SharedJson ShareObject(Json value) {
   return Share(std::move(value));
 }
 
+// Member `key` of `object` shared (the shared empty object for {}), or null
+// when it is absent or null.
+SharedJson ShareMember(const Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return nullptr;
+  if (it->is_object() && it->empty()) return SharedEmptyObject();
+  return Share(*it);
+}
+
+// A shared value as views show it: null for none.
+const Json& ValueOf(const SharedJson& value) {
+  static const Json kNull;
+  return value ? *value : kNull;
+}
+
 // A v1-style plan: `event` to user `recipient`. `data` can be a whole
 // Segment event, shared with the request that carried it.
 SendPlan V1Plan(const WorkspaceState& ws, std::string_view event, const std::string& recipient,
@@ -294,7 +309,7 @@ SendPlan V1Plan(const WorkspaceState& ws, std::string_view event, const std::str
   plan.recipient = recipient;
   if (body.is_object() && !body.empty()) {
     plan.brand = body.value("brand", Json());
-    plan.override_providers = body.value("override", Json());
+    plan.override_providers = ShareMember(body, "override");
     plan.preferences = body.value("preferences", Json());
     plan.list_id = body.value("list_id", "");
     plan.list_pattern = body.value("list_pattern", "");
@@ -344,7 +359,7 @@ SendPlan V2Plan(const WorkspaceState& ws, const Json& message, const Json& to,
   plan.received_profile = ShareObject(std::move(received));
   plan.data = ShareObject(std::move(data));
   plan.brand = message.value("brand_id", message.value("brand", Json()));
-  plan.override_providers = message.value("providers", Json());
+  plan.override_providers = ShareMember(message, "providers");
   plan.preferences = message.value("preferences", Json());
   plan.metadata = metadata;
   plan.context = message.value("context", Json::object());
@@ -462,7 +477,9 @@ bool HasChannelData(const std::string& channel, const MergedProfileView& profile
 struct RenderVariables {
   const Payload& payload;
   const MergedProfileView& profile;
-  Json recipient;
+  const std::string& recipient;
+  // `recipient` as a value, made when a template reads it (most do not).
+  mutable Json recipient_value = nullptr;
 
   // Appends the value at `path` as RenderTemplate writes it.
   void Append(std::string_view path, std::string& out) const {
@@ -489,7 +506,8 @@ struct RenderVariables {
     }
     const Json* node = nullptr;
     if (root == "recipient") {
-      node = &recipient;
+      if (recipient_value.is_null()) recipient_value = recipient;
+      node = &recipient_value;
     } else {
       if (payload.tree() == nullptr) return nullptr;  // Packed data: AppendPacked reads it.
       const Json& data = *payload.tree();
@@ -1229,7 +1247,7 @@ Json PlanJson(const SendPlan& plan) {
               {"received_profile", *plan.received_profile},
               {"data", plan.data.ToJson()},
               {"brand", plan.brand},
-              {"override", plan.override_providers},
+              {"override", ValueOf(plan.override_providers)},
               {"preferences", plan.preferences},
               {"metadata", plan.v2 ? plan.metadata : Json::object()},
               {"context", plan.v2 ? plan.context : Json::object()},
@@ -1322,7 +1340,7 @@ Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_
     const SendPlan& plan = message.plan;
     out["event"] = plan.event;
     out["recipient"] = plan.recipient;
-    out["override"] = plan.override_providers;
+    out["override"] = ValueOf(plan.override_providers);
     out["data"] = plan.data.ToJson();
     out["profile"] = *plan.received_profile;
     if (with_request) out["request"] = PlanJson(plan);

@@ -115,11 +115,13 @@ struct SendPlan {
   Json routing;              // v2 routing, or null.
   Json to;  // v2: the recipient object; v1: null (shown as {"user_id": recipient}).
   std::string recipient;
-  Json brand;               // null when absent.
-  Json override_providers;  // "override": v1 `override`, v2 `providers`; null when absent.
-  Json preferences;         // null when absent.
-  Json metadata;            // v2 metadata; v1: null (shown as {}).
-  Json context;             // v2 context; v1: null (shown as {}).
+  Json brand;  // null when absent.
+  // "override": v1 `override`, v2 `providers`; null when absent. Shared: an
+  // automation's send step has {} (the shared empty object).
+  SharedJson override_providers;
+  Json preferences;  // null when absent.
+  Json metadata;     // v2 metadata; v1: null (shown as {}).
+  Json context;      // v2 context; v1: null (shown as {}).
   std::string list_id;
   std::string list_pattern;
   std::string audience_id;

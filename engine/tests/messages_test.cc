@@ -4,6 +4,7 @@
 // (https://www.courier.com/docs/reference/automation/invoke).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 #include "mock_courier/testing/engine_fixture.h"
@@ -599,6 +600,39 @@ TEST(AutomationSendTest, V2StepRecordsTheRun) {
   EXPECT_EQ(messages[0]["status"], "DELIVERED");
   EXPECT_EQ(messages[0]["origin"]["run_id"], run->body["runId"]);
   EXPECT_EQ(messages[0]["origin"]["source"], "automation");
+}
+
+// The ENQUEUED item and the send plan show the override a send carried: a v1
+// send's own, {} for an automation's plain send step (its extended step has
+// it), null for a send without one.
+TEST(AutomationSendTest, EveryViewShowsTheOverrideASendCarried) {
+  TestEngine t(Workspace());
+  const json override = {{"sendgrid", {{"body", {{"ip_pool", "bulk"}}}}}};
+  ASSERT_TRUE(t.engine
+                  .Call(t.key, "POST", "/send",
+                        {{"event", "welcome"}, {"recipient", "ann"}, {"override", override}})
+                  .ok());
+  ASSERT_TRUE(
+      t.engine
+          .Call(t.key, "POST", "/automations/invoke",
+                {{"automation",
+                  {{"steps",
+                    {{{"action", "send"}, {"template", "welcome"}, {"recipient", "bob"}}}}}}})
+          .ok());
+  Send(t, "ann", "other");
+  std::map<std::string, json> by_recipient;
+  const json messages = t.Messages()["results"];
+  for (const json& m : messages) {
+    const json& enqueued = m["history"][0];
+    ASSERT_EQ(enqueued["type"], "ENQUEUED");
+    EXPECT_EQ(enqueued["override"], enqueued["request"]["override"]) << m.dump();
+    by_recipient[m["recipient"].get<std::string>() + "/" + m["event"].get<std::string>()] =
+        enqueued["override"];
+  }
+  EXPECT_EQ(by_recipient["ann/welcome"], override);
+  EXPECT_EQ(by_recipient["bob/welcome"], json::object());
+  EXPECT_EQ(by_recipient["ann/other"], nullptr);
+  EXPECT_EQ(by_recipient.size(), 3u) << json(by_recipient).dump();
 }
 
 TEST(AutomationSendTest, InvalidV2StepMessageSendsNothing) {
