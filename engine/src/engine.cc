@@ -515,8 +515,8 @@ std::vector<OutboundCall> Engine::TakeOutboundBatch(std::size_t max) {
       OutboxEntry* entry = ws->outbox.Find(id);
       if (entry == nullptr || entry->taken || entry->state != DeliveryState::kPending) continue;
       entry->taken = true;
-      calls.push_back(
-          {ws->id, ws->def.segment.write_key, entry->id, Json::parse(*entry->event_text)});
+      calls.push_back({ws->id, ws->def.segment.write_key, std::string(entry->id),
+                       Json::parse(*entry->event_text)});
     }
     if (calls.size() >= max) break;
   }

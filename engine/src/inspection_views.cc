@@ -418,7 +418,7 @@ TimelinePage TimelineForAdmin(const WorkspaceState& ws, const TimelineQuery& que
   if (!message_rows.empty()) {
     for (auto it = calls_seen.rbegin(); it != calls_seen.rend(); ++it) {
       auto row = message_rows.find(OutboundMessageId(**it));
-      if (row != message_rows.end()) page.rows[row->second].leads_to.push_back((*it)->id);
+      if (row != message_rows.end()) page.rows[row->second].leads_to.emplace_back((*it)->id);
     }
   }
   return page;
@@ -478,7 +478,7 @@ Result<InspectedRecord> RecordForAdmin(const WorkspaceState& ws, const std::stri
     ws.outbox.ForEachNewestFirst([&](std::uint64_t, const OutboxEntry& call) {
       if (call.created_at < message->record.enqueued) return false;
       if (call.event_text->find(quoted) != std::string::npos && OutboundMessageId(call) == id) {
-        out.row.leads_to.push_back(call.id);
+        out.row.leads_to.emplace_back(call.id);
       }
       return true;
     });

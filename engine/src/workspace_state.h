@@ -436,10 +436,12 @@ struct CatalogueEntry {
 // ---- Outbound to Segment ---------------------------------------------------
 
 struct OutboxEntry {
-  std::string id;  // Stable: also the Segment messageId of the call.
   // The Segment track call as JSON text; immutable, shared with the fake
   // Segment API's record.
   std::shared_ptr<const std::string> event_text;
+  // Stable: the call's Segment messageId, viewed in `event_text` (which
+  // holds it anyway; a string of its own was two allocations per message).
+  std::string_view id;
   DeliveryState state = DeliveryState::kPending;
   int attempts = 0;
   std::string last_error;

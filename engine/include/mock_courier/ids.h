@@ -7,6 +7,7 @@
 // thread-safe: the engine calls it under its own lock.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -19,6 +20,10 @@ class IdGenerator {
   explicit IdGenerator(std::uint64_t seed = 0) : state_(seed) {}
   // "1-<hex seconds of now>-<24 hex>".
   std::string Next(TimePoint now);
+  static constexpr std::size_t kIdLength = 2 + 8 + 1 + 8 + 16;
+  // The same id written to `out`, for a caller that keeps it inside other
+  // text (an outbound call's messageId).
+  void NextInto(TimePoint now, char (&out)[kIdLength]);
   // 64 pseudo-random bits; also used where the engine needs a random choice.
   std::uint64_t NextBits();
   // The first random word of an id Next writes (its 8 hex digits after the
