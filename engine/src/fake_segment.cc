@@ -8,13 +8,12 @@ namespace mock_courier {
 void FakeSegment::Record(const std::string& write_key, const nlohmann::json& event,
                          const std::string& path, const std::string& origin,
                          TimePoint received_at) {
-  Record(write_key, std::make_shared<const std::string>(JsonText(event)), path, origin,
-         received_at);
+  Record(write_key, SharedText::Copy(JsonText(event)), path, origin, received_at);
 }
 
-void FakeSegment::Record(const std::string& write_key,
-                         std::shared_ptr<const std::string> event_text, const std::string& path,
-                         const std::string& origin, TimePoint received_at) {
+void FakeSegment::Record(const std::string& write_key, SharedText event_text,
+                         const std::string& path, const std::string& origin,
+                         TimePoint received_at) {
   std::lock_guard lock(mutex_);
   calls_.push_back(
       Call{Name(write_key), Name(path), Name(origin), received_at, std::move(event_text)});

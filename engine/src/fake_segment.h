@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mock_courier/clock.h"
+#include "shared_text.h"
 
 namespace mock_courier {
 
@@ -32,8 +33,8 @@ class FakeSegment {
   // (the outbox keeps the same call) instead of copied. Calls are kept as
   // JSON text: a few hundred bytes and one allocation instead of a tree of
   // nodes, parsed again only when Received() is asked.
-  void Record(const std::string& write_key, std::shared_ptr<const std::string> event_text,
-              const std::string& path, const std::string& origin, TimePoint received_at);
+  void Record(const std::string& write_key, SharedText event_text, const std::string& path,
+              const std::string& origin, TimePoint received_at);
   // {"results":[{write_key, path, origin, received_at, event}], "evicted": N},
   // for one write key or all when empty; N counts every write key.
   nlohmann::json Received(const std::string& write_key) const;
@@ -52,7 +53,7 @@ class FakeSegment {
     Text path;
     Text origin;
     TimePoint received_at = 0;
-    Text event_text;
+    SharedText event_text;
   };
   // `text` shared with the calls that name it already: a process sees a few
   // write keys, paths and origins, repeated by every call. At most

@@ -477,7 +477,8 @@ Result<InspectedRecord> RecordForAdmin(const WorkspaceState& ws, const std::stri
     const std::string quoted = JsonText(Json(message->id));
     ws.outbox.ForEachNewestFirst([&](std::uint64_t, const OutboxEntry& call) {
       if (call.created_at < message->record.enqueued) return false;
-      if (call.event_text->find(quoted) != std::string::npos && OutboundMessageId(call) == id) {
+      if (call.event_text.view().find(quoted) != std::string_view::npos &&
+          OutboundMessageId(call) == id) {
         out.row.leads_to.emplace_back(call.id);
       }
       return true;

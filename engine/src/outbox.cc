@@ -108,8 +108,8 @@ void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_
   text += R"(","type":"track","userId":)";
   AppendJsonString(text, user_id);
   text += '}';
-  entry.event_text = std::make_shared<const std::string>(text);
-  entry.id = std::string_view(*entry.event_text).substr(id_at, sizeof id);
+  entry.event_text = SharedText::Copy(text);
+  entry.id = entry.event_text.view().substr(id_at, sizeof id);
   if (text.capacity() > 64 * 1024) std::string().swap(text);
   if (svc.options.deliver_outbound_to_fake_segment) {
     svc.fake_segment.Record(write_key, entry.event_text, "/v1/batch", "courier-outbound", now);

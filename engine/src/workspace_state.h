@@ -34,6 +34,7 @@
 #include "record_store.h"
 #include "scheduler.h"
 #include "segment_reply_store.h"
+#include "shared_text.h"
 #include "workspace_definition.h"
 
 namespace mock_courier {
@@ -438,7 +439,7 @@ struct CatalogueEntry {
 struct OutboxEntry {
   // The Segment track call as JSON text; immutable, shared with the fake
   // Segment API's record.
-  std::shared_ptr<const std::string> event_text;
+  SharedText event_text;
   // Stable: the call's Segment messageId, viewed in `event_text` (which
   // holds it anyway; a string of its own was two allocations per message).
   std::string_view id;

@@ -312,7 +312,7 @@ TEST(InspectionRetentionTest, RowIdsStayWhileOlderEntriesAreDropped) {
 TEST(OutboundCallFieldsTest, ReadFromTheTextAsTheParsedCallSaysThem) {
   auto call = [](std::string text) {
     OutboxEntry entry;
-    entry.event_text = std::make_shared<const std::string>(std::move(text));
+    entry.event_text = SharedText::Copy(text);
     return entry;
   };
   const std::string head = R"({"context":{"library":{"name":"mock-courier"}},"event":)";
