@@ -34,7 +34,10 @@ void WorkerPool::enqueue(std::function<void()> job) {
   ReapFinished();
   std::lock_guard lock(mutex_);
   if (stopping_) return;
-  if (idle_ > jobs_.size()) {
+  // A thread still starting will look for work: it counts as idle, or a
+  // loaded machine (threads slow to start) would spawn past max_threads'
+  // worth of jobs and send the next connection to an overflow thread (503).
+  if (idle_ + starting_ > jobs_.size()) {
     jobs_.push_back(std::move(job));
     work_.notify_one();
   } else if (regular_ < options_.max_threads) {

@@ -120,5 +120,31 @@ TEST(WorkerPoolTest, RetireIdleLeavesABusyThreadToFinishItsJob) {
   pool.shutdown();
 }
 
+// Jobs enqueued while the threads spawned for them are still starting are
+// theirs: a starting thread is not busy, so up to max_threads jobs never go
+// to an overflow thread (the server answers those 503). Enqueued right after
+// the pool is made, before its threads run, as on a loaded machine.
+TEST(WorkerPoolTest, JobsEnqueuedWhileThreadsStartNeverOverflowBelowTheMaximum) {
+  for (int round = 0; round < 50; ++round) {
+    WorkerPoolOptions options;
+    options.min_threads = 1;
+    options.max_threads = 4;
+    options.overflow_threads = 4;
+    WorkerPool pool(options);
+    std::latch all_started(4);
+    std::latch done(4);
+    std::atomic<int> overflowed{0};
+    for (int i = 0; i < 4; ++i) {
+      pool.enqueue([&] {
+        if (WorkerPool::OnOverflowThread()) ++overflowed;
+        all_started.arrive_and_wait();
+        done.count_down();
+      });
+    }
+    done.wait();
+    ASSERT_EQ(overflowed.load(), 0) << "round " << round;
+  }
+}
+
 }  // namespace
 }  // namespace mock_courier::server
