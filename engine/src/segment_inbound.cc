@@ -220,11 +220,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
   auto runs = TriggerAutomations(ws, svc, JoinedText("track/", name), shared_event, recipient, name,
                                  inbound_id);
   const bool started = RecordRuns(entry, std::move(runs));
-  if (!mapped && !started) {
-    entry.diagnostics.push_back("no event map '" + std::string(event_id.view()) +
-                                "' and no automation triggered by 'track/" + name +
-                                "': the event is unmapped");
-  }
+  if (!mapped && !started) entry.unmapped_note = JournalEntry::UnmappedNote::kSegmentTrack;
   return mapped || started;
 }
 
@@ -407,17 +403,16 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   // (UNCONFIRMED in https://www.courier.com/docs/api-reference/inbound/courier-track-event;
   // docs/fidelity.md), in its processing job (jobs.h).
   const std::string name = entry.event;
-  JournalAndProcess(
-      ws, svc, std::move(entry),
-      [shared_body, name](WorkspaceState& w, Services& s, JournalEntry& processed,
-                          const std::string& id) {
-        auto runs = TriggerAutomations(w, s, JoinedText("track/", name), shared_body,
-                                       StringField(*shared_body, "userId"), name, id);
-        if (!RecordRuns(processed, std::move(runs))) {
-          processed.outcome = InboundOutcome::kUnmapped;
-          processed.diagnostics.push_back("no automation triggered by 'track/" + name + "'");
-        }
-      });
+  JournalAndProcess(ws, svc, std::move(entry),
+                    [shared_body, name](WorkspaceState& w, Services& s, JournalEntry& processed,
+                                        const std::string& id) {
+                      auto runs = TriggerAutomations(w, s, JoinedText("track/", name), shared_body,
+                                                     StringField(*shared_body, "userId"), name, id);
+                      if (!RecordRuns(processed, std::move(runs))) {
+                        processed.outcome = InboundOutcome::kUnmapped;
+                        processed.unmapped_note = JournalEntry::UnmappedNote::kCourierTrack;
+                      }
+                    });
   return Reply{202, OneKey("messageId", id)};
 }
 
@@ -428,6 +423,29 @@ Json EffectsJson(const JournalEntry::Effects& effects) {
   if (!effects.runs.empty()) out["runs"] = effects.runs;
   return out;
 }
+
+namespace {
+
+// The entry's diagnostics, the unmapped note last (it is written when the
+// event's processing ends, after any other).
+Json JournalDiagnostics(const JournalEntry& e) {
+  Json out = e.diagnostics;
+  switch (e.unmapped_note) {
+    case JournalEntry::UnmappedNote::kNone:
+      break;
+    case JournalEntry::UnmappedNote::kSegmentTrack:
+      out.push_back("no event map 'Segment-TrackEvent:" + e.event +
+                    "' and no automation triggered by 'track/" + e.event +
+                    "': the event is unmapped");
+      break;
+    case JournalEntry::UnmappedNote::kCourierTrack:
+      out.push_back("no automation triggered by 'track/" + e.event + "'");
+      break;
+  }
+  return out;
+}
+
+}  // namespace
 
 Json JournalEntryForAdmin(const JournalEntry& e) {
   return {{"id", e.id.empty() ? Json(nullptr) : Json(e.id)},
@@ -442,7 +460,7 @@ Json JournalEntryForAdmin(const JournalEntry& e) {
           {"processed_at", e.awaiting_processing
                                ? Json(nullptr)
                                : Json(FormatIso8601(e.processed_at.value_or(e.received_at)))},
-          {"diagnostics", e.diagnostics},
+          {"diagnostics", JournalDiagnostics(e)},
           {"effects", EffectsJson(e.effects)},
           {"payload", Json::parse(e.payload(), nullptr, /*allow_exceptions=*/false)}};
 }

@@ -99,10 +99,38 @@ TEST(SegmentInboundTest, UnmappedTrackIsJournaledAsUnmapped) {
   ASSERT_TRUE(t.engine.SegmentInbound(t.key, TestEngine::Track("Nothing Here", "u1", "m1")).ok());
   auto entry = t.Journal()["results"][0];
   EXPECT_EQ(entry["outcome"], "unmapped");
-  EXPECT_EQ(entry["diagnostics"][0],
-            "no event map 'Segment-TrackEvent:Nothing Here' and no automation triggered by "
-            "'track/Nothing Here': the event is unmapped");
+  EXPECT_EQ(entry["diagnostics"],
+            json::array({"no event map 'Segment-TrackEvent:Nothing Here' and no automation "
+                         "triggered by 'track/Nothing Here': the event is unmapped"}));
   EXPECT_TRUE(t.Messages()["results"].empty());
+}
+
+// The unmapped note comes after what the mock noticed earlier about the
+// event, and /inbound/courier has its own.
+TEST(SegmentInboundTest, TheUnmappedNoteComesLast) {
+  TestEngine t;
+  json track = TestEngine::Track("Nothing \"Here\"", "u1", "m1");
+  track["email"] = "u1@example.com";
+  ASSERT_TRUE(t.engine.SegmentInbound(t.key, track).ok());
+  ASSERT_TRUE(t.engine
+                  .Call(t.key, "POST", "/inbound/courier",
+                        {{"event", "Nobody Listens"},
+                         {"messageId", "c-1"},
+                         {"type", "track"},
+                         {"properties", json::object()}})
+                  .ok());
+  const json results = t.Journal()["results"];
+  ASSERT_EQ(results.size(), 2u);
+  const json& segment = results[0]["source"] == "segment" ? results[0] : results[1];
+  const json& courier = results[0]["source"] == "segment" ? results[1] : results[0];
+  ASSERT_EQ(segment["diagnostics"].size(), 2u) << segment.dump();
+  EXPECT_EQ(segment["diagnostics"][0].get<std::string>().rfind("'email' at the top level", 0), 0u);
+  EXPECT_EQ(segment["diagnostics"][1],
+            "no event map 'Segment-TrackEvent:Nothing \"Here\"' and no automation triggered by "
+            "'track/Nothing \"Here\"': the event is unmapped");
+  EXPECT_EQ(courier["outcome"], "unmapped");
+  EXPECT_EQ(courier["diagnostics"],
+            json::array({"no automation triggered by 'track/Nobody Listens'"}));
 }
 
 // The journal keeps payloads as JSON text; the view parses them back whole.
