@@ -130,6 +130,11 @@ void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
 }
 
+const Json& NullJson() {
+  static const Json null;
+  return null;
+}
+
 const SharedJson& SharedEmptyObject() {
   static const SharedJson empty = Share(Json::object());
   return empty;
@@ -275,16 +280,14 @@ void AppendTemplateValue(const Json* value, std::string& out) {
 }
 
 std::string RenderTemplate(std::string_view text, const Json& variables) {
-  return RenderTemplate(text, [&](std::string_view path, std::string& out) {
-    AppendTemplateValue(FindPath(variables, path), out);
-  });
-}
-
-std::string RenderTemplate(std::string_view text,
-                           const std::function<void(std::string_view, std::string&)>& append) {
   std::string out;
   out.reserve(text.size());
-  RenderTemplateTo(text, append, out);
+  RenderTemplateTo(
+      text,
+      [&](std::string_view path, std::string& to) {
+        AppendTemplateValue(FindPath(variables, path), to);
+      },
+      out);
   return out;
 }
 

@@ -24,6 +24,8 @@ using SharedJson = std::shared_ptr<const Json>;
 inline SharedJson Share(Json value) { return std::make_shared<const Json>(std::move(value)); }
 // The shared empty object, for records that have nothing to hold.
 const SharedJson& SharedEmptyObject();
+// A null value that lives forever, for accessors that return a reference.
+const Json& NullJson();
 
 // {key: value}, built without the temporary array nlohmann's
 // initializer-list form makes per pair (for the per-event paths).
@@ -85,13 +87,10 @@ Status ApplyJsonPatch(Json& document, const Json& patch);
 std::string RenderTemplate(std::string_view text, const Json& variables);
 // How RenderTemplate writes a value found (`value`: nullptr when missing).
 void AppendTemplateValue(const Json* value, std::string& out);
-// The same with the variables behind `append`, for callers whose variables
-// are spread over several values (or packed): append(path, out) appends the
-// value at the dotted path to `out` (strings as is, other values as JSON;
-// nothing when missing).
-std::string RenderTemplate(std::string_view text,
-                           const std::function<void(std::string_view, std::string&)>& append);
-// The same, appending the result to `out`.
+// The same appended to `out`, with the variables behind `append`, for callers
+// whose variables are spread over several values (or packed): append(path,
+// out) appends the value at the dotted path to `out` (strings as is, other
+// values as JSON; nothing when missing).
 void RenderTemplateTo(std::string_view text,
                       const std::function<void(std::string_view, std::string&)>& append,
                       std::string& out);

@@ -290,10 +290,7 @@ SharedJson ShareMember(const Json& object, const char* key) {
 }
 
 // A shared value as views show it: null for none.
-const Json& ValueOf(const SharedJson& value) {
-  static const Json kNull;
-  return value ? *value : kNull;
-}
+const Json& ValueOf(const SharedJson& value) { return value ? *value : NullJson(); }
 
 // A v1-style plan: `event` to user `recipient`. `data` can be a whole
 // Segment event, shared with the request that carried it.
@@ -547,12 +544,6 @@ struct RenderVariables {
     AppendTemplateValue(&value, out);
   }
 
-  std::string Render(std::string_view text) const {
-    std::string out;
-    out.reserve(text.size());
-    RenderTo(text, out);
-    return out;
-  }
   void RenderTo(std::string_view text, std::string& out) const {
     RenderTemplateTo(
         text, [this](std::string_view path, std::string& to) { Append(path, to); }, out);

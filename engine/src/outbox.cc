@@ -88,13 +88,11 @@ void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_
   // Property names are undocumented: the call mirrors the message record
   // (or the audience webhook data) and uses the recipient as userId
   // (https://www.courier.com/docs/external-integrations/cdp/segment/). Written as text directly
-  // (keys in the order nlohmann would dump them): a tree of nodes per call was most of a message's
-  // allocations.
-  // Written in one buffer per thread (write_properties does not emit) and
-  // copied out at its size: one allocation per call, and none held unused.
+  // (keys in the order nlohmann would dump them), in one buffer per thread (write_properties does
+  // not emit), and copied out at its size: one allocation per call.
   thread_local std::string text;
   text.clear();
-  text += R"({"context":{"library":{"name":"mock-courier"}},"event":)";
+  text += kCallHead;
   AppendJsonString(text, event_name);
   text += R"(,"messageId":")";
   const std::size_t id_at = text.size();
@@ -105,7 +103,8 @@ void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_
   text += R"(,"timestamp":")";
   char timestamp[kIso8601Capacity];
   text.append(timestamp, FormatIso8601To(now, timestamp));
-  text += R"(","type":"track","userId":)";
+  text += '"';
+  text += kCallTail;
   AppendJsonString(text, user_id);
   text += '}';
   entry.event_text = SharedText::Copy(text);

@@ -289,12 +289,6 @@ struct StepState {
     processed_at_ms = at;
     processed = true;
   }
-
- private:
-  static const Json& NullJson() {
-    static const Json kNull;
-    return kNull;
-  }
 };
 
 struct AutomationRun {
