@@ -104,3 +104,17 @@ for patch in [
     [{"op": "add", "path": "/custom/a/-", "value": 4}],
 ]:
     put("json_patch_fuzz", json.dumps(doc) + SEP + json.dumps(patch))
+
+# ParseJson against nlohmann: Segment events and workspace bodies as sent, plus
+# the corners of JSON's grammar (numbers at the 64-bit edges, escapes,
+# surrogates, UTF-8, a byte-order mark, repeated keys).
+for doc in loaded:
+    for node in walk(doc):
+        if isinstance(node, dict) and isinstance(node.get("segment"), dict):
+            put("json_parse_fuzz", json.dumps(node["segment"]))
+            put("json_parse_fuzz", json.dumps(node["segment"], indent=2, ensure_ascii=False))
+for s in ["0", "-0", "-0.0", "1e2", "1E-2", "18446744073709551615", "18446744073709551616",
+          "-9223372036854775808", "-9223372036854775809", "1e400", "1e-400", "4.9e-324",
+          '"\\u00e9\\uD83D\\uDE00\\u0000"', '"\u00e9\u20ac\U0001F600"', '"\\uDC00"', '"\\uD800x"',
+          '\ufeff{"a":1}', '{"a":1,"a":{"b":[true,false,null]}}', '[1,2,]', '{"a" : [ 1 , 2 ] }']:
+    put("json_parse_fuzz", s)

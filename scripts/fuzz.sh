@@ -30,7 +30,7 @@ while (($#)); do
 done
 if ((${#harnesses[@]} == 0)); then
   harnesses=(api_fuzz workspace_fuzz scenario_fuzz time_format_fuzz template_fuzz json_patch_fuzz
-             accessor_fuzz)
+             accessor_fuzz json_parse_fuzz)
 fi
 
 if ((build)); then

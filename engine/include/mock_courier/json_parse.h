@@ -35,6 +35,11 @@ inline constexpr int kMaxJsonDepth = 64;
 // Never throws.
 Result<nlohmann::json> ParseJson(std::string_view text, int max_depth = kMaxJsonDepth);
 
+// ParseJson without its fast path for well-formed text: nlohmann's parser
+// alone, whose trees and messages ParseJson's answers are. For the tests and
+// fuzz/json_parse_fuzz.cc, which compare the two.
+Result<nlohmann::json> ParseJsonWithNlohmann(std::string_view text, int max_depth = kMaxJsonDepth);
+
 // The message ParseJson gives for nesting deeper than `max_depth`.
 std::string JsonTooDeepMessage(int max_depth = kMaxJsonDepth);
 
