@@ -83,9 +83,12 @@ SegmentReplyStore::Key SegmentReplyStore::HashOf(std::string_view message_id) {
 
 std::size_t SegmentReplyStore::Probe(const Key& key) const {
   const std::size_t mask = index_.size() - 1;
+  const std::uint8_t tag = TagOf(key);
   std::size_t slot = key.lo & mask;
   while (index_[slot] != 0) {
-    if (At(index_[slot]).Is(key)) return slot;
+    // The tag spares reading the entries of other keys on the way (each a
+    // cache miss in a table of millions): 1 in 256 is read for nothing.
+    if (tags_[slot] == tag && At(index_[slot]).Is(key)) return slot;
     slot = (slot + 1) & mask;
   }
   return slot;
@@ -171,6 +174,7 @@ void SegmentReplyStore::Remember(std::string_view message_id, int status, std::s
   entries_.push_back(entry);
   Place(entries_.size() - 1, now);
   index_[slot] = Slot(seq);
+  tags_[slot] = TagOf(key);
   ++live_;
 }
 
@@ -220,6 +224,7 @@ void SegmentReplyStore::Sweep(TimePoint now) {
   if (entries_.empty()) {
     // Give the index back once a load is over (it may have grown large).
     std::vector<std::uint32_t>().swap(index_);
+    std::vector<std::uint8_t>().swap(tags_);
     std::deque<Entry>().swap(entries_);
     std::unordered_map<std::uint64_t, std::string>().swap(texts_);
     std::unordered_map<std::uint64_t, TimePoint>().swap(far_times_);
@@ -229,6 +234,7 @@ void SegmentReplyStore::Sweep(TimePoint now) {
 void SegmentReplyStore::Clear() {
   std::deque<Entry>().swap(entries_);
   std::vector<std::uint32_t>().swap(index_);
+  std::vector<std::uint8_t>().swap(tags_);
   std::unordered_map<std::uint64_t, std::string>().swap(texts_);
   std::unordered_map<std::uint64_t, TimePoint>().swap(far_times_);
   front_seq_ = 0;
@@ -247,6 +253,7 @@ void SegmentReplyStore::IndexErase(std::size_t slot) {
     const bool stays = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next);
     if (!stays) {
       index_[hole] = index_[next];
+      tags_[hole] = tags_[next];
       hole = next;
     }
     next = (next + 1) & mask;
@@ -256,13 +263,16 @@ void SegmentReplyStore::IndexErase(std::size_t slot) {
 
 void SegmentReplyStore::Grow() {
   std::vector<std::uint32_t> old = std::move(index_);
+  std::vector<std::uint8_t> old_tags = std::move(tags_);
   index_.assign(old.empty() ? 64 : old.size() * 2, 0);
+  tags_.assign(index_.size(), 0);
   const std::size_t mask = index_.size() - 1;
-  for (std::uint32_t value : old) {
-    if (value == 0) continue;
-    std::size_t slot = At(value).key_lo & mask;
+  for (std::size_t i = 0; i < old.size(); ++i) {
+    if (old[i] == 0) continue;
+    std::size_t slot = At(old[i]).key_lo & mask;
     while (index_[slot] != 0) slot = (slot + 1) & mask;
-    index_[slot] = value;
+    index_[slot] = old[i];
+    tags_[slot] = old_tags[i];
   }
 }
 

@@ -18,13 +18,14 @@
 //   deque of records in stored order is their expiry order, and expired ones
 //   are dropped from the front with no queue of their own;
 // - an open-addressing index (linear probing, at most 3/4 full) of 32-bit
-//   sequence numbers maps a hash to its record.
+//   sequence numbers maps a hash to its record, with 8 more bits of the hash
+//   beside each slot, so that a probe reads only its own key's record;
 // - the stored time is 32 bits of milliseconds from a base that follows the
 //   clock (rebased, one pass over the records, when the clock has moved
 //   more than 24 days from it); a record the clock has been set more than 24
 //   days away from keeps its full time in a side table.
-// About 30 bytes per record (a 24-byte entry, its share of the deque's
-// blocks and of the index), against 110-140 for a node-based map keyed by the
+// About 32 bytes per record (a 24-byte entry, its share of the deque's
+// blocks, of the index and of its tags), against 110-140 for a node-based map keyed by the
 // id string with a separate expiry queue (bench/README, "Engine v2").
 //
 // Not thread-safe: the owning workspace's lock guards it.
@@ -123,6 +124,9 @@ class SegmentReplyStore {
   // Index slots hold a sequence number modulo kSeqModulus, plus one (0: free).
   static constexpr std::uint64_t kSeqModulus = 0xffffffffULL;
   static Key HashOf(std::string_view message_id);
+  // 8 bits of the key beside each index slot (tags_), from bits the entry
+  // keeps (Entry::key() gives them back).
+  static std::uint8_t TagOf(const Key& key) { return static_cast<std::uint8_t>(key.hi >> 56); }
   static std::uint32_t Slot(std::uint64_t seq) {
     return static_cast<std::uint32_t>(seq % kSeqModulus + 1);
   }
@@ -150,7 +154,8 @@ class SegmentReplyStore {
   TimePoint base_ = 0;         // Entry::time counts from here.
   std::uint64_t front_seq_ = 0;
   std::vector<std::uint32_t> index_;
-  std::size_t live_ = 0;  // Entries with an index slot.
+  std::vector<std::uint8_t> tags_;  // TagOf the key of index_[i]'s entry.
+  std::size_t live_ = 0;            // Entries with an index slot.
   // Texts that are not packed ids, by their entry's sequence number.
   std::unordered_map<std::uint64_t, std::string> texts_;
   // Stored times more than 2^31 ms from base_, by their entry's sequence number.
