@@ -1,5 +1,6 @@
 #include "mock_courier/json_parse.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -82,8 +83,14 @@ class DepthLimitedSax {
 // compare the two parsers on the same inputs.
 class FastParser {
  public:
+  // It recurses per level of nesting, so it gives up past 256 levels even
+  // when the caller allows more (nlohmann's parser does not recurse).
+  static constexpr int kMaxRecursion = 256;
+
   FastParser(std::string_view text, int max_depth)
-      : p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth) {}
+      : p_(text.data()),
+        end_(text.data() + text.size()),
+        max_depth_(std::min(max_depth, kMaxRecursion)) {}
 
   // True when the whole text is one value, written to `out`.
   bool Parse(Json& out) {

@@ -41,6 +41,14 @@ TEST(ParseJsonBadInputTest, HundredThousandLevelsAreRejectedWithoutRecursing) {
   EXPECT_EQ(ParseJson(objects).status().message(), JsonTooDeepMessage());
 }
 
+// ParseJson's own parser recurses per level; a caller that allows deep
+// nesting gets it from nlohmann's, which does not.
+TEST(ParseJsonTest, ACallerAllowingDeepNestingGetsItWithoutRecursion) {
+  const int deep = 200000;
+  EXPECT_TRUE(ParseJson(Nested(deep), deep).ok());
+  EXPECT_EQ(ParseJson(Nested(deep + 1), deep).status().message(), JsonTooDeepMessage(deep));
+}
+
 TEST(ParseJsonBadInputTest, NumberOutOfRangeIs400) {
   EXPECT_EQ(ParseJson(R"({"n":1e400})").status(),
             Status::BadRequest("number overflow parsing '1e400'"));
