@@ -142,11 +142,17 @@ const SharedJson& SharedEmptyObject() {
 
 void DeepMerge(Json& target, const Json& patch) {
   if (!target.is_object()) target = Json::object();
-  for (auto it = patch.begin(); it != patch.end(); ++it) {
-    if (it.value().is_object() && target.contains(it.key()) && target[it.key()].is_object()) {
-      DeepMerge(target[it.key()], it.value());
+  if (!patch.is_object()) return;
+  // One lookup per key (contains, operator[] and operator[] again were three).
+  auto& members = target.get_ref<Json::object_t&>();
+  for (const auto& [key, value] : patch.get_ref<const Json::object_t&>()) {
+    auto found = members.lower_bound(key);
+    if (found == members.end() || found->first != key) {
+      members.emplace_hint(found, key, value);
+    } else if (value.is_object() && found->second.is_object()) {
+      DeepMerge(found->second, value);
     } else {
-      target[it.key()] = it.value();
+      found->second = value;
     }
   }
 }
