@@ -7,14 +7,14 @@
 //                 [--rounds N]
 //
 // --http-only runs only the HTTP rows (ceiling, mock-courier, comparisons).
-// --rounds N loads every server N times, in an order that rotates each round,
-// and judges the targets on the medians of the rounds: on a machine whose
+// --rounds N (3; 1 at the smoke scale) loads every server N times, in an order
+// that rotates each round, and judges the targets on the medians of the rounds: on a machine whose
 // speed drifts (a shared virtual machine), one ceiling run and one mock run a
 // few seconds apart can differ by a quarter for no reason of their own.
 // --mock-courier replaces the built binary; each --compare runs the same load
 // against another mock-courier binary (an older build, or a wrapper script
-// that preloads another allocator) in the same run, right after the main one,
-// so two builds are compared against the same ceiling.
+// that preloads another allocator) in the same rounds, so two builds are
+// compared against the same ceiling runs.
 //
 // 1. Engine: engine_bench (Google Benchmark), read back from its JSON output;
 //    the memory under the mixed load (RSS after 1M, 2M and 3M events, after
@@ -80,7 +80,7 @@ struct Options {
   bool http_only = false;    // Only the HTTP rows.
   // Other mock-courier binaries to load the same way: (label, path).
   std::vector<std::pair<std::string, std::string>> compare;
-  int rounds = 1;  // Loads of each HTTP server; targets judged on the medians.
+  int rounds = 3;  // Loads of each HTTP server; targets judged on the medians (smoke: 1).
   // Where things are (set at build time, overridable for ad-hoc runs).
   std::string engine_bench = MOCK_COURIER_BENCH_ENGINE_BENCH;
   std::string mock_courier = MOCK_COURIER_BENCH_MOCK_COURIER;
@@ -643,6 +643,7 @@ int main(int argc, char** argv) {
   Options o;
   std::vector<std::string> args(argv + 1, argv + argc);
   bool duration_set = false;
+  bool rounds_set = false;
   bool warmup_set = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -676,6 +677,7 @@ int main(int argc, char** argv) {
       o.mock_courier = *v;
     } else if (a == "--rounds" && (v = value())) {
       o.rounds = std::atoi(v->c_str());
+      rounds_set = true;
       if (o.rounds < 1 || o.rounds > 20) return Usage("--rounds is 1 to 20");
     } else if (a == "--compare" && (v = value())) {
       std::size_t eq = v->find('=');
@@ -690,6 +692,7 @@ int main(int argc, char** argv) {
   if (o.smoke) {
     if (!duration_set) o.duration = 0.5;
     if (!warmup_set) o.warmup = 0.2;
+    if (!rounds_set) o.rounds = 1;
   }
   if (o.connections < 1 || o.threads < 1 || o.server_threads < 1 || o.duration <= 0 ||
       o.duration > 600 || o.warmup < 0 || o.warmup > 60) {
