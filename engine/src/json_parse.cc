@@ -140,30 +140,21 @@ class FastParser {
     return true;
   }
 
-  bool Object(Json& out, int depth) {
-    if (depth > max_depth_) return false;
-    ++p_;  // '{'
-    out = Json::object();
-    auto& members = out.get_ref<Json::object_t&>();
+  // At the opening bracket of an object or array that ends with `close`:
+  // reads the comma-separated items with `item`, through the closing bracket.
+  template <typename Item>
+  bool Items(char close, Item&& item) {
+    ++p_;
     SkipSpace();
-    if (p_ != end_ && *p_ == '}') {
+    if (p_ != end_ && *p_ == close) {
       ++p_;
       return true;
     }
     for (;;) {
-      if (p_ == end_ || *p_ != '"') return false;
-      std::string key;
-      if (!String(key)) return false;
-      SkipSpace();
-      if (p_ == end_ || *p_ != ':') return false;
-      ++p_;
-      SkipSpace();
-      auto [member, inserted] = members.try_emplace(std::move(key));
-      if (!inserted) member->second = Json();  // A repeated key: the last value stays.
-      if (!Value(member->second, depth)) return false;
+      if (!item()) return false;
       SkipSpace();
       if (p_ == end_) return false;
-      if (*p_ == '}') {
+      if (*p_ == close) {
         ++p_;
         return true;
       }
@@ -173,28 +164,29 @@ class FastParser {
     }
   }
 
+  bool Object(Json& out, int depth) {
+    if (depth > max_depth_) return false;
+    out = Json::object();
+    auto& members = out.get_ref<Json::object_t&>();
+    return Items('}', [&] {
+      if (p_ == end_ || *p_ != '"') return false;
+      std::string key;
+      if (!String(key)) return false;
+      SkipSpace();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      SkipSpace();
+      auto [member, inserted] = members.try_emplace(std::move(key));
+      if (!inserted) member->second = Json();  // A repeated key: the last value stays.
+      return Value(member->second, depth);
+    });
+  }
+
   bool Array(Json& out, int depth) {
     if (depth > max_depth_) return false;
-    ++p_;  // '['
     out = Json::array();
     auto& items = out.get_ref<Json::array_t&>();
-    SkipSpace();
-    if (p_ != end_ && *p_ == ']') {
-      ++p_;
-      return true;
-    }
-    for (;;) {
-      if (!Value(items.emplace_back(), depth)) return false;
-      SkipSpace();
-      if (p_ == end_) return false;
-      if (*p_ == ']') {
-        ++p_;
-        return true;
-      }
-      if (*p_ != ',') return false;
-      ++p_;
-      SkipSpace();
-    }
+    return Items(']', [&] { return Value(items.emplace_back(), depth); });
   }
 
   // At the opening quote; appends the decoded text to `out`.
@@ -260,33 +252,15 @@ class FastParser {
   bool Escape(std::string& out) {
     ++p_;
     if (p_ == end_) return false;
+    // The one-character escapes and what they stand for; then \uXXXX.
+    static constexpr std::string_view kEscapes = "\"\\/bfnrt";
+    static constexpr std::string_view kMeanings = "\"\\/\b\f\n\r\t";
     const char c = *p_++;
-    switch (c) {
-      case '"':
-      case '\\':
-      case '/':
-        out.push_back(c);
-        return true;
-      case 'b':
-        out.push_back('\b');
-        return true;
-      case 'f':
-        out.push_back('\f');
-        return true;
-      case 'n':
-        out.push_back('\n');
-        return true;
-      case 'r':
-        out.push_back('\r');
-        return true;
-      case 't':
-        out.push_back('\t');
-        return true;
-      case 'u':
-        break;
-      default:
-        return false;
+    if (const std::size_t at = kEscapes.find(c); at != std::string_view::npos) {
+      out.push_back(kMeanings[at]);
+      return true;
     }
+    if (c != 'u') return false;
     std::uint32_t code = 0;
     if (!Hex4(code)) return false;
     if (code >= 0xDC00 && code <= 0xDFFF) return false;  // A low surrogate first.
