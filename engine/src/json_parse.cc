@@ -68,6 +68,37 @@ class DepthLimitedSax {
   std::string error_;
 };
 
+// The length of the well-formed UTF-8 sequence that `text` starts with
+// (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF; the ranges
+// nlohmann checks), or 0.
+std::size_t Utf8SequenceLength(std::string_view text) {
+  const auto at = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  if (text.empty()) return 0;
+  const unsigned char c = at(0);
+  if (c < 0x80) return 1;
+  std::size_t length;
+  unsigned char low = 0x80;  // The second byte's range; later bytes are 80..BF.
+  unsigned char high = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    length = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    length = 3;
+    if (c == 0xE0) low = 0xA0;
+    if (c == 0xED) high = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    length = 4;
+    if (c == 0xF0) low = 0x90;
+    if (c == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (text.size() < length || at(1) < low || at(1) > high) return 0;
+  for (std::size_t i = 2; i < length; ++i) {
+    if (at(i) < 0x80 || at(i) > 0xBF) return 0;
+  }
+  return length;
+}
+
 // Well-formed JSON straight into the tree. nlohmann's lexer reads a byte at a
 // time through its input adapter and copies every string through a token
 // buffer; on a Segment event that was about a third of a request's time in
@@ -211,41 +242,13 @@ class FastParser {
       } else if (c < 0x20) {
         return false;  // A control character must be escaped.
       } else {
-        const std::size_t length = Utf8SequenceLength();
+        const std::size_t length =
+            Utf8SequenceLength(std::string_view(p_, static_cast<std::size_t>(end_ - p_)));
         if (length == 0) return false;
         out.append(p_, length);
         p_ += length;
       }
     }
-  }
-
-  // The length of the well-formed UTF-8 sequence at p_ (RFC 3629, the
-  // ranges nlohmann checks), or 0.
-  std::size_t Utf8SequenceLength() const {
-    const auto at = [&](std::size_t i) { return static_cast<unsigned char>(p_[i]); };
-    const auto available = static_cast<std::size_t>(end_ - p_);
-    const unsigned char c = at(0);
-    std::size_t length;
-    unsigned char low = 0x80;  // The second byte's range; later bytes are 80..BF.
-    unsigned char high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return 0;
-    }
-    if (available < length || at(1) < low || at(1) > high) return 0;
-    for (std::size_t i = 2; i < length; ++i) {
-      if (at(i) < 0x80 || at(i) > 0xBF) return 0;
-    }
-    return length;
   }
 
   // At a backslash.
@@ -423,34 +426,10 @@ Result<Json> ParseJsonWithNlohmann(std::string_view text, int max_depth) {
 }
 
 bool IsValidUtf8(std::string_view text) {
-  std::size_t i = 0;
-  const std::size_t n = text.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    int extra;
-    std::uint32_t code;
-    std::uint32_t min;
-    if ((c & 0xE0) == 0xC0) {
-      extra = 1, code = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2, code = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3, code = c & 0x07, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + static_cast<std::size_t>(extra) >= n) return false;  // Truncated sequence.
-    for (int k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      code = (code << 6) | (cc & 0x3F);
-    }
-    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
-    i += static_cast<std::size_t>(extra) + 1;
+  while (!text.empty()) {
+    const std::size_t length = Utf8SequenceLength(text);
+    if (length == 0) return false;
+    text.remove_prefix(length);
   }
   return true;
 }
