@@ -111,6 +111,15 @@ std::string Grouped(double value) {
   return (n < 0 ? "-" : "") + out;
 }
 
+// The middle value (the mean of the two middle ones for an even count); 0
+// for none.
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
 std::string Fixed(double value, int decimals) {
   char text[64];
   std::snprintf(text, sizeof(text), "%.*f", decimals, value);
@@ -141,10 +150,11 @@ class Bench {
     for (std::size_t i = 1; i < servers.size(); ++i) {
       AddRatioRows(results[0], results[i], servers[i].first);
     }
-    // Prism is compared with mock-courier's median run.
-    const LoadResult mock = MedianOf(results[1]);
     if (!o_.http_only) {
-      RunPrism(mock);
+      // Prism is compared with mock-courier's median req/s.
+      std::vector<double> mock_rates;
+      for (const LoadResult& r : results[1]) mock_rates.push_back(r.requests_per_second);
+      RunPrism(Median(mock_rates));
       RunStartup();
       RunConformance();
     }
@@ -332,21 +342,6 @@ class Bench {
     return std::atoi(line->c_str() + colon + 1);
   }
 
-  // The run whose req/s is the median (the lower middle one of an even
-  // count), with its own latencies; `p99_ms` is the median p99 of the runs.
-  static LoadResult MedianOf(std::vector<LoadResult> runs) {
-    if (runs.empty()) return {};
-    std::vector<double> p99s;
-    for (const LoadResult& r : runs) p99s.push_back(r.p99_ms);
-    std::sort(p99s.begin(), p99s.end());
-    std::sort(runs.begin(), runs.end(), [](const LoadResult& a, const LoadResult& b) {
-      return a.requests_per_second < b.requests_per_second;
-    });
-    LoadResult median = runs[(runs.size() - 1) / 2];
-    median.p99_ms = p99s[(p99s.size() - 1) / 2];
-    return median;
-  }
-
   LoadResult RunCeiling(const std::string& suffix = "") {
     Progress("HTTP load against the bare cpp-httplib ceiling");
     ChildProcess server;
@@ -405,10 +400,6 @@ class Bench {
       ceiling_p99s.push_back(ceilings[r].p99_ms);
     }
     if (ratios.empty()) return;
-    const auto median = [](std::vector<double> v) {
-      std::sort(v.begin(), v.end());
-      return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-    };
     const auto listed = [&](const std::vector<double>& v, int decimals, const char* unit) {
       if (v.size() < 2) return std::string();
       std::string out = " (median of " + std::to_string(v.size()) + " rounds:";
@@ -420,12 +411,12 @@ class Bench {
       out += ')';
       return out;
     };
-    const double ratio = median(ratios);
+    const double ratio = Median(ratios);
     rows_.push_back({"http", "ratio " + label + " / ceiling (req/s)",
                      Fixed(ratio, 2) + "x" + listed(ratios, 2, "x"), ">= 0.6x",
                      Verdict(ratio >= 0.6)});
-    const double p99 = median(p99s);
-    const double ceiling_p99 = median(ceiling_p99s);
+    const double p99 = Median(p99s);
+    const double ceiling_p99 = Median(ceiling_p99s);
     const double p99_limit = std::max(3 * ceiling_p99, 5.0);
     rows_.push_back(
         {"http", label + " p99 against the ceiling's",
@@ -434,7 +425,7 @@ class Bench {
   }
 
   // ---- 3. Prism ------------------------------------------------------------
-  void RunPrism(const LoadResult& mock) {
+  void RunPrism(double mock_requests_per_second) {
     if (o_.prism.empty()) {
       std::string why = o_.prism_reason.empty() ? "no --prism given" : o_.prism_reason;
       Progress("Prism skipped: " + why);
@@ -472,7 +463,7 @@ class Bench {
     rows_.push_back({"peer", "Prism " + PrismVersion() + " -v error (" + LoadShape() + ")",
                      Describe(r), "", ""});
     if (r.requests_per_second > 0) {
-      double ratio = mock.requests_per_second / r.requests_per_second;
+      double ratio = mock_requests_per_second / r.requests_per_second;
       rows_.push_back({"peer", "ratio mock-courier / Prism (req/s)", Fixed(ratio, 1) + "x", ">= 5x",
                        Verdict(ratio >= 5.0)});
     }
