@@ -32,7 +32,25 @@ std::uint64_t Unmix(std::uint64_t z) {
   return z ^ (z >> 30) ^ (z >> 60);
 }
 
+// kStep's inverse modulo 2^64, by Newton's iteration (each round doubles the
+// correct low bits; an odd number is its own inverse modulo 8).
+constexpr std::uint64_t Inverse(std::uint64_t odd) {
+  std::uint64_t x = odd;
+  for (int i = 0; i < 5; ++i) x *= 2 - odd * x;
+  return x;
+}
+constexpr std::uint64_t kStepInverse = Inverse(kStep);
+static_assert(kStep * kStepInverse == 1);
+
 }  // namespace
+
+std::uint64_t IdGenerator::StepsBetween(std::uint64_t from, std::uint64_t to) {
+  return (Unmix(to) - Unmix(from)) * kStepInverse;
+}
+
+std::uint64_t IdGenerator::OutputAfter(std::uint64_t from, std::uint64_t steps) {
+  return Mix(Unmix(from) + steps * kStep);
+}
 
 std::uint64_t IdGenerator::NextBits() { return Mix(state_ += kStep); }
 

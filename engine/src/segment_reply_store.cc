@@ -88,19 +88,27 @@ std::size_t SegmentReplyStore::Probe(const Key& key) const {
   while (index_[slot] != 0) {
     // The tag spares reading the entries of other keys on the way (each a
     // cache miss in a table of millions): 1 in 256 is read for nothing.
-    if (tags_[slot] == tag && At(index_[slot]).Is(key)) return slot;
+    if (tags_[slot] == tag && At(index_[slot]).key_lo == key.lo) return slot;
     slot = (slot + 1) & mask;
   }
   return slot;
 }
 
+std::size_t SegmentReplyStore::SlotOf(std::uint64_t seq, const Entry& entry) const {
+  const std::size_t mask = index_.size() - 1;
+  std::size_t slot = entry.key_lo & mask;
+  while (index_[slot] != Slot(seq)) slot = (slot + 1) & mask;
+  return slot;
+}
+
 namespace {
+
+constexpr TimePoint kTimeReach = TimePoint{1} << 27;  // 2^(kTimeBits - 1) ms.
 
 // Whether `t` is within Entry::time's reach of `base`.
 bool Near(TimePoint t, TimePoint base) {
   TimePoint d = 0;
-  return !__builtin_sub_overflow(t, base, &d) && d >= std::numeric_limits<std::int32_t>::min() &&
-         d <= std::numeric_limits<std::int32_t>::max();
+  return !__builtin_sub_overflow(t, base, &d) && d >= -kTimeReach && d < kTimeReach;
 }
 
 // The seconds field of an id IdGenerator::Next writes at `now`.
@@ -119,56 +127,88 @@ std::optional<SegmentReply> SegmentReplyStore::Find(std::string_view message_id,
   const Entry& entry = entries_[offset];
   const TimePoint stored_at = StoredAt(offset);
   if (stored_at + lifetime_ <= now) return std::nullopt;
+  if (entry.flags() & kInTable) return replies_.at(front_seq_ + offset);
+  const std::uint64_t low = IdGenerator::OutputAfter(*id_base_, entry.id_steps);
   SegmentReply reply;
-  reply.status = static_cast<int>(entry.status());
-  if (entry.word() & kHasText) {
-    reply.text = texts_.at(front_seq_ + offset);
-  } else {
-    reply.text =
-        PackedReplyId{IdSeconds(stored_at) << 32 | IdGenerator::FirstWordBefore(entry.id_low),
-                      entry.id_low}
-            .Text();
-  }
+  reply.text =
+      PackedReplyId{IdSeconds(stored_at) << 32 | IdGenerator::FirstWordBefore(low), low}.Text();
   return reply;
+}
+
+bool SegmentReplyStore::RebaseIds() {
+  if (front_seq_ < id_rebase_after_) return false;
+  std::optional<std::uint32_t> oldest;
+  for (const Entry& entry : entries_) {
+    if (entry.flags() & (kReplaced | kInTable)) continue;
+    if (!oldest || entry.id_steps < *oldest) oldest = entry.id_steps;
+  }
+  // One pass, then none until the oldest quarter of the records has gone.
+  id_rebase_after_ = front_seq_ + entries_.size() / 4 + 1;
+  if (!oldest) {
+    id_base_.reset();  // No packed record: the next id is the base.
+    return true;
+  }
+  if (*oldest == 0) return false;
+  for (Entry& entry : entries_) {
+    if (!(entry.flags() & (kReplaced | kInTable))) entry.id_steps -= *oldest;
+  }
+  id_base_ = IdGenerator::OutputAfter(*id_base_, *oldest);
+  return true;
+}
+
+std::optional<std::uint32_t> SegmentReplyStore::IdSteps(std::uint64_t low) {
+  if (!id_base_) id_base_ = low;
+  std::uint64_t steps = IdGenerator::StepsBetween(*id_base_, low);
+  if (steps > std::numeric_limits<std::uint32_t>::max() && RebaseIds()) {
+    if (!id_base_) id_base_ = low;
+    steps = IdGenerator::StepsBetween(*id_base_, low);
+  }
+  if (steps > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+  return static_cast<std::uint32_t>(steps);
 }
 
 void SegmentReplyStore::Remember(std::string_view message_id, int status, std::string_view text,
                                  TimePoint now) {
-  assert(status > 0 && static_cast<unsigned>(status) <= kStatusValue);
+  assert(status > 0);
+  if (!entries_.empty() && !Near(now, base_)) {
+    // The clock has moved on (or been set) far from the base: drop what has
+    // expired before the base follows it, so that little is left far away.
+    Sweep(now);
+  }
   // At most three quarters full: linear probing stays short with a mixed hash.
   if ((live_ + 1) * 4 > index_.size() * 3) Grow();
   const Key key = HashOf(message_id);
   std::size_t slot = Probe(key);
   if (index_[slot] != 0) {
-    // Replaced: the old entry stays in order until swept, unindexed.
+    // Replaced: the old entry stays in order until swept, unindexed; its
+    // reply goes, its time stays, for Sweep.
     const std::size_t offset = Offset(index_[slot]);
     Entry& old = entries_[offset];
-    if (old.word() & kHasText) texts_.erase(front_seq_ + offset);
-    // Its status and text go; its time stays, for Sweep.
-    old.meta &= ~static_cast<std::uint32_t>(kStatusValue | kHasText);
+    if (old.flags() & kInTable) replies_.erase(front_seq_ + offset);
+    old.time_flags = (old.time_flags & ~kInTable) | kReplaced;
     IndexErase(slot);
     --live_;
     slot = Probe(key);
   }
   const std::uint64_t seq = front_seq_ + entries_.size();
-  unsigned packed_status = static_cast<unsigned>(status);
-  Entry entry{key.lo, 0, MetaOf(key, 0), 0};
-  // A 2xx reply's id generated now packs; an error message never does, even
+  Entry entry{key.lo, 0, 0};
+  // A 202 reply's id generated now packs; an error message never does, even
   // one that looks like an id.
   std::optional<PackedReplyId> id;
-  if (status < 400) id = PackedReplyId::Of(text);
-  if (id && id->high >> 32 == IdSeconds(now) && id->FromGenerator()) {
-    entry.id_low = id->low;
+  if (status == 202) id = PackedReplyId::Of(text);
+  std::optional<std::uint32_t> steps;
+  if (id && id->high >> 32 == IdSeconds(now) && id->FromGenerator()) steps = IdSteps(id->low);
+  if (steps) {
+    entry.id_steps = *steps;
   } else {
-    packed_status |= kHasText;
-    texts_.emplace(seq, std::string(text));
+    entry.time_flags = kInTable;
+    replies_.emplace(seq, SegmentReply{status, std::string(text)});
   }
-  entry.meta |= packed_status;
   if (entries_.empty()) {
     base_ = now;
   } else if (!Near(now, base_)) {
     // Usually the clock has moved on: follow it. Records it has been set
-    // weeks away from keep their time in the side table.
+    // days away from keep their time in the side table.
     Rebase(now);
   }
   entries_.push_back(entry);
@@ -180,26 +220,24 @@ void SegmentReplyStore::Remember(std::string_view message_id, int status, std::s
 
 TimePoint SegmentReplyStore::StoredAt(std::size_t offset, TimePoint base) const {
   const Entry& entry = entries_[offset];
-  if (entry.word() & kFarTime) return far_times_.at(front_seq_ + offset);
-  return base + entry.time;
+  if (entry.flags() & kFarTime) return far_times_.at(front_seq_ + offset);
+  return base + entry.time();
 }
 
 void SegmentReplyStore::Place(std::size_t offset, TimePoint t) {
   Entry& entry = entries_[offset];
-  const std::uint32_t far_bit = kFarTime;
+  const std::uint32_t flags = entry.flags();
   if (Near(t, base_)) {
-    if (entry.meta & far_bit) far_times_.erase(front_seq_ + offset);
-    entry.meta &= ~far_bit;
-    entry.time = static_cast<std::int32_t>(t - base_);
+    if (flags & kFarTime) far_times_.erase(front_seq_ + offset);
+    entry.time_flags = static_cast<std::uint32_t>(t - base_) << kFlagBits | (flags & ~kFarTime);
   } else {
-    entry.meta |= far_bit;
-    entry.time = 0;
+    entry.time_flags = flags | kFarTime;
     far_times_[front_seq_ + offset] = t;
   }
 }
 
 void SegmentReplyStore::Rebase(TimePoint now) {
-  // One pass over the records, once per 24 days of a clock that moves on.
+  // One pass over the records, once per 37 hours of a clock that moves on.
   const TimePoint old_base = base_;
   base_ = now;
   for (std::size_t i = 0; i < entries_.size(); ++i) Place(i, StoredAt(i, old_base));
@@ -209,38 +247,36 @@ void SegmentReplyStore::Sweep(TimePoint now) {
   if (entries_.empty()) return;  // Already given back (a fresh deque allocates).
   while (!entries_.empty() && StoredAt(0) + lifetime_ <= now) {
     const Entry& front = entries_.front();
-    if (front.status() != 0) {
-      const std::size_t slot = Probe(front.key());
-      if (index_[slot] == Slot(front_seq_)) {
-        IndexErase(slot);
-        --live_;
-      }
-      if (front.word() & kHasText) texts_.erase(front_seq_);
+    if (!(front.flags() & kReplaced)) {
+      IndexErase(SlotOf(front_seq_, front));
+      --live_;
+      if (front.flags() & kInTable) replies_.erase(front_seq_);
     }
-    if (front.word() & kFarTime) far_times_.erase(front_seq_);
+    if (front.flags() & kFarTime) far_times_.erase(front_seq_);
     entries_.pop_front();
     ++front_seq_;
   }
   if (entries_.empty()) {
     // Give the index back once a load is over (it may have grown large).
-    std::vector<std::uint32_t>().swap(index_);
-    std::vector<std::uint8_t>().swap(tags_);
-    std::deque<Entry>().swap(entries_);
-    std::unordered_map<std::uint64_t, std::string>().swap(texts_);
-    std::unordered_map<std::uint64_t, TimePoint>().swap(far_times_);
+    Release();
   }
 }
 
-void SegmentReplyStore::Clear() {
-  std::deque<Entry>().swap(entries_);
+void SegmentReplyStore::Release() {
   std::vector<std::uint32_t>().swap(index_);
   std::vector<std::uint8_t>().swap(tags_);
-  std::unordered_map<std::uint64_t, std::string>().swap(texts_);
+  std::deque<Entry>().swap(entries_);
+  std::unordered_map<std::uint64_t, SegmentReply>().swap(replies_);
   std::unordered_map<std::uint64_t, TimePoint>().swap(far_times_);
-  front_seq_ = 0;
-  live_ = 0;
+  id_base_.reset();
+  id_rebase_after_ = front_seq_;
 }
 
+void SegmentReplyStore::Clear() {
+  front_seq_ = 0;
+  live_ = 0;
+  Release();
+}
 void SegmentReplyStore::IndexErase(std::size_t slot) {
   // Backward-shift deletion: later members of the probe run move up so that
   // no lookup stops early at the freed slot.

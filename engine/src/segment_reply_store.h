@@ -5,28 +5,35 @@
 //
 // A load test sends a distinct messageId per event, and each must be
 // remembered for a day: at 10k events a second that is 36M records an hour.
-// So a record is flat, with no allocation of its own:
-// - the messageId is kept as an 84-bit hash of it (two ids would have to
-//   collide in all 84 bits to be taken for each other: with 3.6*10^7 ids, a
-//   day at 10k events a second, the chance is about 3*10^-11);
-// - a reply that carries an id the mock generated at the time it was stored
-//   keeps only the id's last 64 random bits: its seconds are the stored
-//   time's, and its first 32 random bits follow from the last 64
-//   (IdGenerator::FirstWordBefore); other text (an error message, an id the
-//   generator did not write) waits in a side table, by sequence;
+// So a record is flat, 16 bytes, with no allocation of its own:
+// - the messageId is kept as a 72-bit hash of it: 64 bits in the record and
+//   8 beside its index slot (two ids would have to collide in all 72 bits to
+//   be taken for each other: with 3.6*10^7 ids, a day at 10k events a
+//   second, the chance is about 10^-7);
+// - a 202 reply whose id the mock generated at the time it was stored keeps
+//   only how many generator calls after a base id its id's last 64 random
+//   bits were written, in 32 bits (IdGenerator::StepsBetween): its seconds
+//   are the stored time's, its first 32 random bits follow from the last 64
+//   (IdGenerator::FirstWordBefore), and those from the base and the distance
+//   (IdGenerator::OutputAfter). The base follows the oldest record when the
+//   distance outgrows 32 bits. Any other reply (another status, an error
+//   message, an id the generator did not write, or one too far from the
+//   base: more than 4*10^9 generator calls within a day) waits in a side
+//   table, by sequence;
 // - every record lives the same `lifetime` from when it was stored, so the
 //   deque of records in stored order is their expiry order, and expired ones
 //   are dropped from the front with no queue of their own;
 // - an open-addressing index (linear probing, at most 3/4 full) of 32-bit
-//   sequence numbers maps a hash to its record, with 8 more bits of the hash
+//   sequence numbers maps a hash to its record, with the hash's 8 other bits
 //   beside each slot, so that a probe reads only its own key's record;
-// - the stored time is 32 bits of milliseconds from a base that follows the
-//   clock (rebased, one pass over the records, when the clock has moved
-//   more than 24 days from it); a record the clock has been set more than 24
-//   days away from keeps its full time in a side table.
-// About 32 bytes per record (a 24-byte entry, its share of the deque's
-// blocks, of the index and of its tags), against 110-140 for a node-based map keyed by the
-// id string with a separate expiry queue (bench/README, "Engine v2").
+// - the stored time is 28 bits of milliseconds (37 hours either way) from a
+//   base that follows the clock (rebased, one pass over the records, when
+//   the clock has moved further from it); a record the clock has been set
+//   further away from keeps its full time in a side table.
+// About 24 bytes per record (a 16-byte entry, its share of the deque's
+// blocks, and 7 to 13 bytes of index and tags, as full as the index is),
+// against 110-140 for a node-based map keyed by the id string with a separate
+// expiry queue (bench/README, "Engine v2").
 //
 // Not thread-safe: the owning workspace's lock guards it.
 #pragma once
@@ -85,47 +92,37 @@ class SegmentReplyStore {
   void Clear();  // Forgets every record; numbering starts again at 0.
   // Records held (expired ones not yet swept included).
   std::size_t size() const { return live_; }
-  // Records whose text waits in the side table (not a packed id).
-  std::size_t text_count() const { return texts_.size(); }
-  // Records whose stored time waits in the side table (over 24 days from
+  // Records whose reply waits in the side table (not a packed id).
+  std::size_t text_count() const { return replies_.size(); }
+  // Records whose stored time waits in the side table (over 37 hours from
   // the base; see above).
   std::size_t far_time_count() const { return far_times_.size(); }
 
  private:
   struct Key {
-    std::uint64_t lo = 0;  // Also the index's home slot.
-    std::uint64_t hi = 0;  // Only the kKeyBits are kept.
+    std::uint64_t lo = 0;  // Kept in the entry; also the index's home slot.
+    std::uint64_t hi = 0;  // Only TagOf's bits are kept, beside the slot.
   };
-  // Entry::meta: the key's top 20 bits (Key::hi >> kKeyShift) << 12 | the
-  // status word (12 bits: the status in kStatusValue, 0 once replaced;
-  // kHasText when the text is in texts_; kFarTime when the time is in
-  // far_times_).
-  static constexpr int kKeyShift = 44;
-  static constexpr std::uint32_t kStatusMask = 0xfff;
-  static constexpr unsigned kStatusValue = 0x3ff;
-  static constexpr unsigned kFarTime = 0x400;
-  static constexpr unsigned kHasText = 0x800;
-  static std::uint32_t MetaOf(const Key& key, unsigned word) {
-    return static_cast<std::uint32_t>(key.hi >> kKeyShift) << 12 | word;
-  }
-  // 24 bytes: a load test keeps one per event for a day.
+  // Entry::time_flags: the stored time (milliseconds from base_, signed, in
+  // the top kTimeBits) << kFlagBits | the flags.
+  static constexpr int kFlagBits = 4;
+  static constexpr int kTimeBits = 32 - kFlagBits;
+  static constexpr std::uint32_t kReplaced = 1;  // Unindexed; kept only for Sweep.
+  static constexpr std::uint32_t kInTable = 2;   // Status and text are in replies_.
+  static constexpr std::uint32_t kFarTime = 4;   // The time is in far_times_.
+  // 16 bytes: a load test keeps one per event for a day.
   struct Entry {
     std::uint64_t key_lo;
-    std::uint64_t id_low;  // The id's last 16 random digits (packed replies).
-    std::uint32_t meta;
-    std::int32_t time;  // Milliseconds from base_ (unless kFarTime).
-    unsigned word() const { return meta & kStatusMask; }
-    unsigned status() const { return word() & kStatusValue; }
-    // The key's bits this entry keeps.
-    Key key() const { return Key{key_lo, static_cast<std::uint64_t>(meta >> 12) << kKeyShift}; }
-    bool Is(const Key& key) const { return key_lo == key.lo && meta >> 12 == key.hi >> kKeyShift; }
+    std::uint32_t id_steps;  // Generator calls from id_base_ to the id (packed replies).
+    std::uint32_t time_flags;
+    std::uint32_t flags() const { return time_flags & ((1u << kFlagBits) - 1); }
+    std::int32_t time() const { return static_cast<std::int32_t>(time_flags) >> kFlagBits; }
   };
-  static_assert(sizeof(Entry) == 24);
+  static_assert(sizeof(Entry) == 16);
   // Index slots hold a sequence number modulo kSeqModulus, plus one (0: free).
   static constexpr std::uint64_t kSeqModulus = 0xffffffffULL;
   static Key HashOf(std::string_view message_id);
-  // 8 bits of the key beside each index slot (tags_), from bits the entry
-  // keeps (Entry::key() gives them back).
+  // The key's bits beside each index slot (tags_): bits the entry does not keep.
   static std::uint8_t TagOf(const Key& key) { return static_cast<std::uint8_t>(key.hi >> 56); }
   static std::uint32_t Slot(std::uint64_t seq) {
     return static_cast<std::uint32_t>(seq % kSeqModulus + 1);
@@ -139,15 +136,24 @@ class SegmentReplyStore {
   // The index slot holding the live entry with `key`, or the first free slot
   // on `key`'s probe sequence when there is none.
   std::size_t Probe(const Key& key) const;
+  // The index slot of the live entry with sequence number `seq`.
+  std::size_t SlotOf(std::uint64_t seq, const Entry& entry) const;
   void IndexErase(std::size_t slot);
   void Grow();
   // When the entry at `offset` was stored, its time counted from `base`.
   TimePoint StoredAt(std::size_t offset, TimePoint base) const;
   TimePoint StoredAt(std::size_t offset) const { return StoredAt(offset, base_); }
-  // Sets the stored time of the entry at `offset` (its word's kFarTime too).
+  // Sets the stored time of the entry at `offset` (its kFarTime flag too).
   void Place(std::size_t offset, TimePoint t);
   // Moves base_ to `now`, re-expressing every stored time from it.
   void Rebase(TimePoint now);
+  // Frees the records, the index and the side tables.
+  void Release();
+  // The distance of a generated id's last word `low` from id_base_, when it
+  // fits an entry (moving the base up to the oldest packed id if that helps).
+  std::optional<std::uint32_t> IdSteps(std::uint64_t low);
+  // Moves id_base_ up to the oldest packed id. Returns whether it moved.
+  bool RebaseIds();
 
   Duration lifetime_;
   std::deque<Entry> entries_;  // Stored order: entries_[i] has sequence front_seq_ + i.
@@ -156,9 +162,15 @@ class SegmentReplyStore {
   std::vector<std::uint32_t> index_;
   std::vector<std::uint8_t> tags_;  // TagOf the key of index_[i]'s entry.
   std::size_t live_ = 0;            // Entries with an index slot.
-  // Texts that are not packed ids, by their entry's sequence number.
-  std::unordered_map<std::uint64_t, std::string> texts_;
-  // Stored times more than 2^31 ms from base_, by their entry's sequence number.
+  // The output of IdGenerator that packed ids count their steps from, once
+  // there is one; no rebase is tried before front_seq_ reaches
+  // id_rebase_after_ (a rebase that did not help waits for the oldest
+  // quarter of the records to go).
+  std::optional<std::uint64_t> id_base_;
+  std::uint64_t id_rebase_after_ = 0;
+  // Replies that are not packed ids, by their entry's sequence number.
+  std::unordered_map<std::uint64_t, SegmentReply> replies_;
+  // Stored times beyond kTimeBits from base_, by their entry's sequence number.
   std::unordered_map<std::uint64_t, TimePoint> far_times_;
 };
 

@@ -142,6 +142,30 @@ TEST(IdGeneratorTest, TheFirstRandomWordFollowsFromTheSecond) {
   }
 }
 
+// The distance in calls between two outputs of one generator follows from
+// the outputs alone, and gives the later output back (the dedupe store keeps
+// that distance, not the output).
+TEST(IdGeneratorTest, StepsBetweenOutputsAndBack) {
+  for (std::uint64_t seed : {0ULL, 7ULL, 0xffffffffffffffffULL}) {
+    IdGenerator ids(seed);
+    const std::uint64_t first = ids.NextBits();
+    std::uint64_t last = first;
+    for (std::uint64_t n = 1; n <= 1000; ++n) {
+      last = ids.NextBits();
+      ASSERT_EQ(IdGenerator::StepsBetween(first, last), n) << seed;
+      ASSERT_EQ(IdGenerator::OutputAfter(first, n), last) << seed;
+    }
+    // Backwards is the distance modulo 2^64.
+    EXPECT_EQ(IdGenerator::StepsBetween(last, first), ~std::uint64_t{1000} + 1);
+    EXPECT_EQ(IdGenerator::OutputAfter(last, ~std::uint64_t{1000} + 1), first);
+  }
+  // Far apart: 2^40 steps on, as the state says.
+  const std::uint64_t start = IdGenerator(5).NextBits();
+  const std::uint64_t far = IdGenerator::OutputAfter(start, std::uint64_t{1} << 40);
+  EXPECT_EQ(IdGenerator::StepsBetween(start, far), std::uint64_t{1} << 40);
+  EXPECT_NE(far, start);
+}
+
 TEST(IdGeneratorTest, SameSeedSameIdsOtherSeedOtherIds) {
   IdGenerator a(42), b(42), c(43);
   std::set<std::string> seen;

@@ -9,9 +9,11 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mock_courier/clock.h"
+#include "mock_courier/ids.h"
 #include "workspace_state.h"
 
 namespace mock_courier {
@@ -155,9 +157,56 @@ TEST(SegmentReplyStoreTest, GeneratedIdsArePackedAndOtherTextIsVerbatim) {
   EXPECT_EQ(error->text, error_text);
 }
 
-// A record keeps its time in 32 bits of milliseconds from a base that follows
+// The id IdGenerator::Next writes at `now` when its last random word is `low`.
+std::string GeneratedId(std::uint64_t low, TimePoint now) {
+  const auto seconds = static_cast<std::uint64_t>(now / 1000) & 0xffffffffULL;
+  return PackedReplyId{seconds << 32 | IdGenerator::FirstWordBefore(low), low}.Text();
+}
+
+// A packed id is kept as its distance, in generator calls, from a base id, in
+// 32 bits. An id further than that moves the base up to the oldest packed
+// record, once the records that held it back have gone; until then it waits
+// in the side table. An id of another generator (another seed) is as far as
+// any. Every reply comes back exactly.
+TEST(SegmentReplyStoreTest, IdsFarFromTheBaseMoveItOrWaitAside) {
+  constexpr TimePoint kStart = 1'700'000'000'000;
+  SegmentReplyStore store(/*lifetime=*/10'000);
+  const std::uint64_t base = IdGenerator(11).NextBits();
+  auto at = [&](std::uint64_t steps, TimePoint now) {
+    return GeneratedId(IdGenerator::OutputAfter(base, steps), now);
+  };
+  const std::string a = at(0, kStart);
+  const std::string b = at(3'000'000'000, kStart + 1000);
+  const std::string c = at(5'000'000'000, kStart + 2000);  // 2^32 past "a".
+  store.Remember("a", 202, a, kStart);
+  store.Remember("b", 202, b, kStart + 1000);
+  EXPECT_EQ(store.text_count(), 0u);
+  store.Remember("c", 202, c, kStart + 2000);  // "a" holds the base back.
+  EXPECT_EQ(store.text_count(), 1u);
+  EXPECT_EQ(TextOf(store, "a", kStart + 2000), a);
+  EXPECT_EQ(TextOf(store, "b", kStart + 2000), b);
+  EXPECT_EQ(TextOf(store, "c", kStart + 2000), c);
+
+  store.Sweep(kStart + 10'000);  // "a" goes; "b" is now the oldest packed id.
+  const std::string d = at(6'000'000'000, kStart + 10'500);
+  store.Remember("d", 202, d, kStart + 10'500);
+  EXPECT_EQ(store.text_count(), 1u);  // Packed, 3*10^9 calls after "b".
+  const std::string e = IdGenerator(12).Next(kStart + 10'500);
+  store.Remember("e", 202, e, kStart + 10'500);
+  EXPECT_EQ(store.text_count(), 2u);
+  for (const auto& [message_id, text] :
+       std::vector<std::pair<std::string, std::string>>{{"b", b}, {"c", c}, {"d", d}, {"e", e}}) {
+    EXPECT_EQ(TextOf(store, message_id, kStart + 10'500), text) << message_id;
+    EXPECT_EQ(store.Find(message_id, kStart + 10'500)->status, 202) << message_id;
+  }
+  store.Sweep(kStart + 30'000);
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.text_count(), 0u);
+}
+
+// A record keeps its time in 28 bits of milliseconds from a base that follows
 // the clock. Over weeks of mock time (a store kept 60 days here) the base
-// moves; records then more than 24 days from it keep their full time aside.
+// moves; records then more than 37 hours from it keep their full time aside.
 // Expiry stays exact to the millisecond and generated ids keep their seconds.
 TEST(SegmentReplyStoreTest, RecordsKeepTheirTimeWhileTheClockMovesWeeks) {
   constexpr TimePoint kStart = 1'700'000'000'123;

@@ -31,6 +31,13 @@ class IdGenerator {
   // and an output determines the generator's state. A store can keep only
   // the second word of an id it knows Next wrote (segment_reply_store.h).
   static std::uint32_t FirstWordBefore(std::uint64_t second_word);
+  // How many NextBits calls lead from the output `from` to the output `to`
+  // (modulo 2^64): an output determines the state, and the state moves by a
+  // fixed odd step. A store of ids from one generator can keep a 32-bit
+  // distance from a base output instead of an output (segment_reply_store.h).
+  static std::uint64_t StepsBetween(std::uint64_t from, std::uint64_t to);
+  // The output `steps` calls after the output `from` (StepsBetween's inverse).
+  static std::uint64_t OutputAfter(std::uint64_t from, std::uint64_t steps);
 
  private:
   std::uint64_t state_;
