@@ -89,13 +89,14 @@ struct Engine::Impl {
       ~FreeAfter() { evicted.Free(); }
     } free_after{evicted};
     std::optional<Result<T>> result;
-    ws->operations.Run([&] {
+    {
+      std::lock_guard lock(ws->mutex);
       // Before: expired dedupe records must not answer this request. After:
       // what this request finished is trimmed while nothing refers to it.
       ws->EnforceRetention(services.clock.Now(), &evicted);
       result.emplace(fn(*ws, services));
       ws->EnforceRetention(services.clock.Now(), &evicted);
-    });
+    }
     return std::move(*result);
   }
 
