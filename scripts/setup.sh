@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang clang-format
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  # jemalloc: the mock-courier binary's allocator (bench/README, "Engine v2, twelfth steps").
+  libjemalloc-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libboost-dev libbenchmark-dev libcli11-dev
   # The report tests: headless Chromium renders the HTML report, Python's XML
   # parser reads the JUnit file.

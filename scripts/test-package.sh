@@ -55,7 +55,7 @@ for path in ./usr/bin/mock-courier ./usr/bin/courier-conformance \
   grep -qE " $path\$" <<<"$contents" || fail "$(basename "$deb") lacks $path"
 done
 depends="$(dpkg-deb -f "$deb" Depends)"
-for dep in libcpp-httplib nlohmann-json3-dev libgtest-dev; do
+for dep in libcpp-httplib nlohmann-json3-dev libgtest-dev libjemalloc2; do
   grep -q "$dep" <<<"$depends" || fail "Depends lacks $dep: $depends"
 done
 dpkg-deb -x "$deb" "$work/root"

@@ -1,6 +1,7 @@
 #include "mock_courier/engine.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <functional>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -25,9 +26,21 @@
 #include "timers.h"
 #include "workspace_state.h"
 
+// jemalloc's control interface, when jemalloc is in the process (linked into
+// the mock-courier binary or preloaded); null otherwise.
+extern "C" int mallctl(const char* name, void* old_value, std::size_t* old_length, void* new_value,
+                       std::size_t new_length) __attribute__((weak));
+
 namespace mock_courier {
 
 void ReleaseFreedMemory() {
+  if (mallctl != nullptr) {
+    // Every arena's dirty and muzzy pages go back now, not after jemalloc's
+    // decay time (https://jemalloc.net/jemalloc.3.html: arena.<i>.purge,
+    // MALLCTL_ARENAS_ALL = 4096).
+    (void)mallctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
+    (void)mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
+  }
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif

@@ -86,6 +86,7 @@ class MockCourierProcess {
   }
 
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
@@ -175,6 +176,74 @@ TEST(EndToEndBadInputTest, BadFlagExitsWithCode2) {
   EXPECT_EQ(process.ReadLine(), "");  // Nothing on stdout: the problem goes to stderr.
   // The child exits by itself; Terminate() only collects the status then.
   EXPECT_EQ(process.Terminate(), 2);
+}
+
+// The child's resident set, from /proc/PID/statm (pages).
+double ResidentMb(pid_t pid) {
+  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+  long pages = 0;
+  long resident = 0;
+  statm >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1e6;
+}
+
+// Whether the child has `library` mapped (/proc/PID/maps).
+bool Maps(pid_t pid, const std::string& library) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.find(library) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Sanitizer builds keep freed memory in quarantine, so RSS cannot show a reset.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+// The binary as shipped (with jemalloc unless configured without): a load's
+// memory goes back to the OS on POST /_mock/reset (docs/server.md), which for
+// jemalloc takes an explicit purge of its arenas (Engine::Reset).
+TEST(EndToEndTest, ResetGivesALoadsMemoryBackToTheOs) {
+  if (kSanitized) GTEST_SKIP() << "a sanitizer's allocator holds freed memory in quarantine";
+  MockCourierProcess process(
+      {"--port", "0", "--log-format", "off", "--workspace",
+       std::string(MOCK_COURIER_SOURCE_DIR) + "/fixtures/workspaces/demo.json"});
+  ASSERT_TRUE(process.started());
+  const std::string url = process.ReadBaseUrl();
+  ASSERT_FALSE(url.empty()) << "no 'mock-courier listening on' line";
+  EXPECT_EQ(Maps(process.pid(), "libjemalloc"), MOCK_COURIER_BINARY_JEMALLOC != 0);
+  httplib::Client client(url);
+  auto identify = [&](int i) {
+    json event = {{"type", "identify"},
+                  {"userId", "load-" + std::to_string(i)},
+                  {"messageId", "load-" + std::to_string(i)},
+                  {"traits", {{"bio", std::string(4000, 'a' + i % 26)}}}};
+    auto res = client.Post("/inbound/segment", {{"Authorization", "Bearer demo-key"}}, event.dump(),
+                           "application/json");
+    return res && res->status == 202;
+  };
+  ASSERT_TRUE(identify(-1));
+  const double idle = ResidentMb(process.pid());
+  // Profiles are kept until a reset: 6,000 of 4 KB traits.
+  for (int i = 0; i < 6000; ++i) ASSERT_TRUE(identify(i)) << i;
+  const double loaded = ResidentMb(process.pid());
+  ASSERT_GT(loaded, idle + 20) << "the load did not take memory: idle " << idle << " MB";
+  auto res = client.Post("/_mock/reset", "", "application/json");
+  ASSERT_TRUE(res && res->status == 200) << (res ? res->body : "no answer");
+  const double after = ResidentMb(process.pid());
+  EXPECT_LT(after - idle, (loaded - idle) / 4)
+      << "idle " << idle << " MB, loaded " << loaded << " MB, after reset " << after << " MB";
+  EXPECT_EQ(process.Terminate(), 0);
 }
 
 TEST(EndToEndTest, RetentionFlagCapsTheJournal) {

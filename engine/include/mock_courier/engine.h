@@ -287,11 +287,12 @@ class Engine {
   std::unique_ptr<Impl> impl_;
 };
 
-// Hands freed heap pages back to the OS (glibc's malloc_trim; nothing
-// elsewhere). glibc keeps freed memory in its arenas; after a reset of a
-// workspace that held a load test's records, the process would otherwise stay
-// at its peak RSS. Engine::Reset calls it; the server again once it has
-// replaced its idle workers.
+// Hands freed heap pages back to the OS: jemalloc's purge of every arena when
+// the process runs on jemalloc (the mock-courier binary links it), and
+// glibc's malloc_trim. Both allocators keep freed memory for reuse; after a
+// reset of a workspace that held a load test's records, the process would
+// otherwise stay at its peak RSS. Engine::Reset calls it; the server again
+// once it has replaced its idle workers.
 void ReleaseFreedMemory();
 
 }  // namespace mock_courier
