@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -80,15 +82,42 @@ std::string JsonText(const Json& value) {
 
 void AppendJson(std::string& out, const Json& value) { SerializerOfThisThread().Write(value, out); }
 
+namespace {
+
+// Whether any of the 8 bytes in `word` needs escaping or is past ASCII:
+// below 0x20, '"', '\\' or 0x80 and above. Exact (no byte is missed); the
+// caller looks at the bytes one by one only when it says yes.
+// (The zero-byte test is the classic (v - 0x01..) & ~v & 0x80..; a byte
+// below 0x20 is found the same way with 0x20 for 0x01.)
+bool WordNeedsEscape(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
+  const bool below_space = ((word - kOnes * 0x20) & ~word & kHighs) != 0;
+  return below_space || (word & kHighs) != 0 || has_zero(word ^ (kOnes * '"')) ||
+         has_zero(word ^ (kOnes * '\\'));
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view text) {
   // ASCII (ids, event names, user ids) is escaped here without allocating,
   // copying each run of characters that need no escape in one append;
   // anything else goes through nlohmann, which also handles invalid UTF-8.
+  // Plain runs are crossed 8 bytes at a time (under the HTTP mix and a clock
+  // advance, most strings written are ids and names with nothing to escape).
   static constexpr char kHex[] = "0123456789abcdef";
   const std::size_t begin = out.size();
   out += '"';
   std::size_t plain = 0;  // Start of the run not yet copied.
   for (std::size_t i = 0; i < text.size(); ++i) {
+    while (i + 8 <= text.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if (WordNeedsEscape(word)) break;
+      i += 8;
+    }
+    if (i == text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) continue;
     if (c >= 0x80) {

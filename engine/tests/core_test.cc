@@ -65,6 +65,20 @@ TEST(JsonTextTest, HandWrittenStringsMatchNlohmann) {
     AppendJsonString(out, text);
     ASSERT_EQ(out, "prefix:" + JsonText(Json(text))) << round;
   }
+  // Plain runs are crossed 8 bytes at a time: every byte value at every
+  // position of a 17-byte string (two words and a tail), so no word hides a
+  // byte that needs an escape, whatever its neighbours.
+  for (int byte = 0; byte < 256; ++byte) {
+    for (std::size_t at = 0; at < 17; ++at) {
+      for (char fill : {'a', ' ', '!', '~', '\x7f'}) {
+        std::string text(17, fill);
+        text[at] = static_cast<char>(byte);
+        std::string out = "prefix:";
+        AppendJsonString(out, text);
+        ASSERT_EQ(out, "prefix:" + JsonText(Json(text))) << byte << " at " << at << " in " << fill;
+      }
+    }
+  }
 }
 
 TEST(StatusTest, BodiesFollowCourierShapes) {
