@@ -3,7 +3,10 @@
 #include "messaging.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstring>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -477,6 +480,13 @@ struct RenderVariables {
   const std::string& recipient;
   // `recipient` as a value, made when a template reads it (most do not).
   mutable Json recipient_value = nullptr;
+  // Packed data: where the last path read with a parent ("data.properties"
+  // of "data.properties.item") found that parent. A template's variables
+  // mostly share one, and reaching it steps over the event's other members
+  // (its `context` and the rest) every time.
+  mutable std::optional<PackedJson::Cursor> parent_cursor = std::nullopt;
+  mutable char parent_path[64] = {};
+  mutable std::size_t parent_length = 0;
 
   // Appends the value at `path` as RenderTemplate writes it.
   void Append(std::string_view path, std::string& out) const {
@@ -484,9 +494,7 @@ struct RenderVariables {
       const std::size_t dot = path.find('.');
       const std::string_view root = path.substr(0, dot);
       if (!root.empty() && root != "profile" && root != "recipient") {
-        AppendPacked(root,
-                     dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1),
-                     dot != std::string_view::npos, out);
+        AppendPacked(path, root, dot != std::string_view::npos, out);
         return;
       }
     }
@@ -525,23 +533,48 @@ struct RenderVariables {
 
   // Find's rules for the data roots, on packed data (an object: Payload
   // holds only objects as send data).
-  void AppendPacked(std::string_view root, std::string_view rest, bool has_rest,
+  void AppendPacked(std::string_view path, std::string_view root, bool has_rest,
                     std::string& out) const {
     PackedJson::Cursor cursor = payload.Cursor();
-    if (root == "data") {
-      // The data's own `data` member, else the data itself.
-      PackedJson::Cursor own = cursor;
-      if (own.Step("data")) cursor = own;
-    } else if (!cursor.Step(root)) {
-      return;
+    if (!has_rest) {
+      if (!StepRoot(cursor, root)) return;
+    } else {
+      // The parent, then the last segment: the same steps as the whole path.
+      const std::size_t last_dot = path.rfind('.');
+      const std::string_view parent = path.substr(0, last_dot);
+      if (parent_cursor && parent == std::string_view(parent_path, parent_length)) {
+        cursor = *parent_cursor;
+      } else {
+        // A step that leads nowhere leaves the cursor invalid, and so every
+        // step after it: a missing parent is remembered as that.
+        if (StepRoot(cursor, root) && parent.size() > root.size()) {
+          cursor.StepPath(parent.substr(root.size() + 1));
+        }
+        if (parent.size() <= sizeof parent_path) {
+          std::memcpy(parent_path, parent.data(), parent.size());
+          parent_length = parent.size();
+          parent_cursor = cursor;
+        }
+      }
+      if (!cursor.Step(path.substr(last_dot + 1))) return;
     }
-    if (has_rest && !cursor.StepPath(rest)) return;
     if (std::optional<std::string_view> text = cursor.String()) {
       out += *text;
       return;
     }
     const Json value = cursor.Unpack();
     AppendTemplateValue(&value, out);
+  }
+
+  // Steps `cursor` (at the data) to a data root: the data's own `data`
+  // member or the data itself for "data", else the member named `root`.
+  static bool StepRoot(PackedJson::Cursor& cursor, std::string_view root) {
+    if (root == "data") {
+      PackedJson::Cursor own = cursor;
+      if (own.Step("data")) cursor = own;
+      return true;
+    }
+    return cursor.Step(root);
   }
 
   void RenderTo(std::string_view text, std::string& out) const {
@@ -1373,91 +1406,109 @@ Json ProvidersJson(const Message& message) {
   return out;
 }
 
+namespace {
+
+// The decimal digits of `value`, as std::to_string writes them, without the
+// string.
+void AppendInteger(std::string& out, std::int64_t value) {
+  char digits[24];
+  const std::to_chars_result written = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, written.ptr);
+}
+
+}  // namespace
+
+// The two writers below run twice per delivered message (its outbound Segment
+// calls): every literal is a string_view, so no append measures it.
 void AppendProvidersText(std::string& out, const Message& message) {
+  using namespace std::string_view_literals;
   // Keys in the order nlohmann sorts them, as ProvidersJson's dump.
   out += '[';
   bool first = true;
   for (const ProviderAttempt& p : message.record.providers) {
     if (!first) out += ',';
     first = false;
-    out += "{\"channel\":{\"key\":";
+    out += R"({"channel":{"key":)"sv;
     AppendJsonString(out, p.channel);
-    out += ",\"name\":";
+    out += R"(,"name":)"sv;
     AppendJsonString(out, p.channel);
-    out += ",\"template\":";
+    out += R"(,"template":)"sv;
     AppendJsonString(out, message.plan.notification);
     out += '}';
-    auto time_field = [&out](const char* key, const std::optional<TimePoint>& value) {
+    auto time_field = [&out](std::string_view key, const std::optional<TimePoint>& value) {
       if (!value) return;
-      out += ",\"";
+      out += R"(,")"sv;
       out += key;
-      out += "\":";
-      out += std::to_string(*value);
+      out += R"(":)"sv;
+      AppendInteger(out, *value);
     };
-    time_field("clicked", p.clicked);
-    time_field("delivered", p.delivered);
+    time_field("clicked"sv, p.clicked);
+    time_field("delivered"sv, p.delivered);
     if (p.error) {
-      out += ",\"error\":";
+      out += R"(,"error":)"sv;
       AppendJsonString(out, *p.error);
     }
-    time_field("opened", p.opened);
-    out += ",\"provider\":";
+    time_field("opened"sv, p.opened);
+    out += R"(,"provider":)"sv;
     AppendJsonString(out, p.provider);
     if (p.referenced) {
-      out += ",\"reference\":{\"id\":";
+      out += R"(,"reference":{"id":)"sv;
       const JoinedText id_slash(message.id, "/");
       AppendJsonString(out, JoinedText(id_slash, p.channel).view());
       out += '}';
     }
-    time_field("sent", p.sent);
-    out += ",\"status\":\"";
-    out += MessageStatusName(p.status);
-    out += "\"}";
+    time_field("sent"sv, p.sent);
+    out += R"(,"status":")"sv;
+    out += std::string_view(MessageStatusName(p.status));
+    out += R"("})"sv;
   }
   out += ']';
 }
 
 void AppendOutboundMessageProperties(std::string& text, const Message& message) {
+  using namespace std::string_view_literals;
   // The record's fields plus channel, messageId, provider and recipientId, in
   // key order, written as text from the typed record: two outbound calls per
   // message made building a JSON record each time the hot path's cost.
   const MessageRecord& r = message.record;
   text += '{';
   const std::size_t start = text.size();
-  auto key = [&text, start](const char* name) {
+  auto key = [&text, start](std::string_view name) {
     if (text.size() > start) text += ',';
     text += '"';
     text += name;
-    text += "\":";
+    text += R"(":)"sv;
   };
-  auto string_field = [&](const char* name, const std::string& value) {
+  auto string_field = [&](std::string_view name, std::string_view value) {
     key(name);
     AppendJsonString(text, value);
   };
-  auto time_field = [&](const char* name, const std::optional<TimePoint>& value) {
+  auto time_field = [&](std::string_view name, const std::optional<TimePoint>& value) {
     if (!value) return;
     key(name);
-    text += std::to_string(*value);
+    AppendInteger(text, *value);
   };
-  time_field("canceledAt", r.canceled_at);
-  string_field("channel", message.channel);
-  time_field("clicked", r.clicked);
-  time_field("delivered", r.delivered);
-  time_field("enqueued", r.enqueued);
-  if (r.error) string_field("error", *r.error);
-  string_field("event", message.plan.event);
-  string_field("id", message.id);
-  string_field("messageId", message.id);
-  if (!message.plan.notification.empty()) string_field("notification", message.plan.notification);
-  time_field("opened", r.opened);
-  string_field("provider", message.provider);
-  key("providers");
+  time_field("canceledAt"sv, r.canceled_at);
+  string_field("channel"sv, message.channel);
+  time_field("clicked"sv, r.clicked);
+  time_field("delivered"sv, r.delivered);
+  time_field("enqueued"sv, r.enqueued);
+  if (r.error) string_field("error"sv, *r.error);
+  string_field("event"sv, message.plan.event);
+  string_field("id"sv, message.id);
+  string_field("messageId"sv, message.id);
+  if (!message.plan.notification.empty()) {
+    string_field("notification"sv, message.plan.notification);
+  }
+  time_field("opened"sv, r.opened);
+  string_field("provider"sv, message.provider);
+  key("providers"sv);
   AppendProvidersText(text, message);
-  if (r.reason) string_field("reason", *r.reason);
-  string_field("recipient", message.plan.recipient);
-  string_field("recipientId", message.plan.recipient);
-  time_field("sent", r.sent);
-  string_field("status", MessageStatusName(r.status));
+  if (r.reason) string_field("reason"sv, *r.reason);
+  string_field("recipient"sv, message.plan.recipient);
+  string_field("recipientId"sv, message.plan.recipient);
+  time_field("sent"sv, r.sent);
+  string_field("status"sv, MessageStatusName(r.status));
   text += '}';
 }
 

@@ -218,6 +218,18 @@ TEST(DelayBadInputTest, MissingAccessorValueErrorsTheStep) {
 // array items, missing paths, profile and recipient.
 json Send() { return {{"action", "send"}, {"template", "n1"}, {"recipient", "u1"}}; }
 
+// A template's variables mostly share a parent, and the packed lookup keeps
+// the last one it reached: the same parent again, another, back, a missing
+// one twice, an array item's member, a parent too long to keep, and one of
+// the same length as the last.
+const std::string kLongKey(70, 'k');
+const std::string kSharedParents =
+    "{{data.properties.total}}|{{data.properties.item}}|{{data.missing.deep}}|"
+    "{{data.missing.other}}|{{data.list.2.x}}|{{properties.total}}|{{data.properties.item}}|"
+    "{{data.}}|{{data..item}}|{{data." +
+    kLongKey + ".b}}|{{data." + kLongKey + ".c}}|{{data." + kLongKey +
+    ".b}}|{{list.2.x}}|{{data.properties.total}}|{{data.propertiez.item}}";
+
 json DelayedSendWorkspace() {
   const std::string text =
       "{{data.properties.item}}|{{properties.item}}|{{data.list.1}}|{{list.0}}|{{data.list.9}}|"
@@ -229,7 +241,7 @@ json DelayedSendWorkspace() {
       {"notifications",
        {{{"id", "n1"},
          {"channels", {"email"}},
-         {"content", {{"email", {{"subject", text}, {"body", "{{data.properties.total}}"}}}}}}}},
+         {"content", {{"email", {{"subject", text}, {"body", kSharedParents}}}}}}}},
       {"automations",
        {{{"id", "now"}, {"steps", {Send()}}},
         {{"id", "later"}, {"steps", {{{"action", "delay"}, {"duration", "1 minute"}}, Send()}}}}}};
@@ -259,7 +271,9 @@ TEST(DelayTest, ASendAfterADelayRendersAndShowsItsDataAsWithout) {
   const json plain = {{"properties", {{"item", "Boots"}, {"total", 99.5}}},
                       {"list", {1, "two", {{"x", true}}}},
                       {"userId", "u1"},
-                      {"at", "2026-11-23T08:00:00.000Z"}};
+                      {"at", "2026-11-23T08:00:00.000Z"},
+                      {kLongKey, {{"b", "long"}, {"c", 3}}},
+                      {"propertiez", {{"item", "Z"}}}};
   json nested = plain;
   nested["data"] = {{"properties", {{"item", "Inner"}}}, {"list", {"a", "b"}}};
   for (const json& data : {plain, nested}) {
@@ -281,6 +295,8 @@ TEST(DelayTest, ASendAfterADelayRendersAndShowsItsDataAsWithout) {
       "Boots|Boots|two|1|||{\"item\":\"Boots\",\"total\":99.5}|Ada|u1|" + plain.dump() + "|u1|");
   EXPECT_EQ(SendMessage(t, nested, true)["rendered"]["email"]["subject"],
             "Inner|Boots|b|1|||{\"item\":\"Inner\"}|Ada|u1|" + nested["data"].dump() + "|u1|");
+  EXPECT_EQ(SendMessage(t, plain, true)["rendered"]["email"]["body"],
+            "99.5|Boots|||true|99.5|Boots|||long|3|long|true|99.5|Z");
 }
 
 }  // namespace
