@@ -2,9 +2,12 @@
 // a fresh request, and a saturated server answers 503 at once instead of
 // hanging. These are the deadline tests issue 12 asks for: before the
 // WorkerPool, 300 idle connections made a fresh request wait 5.5 s and 100
-// slow senders 7.5 s; the deadline (1 s) sits far below both, and far above
-// a loaded sanitizer build's latency. bench/README.md has the measured
-// latencies (target: under 100 ms).
+// slow senders 7.5 s. A request queued behind a held worker waits at least
+// the server's keep-alive timeout (5 s) or read timeout (10 s), so the
+// deadline is half the shorter one. It is not tighter because ThreadSanitizer
+// on a 2-core machine took 1.09 s to start 300 connection threads and answer
+// the fresh request (a CI run failed on a 1 s deadline). bench/README.md has
+// the measured latencies (target: under 100 ms).
 #include <chrono>
 #include <string>
 #include <vector>
@@ -20,7 +23,7 @@
 namespace mock_courier::server::testing {
 namespace {
 
-constexpr auto kDeadline = std::chrono::milliseconds(1000);
+constexpr auto kDeadline = std::chrono::milliseconds(2500);
 
 // A raw loopback connection, closed on destruction.
 class RawConnection {
