@@ -530,7 +530,7 @@ std::vector<OutboundCall> Engine::TakeOutboundBatch(std::size_t max) {
       if (entry == nullptr || entry->taken || entry->state != DeliveryState::kPending) continue;
       entry->taken = true;
       calls.push_back({ws->id, ws->def.segment.write_key, std::string(entry->id),
-                       Json::parse(*entry->event_text)});
+                       Json::parse(*entry->event.Text())});
     }
     if (calls.size() >= max) break;
   }

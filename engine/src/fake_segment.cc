@@ -8,15 +8,13 @@ namespace mock_courier {
 void FakeSegment::Record(const std::string& write_key, const nlohmann::json& event,
                          const std::string& path, const std::string& origin,
                          TimePoint received_at) {
-  Record(write_key, SharedText::Copy(JsonText(event)), path, origin, received_at);
+  Record(write_key, CallText(SharedText::Copy(JsonText(event))), path, origin, received_at);
 }
 
-void FakeSegment::Record(const std::string& write_key, SharedText event_text,
-                         const std::string& path, const std::string& origin,
-                         TimePoint received_at) {
+void FakeSegment::Record(const std::string& write_key, CallText event, const std::string& path,
+                         const std::string& origin, TimePoint received_at) {
   std::lock_guard lock(mutex_);
-  calls_.push_back(
-      Call{Name(write_key), Name(path), Name(origin), received_at, std::move(event_text)});
+  calls_.push_back(Call{Name(write_key), Name(path), Name(origin), received_at, std::move(event)});
   while (capacity_ != 0 && calls_.size() > capacity_) {
     calls_.pop_front();
     ++evicted_;
@@ -32,7 +30,7 @@ nlohmann::json FakeSegment::Received(const std::string& write_key) const {
                        {"path", *call.path},
                        {"origin", *call.origin},
                        {"received_at", FormatIso8601(call.received_at)},
-                       {"event", nlohmann::json::parse(*call.event_text)}});
+                       {"event", nlohmann::json::parse(*call.event.Text())}});
   }
   return {{"results", std::move(results)}, {"evicted", evicted_}};
 }

@@ -16,8 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "call_text.h"
 #include "mock_courier/clock.h"
-#include "shared_text.h"
 
 namespace mock_courier {
 
@@ -29,11 +29,11 @@ class FakeSegment {
   // `origin` "courier-outbound" or "http".
   void Record(const std::string& write_key, const nlohmann::json& event, const std::string& path,
               const std::string& origin, TimePoint received_at);
-  // The same with the event already serialized, shared with its producer
-  // (the outbox keeps the same call) instead of copied. Calls are kept as
-  // JSON text: a few hundred bytes and one allocation instead of a tree of
-  // nodes, parsed again only when Received() is asked.
-  void Record(const std::string& write_key, SharedText event_text, const std::string& path,
+  // The same with the event already serialized or typed, shared with its
+  // producer (the outbox keeps the same call) instead of copied. Calls are
+  // kept as JSON text (a few hundred bytes and one allocation instead of a
+  // tree of nodes) or typed (call_text.h), parsed only when Received() is asked.
+  void Record(const std::string& write_key, CallText event, const std::string& path,
               const std::string& origin, TimePoint received_at);
   // {"results":[{write_key, path, origin, received_at, event}], "evicted": N},
   // for one write key or all when empty; N counts every write key.
@@ -53,7 +53,7 @@ class FakeSegment {
     Text path;
     Text origin;
     TimePoint received_at = 0;
-    SharedText event_text;
+    CallText event;
   };
   // `text` shared with the calls that name it already: a process sees a few
   // write keys, paths and origins, repeated by every call. At most

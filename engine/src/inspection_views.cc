@@ -472,13 +472,16 @@ Result<InspectedRecord> RecordForAdmin(const WorkspaceState& ws, const std::stri
     out.record = MessageForAdmin(*message);
     out.row = RowOf(ws, Of(0, *message));
     LinkInboundSender(ws, *message, ws.journal.size(), out.row);
-    // Its outbound calls: made after it, so newer than it; a cheap text test
-    // before parsing (the call's properties carry the message id).
+    // Its outbound calls: made after it, so newer than it. A typed call
+    // names its message; of a text call, a cheap text test before parsing
+    // (the call's properties carry the message id).
     const std::string quoted = JsonText(Json(message->id));
     ws.outbox.ForEachNewestFirst([&](std::uint64_t, const OutboxEntry& call) {
       if (call.created_at < message->record.enqueued) return false;
-      if (call.event_text.view().find(quoted) != std::string_view::npos &&
-          OutboundMessageId(call) == id) {
+      const CallText::Source* typed = call.event.source();
+      if (typed != nullptr ? typed->MessageId() == id
+                           : call.event.Text().view().find(quoted) != std::string_view::npos &&
+                                 OutboundMessageId(call) == id) {
         out.row.leads_to.emplace_back(call.id);
       }
       return true;

@@ -3,6 +3,7 @@
 #include "messaging.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -1416,16 +1417,15 @@ void AppendInteger(std::string& out, std::int64_t value) {
   out.append(digits, written.ptr);
 }
 
-}  // namespace
-
-// The two writers below run twice per delivered message (its outbound Segment
-// calls): every literal is a string_view, so no append measures it.
-void AppendProvidersText(std::string& out, const Message& message) {
+// The record's `providers` as JSON text, byte for byte what JsonText writes of
+// ProvidersJson for a message with this id and notification.
+void AppendProvidersText(std::string& out, const std::vector<ProviderAttempt>& providers,
+                         std::string_view message_id, std::string_view notification) {
   using namespace std::string_view_literals;
   // Keys in the order nlohmann sorts them, as ProvidersJson's dump.
   out += '[';
   bool first = true;
-  for (const ProviderAttempt& p : message.record.providers) {
+  for (const ProviderAttempt& p : providers) {
     if (!first) out += ',';
     first = false;
     out += R"({"channel":{"key":)"sv;
@@ -1433,7 +1433,7 @@ void AppendProvidersText(std::string& out, const Message& message) {
     out += R"(,"name":)"sv;
     AppendJsonString(out, p.channel);
     out += R"(,"template":)"sv;
-    AppendJsonString(out, message.plan.notification);
+    AppendJsonString(out, notification);
     out += '}';
     auto time_field = [&out](std::string_view key, const std::optional<TimePoint>& value) {
       if (!value) return;
@@ -1453,7 +1453,7 @@ void AppendProvidersText(std::string& out, const Message& message) {
     AppendJsonString(out, p.provider);
     if (p.referenced) {
       out += R"(,"reference":{"id":)"sv;
-      const JoinedText id_slash(message.id, "/");
+      const JoinedText id_slash(message_id, "/");
       AppendJsonString(out, JoinedText(id_slash, p.channel).view());
       out += '}';
     }
@@ -1465,52 +1465,119 @@ void AppendProvidersText(std::string& out, const Message& message) {
   out += ']';
 }
 
-void AppendOutboundMessageProperties(std::string& text, const Message& message) {
-  using namespace std::string_view_literals;
-  // The record's fields plus channel, messageId, provider and recipientId, in
-  // key order, written as text from the typed record: two outbound calls per
-  // message made building a JSON record each time the hot path's cost.
-  const MessageRecord& r = message.record;
-  text += '{';
-  const std::size_t start = text.size();
-  auto key = [&text, start](std::string_view name) {
-    if (text.size() > start) text += ',';
-    text += '"';
-    text += name;
-    text += R"(":)"sv;
-  };
-  auto string_field = [&](std::string_view name, std::string_view value) {
-    key(name);
-    AppendJsonString(text, value);
-  };
-  auto time_field = [&](std::string_view name, const std::optional<TimePoint>& value) {
-    if (!value) return;
-    key(name);
-    AppendInteger(text, *value);
-  };
-  time_field("canceledAt"sv, r.canceled_at);
-  string_field("channel"sv, message.channel);
-  time_field("clicked"sv, r.clicked);
-  time_field("delivered"sv, r.delivered);
-  time_field("enqueued"sv, r.enqueued);
-  if (r.error) string_field("error"sv, *r.error);
-  string_field("event"sv, message.plan.event);
-  string_field("id"sv, message.id);
-  string_field("messageId"sv, message.id);
-  if (!message.plan.notification.empty()) {
-    string_field("notification"sv, message.plan.notification);
+}  // namespace
+
+MessageCallIdentity::MessageCallIdentity(const Message& message) {
+  const std::string_view parts[] = {message.id, message.plan.event, message.plan.notification,
+                                    message.plan.recipient};
+  std::size_t size = 0;
+  for (std::string_view part : parts) size += part.size();
+  text_.reserve(size);
+  for (std::size_t i = 0; i < std::size(parts); ++i) {
+    text_ += parts[i];
+    ends_[i] = text_.size();
+    sizes_[i] = parts[i].size();
   }
-  time_field("opened"sv, r.opened);
-  string_field("provider"sv, message.provider);
-  key("providers"sv);
-  AppendProvidersText(text, message);
-  if (r.reason) string_field("reason"sv, *r.reason);
-  string_field("recipient"sv, message.plan.recipient);
-  string_field("recipientId"sv, message.plan.recipient);
-  time_field("sent"sv, r.sent);
-  string_field("status"sv, MessageStatusName(r.status));
-  text += '}';
 }
+
+bool MessageCallIdentity::Of(const Message& message) const {
+  return id() == message.id && event() == message.plan.event &&
+         notification() == message.plan.notification && recipient() == message.plan.recipient;
+}
+
+namespace {
+
+// A message's outbound Segment call, as SetMessageStatus makes it: a copy of
+// what the message was when its status changed, written as the call's text
+// only when it is read (call_text.h). The properties are the record's fields
+// plus channel, messageId, provider and recipientId
+// (https://www.courier.com/docs/external-integrations/cdp/segment, UNCONFIRMED names; see
+// docs/fidelity.md).
+class MessageCall final : public CallText::Source {
+ public:
+  MessageCall(std::string_view call_id, TimePoint at, std::string_view event_name,
+              std::shared_ptr<const MessageCallIdentity> identity, const Message& message)
+      : at_(at),
+        event_name_(event_name),
+        identity_(std::move(identity)),
+        channel_(message.channel),
+        provider_(message.provider),
+        record_(message.record) {
+    call_id.copy(call_id_.data(), call_id_.size());
+  }
+
+  void Write(std::string& out) const override {
+    AppendOutboundCall(out, event_name_, CallId(), at_, identity_->recipient(),
+                       [this](std::string& text) { WriteProperties(text); });
+  }
+  std::string_view CallId() const override { return {call_id_.data(), call_id_.size()}; }
+  std::string_view EventName() const override { return event_name_; }
+  std::string_view UserId() const override { return identity_->recipient(); }
+  std::string_view MessageId() const override { return identity_->id(); }
+
+ private:
+  void WriteProperties(std::string& text) const {
+    using namespace std::string_view_literals;
+    const MessageRecord& r = record_;
+    const MessageCallIdentity& m = *identity_;
+    text += '{';
+    const std::size_t start = text.size();
+    auto key = [&text, start](std::string_view name) {
+      if (text.size() > start) text += ',';
+      text += '"';
+      text += name;
+      text += R"(":)"sv;
+    };
+    auto string_field = [&](std::string_view name, std::string_view value) {
+      key(name);
+      AppendJsonString(text, value);
+    };
+    auto time_field = [&](std::string_view name, const std::optional<TimePoint>& value) {
+      if (!value) return;
+      key(name);
+      AppendInteger(text, *value);
+    };
+    // In key order.
+    time_field("canceledAt"sv, r.canceled_at);
+    string_field("channel"sv, channel_);
+    time_field("clicked"sv, r.clicked);
+    time_field("delivered"sv, r.delivered);
+    time_field("enqueued"sv, r.enqueued);
+    if (r.error) string_field("error"sv, *r.error);
+    string_field("event"sv, m.event());
+    string_field("id"sv, m.id());
+    string_field("messageId"sv, m.id());
+    if (!m.notification().empty()) string_field("notification"sv, m.notification());
+    time_field("opened"sv, r.opened);
+    string_field("provider"sv, provider_);
+    key("providers"sv);
+    AppendProvidersText(text, r.providers, m.id(), m.notification());
+    if (r.reason) string_field("reason"sv, *r.reason);
+    string_field("recipient"sv, m.recipient());
+    string_field("recipientId"sv, m.recipient());
+    time_field("sent"sv, r.sent);
+    string_field("status"sv, MessageStatusName(r.status));
+    text += '}';
+  }
+
+  std::array<char, IdGenerator::kIdLength> call_id_{};
+  TimePoint at_;
+  std::string_view event_name_;  // A literal.
+  std::shared_ptr<const MessageCallIdentity> identity_;
+  std::string channel_;
+  std::string provider_;
+  MessageRecord record_;
+};
+
+// The identity `message`'s calls share, made by its first call.
+std::shared_ptr<const MessageCallIdentity> CallIdentityOf(Message& message) {
+  if (message.call_identity == nullptr || !message.call_identity->Of(message)) {
+    message.call_identity = std::make_shared<const MessageCallIdentity>(message);
+  }
+  return message.call_identity;
+}
+
+}  // namespace
 
 void KeepFinalDataAsText(WorkspaceState& ws, const std::string& message_id, const SharedJson& data,
                          const std::shared_ptr<const std::string>& text) {
@@ -1561,7 +1628,7 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, Messa
   if (IsFinalMessageStatus(status)) ws.messages.MarkFinished(message.id);
   Touch(svc);
   NotifyMessageUpdated(ws, svc, message);
-  const char* event = nullptr;
+  std::string_view event;
   switch (status) {
     case MessageStatus::kSent:
       event = "Message Sent";
@@ -1585,8 +1652,9 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, Messa
       return;
   }
   if (!EmitsOutbound(ws)) return;
-  EmitOutboundWith(ws, svc, event, message.plan.recipient, [&message](std::string& text) {
-    AppendOutboundMessageProperties(text, message);
+  EmitOutboundCall(ws, svc, [&](std::string_view call_id, TimePoint at) {
+    return std::make_shared<const MessageCall>(call_id, at, event, CallIdentityOf(message),
+                                               message);
   });
 }
 

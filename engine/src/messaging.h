@@ -4,8 +4,12 @@
 // held (see workspace_state.h).
 #pragma once
 
+#include <cstddef>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "workspace_state.h"
@@ -155,13 +159,25 @@ void EmitOutbound(WorkspaceState& ws, Services& svc, const std::string& event_na
 void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_name,
                       const std::string& user_id,
                       const std::function<void(std::string&)>& write_properties);
+// Appends a call's JSON text as EmitOutboundWith keeps it; returns where
+// `call_id` starts in `text`.
+std::size_t AppendOutboundCall(std::string& text, std::string_view event_name,
+                               std::string_view call_id, TimePoint at, std::string_view user_id,
+                               const std::function<void(std::string&)>& write_properties);
+// The same call kept typed (call_text.h): `make` is given the call's id and
+// time and returns what the call says, written as text only when read.
+void EmitOutboundCall(
+    WorkspaceState& ws, Services& svc,
+    const std::function<std::shared_ptr<const CallText::Source>(std::string_view, TimePoint)>&
+        make);
 // Admin: {"results":[{id, state, attempts, last_error, created_at, event}]}.
 Json OutboxForAdmin(const WorkspaceState& ws);
 // One entry of OutboxForAdmin's results.
 Json OutboxEntryForAdmin(const OutboxEntry& entry);
 // The call's "event", "userId" and "properties.messageId" ("" when absent).
-// The first two are read from the text EmitOutboundWith wrote without
-// parsing all of it (a timeline filter reads them for every call).
+// A typed call answers them without its text; of a text call the first two are
+// read from the text EmitOutboundWith wrote without parsing all of it (a
+// timeline filter reads them for every call).
 std::string OutboundEventName(const OutboxEntry& entry);
 std::string OutboundUserId(const OutboxEntry& entry);
 std::string OutboundMessageId(const OutboxEntry& entry);

@@ -3,6 +3,8 @@
 // messaging module; every function runs with the workspace lock held.
 #pragma once
 
+#include <array>
+
 #include <exception>
 #include <optional>
 #include <string>
@@ -90,10 +92,8 @@ Json MessageRecordJson(const Message& message);
 // The providers[] entry of `channel`, or nullptr.
 ProviderAttempt* ProviderEntryOf(Message& message, const std::string& channel);
 
-// The record's `providers` as Courier shows them, and the same as JSON text
-// (byte for byte what JsonText would write of it) appended to `out`.
+// The record's `providers` as Courier shows them.
 Json ProvidersJson(const Message& message);
-void AppendProvidersText(std::string& out, const Message& message);
 
 // Marks the provider entry of `channel` DELIVERED (from SENT), appends the
 // DELIVERED history item and moves the message to DELIVERED when it was SENT.
@@ -108,10 +108,27 @@ bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
 Json EffectivePreference(const WorkspaceState& ws, const std::string& user_id,
                          const std::string& topic_id, bool* stored);
 
-// The Segment outbound properties of a message: its record plus recipientId,
-// messageId, channel and provider (https://www.courier.com/docs/external-integrations/cdp/segment,
-// UNCONFIRMED names; see docs/fidelity.md), appended to `text` as JSON (see EmitOutboundWith).
-void AppendOutboundMessageProperties(std::string& text, const Message& message);
+// What a message's outbound Segment calls keep of it that does not change
+// between them (Message::call_identity; the calls in messaging.cc): its id,
+// event, notification ("" = none) and recipient, in one buffer.
+class MessageCallIdentity {
+ public:
+  explicit MessageCallIdentity(const Message& message);
+  // Whether `message` still has this identity.
+  bool Of(const Message& message) const;
+  std::string_view id() const { return Part(0); }
+  std::string_view event() const { return Part(1); }
+  std::string_view notification() const { return Part(2); }
+  std::string_view recipient() const { return Part(3); }
+
+ private:
+  std::string_view Part(std::size_t i) const {
+    return std::string_view(text_).substr(ends_[i] - sizes_[i], sizes_[i]);
+  }
+  std::string text_;
+  std::array<std::size_t, 4> ends_{};
+  std::array<std::size_t, 4> sizes_{};
+};
 
 // Runs `body` (returning a Result or Status) and turns a JSON type error or
 // any other exception from malformed input into a 400, so that nothing

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "accessors.h"
+#include "call_text.h"
 #include "fake_segment.h"
 #include "json_util.h"
 #include "mock_courier/clock.h"
@@ -163,6 +164,8 @@ std::optional<MessageStatus> ParseMessageStatus(std::string_view name);
 // notification: {"channel": {"key", "name", "template"}, "provider", "status",
 // and once set "sent", "delivered", "opened", "clicked", "error",
 // "reference": {"id": "<message id>/<channel>"}}.
+class MessageCallIdentity;  // messaging_internal.h
+
 struct ProviderAttempt {
   std::string channel;
   std::string provider;
@@ -225,6 +228,9 @@ struct Message {
   // What the mock noticed about this message that Courier would not show
   // (e.g. "accepted here; Courier may reject"); admin views only.
   std::vector<std::string> diagnostics;
+  // Its id, event, notification and recipient as its outbound Segment calls
+  // keep them (messaging_internal.h), shared by those calls; made by the first.
+  std::shared_ptr<const MessageCallIdentity> call_identity;
 };
 
 // Messages in creation order; final ones are evictable (MarkFinished).
@@ -435,11 +441,11 @@ struct CatalogueEntry {
 // ---- Outbound to Segment ---------------------------------------------------
 
 struct OutboxEntry {
-  // The Segment track call as JSON text; immutable, shared with the fake
-  // Segment API's record.
-  SharedText event_text;
-  // Stable: the call's Segment messageId, viewed in `event_text` (which
-  // holds it anyway; a string of its own was two allocations per message).
+  // The Segment track call, as JSON text or typed (a message's status
+  // change); immutable, shared with the fake Segment API's record.
+  CallText event;
+  // Stable: the call's Segment messageId, viewed in `event` (which holds it
+  // anyway; a string of its own was two allocations per message).
   std::string_view id;
   DeliveryState state = DeliveryState::kPending;
   int attempts = 0;

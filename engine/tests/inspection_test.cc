@@ -312,7 +312,7 @@ TEST(InspectionRetentionTest, RowIdsStayWhileOlderEntriesAreDropped) {
 TEST(OutboundCallFieldsTest, ReadFromTheTextAsTheParsedCallSaysThem) {
   auto call = [](std::string text) {
     OutboxEntry entry;
-    entry.event_text = SharedText::Copy(text);
+    entry.event = CallText(SharedText::Copy(text));
     return entry;
   };
   const std::string head = R"({"context":{"library":{"name":"mock-courier"}},"event":)";
@@ -322,7 +322,7 @@ TEST(OutboundCallFieldsTest, ReadFromTheTextAsTheParsedCallSaysThem) {
       call(head + R"("Message \"Sent\"","messageId":"o-1","properties":{"messageId":"m-1",)" +
            R"("note":",\"type\":\"track\",\"userId\":\"x\""},)" +
            R"("timestamp":"2026-01-05T09:00:00.000Z","type":"track","userId":"a\"b\\c \u00e9"})");
-  const Json parsed = Json::parse(*written.event_text);
+  const Json parsed = Json::parse(*written.event.Text());
   EXPECT_EQ(OutboundEventName(written), parsed["event"].get<std::string>());
   EXPECT_EQ(OutboundEventName(written), "Message \"Sent\"");
   EXPECT_EQ(OutboundUserId(written), parsed["userId"].get<std::string>());

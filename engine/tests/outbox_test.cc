@@ -90,6 +90,27 @@ TEST(OutboxTest, SentAndDeliveredBecomeTrackCalls) {
   EXPECT_EQ(p, t.engine.Call(t.key, "GET", "/messages/" + id)->body);
 }
 
+// A call is kept typed and written when read: it still says what the message
+// was when its status changed, not what it is now.
+TEST(OutboxTest, EachCallSaysWhatTheMessageWasThen) {
+  TestEngine t(Workspace());
+  const std::string id = Send(t, "ann");
+  const json results = t.Outbox()["results"];
+  ASSERT_EQ(results.size(), 2u);
+  const json sent = results[0]["event"]["properties"];
+  EXPECT_EQ(sent["status"], "SENT");
+  EXPECT_FALSE(sent.contains("delivered")) << sent.dump();
+  EXPECT_EQ(sent["providers"][0]["status"], "SENT");
+  EXPECT_FALSE(sent["providers"][0].contains("reference")) << sent.dump();
+  const json delivered = results[1]["event"]["properties"];
+  EXPECT_EQ(delivered["status"], "DELIVERED");
+  EXPECT_EQ(delivered["providers"][0]["status"], "DELIVERED");
+  EXPECT_EQ(delivered["providers"][0]["reference"], json({{"id", id + "/email"}}));
+  // Engagement later changes the message, not the calls already made.
+  ASSERT_TRUE(t.engine.Engage(id, {{"event", "opened"}}).ok());
+  EXPECT_EQ(t.Outbox()["results"][1]["event"], results[1]["event"]);
+}
+
 // Calls are kept as JSON text written by hand: ids that need escaping must
 // come back unchanged.
 TEST(OutboxTest, IdsThatNeedEscapingSurviveTheCall) {
