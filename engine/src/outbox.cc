@@ -45,7 +45,10 @@ std::string ParsedField(const OutboxEntry& entry, const char* key) {
 // Segment API when it stands in for Segment.
 void Store(WorkspaceState& ws, Services& svc, OutboxEntry entry) {
   if (svc.options.deliver_outbound_to_fake_segment) {
-    svc.fake_segment.Record(ws.def.segment.write_key, entry.event, "/v1/batch", "courier-outbound",
+    // Not literals: "courier-outbound" made a std::string on the heap per call.
+    static const std::string kPath = "/v1/batch";
+    static const std::string kOrigin = "courier-outbound";
+    svc.fake_segment.Record(ws.def.segment.write_key, entry.event, kPath, kOrigin,
                             entry.created_at);
     entry.state = DeliveryState::kDelivered;
     entry.attempts = 1;
