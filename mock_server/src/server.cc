@@ -289,8 +289,8 @@ bool Server::Start() {
   // Nagle/delayed-ACK interaction (docs/server.md#performance-notes).
   s.http.set_tcp_nodelay(true);
   s.http.set_keep_alive_max_count(100000);
-  s.http.set_keep_alive_timeout(5);
-  s.http.set_read_timeout(10);
+  s.http.set_keep_alive_timeout(std::max(1, o.keep_alive_timeout_seconds));
+  s.http.set_read_timeout(std::max(1, o.read_timeout_seconds));
   s.http.set_write_timeout(10);
   // Bodies a little over the Courier limit still reach the Api, which
   // answers 413 with Courier's body; larger ones are refused by httplib and

@@ -39,6 +39,10 @@ struct ServerOptions {
   // Past this, up to 32 more connections get an immediate 503 with
   // Retry-After: 1; only past those does a new connection wait.
   int max_connections = 1024;
+  // How long a connection may idle between keep-alive requests, and wait
+  // for a request's bytes, before its worker closes it (docs/server.md).
+  int keep_alive_timeout_seconds = 5;
+  int read_timeout_seconds = 10;
   // After a POST /_mock/reset, when RSS is still above this many times the
   // RSS at Start(), the idle connection workers are replaced by fresh ones
   // and the heap is trimmed again: a worker's allocator cache is given back
