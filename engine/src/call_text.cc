@@ -4,13 +4,7 @@ namespace mock_courier {
 
 SharedText CallText::Text() const {
   if (source_ == nullptr) return text_;
-  // One buffer per thread, copied out at its size: one allocation per text.
-  thread_local std::string text;
-  text.clear();
-  source_->Write(text);
-  SharedText out = SharedText::Copy(text);
-  if (text.capacity() > 64 * 1024) std::string().swap(text);
-  return out;
+  return SharedText::Written([this](std::string& out) { source_->Write(out); });
 }
 
 }  // namespace mock_courier

@@ -1475,14 +1475,8 @@ MessageCallIdentity::MessageCallIdentity(const Message& message) {
   text_.reserve(size);
   for (std::size_t i = 0; i < std::size(parts); ++i) {
     text_ += parts[i];
-    ends_[i] = text_.size();
-    sizes_[i] = parts[i].size();
+    bounds_[i + 1] = text_.size();
   }
-}
-
-bool MessageCallIdentity::Of(const Message& message) const {
-  return id() == message.id && event() == message.plan.event &&
-         notification() == message.plan.notification && recipient() == message.plan.recipient;
 }
 
 namespace {
@@ -1571,7 +1565,7 @@ class MessageCall final : public CallText::Source {
 
 // The identity `message`'s calls share, made by its first call.
 std::shared_ptr<const MessageCallIdentity> CallIdentityOf(Message& message) {
-  if (message.call_identity == nullptr || !message.call_identity->Of(message)) {
+  if (message.call_identity == nullptr) {
     message.call_identity = std::make_shared<const MessageCallIdentity>(message);
   }
   return message.call_identity;

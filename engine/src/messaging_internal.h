@@ -4,7 +4,6 @@
 #pragma once
 
 #include <array>
-
 #include <exception>
 #include <optional>
 #include <string>
@@ -108,14 +107,13 @@ bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
 Json EffectivePreference(const WorkspaceState& ws, const std::string& user_id,
                          const std::string& topic_id, bool* stored);
 
-// What a message's outbound Segment calls keep of it that does not change
-// between them (Message::call_identity; the calls in messaging.cc): its id,
-// event, notification ("" = none) and recipient, in one buffer.
+// What a message's outbound Segment calls keep of it (Message::call_identity;
+// the calls in messaging.cc): its id, event, notification ("" = none) and
+// recipient, in one buffer. All four are set when the message is made and
+// never change, so its first call makes this and the others share it.
 class MessageCallIdentity {
  public:
   explicit MessageCallIdentity(const Message& message);
-  // Whether `message` still has this identity.
-  bool Of(const Message& message) const;
   std::string_view id() const { return Part(0); }
   std::string_view event() const { return Part(1); }
   std::string_view notification() const { return Part(2); }
@@ -123,11 +121,10 @@ class MessageCallIdentity {
 
  private:
   std::string_view Part(std::size_t i) const {
-    return std::string_view(text_).substr(ends_[i] - sizes_[i], sizes_[i]);
+    return std::string_view(text_).substr(bounds_[i], bounds_[i + 1] - bounds_[i]);
   }
   std::string text_;
-  std::array<std::size_t, 4> ends_{};
-  std::array<std::size_t, 4> sizes_{};
+  std::array<std::size_t, 5> bounds_{};  // Part i is text_[bounds_[i], bounds_[i + 1]).
 };
 
 // Runs `body` (returning a Result or Status) and turns a JSON type error or

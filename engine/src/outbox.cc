@@ -65,10 +65,11 @@ void Store(WorkspaceState& ws, Services& svc, OutboxEntry entry) {
 
 std::string OutboundEventName(const OutboxEntry& entry) {
   if (const CallText::Source* typed = entry.event.source()) return std::string(typed->EventName());
-  const SharedText text = entry.event.Text();
+  const SharedText shared = entry.event.Text();
+  const std::string_view text = *shared;
   std::size_t end = 0;
-  if (text.view().starts_with(kCallHead)) {
-    if (auto name = StringLiteralAt(*text, kCallHead.size(), &end)) return *name;
+  if (text.starts_with(kCallHead)) {
+    if (auto name = StringLiteralAt(text, kCallHead.size(), &end)) return *name;
   }
   return ParsedField(entry, "event");
 }
@@ -131,14 +132,11 @@ void EmitOutboundWith(WorkspaceState& ws, Services& svc, std::string_view event_
   const TimePoint now = svc.clock.Now();
   char id[IdGenerator::kIdLength];
   ws.ids.NextInto(now, id);
-  // Written in one buffer per thread (write_properties does not emit) and
-  // copied out at its size: one allocation per call.
-  thread_local std::string text;
-  text.clear();
-  const std::size_t id_at = AppendOutboundCall(text, event_name, std::string_view(id, sizeof id),
-                                               now, user_id, write_properties);
-  const SharedText shared = SharedText::Copy(text);
-  if (text.capacity() > 64 * 1024) std::string().swap(text);
+  std::size_t id_at = 0;
+  const SharedText shared = SharedText::Written([&](std::string& text) {
+    id_at = AppendOutboundCall(text, event_name, std::string_view(id, sizeof id), now, user_id,
+                               write_properties);
+  });
   OutboxEntry entry;
   entry.created_at = now;
   entry.event = CallText(shared);

@@ -15,6 +15,15 @@ SharedText SharedText::Copy(std::string_view text) {
   return out;
 }
 
+SharedText SharedText::Written(const std::function<void(std::string&)>& write) {
+  thread_local std::string buffer;
+  buffer.clear();
+  write(buffer);
+  SharedText out = Copy(buffer);
+  if (buffer.capacity() > 64 * 1024) std::string().swap(buffer);  // Keep no large buffer.
+  return out;
+}
+
 void SharedText::Release() {
   if (block_ == nullptr) return;
   if (block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {

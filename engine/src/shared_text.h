@@ -12,6 +12,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -22,6 +24,10 @@ class SharedText {
   SharedText() = default;
   // A new text holding a copy of `text`.
   static SharedText Copy(std::string_view text);
+  // A new text holding what `write` appends to an empty string: written in
+  // one buffer per thread, then copied out at its size (one allocation).
+  // `write` must not call Written itself.
+  static SharedText Written(const std::function<void(std::string&)>& write);
 
   SharedText(const SharedText& other) noexcept : block_(other.block_) { Retain(); }
   SharedText(SharedText&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}

@@ -159,13 +159,13 @@ const char* MessageStatusName(MessageStatus status);
 // The status named `name`, or nullopt.
 std::optional<MessageStatus> ParseMessageStatus(std::string_view name);
 
+class MessageCallIdentity;  // messaging_internal.h
+
 // One entry of a message record's `providers` (a channel tried), typed.
 // ProvidersJson (messaging_internal.h) renders it with the message's id and
 // notification: {"channel": {"key", "name", "template"}, "provider", "status",
 // and once set "sent", "delivered", "opened", "clicked", "error",
 // "reference": {"id": "<message id>/<channel>"}}.
-class MessageCallIdentity;  // messaging_internal.h
-
 struct ProviderAttempt {
   std::string channel;
   std::string provider;
