@@ -19,8 +19,8 @@ enum Tag : std::uint8_t {
   kUnsigned = 4,   // Varint.
   kFloat = 5,      // 8 bytes, the double's bits.
   kString = 6,     // Varint length, then the bytes (strings of 128 bytes or more).
-  kArray = 7,      // Varint count, then the items.
-  kObject = 8,     // Varint count, then key and value per member.
+  kArray = 7,      // Varint count, varint byte length of the items, then the items.
+  kObject = 8,     // Varint count, varint byte length of the members, then key and value each.
   kTimestamp = 9,  // Zigzag varint epoch ms of a string FormatIso8601 writes back byte for byte.
   kShortString = 0x80,  // | length (< 128), then the bytes.
 };
@@ -34,6 +34,21 @@ void PutVarint(std::string& out, std::uint64_t v) {
 }
 
 void PutBytes(std::string& out, std::string_view bytes) { out.append(bytes); }
+
+// Puts the byte length of what follows `start` in `out` before it, so that a
+// reader skips a container in one step (a template's {{data.x}} steps past
+// the event's `context` without reading its members).
+void InsertLength(std::string& out, std::size_t start) {
+  std::uint64_t length = out.size() - start;
+  char varint[10];
+  std::size_t n = 0;
+  while (length >= 0x80) {
+    varint[n++] = static_cast<char>((length & 0x7f) | 0x80);
+    length >>= 7;
+  }
+  varint[n++] = static_cast<char>(length);
+  out.insert(start, varint, n);
+}
 
 std::uint64_t ZigZag(std::int64_t n) {
   return (static_cast<std::uint64_t>(n) << 1) ^ static_cast<std::uint64_t>(n >> 63);
@@ -96,16 +111,20 @@ bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
       PutBytes(out, s);
       return true;
     }
-    case Json::value_t::array:
+    case Json::value_t::array: {
       out.push_back(static_cast<char>(kArray));
       PutVarint(out, value.size());
+      const std::size_t start = out.size();
       for (const Json& item : value) {
         if (!PackValue(item, keys, out)) return false;
       }
+      InsertLength(out, start);
       return true;
-    case Json::value_t::object:
+    }
+    case Json::value_t::object: {
       out.push_back(static_cast<char>(kObject));
       PutVarint(out, value.size());
+      const std::size_t start = out.size();
       for (auto it = value.begin(); it != value.end(); ++it) {
         const std::string& key = it.key();
         if (std::optional<std::uint32_t> n = keys.Intern(key)) {
@@ -116,7 +135,9 @@ bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
         }
         if (!PackValue(it.value(), keys, out)) return false;
       }
+      InsertLength(out, start);
       return true;
+    }
     case Json::value_t::binary:
     case Json::value_t::discarded:
       return false;
@@ -157,6 +178,7 @@ class Reader {
         Json array = Json::array();
         auto& items = array.get_ref<Json::array_t&>();
         const std::uint64_t n = Varint();
+        Varint();  // The byte length: not needed to read every item.
         items.reserve(n);
         for (std::uint64_t i = 0; i < n; ++i) items.push_back(Value());
         return array;
@@ -165,6 +187,7 @@ class Reader {
         Json object = Json::object();
         auto& members = object.get_ref<Json::object_t&>();
         const std::uint64_t n = Varint();
+        Varint();  // The byte length.
         for (std::uint64_t i = 0; i < n; ++i) {
           std::string key(Key());
           members.emplace_hint(members.end(), std::move(key), Value());
@@ -204,13 +227,9 @@ class Reader {
         Take(Varint());
         return;
       case kArray:
-        for (std::uint64_t n = Varint(); n > 0; --n) Skip();
-        return;
       case kObject:
-        for (std::uint64_t n = Varint(); n > 0; --n) {
-          Key();
-          Skip();
-        }
+        Varint();  // The count.
+        Take(Varint());
         return;
       default:
         throw std::logic_error("PackedJson: unknown tag");
@@ -225,14 +244,21 @@ class Reader {
 
   // An object member's key.
   std::string_view Key() {
-    const std::uint64_t k = Varint();
-    return (k & 1) != 0 ? Take(k >> 1) : keys_.Key(static_cast<std::uint32_t>(k >> 1));
+    const std::uint64_t k = KeyCode();
+    return (k & 1) != 0 ? InlineKey(k) : keys_.Key(static_cast<std::uint32_t>(k >> 1));
   }
+  // A member's key as packed: 2n for key n of the table, 2n + 1 for n bytes
+  // inline, which InlineKey reads next.
+  std::uint64_t KeyCode() { return Varint(); }
+  std::string_view InlineKey(std::uint64_t code) { return Take(code >> 1); }
 
-  // Reads a value's tag and, for a container, its count.
+  // Reads a value's tag and, for a container, its count (and byte length).
   std::uint8_t Tag(std::uint64_t* count) {
     const std::uint8_t tag = Byte();
-    if (tag == kArray || tag == kObject) *count = Varint();
+    if (tag == kArray || tag == kObject) {
+      *count = Varint();
+      Varint();
+    }
     return tag;
   }
 
@@ -245,6 +271,10 @@ class Reader {
     return out;
   }
   std::uint64_t Varint() {
+    // Most varints (key numbers, short lengths) are one byte.
+    if (at_ < bytes_.size() && (static_cast<std::uint8_t>(bytes_[at_]) & 0x80) == 0) {
+      return static_cast<std::uint8_t>(bytes_[at_++]);
+    }
     std::uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       const std::uint8_t b = Byte();
@@ -261,18 +291,71 @@ class Reader {
 
 }  // namespace
 
+std::uint64_t JsonKeyTable::Hash(std::string_view key) {
+  // Eight bytes at a time, multiplied and folded (keys are at most
+  // kMaxKeyBytes); not for untrusted collisions: a probe compares the key.
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = key.size() * kMul;
+  std::size_t i = 0;
+  for (; i + 8 <= key.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, key.data() + i, 8);
+    h = (h ^ word) * kMul;
+    h ^= h >> 29;
+  }
+  if (i < key.size()) {
+    std::uint64_t word = 0;
+    for (std::size_t j = i; j < key.size(); ++j) {
+      word = (word << 8) | static_cast<std::uint8_t>(key[j]);
+    }
+    h = (h ^ word) * kMul;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
+void JsonKeyTable::Rehash(std::size_t slots) {
+  slots_.assign(slots, 0);
+  const std::size_t mask = slots - 1;
+  for (std::uint32_t n = 0; n < keys_.size(); ++n) {
+    std::size_t at = Hash(keys_[n]) & mask;
+    while (slots_[at] != 0) at = (at + 1) & mask;
+    slots_[at] = n + 1;
+  }
+}
+
+std::optional<std::uint32_t> JsonKeyTable::Find(std::string_view key) const {
+  if (key.size() > kMaxKeyBytes || slots_.empty()) return std::nullopt;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t at = Hash(key) & mask; slots_[at] != 0; at = (at + 1) & mask) {
+    const std::uint32_t n = slots_[at] - 1;
+    if (keys_[n] == key) return n;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::uint32_t> JsonKeyTable::Intern(std::string_view key) {
   if (key.size() > kMaxKeyBytes) return std::nullopt;
-  if (auto it = index_.find(key); it != index_.end()) return it->second;
+  if (slots_.empty()) Rehash(64);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t at = Hash(key) & mask;
+  for (; slots_[at] != 0; at = (at + 1) & mask) {
+    const std::uint32_t n = slots_[at] - 1;
+    if (keys_[n] == key) return n;
+  }
   if (keys_.size() >= capacity_) return std::nullopt;
   const auto n = static_cast<std::uint32_t>(keys_.size());
   keys_.emplace_back(key);
-  index_.emplace(keys_.back(), n);
+  if ((keys_.size()) * 2 > slots_.size()) {
+    Rehash(slots_.size() * 2);
+  } else {
+    slots_[at] = n + 1;
+  }
   return n;
 }
 
 void JsonKeyTable::Clear() {
-  index_ = {};
+  slots_ = {};
   keys_ = {};
 }
 
@@ -331,9 +414,14 @@ bool PackedJson::Cursor::Step(std::string_view segment) {
   at_ = {};
   if (segment.empty()) return false;
   if (tag == kObject) {
-    // Members are in key order, but a key's number says nothing of it: a scan.
+    // Keys are compared by number: `segment`'s, when the table has it (a
+    // table key is never also packed inline), else only inline keys can match.
+    const std::optional<std::uint32_t> number = keys_->Find(segment);
     for (; count > 0; --count) {
-      if (reader.Key() == segment) {
+      const std::uint64_t k = reader.KeyCode();
+      const bool match =
+          (k & 1) != 0 ? reader.InlineKey(k) == segment : number && (k >> 1) == *number;
+      if (match) {
         at_ = reader.rest();
         return true;
       }

@@ -167,6 +167,29 @@ TEST(PackedJsonTest, KeysPastTheTableCapacityArePackedInline) {
   EXPECT_EQ(keys.Key(1), "b");
 }
 
+TEST(PackedJsonTest, TheKeyTableNumbersKeysInOrderAndFindsThemAfterGrowing) {
+  JsonKeyTable keys(/*capacity=*/3000);
+  std::vector<std::string> added;
+  for (int i = 0; i < 2000; ++i) {
+    // Lengths 1..40 and shared prefixes: hash words and tails both vary.
+    added.push_back(std::string(static_cast<std::size_t>(i % 40), 'p') + std::to_string(i));
+    ASSERT_EQ(keys.Intern(added.back()), std::optional<std::uint32_t>(i)) << added.back();
+  }
+  for (std::uint32_t n = 0; n < added.size(); ++n) {
+    ASSERT_EQ(keys.Find(added[n]), std::optional<std::uint32_t>(n)) << added[n];
+    ASSERT_EQ(keys.Intern(added[n]), std::optional<std::uint32_t>(n));
+    ASSERT_EQ(keys.Key(n), added[n]);
+  }
+  EXPECT_EQ(keys.size(), added.size());
+  EXPECT_FALSE(keys.Find("not-a-key"));
+  EXPECT_FALSE(keys.Find(std::string(JsonKeyTable::kMaxKeyBytes + 1, 'p')));
+  EXPECT_FALSE(JsonKeyTable().Find("anything"));  // An empty table.
+  keys.Clear();
+  EXPECT_EQ(keys.size(), 0u);
+  EXPECT_FALSE(keys.Find(added[0]));
+  EXPECT_EQ(keys.Intern(added[5]), std::optional<std::uint32_t>(0));
+}
+
 TEST(PackedJsonTest, LongKeysArePackedInlineNotKeptInTheTable) {
   JsonKeyTable keys;
   const std::string longest(JsonKeyTable::kMaxKeyBytes, 'k');
