@@ -2,7 +2,8 @@
 // optionally "\n---\n" and a run context as JSON. Each input goes through
 // every form: $ref paths, refs.* lookups, JavaScript expressions and
 // cancelation tokens. Contracts checked: no exception, and a context whose
-// data was compacted (packed, packed_json.h) reads the same, types included.
+// data was compacted (packed, packed_json.h) reads the same, types included,
+// whole and along the expression taken as a dotted path.
 #include <string>
 
 #include "accessors.h"
@@ -38,6 +39,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (compacted.ToJson().dump(-1, ' ', false, kReplace) !=
         context.ToJson().dump(-1, ' ', false, kReplace)) {
       mock_courier::fuzz::Violated("a compacted run context reads differently");
+    }
+    // A path read in place from the packed data (a cursor stepping over
+    // members and containers) finds what the tree finds.
+    const std::optional<mock_courier::Json> in_tree = context.PathValue(expression);
+    const std::optional<mock_courier::Json> in_packed = compacted.PathValue(expression);
+    if (in_tree.has_value() != in_packed.has_value() ||
+        (in_tree &&
+         in_tree->dump(-1, ' ', false, kReplace) != in_packed->dump(-1, ' ', false, kReplace))) {
+      mock_courier::fuzz::Violated("a path reads differently from a compacted run context");
+    }
+    if (context.PathString(expression) != compacted.PathString(expression)) {
+      mock_courier::fuzz::Violated("a string path reads differently from a compacted context");
     }
   } catch (...) {
     mock_courier::fuzz::Violated("an exception escaped the accessors");

@@ -91,6 +91,14 @@ for s in ["data.order.items[1]", "refs.data.userid", "data.flag === false && !pr
           "`${data.userId}-${data.order.id}`", "data[\"order\"].id >= 7 || null",
           "${data.userId}", "(1 + 2) == '3'"]:
     put("accessor_fuzz", s)
+# Paths into a Segment-like event: the packed cursor steps over nested
+# containers and keys of several byte orders.
+event = {"data": {"context": {"page": {"url": "https://x.test", "tags": [1, {"a": 2}]}},
+                  "properties": {"item": "Boots", "total": 99.5, "z\u00e9": [True, None]},
+                  "userId": "ada", "\u00e9": {"z": 1}}}
+for s in ["data.properties.item", "data.context.page.tags.1.a", "data.\u00e9.z",
+          "data.properties.z\u00e9.0", "data.context.missing", "data.userId"]:
+    put("accessor_fuzz", s + SEP + json.dumps(event))
 
 # JSON Patch: documents and patches in the style of profile PATCH.
 doc = {"email": "a@b.c", "custom": {"a": [1, 2, 3]}}
