@@ -974,7 +974,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
 
 }  // namespace
 
-std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
+std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
                           const std::string& request_id, std::optional<TimePoint> deliver_at,
                           std::string message_id) {
   const TimePoint now = svc.clock.Now();

@@ -17,7 +17,7 @@ namespace mock_courier {
 // `deliver_at` (or the processing latency, jobs.h) falls due. Its request id
 // is `request_id`, else its own id; its id is `message_id`, else a new one.
 // Returns the message id.
-std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan plan,
+std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
                           const std::string& request_id, std::optional<TimePoint> deliver_at,
                           std::string message_id = "");
 
