@@ -19,8 +19,8 @@ enum Tag : std::uint8_t {
   kUnsigned = 4,   // Varint.
   kFloat = 5,      // 8 bytes, the double's bits.
   kString = 6,     // Varint length, then the bytes (strings of 128 bytes or more).
-  kArray = 7,      // Varint count, varint byte length of the items, then the items.
-  kObject = 8,     // Varint count, varint byte length of the members, then key and value each.
+  kArray = 7,      // Varint byte length of the items, then the items.
+  kObject = 8,     // Varint byte length of the members, then key and value per member.
   kTimestamp = 9,  // Zigzag varint epoch ms of a string FormatIso8601 writes back byte for byte.
   kShortString = 0x80,  // | length (< 128), then the bytes.
 };
@@ -113,7 +113,6 @@ bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
     }
     case Json::value_t::array: {
       out.push_back(static_cast<char>(kArray));
-      PutVarint(out, value.size());
       const std::size_t start = out.size();
       for (const Json& item : value) {
         if (!PackValue(item, keys, out)) return false;
@@ -123,7 +122,6 @@ bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
     }
     case Json::value_t::object: {
       out.push_back(static_cast<char>(kObject));
-      PutVarint(out, value.size());
       const std::size_t start = out.size();
       for (auto it = value.begin(); it != value.end(); ++it) {
         const std::string& key = it.key();
@@ -178,20 +176,17 @@ class Reader {
       case kArray: {
         Json array = Json::array();
         auto& items = array.get_ref<Json::array_t&>();
-        const std::uint64_t n = Varint();
-        Varint();  // The byte length: not needed to read every item.
-        items.reserve(n);
-        for (std::uint64_t i = 0; i < n; ++i) items.push_back(Value());
+        Reader inner(Take(Varint()), keys_);
+        while (!inner.done()) items.push_back(inner.Value());
         return array;
       }
       case kObject: {
         Json object = Json::object();
         auto& members = object.get_ref<Json::object_t&>();
-        const std::uint64_t n = Varint();
-        Varint();  // The byte length.
-        for (std::uint64_t i = 0; i < n; ++i) {
-          std::string key(Key());
-          members.emplace_hint(members.end(), std::move(key), Value());
+        Reader inner(Take(Varint()), keys_);
+        while (!inner.done()) {
+          std::string key(inner.Key());
+          members.emplace_hint(members.end(), std::move(key), inner.Value());
         }
         return object;
       }
@@ -229,7 +224,6 @@ class Reader {
         return;
       case kArray:
       case kObject:
-        Varint();  // The count.
         Take(Varint());
         return;
       default:
@@ -253,13 +247,10 @@ class Reader {
   std::uint64_t KeyCode() { return Varint(); }
   std::string_view InlineKey(std::uint64_t code) { return Take(code >> 1); }
 
-  // Reads a value's tag and, for a container, its count (and byte length).
-  std::uint8_t Tag(std::uint64_t* count) {
+  // Reads a value's tag and, for a container, its items' or members' bytes.
+  std::uint8_t Tag(std::string_view* contents) {
     const std::uint8_t tag = Byte();
-    if (tag == kArray || tag == kObject) {
-      *count = Varint();
-      Varint();
-    }
+    if (tag == kArray || tag == kObject) *contents = Take(Varint());
     return tag;
   }
 
@@ -415,16 +406,16 @@ bool PackedJson::Cursor::is_object() const {
 
 bool PackedJson::Cursor::Step(std::string_view segment) {
   if (!valid()) return false;
-  Reader reader(at_, *keys_);
-  std::uint64_t count = 0;
-  const std::uint8_t tag = reader.Tag(&count);
+  std::string_view contents;
+  const std::uint8_t tag = Reader(at_, *keys_).Tag(&contents);
+  Reader reader(contents, *keys_);  // The members or items, to their end.
   at_ = {};
   if (segment.empty()) return false;
   if (tag == kObject) {
     // Keys are compared by number: `segment`'s, when the table has it (a
     // table key is never also packed inline), else only inline keys can match.
     const std::optional<std::uint32_t> number = keys_->Find(segment);
-    for (; count > 0; --count) {
+    while (!reader.done()) {
       const std::uint64_t k = reader.KeyCode();
       const bool match =
           (k & 1) != 0 ? reader.InlineKey(k) == segment : number && (k >> 1) == *number;
@@ -442,8 +433,8 @@ bool PackedJson::Cursor::Step(std::string_view segment) {
     if (c < '0' || c > '9') return false;
     index = index * 10 + static_cast<std::uint64_t>(c - '0');
   }
-  if (index >= count) return false;
-  for (; index > 0; --index) reader.Skip();
+  for (; index > 0 && !reader.done(); --index) reader.Skip();
+  if (reader.done()) return false;  // Past the last item.
   at_ = reader.rest();
   return true;
 }

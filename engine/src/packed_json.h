@@ -14,10 +14,10 @@
 // (same types, same numbers, same bytes).
 //
 // Format: one tag byte per value; 0x80 | n is a string of n < 128 bytes;
-// arrays and objects give their count and then their byte length (a cursor
-// steps over one in a single move); objects list their members in the tree's
-// (sorted) order, each key a varint (2k: key k of the table; 2n + 1: n bytes
-// inline follow, once the table is full).
+// arrays and objects start with their byte length (a cursor steps over one
+// in a single move); objects list their members in the tree's (sorted) order,
+// each key a varint (2k: key k of the table; 2n + 1: n bytes inline follow,
+// once the table is full).
 //
 // Not thread-safe: the owner's lock guards a table and what it packs.
 #pragma once
