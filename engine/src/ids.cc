@@ -1,14 +1,30 @@
 #include "mock_courier/ids.h"
 
+#include <array>
+#include <cstddef>
+
 namespace mock_courier {
 namespace {
 
-// Writes the low `digits` hex digits of `value` to `out`, most significant first.
+// The two hex digits of each byte value, "000102...ff".
+constexpr std::array<char, 512> kHexPairs = [] {
+  constexpr char kDigits[] = "0123456789abcdef";
+  std::array<char, 512> pairs{};
+  for (int i = 0; i < 256; ++i) {
+    pairs[2 * i] = kDigits[i >> 4];
+    pairs[2 * i + 1] = kDigits[i & 0xf];
+  }
+  return pairs;
+}();
+
+// Writes the low `digits` (even) hex digits of `value` to `out`, most
+// significant first, a byte at a time.
 void PutHex(char* out, std::uint64_t value, int digits) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i) {
-    out[i] = kDigits[value & 0xf];
-    value >>= 4;
+  for (int i = digits - 2; i >= 0; i -= 2) {
+    const std::size_t pair = 2 * (value & 0xff);
+    out[i] = kHexPairs[pair];
+    out[i + 1] = kHexPairs[pair + 1];
+    value >>= 8;
   }
 }
 

@@ -990,8 +990,11 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
   // Its fields (from the plan) are put back by HistoryItemJson.
   message.history.push_back(PlainItem("ENQUEUED", now));
   message.plan = std::move(plan);
-  const std::string id = message.id;
   Message& stored = ws.messages.Add(std::move(message));
+  // The stored message stays put for the whole operation (stores only drop
+  // records when it ends, record_store.h), so its id is read in place; one
+  // copy is returned.
+  const std::string& id = stored.id;
   Touch(svc);
   NotifyMessageUpdated(ws, svc, stored);
   // With a processing latency the message stays ENQUEUED until its job runs (jobs.h).
