@@ -291,7 +291,8 @@ class Reader {
 
 std::uint64_t JsonKeyTable::Hash(std::string_view key) {
   // Eight bytes at a time, multiplied and folded (keys are at most
-  // kMaxKeyBytes); not for untrusted collisions: a probe compares the key.
+  // kMaxKeyBytes). Unseeded, as std::hash is: keys chosen to collide make a
+  // probe compare up to `capacity` keys, a bound, not a blow-up.
   constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
   std::uint64_t h = key.size() * kMul;
   std::size_t i = 0;
