@@ -313,39 +313,34 @@ std::uint64_t JsonKeyTable::Hash(std::string_view key) {
   return h;
 }
 
+std::size_t JsonKeyTable::SlotOf(std::string_view key) const {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t at = Hash(key) & mask;
+  while (slots_[at] != 0 && keys_[slots_[at] - 1] != key) at = (at + 1) & mask;
+  return at;
+}
+
 void JsonKeyTable::Rehash(std::size_t slots) {
   slots_.assign(slots, 0);
-  const std::size_t mask = slots - 1;
-  for (std::uint32_t n = 0; n < keys_.size(); ++n) {
-    std::size_t at = Hash(keys_[n]) & mask;
-    while (slots_[at] != 0) at = (at + 1) & mask;
-    slots_[at] = n + 1;
-  }
+  for (std::uint32_t n = 0; n < keys_.size(); ++n) slots_[SlotOf(keys_[n])] = n + 1;
 }
 
 std::optional<std::uint32_t> JsonKeyTable::Find(std::string_view key) const {
   if (key.size() > kMaxKeyBytes || slots_.empty()) return std::nullopt;
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t at = Hash(key) & mask; slots_[at] != 0; at = (at + 1) & mask) {
-    const std::uint32_t n = slots_[at] - 1;
-    if (keys_[n] == key) return n;
-  }
-  return std::nullopt;
+  const std::uint32_t slot = slots_[SlotOf(key)];
+  if (slot == 0) return std::nullopt;
+  return slot - 1;
 }
 
 std::optional<std::uint32_t> JsonKeyTable::Intern(std::string_view key) {
   if (key.size() > kMaxKeyBytes) return std::nullopt;
   if (slots_.empty()) Rehash(64);
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t at = Hash(key) & mask;
-  for (; slots_[at] != 0; at = (at + 1) & mask) {
-    const std::uint32_t n = slots_[at] - 1;
-    if (keys_[n] == key) return n;
-  }
+  const std::size_t at = SlotOf(key);
+  if (slots_[at] != 0) return slots_[at] - 1;
   if (keys_.size() >= capacity_) return std::nullopt;
   const auto n = static_cast<std::uint32_t>(keys_.size());
   keys_.emplace_back(key);
-  if ((keys_.size()) * 2 > slots_.size()) {
+  if (keys_.size() * 2 > slots_.size()) {
     Rehash(slots_.size() * 2);
   } else {
     slots_[at] = n + 1;

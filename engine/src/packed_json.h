@@ -59,6 +59,9 @@ class JsonKeyTable {
 
  private:
   static std::uint64_t Hash(std::string_view key);
+  // The slot holding `key`, or the empty slot where it would go (slots_ must
+  // not be empty; it is never full).
+  std::size_t SlotOf(std::string_view key) const;
   void Rehash(std::size_t slots);
 
   std::size_t capacity_;
