@@ -329,27 +329,19 @@ std::string RenderTemplate(std::string_view text, const Json& variables) {
 void RenderTemplateTo(std::string_view text,
                       const std::function<void(std::string_view, std::string&)>& append,
                       std::string& out) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t open = text.find("{{", pos);
-    if (open == std::string_view::npos) {
-      out.append(text.substr(pos));
-      break;
-    }
-    size_t close = text.find("}}", open + 2);
-    if (close == std::string_view::npos) {
-      out.append(text.substr(pos));
-      break;
-    }
-    out.append(text.substr(pos, open - pos));
-    std::string_view name = text.substr(open + 2, close - open - 2);
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front())))
-      name.remove_prefix(1);
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
-      name.remove_suffix(1);
-    append(name, out);
-    pos = close + 2;
-  }
+  SplitTemplate(
+      text, [&](std::string_view literal) { out.append(literal); },
+      [&](std::string_view path) { append(path, out); });
+}
+
+TemplateParts::TemplateParts(std::string_view text) {
+  SplitTemplate(
+      text, [&](std::string_view literal) { text_.append(literal); },
+      [&](std::string_view path) {
+        const std::size_t literal_end = text_.size();
+        text_.append(path);
+        parts_.push_back({literal_end, text_.size()});
+      });
 }
 
 std::string JsonTypeName(const Json& value) {

@@ -95,6 +95,66 @@ void RenderTemplateTo(std::string_view text,
                       const std::function<void(std::string_view, std::string&)>& append,
                       std::string& out);
 
+// Splits a template at its {{variables}}: calls on_literal(text) and
+// on_variable(path) in order (the path with surrounding white space
+// trimmed; a "{{" without a closing "}}" is literal text). Rendering is the
+// literals with each variable's value between them.
+template <typename OnLiteral, typename OnVariable>
+void SplitTemplate(std::string_view text, OnLiteral&& on_literal, OnVariable&& on_variable) {
+  constexpr std::string_view kSpace = " \t\n\r\f\v";
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t open = text.find("{{", pos);
+    const std::size_t close = open == std::string_view::npos ? open : text.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      on_literal(text.substr(pos));
+      return;
+    }
+    if (open > pos) on_literal(text.substr(pos, open - pos));
+    std::string_view name = text.substr(open + 2, close - open - 2);
+    const std::size_t first = name.find_first_not_of(kSpace);
+    name = first == std::string_view::npos
+               ? std::string_view()
+               : name.substr(first, name.find_last_not_of(kSpace) - first + 1);
+    on_variable(name);
+    pos = close + 2;
+  }
+}
+
+// A template split once (SplitTemplate), for templates rendered many times
+// (a notification's content): literal text and variable paths in order.
+class TemplateParts {
+ public:
+  TemplateParts() = default;
+  explicit TemplateParts(std::string_view text);
+  // Whether the text has a variable (else it renders as itself).
+  bool has_variables() const { return !parts_.empty(); }
+  // Appends the rendering to `out`: append(path, out) appends a variable's
+  // value, as for RenderTemplateTo.
+  template <typename Append>
+  void RenderTo(Append&& append, std::string& out) const {
+    std::size_t at = 0;
+    for (const Part& part : parts_) {
+      out.append(text_, at, part.literal_end - at);
+      append(std::string_view(text_).substr(part.literal_end, part.path_end - part.literal_end),
+             out);
+      at = part.path_end;
+    }
+    out.append(text_, at, std::string::npos);
+  }
+
+ private:
+  // text_ holds each literal followed by the next variable's path;
+  // parts_[i] ends the i-th literal and path, the last literal runs to
+  // the end.
+  struct Part {
+    std::size_t literal_end;
+    std::size_t path_end;
+  };
+  std::string text_;
+  std::vector<Part> parts_;
+};
+
 // The JSON type name used in error messages: "object", "array", "string", ...
 std::string JsonTypeName(const Json& value);
 

@@ -296,10 +296,11 @@ SharedJson ShareMember(const Json& object, const char* key) {
 // A shared value as views show it: null for none.
 const Json& ValueOf(const SharedJson& value) { return value ? *value : NullJson(); }
 
-// A v1-style plan: `event` to user `recipient`. `data` can be a whole
+// A v1-style plan: `event` to user `recipient`, with nothing from a request
+// body (no brand, override, preferences or list). `data` can be a whole
 // Segment event, shared with the request that carried it.
 SendPlan V1Plan(const WorkspaceState& ws, std::string_view event, const std::string& recipient,
-                SharedJson profile, Payload data, const Json& body, SendOrigin origin) {
+                SharedJson profile, Payload data, SendOrigin origin) {
   const std::string* notification = ResolveNotification(ws, event);
   SendPlan plan;
   if (profile->is_object()) plan.received_profile = std::move(profile);
@@ -308,6 +309,15 @@ SendPlan V1Plan(const WorkspaceState& ws, std::string_view event, const std::str
   plan.mapped = notification != nullptr;
   if (notification != nullptr) plan.notification = *notification;
   plan.recipient = recipient;
+  plan.origin = std::move(origin);
+  return plan;
+}
+
+// The same with the fields a v1 body (or a send step) adds.
+SendPlan V1Plan(const WorkspaceState& ws, std::string_view event, const std::string& recipient,
+                SharedJson profile, Payload data, const Json& body, SendOrigin origin) {
+  SendPlan plan =
+      V1Plan(ws, event, recipient, std::move(profile), std::move(data), std::move(origin));
   if (body.is_object() && !body.empty()) {
     plan.brand = body.value("brand", Json());
     plan.override_providers = ShareMember(body, "override");
@@ -315,7 +325,6 @@ SendPlan V1Plan(const WorkspaceState& ws, std::string_view event, const std::str
     plan.list_id = body.value("list_id", "");
     plan.list_pattern = body.value("list_pattern", "");
   }
-  plan.origin = std::move(origin);
   return plan;
 }
 
@@ -578,51 +587,36 @@ struct RenderVariables {
     return cursor.Step(root);
   }
 
-  void RenderTo(std::string_view text, std::string& out) const {
-    RenderTemplateTo(
-        text, [this](std::string_view path, std::string& to) { Append(path, to); }, out);
-  }
   // Appends `text` rendered, as a JSON string.
   void AppendRenderedString(std::string_view text, std::string& out) const {
+    AppendQuoted(
+        [&](std::string& scratch) {
+          RenderTemplateTo(
+              text, [this](std::string_view path, std::string& to) { Append(path, to); }, scratch);
+        },
+        out);
+  }
+  // The same for a template split beforehand (a notification's content).
+  void AppendRendered(const TemplateParts& string, std::string& out) const {
+    AppendQuoted(
+        [&](std::string& scratch) {
+          string.RenderTo([this](std::string_view path, std::string& to) { Append(path, to); },
+                          scratch);
+        },
+        out);
+  }
+  // Appends what render(scratch) writes, as a JSON string.
+  template <typename Render>
+  static void AppendQuoted(Render&& render, std::string& out) {
     // Rendered whole first: the string is escaped as one. Templates do not
     // nest, so one scratch buffer per thread serves every call.
     thread_local std::string scratch;
     scratch.clear();
-    RenderTo(text, scratch);
+    render(scratch);
     AppendJsonString(out, scratch);
     if (scratch.capacity() > 64 * 1024) std::string().swap(scratch);
   }
 };
-
-// Appends `value` as JSON, with every string in it rendered (the templates
-// are the workspace's).
-void AppendRendered(const Json& value, const RenderVariables& variables, std::string& out) {
-  if (value.is_string()) {
-    variables.AppendRenderedString(value.get_ref<const std::string&>(), out);
-  } else if (value.is_object()) {
-    out += '{';
-    bool first = true;
-    for (auto it = value.begin(); it != value.end(); ++it) {
-      if (!first) out += ',';
-      first = false;
-      AppendJsonString(out, it.key());
-      out += ':';
-      AppendRendered(it.value(), variables, out);
-    }
-    out += '}';
-  } else if (value.is_array()) {
-    out += '[';
-    bool first = true;
-    for (const Json& item : value) {
-      if (!first) out += ',';
-      first = false;
-      AppendRendered(item, variables, out);
-    }
-    out += ']';
-  } else {
-    AppendJson(out, value);
-  }
-}
 
 // Appends what a channel shows, rendered, as a JSON object: the
 // notification's per-channel content, or the inline `content` of a v2 send.
@@ -662,10 +656,12 @@ void AppendRenderedChannel(const WorkspaceState& ws, const SendPlan& plan,
   }
   auto notification = ws.def.notifications.find(plan.notification);
   if (notification != ws.def.notifications.end()) {
-    const Json& content = notification->second.content;
-    auto own = content.find(channel);  // end() when the content is not an object.
-    if (own != content.end()) {
-      AppendRendered(*own, variables, out);
+    const auto& compiled = notification->second.compiled;
+    auto own = compiled.find(channel);
+    if (own != compiled.end()) {
+      own->second.AppendTo([&variables](const TemplateParts& string,
+                                        std::string& to) { variables.AppendRendered(string, to); },
+                           out);
       return;
     }
   }
@@ -1154,11 +1150,12 @@ Result<std::string> SendTemplateFromAutomation(WorkspaceState& ws, Services& svc
                                                std::string_view template_id,
                                                const std::string& recipient, Payload data,
                                                SendOrigin origin) {
-  // The fields V1Plan reads of an extended plain step: only its override ({}).
-  static const Json kExtendedStep = OneKey("override", Json::object());
   try {
-    SendPlan plan = V1Plan(ws, template_id, recipient, SharedEmptyObject(), std::move(data),
-                           kExtendedStep, std::move(origin));
+    // An extended plain step's fields: only its override, {} (what V1Plan
+    // would read of the body {"override": {}}).
+    SendPlan plan =
+        V1Plan(ws, template_id, recipient, SharedEmptyObject(), std::move(data), std::move(origin));
+    plan.override_providers = SharedEmptyObject();
     return CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
   } catch (const Json::exception& e) {
     return InvalidSendStep(e);

@@ -9,6 +9,51 @@
 #include "mock_courier/time_format.h"
 
 namespace mock_courier {
+
+CompiledContent::CompiledContent(const Json& content) {
+  pieces_.emplace_back();
+  Compile(content);
+}
+
+// `value` as a send renders it (AppendRenderedChannel, messaging.cc): JSON
+// with objects in their (sorted) key order and each string rendered.
+void CompiledContent::Compile(const Json& value) {
+  std::string& json = pieces_.back().json;
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    TemplateParts parts(text);
+    if (!parts.has_variables()) {
+      AppendJsonString(json, text);  // Renders as itself.
+      return;
+    }
+    pieces_.back().string = std::move(parts);
+    pieces_.emplace_back();  // `json` dangles from here.
+  } else if (value.is_object()) {
+    json += '{';
+    bool first = true;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      std::string& at = pieces_.back().json;
+      if (!first) at += ',';
+      first = false;
+      AppendJsonString(at, it.key());
+      at += ':';
+      Compile(it.value());
+    }
+    pieces_.back().json += '}';
+  } else if (value.is_array()) {
+    json += '[';
+    bool first = true;
+    for (const Json& item : value) {
+      if (!first) pieces_.back().json += ',';
+      first = false;
+      Compile(item);
+    }
+    pieces_.back().json += ']';
+  } else {
+    AppendJson(json, value);
+  }
+}
+
 namespace {
 
 // Collects the first error with the JSON path where it happened.
@@ -180,10 +225,10 @@ bool ParseNotification(Checker& c, const Json& n, const std::string& path,
       if (!c.Object(it.value(), cpath)) return false;
       if (!c.Keys(it.value(), cpath, {"title", "subject", "body", "html", "text"})) return false;
     }
-    if (out.channels.empty()) {
-      for (auto it = out.content.begin(); it != out.content.end(); ++it) {
-        out.channels.push_back(it.key());
-      }
+    const bool channels_from_content = out.channels.empty();
+    for (auto it = out.content.begin(); it != out.content.end(); ++it) {
+      out.compiled.emplace(it.key(), CompiledContent(it.value()));
+      if (channels_from_content) out.channels.push_back(it.key());
     }
   }
   if (out.channels.empty()) out.channels.push_back("email");

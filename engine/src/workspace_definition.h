@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "automation_steps.h"
+#include "json_util.h"
 #include "mock_courier/clock.h"
 #include "mock_courier/engine.h"
 #include "mock_courier/retention.h"
@@ -20,12 +21,40 @@ namespace mock_courier {
 
 using Json = nlohmann::json;
 
+// One channel's content as the message shows it rendered (the content as
+// JSON, each string with its {{variables}} replaced), prepared when the
+// workspace loads: JSON text that does not depend on the send, between the
+// strings that hold variables.
+class CompiledContent {
+ public:
+  explicit CompiledContent(const Json& content);
+  // Appends the content as JSON: render(parts, out) appends one string with
+  // variables, rendered and quoted as JSON.
+  template <typename Render>
+  void AppendTo(Render&& render, std::string& out) const {
+    for (const Piece& piece : pieces_) {
+      out += piece.json;
+      if (piece.string.has_variables()) render(piece.string, out);
+    }
+  }
+
+ private:
+  void Compile(const Json& value);
+  struct Piece {
+    std::string json;      // Appended as is,
+    TemplateParts string;  // then this string, when it has variables.
+  };
+  std::vector<Piece> pieces_;
+};
+
 struct NotificationDefinition {
   std::string id;
   std::vector<std::string> channels;  // In routing order: "email", "sms", "push", "chat", ...
   std::string routing = "single";     // "single" (first routable) or "all".
   // Per-channel content with {{variables}}: {"email":{"subject":..,"body":..}, "sms":{"body":..}}
   Json content = Json::object();
+  // `content` compiled, by channel (set with it).
+  std::map<std::string, CompiledContent, std::less<>> compiled;
   std::string subscription_topic;  // Preference topic that can opt users out ("" = none).
 };
 

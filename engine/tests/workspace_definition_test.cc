@@ -118,5 +118,59 @@ TEST(WorkspaceDefinitionBadInputTest, AWorkspaceNeedsAKey) {
   EXPECT_TRUE(engine.ListWorkspaces()["workspaces"].empty());
 }
 
+// A notification's content is split at its variables once, when the workspace
+// loads; rendering the pieces must give what rendering each string of the
+// content and writing it as JSON gives.
+const json kVariables = R"({"name": "Ada \"Lovelace\"", "n": 3, "nested": {"list": [1, "two"]},
+                            "text": "line\nbreak\u0001 caf\u00e9", "empty": ""})"_json;
+
+void AppendVariable(std::string_view path, std::string& out) {
+  AppendTemplateValue(FindPath(kVariables, path), out);
+}
+
+json RenderEachString(const json& value) {
+  if (value.is_string()) return RenderTemplate(value.get<std::string>(), kVariables);
+  json out = value;
+  if (value.is_structured()) {
+    for (auto& item : out.items()) item.value() = RenderEachString(item.value());
+  }
+  return out;
+}
+
+TEST(CompiledContentTest, TemplatePartsRenderAsRenderTemplate) {
+  for (const char* text :
+       {"", "plain", "{{name}}", "Hi {{ name }}!", "{{n}}{{n}}", "{{}}", "{{ }}x", "open {{ name",
+        "a}}b{{", "{{ {{name}}", "{{nested}} {{nested.list}}", "{{missing}}.", "\t{{\tname\n}}\t",
+        "caf\u00e9 {{text}}"}) {
+    SCOPED_TRACE(text);
+    std::string out;
+    TemplateParts(text).RenderTo(AppendVariable, out);
+    EXPECT_EQ(out, RenderTemplate(text, kVariables));
+  }
+}
+
+TEST(CompiledContentTest, RendersAsEachStringRenderedThenWrittenAsJson) {
+  const json contents[] = {
+      R"({"subject": "Hi {{name}}", "body": "You have {{n}} items: {{nested.list}}"})"_json,
+      R"({"body": "no variables \"quoted\" \u0007", "title": "{{text}}"})"_json,
+      R"({"b": [1, "{{n}}", {"k\"ey": "{{name}}", "z": null}, [true, 2.5, "x{{empty}}y"]],
+          "a": {"deep": {"deeper": "{{missing}}"}}, "c": -7, "d": {}, "e": []})"_json,
+      R"("{{name}} alone")"_json,
+      R"({"caf\u00e9": "\u00fcber {{name}}", "open": "{{ not closed"})"_json,
+  };
+  for (const json& content : contents) {
+    SCOPED_TRACE(content.dump());
+    std::string out;
+    CompiledContent(content).AppendTo(
+        [](const TemplateParts& string, std::string& to) {
+          std::string rendered;
+          string.RenderTo(AppendVariable, rendered);
+          AppendJsonString(to, rendered);
+        },
+        out);
+    EXPECT_EQ(out, RenderEachString(content).dump());
+  }
+}
+
 }  // namespace
 }  // namespace mock_courier
