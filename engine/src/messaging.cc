@@ -711,7 +711,9 @@ ProviderAttempt ProviderEntry(const std::string& channel, const std::string& pro
   return entry;
 }
 
-void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& message_id);
+// Routes, renders and sends `m` (stored in ws.messages, where it stays put
+// for the whole operation: stores drop records only when it ends).
+void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m);
 
 void ScheduleDelivery(WorkspaceState& ws, Services& svc, Message& message,
                       const std::string& channel, TimePoint due) {
@@ -734,17 +736,13 @@ void RunDeliveryJob(WorkspaceState& ws, Services& svc, std::uint64_t message_seq
 }
 
 void RunMessageJob(WorkspaceState& ws, Services& svc, std::uint64_t message_seq) {
-  if (Message* m = ws.messages.FindBySeq(message_seq)) ProcessMessage(ws, svc, m->id);
+  if (Message* m = ws.messages.FindBySeq(message_seq)) ProcessMessage(ws, svc, *m);
 }
 
 namespace {
 
-void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& message_id) {
-  Message* found = ws.messages.Find(message_id);
-  if (found == nullptr || found->canceled || found->record.status != MessageStatus::kEnqueued) {
-    return;
-  }
-  Message& m = *found;
+void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
+  if (m.canceled || m.record.status != MessageStatus::kEnqueued) return;
   m.pending_timer = TimerId{};
   const TimePoint now = svc.clock.Now();
   // References, not copies: the plan, data and profile are never modified
@@ -958,12 +956,10 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, const std::string& messag
   SetMessageStatus(ws, svc, m, MessageStatus::kSent, &MessageRecord::sent);
   for (const Sent& s : sent) {
     if (!s.auto_deliver) continue;  // Stays SENT until an engagement.
-    Message* current = ws.messages.Find(message_id);
-    if (current == nullptr) return;
     if (s.delivery_delay <= 0) {
-      DeliverChannel(ws, svc, *current, *s.channel);
+      DeliverChannel(ws, svc, m, *s.channel);
     } else {
-      ScheduleDelivery(ws, svc, *current, *s.channel, now + s.delivery_delay);
+      ScheduleDelivery(ws, svc, m, *s.channel, now + s.delivery_delay);
     }
   }
 }
@@ -1001,7 +997,7 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
     timer.target = ws.messages.SeqOf(id).value_or(0);
     stored.pending_timer = svc.scheduler.Schedule(*due, std::move(timer));
   } else {
-    ProcessMessage(ws, svc, id);
+    ProcessMessage(ws, svc, stored);
   }
   return id;
 }
@@ -1329,21 +1325,21 @@ Json MergedProfile(const Message& message) {
   return merged;
 }
 
-HistoryItem PlainItem(std::string type, TimePoint now, Json extra) {
+HistoryItem PlainItem(std::string_view type, TimePoint now, Json extra) {
   HistoryItem item;
-  item.type = std::move(type);
+  item.type = type;
   item.ts = now;
   item.extra = std::move(extra);
   return item;
 }
 
-HistoryItem RoutedItem(std::string type, TimePoint now, std::string channel, std::string provider,
-                       Json extra) {
-  HistoryItem item = PlainItem(std::move(type), now, std::move(extra));
+HistoryItem RoutedItem(std::string_view type, TimePoint now, const std::string& channel,
+                       const std::string& provider, Json extra) {
+  HistoryItem item = PlainItem(type, now, std::move(extra));
   item.has_channel = true;
   item.has_integration = true;
-  item.channel = std::move(channel);
-  item.provider = std::move(provider);
+  item.channel = channel;
+  item.provider = provider;
   return item;
 }
 
@@ -1355,7 +1351,7 @@ Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_
   if (item.has_integration) {
     out["integration"] = {{"id", item.provider}, {"provider", item.provider}};
   }
-  const std::string& type = item.type;
+  const std::string_view type = item.type;
   if (item.from_message) {
     if (type == "MAPPED" || type == "UNMAPPED") out["event_id"] = message.plan.event;
     if (type == "MAPPED") out["notification_id"] = message.plan.notification;

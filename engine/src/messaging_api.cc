@@ -163,9 +163,9 @@ void StampProvider(Message& m, MessageStatus status,
 }
 
 // An engagement history item on the message's channel.
-HistoryItem EngagementItem(std::string type, TimePoint now, const Message& m,
+HistoryItem EngagementItem(std::string_view type, TimePoint now, const Message& m,
                            Json extra = nullptr) {
-  return RoutedItem(std::move(type), now, m.channel, m.provider, std::move(extra));
+  return RoutedItem(type, now, m.channel, m.provider, std::move(extra));
 }
 
 Status CheckEventBody(const Json& body) {

@@ -63,10 +63,11 @@ Json RenderedJson(const Message& message);
 Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_request);
 
 // A history item of `type` with only a type and a time stamp, plus `extra`.
-HistoryItem PlainItem(std::string type, TimePoint now, Json extra = nullptr);
+// `type` is a string literal (HistoryItem::type).
+HistoryItem PlainItem(std::string_view type, TimePoint now, Json extra = nullptr);
 // A history item on a channel and its provider ("channel" and "integration").
-HistoryItem RoutedItem(std::string type, TimePoint now, std::string channel, std::string provider,
-                       Json extra = nullptr);
+HistoryItem RoutedItem(std::string_view type, TimePoint now, const std::string& channel,
+                       const std::string& provider, Json extra = nullptr);
 
 // Sets the message's status, stamps `timestamp_field` ("sent", "delivered",
 // "opened", "clicked"; "" for none) with the clock when not yet set, and

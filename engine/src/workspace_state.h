@@ -61,7 +61,9 @@ struct Services {
 // https://www.courier.com/docs/reference/messages/get), kept compact: the common fields as members,
 // anything else in `extra`. HistoryItemJson (messaging_internal.h) renders it.
 struct HistoryItem {
-  std::string type;  // ENQUEUED, MAPPED, PROFILE_LOADED, RENDERED, SENT, ...
+  // ENQUEUED, MAPPED, PROFILE_LOADED, RENDERED, SENT, ...: a string literal
+  // (every item type is one), so that an item costs no string of its own.
+  std::string_view type;
   TimePoint ts = 0;
   bool has_channel = false;      // "channel": {"id": channel}
   bool has_integration = false;  // "integration": {"id": provider, "provider": provider}
