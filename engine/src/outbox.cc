@@ -52,8 +52,7 @@ void Store(WorkspaceState& ws, Services& svc, OutboxEntry entry) {
                             entry.created_at);
     entry.state = DeliveryState::kDelivered;
     entry.attempts = 1;
-    const OutboxEntry& stored = ws.outbox.Add(std::move(entry));
-    ws.outbox.MarkFinished(stored.id);
+    ws.outbox.AddFinished(std::move(entry));
   } else {
     const OutboxEntry& stored = ws.outbox.Add(std::move(entry));
     ws.outbox_pending.emplace_back(stored.id);

@@ -42,12 +42,13 @@ class RecordStore {
   // Adds `record` under its own `id` (the caller makes ids unique). Moved
   // once, into its node: a message is large, and each move and moved-from
   // destructor of it was 1 % of a fired run.
-  T& Add(T&& record) {
-    const Seq seq = next_seq_++;
-    const Iterator item =
-        records_.emplace_hint(records_.end(), std::piecewise_construct, std::forward_as_tuple(seq),
-                              std::forward_as_tuple(std::move(record)));
-    IndexInsert(item);
+  T& Add(T&& record) { return Insert(std::move(record))->second.record; }
+  // The same for a record finished as it is added (evictable by Trim at
+  // once), without MarkFinished's lookup of its id.
+  T& AddFinished(T&& record) {
+    const Iterator item = Insert(std::move(record));
+    item->second.finished = true;
+    finished_.push_back(item);
     return item->second.record;
   }
 
@@ -198,6 +199,15 @@ class RecordStore {
   using Records = std::map<Seq, Slot>;
   using Iterator = typename Records::iterator;
   using Item = typename Records::value_type;
+  Iterator Insert(T&& record) {
+    const Seq seq = next_seq_++;
+    const Iterator item =
+        records_.emplace_hint(records_.end(), std::piecewise_construct, std::forward_as_tuple(seq),
+                              std::forward_as_tuple(std::move(record)));
+    IndexInsert(item);
+    return item;
+  }
+
   // An entry's tag is its id's hash with the top bit set, so that no used
   // entry has tag 0 (the empty one): the iterator has no null value to test.
   // Table sizes stay far below 2^63, so the bit never reaches a slot number.

@@ -1,8 +1,8 @@
 // RecordStore (engine/src/record_store.h): records found by id and by
 // sequence, finished ones trimmed oldest-finished first, checked against a
-// plain model through random adds, finishes, trims and clears, with ids
-// that share long prefixes (as the engine's do) and a table that grows and
-// shrinks.
+// plain model through random adds (some finished as they are added),
+// finishes, trims and clears, with ids that share long prefixes (as the
+// engine's do) and a table that grows and shrinks.
 #include "record_store.h"
 
 #include <gtest/gtest.h>
@@ -104,11 +104,16 @@ TEST(RecordStoreTest, RandomOperationsMatchAModel) {
         std::advance(it, static_cast<long>(rng() % model.by_id.size()));
         id = it->first;
       }
+      // A tenth are added finished (AddFinished: an outbound call delivered
+      // to the fake Segment API as it is made).
       const int value = static_cast<int>(rng() % 1000000);
-      Record& added = store.Add(Record{id, value});
+      const bool finished = rng() % 10 == 0;
+      Record& added =
+          finished ? store.AddFinished(Record{id, value}) : store.Add(Record{id, value});
       EXPECT_EQ(added.value, value);
       model.records[model.next] = Record{id, value};
       model.by_id[id] = model.next;
+      if (finished) model.finished.push_back(model.next);
       ++model.next;
     } else if (op < 850) {
       // MarkFinished: a known id (twice is once), or an unknown one.
