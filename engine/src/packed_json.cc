@@ -4,7 +4,6 @@
 #include "mock_courier/time_format.h"
 
 #include <cstring>
-#include <new>
 #include <stdexcept>
 #include <utility>
 
@@ -354,64 +353,43 @@ void JsonKeyTable::Clear() {
   keys_ = {};
 }
 
-std::atomic<std::uint32_t>& PackedJson::Holders(std::uint8_t* bytes) {
-  return *std::launder(reinterpret_cast<std::atomic<std::uint32_t>*>(bytes));
+PackedJson::PackedJson(const PackedJson& other) {
+  if (!other) return;
+  const std::string_view b = other.bytes();
+  bytes_ = std::make_unique<std::uint8_t[]>(4 + b.size());
+  std::memcpy(bytes_.get(), other.bytes_.get(), 4 + b.size());
 }
 
-PackedJson::PackedJson(const PackedJson& other) noexcept : bytes_(other.bytes_) {
-  if (bytes_ != nullptr) Holders(bytes_).fetch_add(1, std::memory_order_relaxed);
-}
-
-PackedJson& PackedJson::operator=(const PackedJson& other) noexcept {
-  PackedJson copy(other);
-  std::swap(bytes_, copy.bytes_);
+PackedJson& PackedJson::operator=(const PackedJson& other) {
+  if (this != &other) *this = PackedJson(other);
   return *this;
-}
-
-PackedJson& PackedJson::operator=(PackedJson&& other) noexcept {
-  if (this != &other) {
-    Release();
-    bytes_ = std::exchange(other.bytes_, nullptr);
-  }
-  return *this;
-}
-
-void PackedJson::Release() noexcept {
-  if (bytes_ == nullptr) return;
-  if (Holders(bytes_).fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    Holders(bytes_).~atomic();
-    delete[] bytes_;
-  }
-  bytes_ = nullptr;
 }
 
 std::optional<PackedJson> PackedJson::Pack(const Json& value, JsonKeyTable& keys) {
   // Packed into a per-thread scratch buffer that keeps its capacity, then
   // copied once into a buffer of the exact size: one allocation a value.
   thread_local std::string out;
-  out.assign(kHeader, '\0');
+  out.assign(4, '\0');
   if (!PackValue(value, keys, out)) return std::nullopt;
-  const auto size = static_cast<std::uint32_t>(out.size() - kHeader);
-  std::memcpy(out.data() + 4, &size, 4);
+  const auto size = static_cast<std::uint32_t>(out.size() - 4);
+  std::memcpy(out.data(), &size, 4);
   PackedJson packed;
-  // Not zeroed first: it is overwritten at once (new[] aligns it for the
-  // count).
-  packed.bytes_ = new std::uint8_t[out.size()];
-  std::memcpy(packed.bytes_, out.data(), out.size());
-  new (packed.bytes_) std::atomic<std::uint32_t>(1);
+  // make_unique<T[]> would zero the buffer first; it is overwritten at once.
+  packed.bytes_.reset(new std::uint8_t[out.size()]);
+  std::memcpy(packed.bytes_.get(), out.data(), out.size());
   if (out.capacity() > 64 * 1024) out = std::string();  // A rare huge value: not kept.
   return packed;
 }
 
 std::string_view PackedJson::bytes() const {
-  if (bytes_ == nullptr) return {};
+  if (!bytes_) return {};
   std::uint32_t size;
-  std::memcpy(&size, bytes_ + 4, 4);
-  return {reinterpret_cast<const char*>(bytes_) + kHeader, size};
+  std::memcpy(&size, bytes_.get(), 4);
+  return {reinterpret_cast<const char*>(bytes_.get()) + 4, size};
 }
 
 Json PackedJson::Unpack(const JsonKeyTable& keys) const {
-  if (bytes_ == nullptr) return nullptr;
+  if (!bytes_) return nullptr;
   Reader reader(bytes(), keys);
   Json value = reader.Value();
   if (!reader.done()) throw std::logic_error("PackedJson: trailing bytes");

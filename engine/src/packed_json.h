@@ -22,7 +22,6 @@
 // Not thread-safe: the owner's lock guards a table and what it packs.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -30,7 +29,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "json_util.h"
@@ -79,13 +77,10 @@ class JsonKeyTable {
 class PackedJson {
  public:
   PackedJson() = default;
-  // Copies share the buffer (a packed value never changes): a fired run's
-  // message reads the data its run keeps, without a copy of its own.
-  PackedJson(const PackedJson& other) noexcept;
-  PackedJson& operator=(const PackedJson& other) noexcept;
-  PackedJson(PackedJson&& other) noexcept : bytes_(std::exchange(other.bytes_, nullptr)) {}
-  PackedJson& operator=(PackedJson&& other) noexcept;
-  ~PackedJson() { Release(); }
+  PackedJson(const PackedJson& other);
+  PackedJson& operator=(const PackedJson& other);
+  PackedJson(PackedJson&&) noexcept = default;
+  PackedJson& operator=(PackedJson&&) noexcept = default;
 
   // Packs `value`; nullopt for what JSON text cannot hold (binary values,
   // discarded values), which the caller keeps as a tree.
@@ -94,8 +89,6 @@ class PackedJson {
   Json Unpack(const JsonKeyTable& keys) const;
 
   explicit operator bool() const { return bytes_ != nullptr; }
-  // Whether `other` holds the same buffer (a copy of this value).
-  bool SharesWith(const PackedJson& other) const { return bytes_ == other.bytes_; }
   // The packed bytes (without the length prefix).
   std::string_view bytes() const;
 
@@ -126,22 +119,15 @@ class PackedJson {
   };
 
  private:
-  // The buffer begins with kHeader bytes: the number of PackedJson holding
-  // it (atomic: copies may be made and dropped outside the workspace lock),
-  // then the value's 4-byte length.
-  static constexpr std::size_t kHeader = 8;
-  static std::atomic<std::uint32_t>& Holders(std::uint8_t* bytes);
-  void Release() noexcept;
-
-  std::uint8_t* bytes_ = nullptr;  // kHeader bytes, then the value.
+  std::unique_ptr<std::uint8_t[]> bytes_;  // 4-byte length, then the value.
 };
 
 // A free-form payload (a send's data) held by the records that share it:
 // a parsed tree, shared; or a packed value with the table it was packed with,
 // which is how a waiting run's data reaches the message its send step creates
 // (unpacking the whole event for a send that reads two of its fields was a
-// quarter of a fired run's allocations). Copies of a packed payload share
-// its one buffer. The table must outlive the payload's reads (the workspace
+// quarter of a fired run's allocations). Copies of a packed payload copy its
+// one buffer. The table must outlive the payload's reads (the workspace
 // clears it only with the runs and messages that use it).
 //
 // A third form is an object's JSON text, shared with the journal entry that

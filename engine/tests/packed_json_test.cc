@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -219,31 +218,6 @@ TEST(PackedJsonTest, CopiesHoldTheSameBytes) {
   EXPECT_TRUE(SameTree(assigned.Unpack(keys), event));
   EXPECT_FALSE(PackedJson());
   EXPECT_TRUE(PackedJson().Unpack(keys).is_null());
-}
-
-// Copies share one buffer, which lives as long as any of them (under ASan a
-// buffer freed too early, or twice, fails here).
-TEST(PackedJsonTest, CopiesShareOneBufferThatOutlivesTheOriginal) {
-  JsonKeyTable keys;
-  const Json event = SegmentTrack(3);
-  std::optional<PackedJson> original = PackedJson::Pack(event, keys);
-  PackedJson copy = *original;
-  EXPECT_TRUE(copy.SharesWith(*original));
-  EXPECT_EQ(copy.bytes().data(), original->bytes().data());
-  PackedJson assigned = *PackedJson::Pack(Json{{"other", 1}}, keys);
-  EXPECT_FALSE(assigned.SharesWith(copy));
-  assigned = copy;  // Drops the other value's buffer.
-  const PackedJson& same = assigned;
-  assigned = same;  // Assigned to itself: still held.
-  original.reset();
-  EXPECT_TRUE(SameTree(copy.Unpack(keys), event));
-  PackedJson moved = std::move(copy);
-  EXPECT_FALSE(copy);  // NOLINT(bugprone-use-after-move): a moved-from value is empty.
-  EXPECT_TRUE(moved.SharesWith(assigned));
-  moved = std::move(assigned);
-  EXPECT_TRUE(SameTree(moved.Unpack(keys), event));
-  // Another's value packed independently does not share.
-  EXPECT_FALSE(PackedJson::Pack(event, keys)->SharesWith(moved));
 }
 
 // Random trees of every type, 2000 of them, seeded: each unpacks to itself.
