@@ -656,9 +656,9 @@ void AppendRenderedChannel(const WorkspaceState& ws, const SendPlan& plan,
   }
   auto notification = ws.def.notifications.find(plan.notification);
   if (notification != ws.def.notifications.end()) {
-    const auto& compiled = notification->second.compiled;
-    auto own = compiled.find(channel);
-    if (own != compiled.end()) {
+    const auto& content = notification->second.content;
+    auto own = content.find(channel);
+    if (own != content.end()) {
       own->second.AppendTo([&variables](const TemplateParts& string,
                                         std::string& to) { variables.AppendRendered(string, to); },
                            out);

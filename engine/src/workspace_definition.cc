@@ -18,39 +18,36 @@ CompiledContent::CompiledContent(const Json& content) {
 // `value` as a send renders it (AppendRenderedChannel, messaging.cc): JSON
 // with objects in their (sorted) key order and each string rendered.
 void CompiledContent::Compile(const Json& value) {
-  std::string& json = pieces_.back().json;
+  // The text being written: the last piece's (a string with variables ends
+  // a piece and starts the next).
+  auto json = [this]() -> std::string& { return pieces_.back().json; };
   if (value.is_string()) {
     const std::string& text = value.get_ref<const std::string&>();
     TemplateParts parts(text);
     if (!parts.has_variables()) {
-      AppendJsonString(json, text);  // Renders as itself.
+      AppendJsonString(json(), text);  // Renders as itself.
       return;
     }
     pieces_.back().string = std::move(parts);
-    pieces_.emplace_back();  // `json` dangles from here.
+    pieces_.emplace_back();
   } else if (value.is_object()) {
-    json += '{';
-    bool first = true;
+    json() += '{';
     for (auto it = value.begin(); it != value.end(); ++it) {
-      std::string& at = pieces_.back().json;
-      if (!first) at += ',';
-      first = false;
-      AppendJsonString(at, it.key());
-      at += ':';
+      if (it != value.begin()) json() += ',';
+      AppendJsonString(json(), it.key());
+      json() += ':';
       Compile(it.value());
     }
-    pieces_.back().json += '}';
+    json() += '}';
   } else if (value.is_array()) {
-    json += '[';
-    bool first = true;
-    for (const Json& item : value) {
-      if (!first) pieces_.back().json += ',';
-      first = false;
-      Compile(item);
+    json() += '[';
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      if (it != value.begin()) json() += ',';
+      Compile(*it);
     }
-    pieces_.back().json += ']';
+    json() += ']';
   } else {
-    AppendJson(json, value);
+    AppendJson(json(), value);
   }
 }
 
@@ -218,16 +215,16 @@ bool ParseNotification(Checker& c, const Json& n, const std::string& path,
     }
   }
   if (n.contains("content")) {
-    if (!c.Object(n["content"], path + "/content")) return false;
-    out.content = n["content"];
-    for (auto it = out.content.begin(); it != out.content.end(); ++it) {
+    const Json& content = n["content"];
+    if (!c.Object(content, path + "/content")) return false;
+    for (auto it = content.begin(); it != content.end(); ++it) {
       std::string cpath = path + "/content/" + it.key();
       if (!c.Object(it.value(), cpath)) return false;
       if (!c.Keys(it.value(), cpath, {"title", "subject", "body", "html", "text"})) return false;
     }
     const bool channels_from_content = out.channels.empty();
-    for (auto it = out.content.begin(); it != out.content.end(); ++it) {
-      out.compiled.emplace(it.key(), CompiledContent(it.value()));
+    for (auto it = content.begin(); it != content.end(); ++it) {
+      out.content.emplace(it.key(), CompiledContent(it.value()));
       if (channels_from_content) out.channels.push_back(it.key());
     }
   }

@@ -51,10 +51,9 @@ struct NotificationDefinition {
   std::string id;
   std::vector<std::string> channels;  // In routing order: "email", "sms", "push", "chat", ...
   std::string routing = "single";     // "single" (first routable) or "all".
-  // Per-channel content with {{variables}}: {"email":{"subject":..,"body":..}, "sms":{"body":..}}
-  Json content = Json::object();
-  // `content` compiled, by channel (set with it).
-  std::map<std::string, CompiledContent, std::less<>> compiled;
+  // Per-channel content with {{variables}} ({"email":{"subject":..,"body":..},
+  // "sms":{"body":..}} in the file), compiled when the workspace loads.
+  std::map<std::string, CompiledContent, std::less<>> content;
   std::string subscription_topic;  // Preference topic that can opt users out ("" = none).
 };
 
