@@ -14,7 +14,12 @@ void FakeSegment::Record(const std::string& write_key, const nlohmann::json& eve
 void FakeSegment::Record(const std::string& write_key, CallText event, const std::string& path,
                          const std::string& origin, TimePoint received_at) {
   std::lock_guard lock(mutex_);
-  calls_.push_back(Call{Name(write_key), Name(path), Name(origin), received_at, std::move(event)});
+  // Consecutive calls mostly name what the last one did: its names are
+  // reused without a lookup.
+  static const Call kNoCall{};
+  const Call& last = calls_.empty() ? kNoCall : calls_.back();
+  calls_.push_back(Call{Name(write_key, last.write_key), Name(path, last.path),
+                        Name(origin, last.origin), received_at, std::move(event)});
   while (capacity_ != 0 && calls_.size() > capacity_) {
     calls_.pop_front();
     ++evicted_;
@@ -35,7 +40,8 @@ nlohmann::json FakeSegment::Received(const std::string& write_key) const {
   return {{"results", std::move(results)}, {"evicted", evicted_}};
 }
 
-FakeSegment::Text FakeSegment::Name(const std::string& text) {
+FakeSegment::Text FakeSegment::Name(const std::string& text, const Text& last) {
+  if (last != nullptr && *last == text) return last;
   if (auto it = names_.find(text); it != names_.end()) return it->second;
   Text name = std::make_shared<const std::string>(text);
   if (names_.size() < kMaxNames) names_.emplace(text, name);

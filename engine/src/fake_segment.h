@@ -18,6 +18,7 @@
 
 #include "call_text.h"
 #include "mock_courier/clock.h"
+#include "string_hash.h"
 
 namespace mock_courier {
 
@@ -58,10 +59,11 @@ class FakeSegment {
   // `text` shared with the calls that name it already: a process sees a few
   // write keys, paths and origins, repeated by every call. At most
   // kMaxNames are kept (a client can send any write key); past that a call
-  // holds a copy of its own. Called with mutex_ held.
-  Text Name(const std::string& text);
+  // holds a copy of its own. `last` is the last call's name for the same
+  // field (or null), returned when it names `text`. Called with mutex_ held.
+  Text Name(const std::string& text, const Text& last);
   static constexpr std::size_t kMaxNames = 256;
-  std::unordered_map<std::string, Text> names_;
+  std::unordered_map<std::string, Text, TransparentStringHash> names_;
   std::deque<Call> calls_;
   std::uint64_t evicted_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include "mock_courier/json_parse.h"
 #include "mock_courier/time_format.h"
+#include "string_hash.h"
 
 #include <cstring>
 #include <stdexcept>
@@ -289,29 +290,7 @@ class Reader {
 
 }  // namespace
 
-std::uint64_t JsonKeyTable::Hash(std::string_view key) {
-  // Eight bytes at a time, multiplied and folded (keys are at most
-  // kMaxKeyBytes). Unseeded, as std::hash is: keys chosen to collide make a
-  // probe compare up to `capacity` keys, a bound, not a blow-up.
-  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
-  std::uint64_t h = key.size() * kMul;
-  std::size_t i = 0;
-  for (; i + 8 <= key.size(); i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, key.data() + i, 8);
-    h = (h ^ word) * kMul;
-    h ^= h >> 29;
-  }
-  if (i < key.size()) {
-    std::uint64_t word = 0;
-    for (std::size_t j = i; j < key.size(); ++j) {
-      word = (word << 8) | static_cast<std::uint8_t>(key[j]);
-    }
-    h = (h ^ word) * kMul;
-    h ^= h >> 29;
-  }
-  return h;
-}
+std::uint64_t JsonKeyTable::Hash(std::string_view key) { return HashBytes(key); }
 
 std::size_t JsonKeyTable::SlotOf(std::string_view key) const {
   const std::size_t mask = slots_.size() - 1;

@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "string_hash.h"
+
 namespace mock_courier {
 
 template <typename T>
@@ -217,7 +219,7 @@ class RecordStore {
     std::size_t tag = 0;  // 0: empty.
   };
   static std::size_t TagOf(std::string_view id) {
-    return std::hash<std::string_view>{}(id) | kUsed;
+    return static_cast<std::size_t>(HashBytes(id)) | kUsed;
   }
   // Where `id` (tagged `tag`) has its entry, or the empty entry where it
   // would go (the table must not be empty).

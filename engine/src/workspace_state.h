@@ -39,13 +39,6 @@
 
 namespace mock_courier {
 
-// Hashes std::string and std::string_view alike, so that an unordered_map
-// keyed by std::string (with std::equal_to<>) is searched without a copy.
-struct TransparentStringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 // Shared engine services. All members are thread-safe or immutable.
 struct Services {
   Clock& clock;
@@ -362,7 +355,7 @@ struct RunStore : RecordStore<AutomationRun> {
   // Resolved cancelation token -> the runs' sequence numbers, oldest first
   // (https://www.courier.com/docs/platform/automations/cancel): 8 bytes a
   // run, not a copy of its id.
-  std::unordered_map<std::string, std::vector<Seq>> by_token;
+  std::unordered_map<std::string, std::vector<Seq>, TransparentStringHash> by_token;
 };
 
 // ---- Inbound journal, catalogue -----------------------------------------
@@ -547,7 +540,7 @@ struct WorkspaceState {
   // Profiles and preferences, by user id. Profiles are hashed: every send
   // looks its recipient up, and with 10k profiles an ordered map's lookup was
   // a fifteenth of a fired run. The profiles view sorts by user id.
-  std::unordered_map<std::string, StoredProfile> profiles;
+  std::unordered_map<std::string, StoredProfile, TransparentStringHash> profiles;
   std::map<std::string, Json> preferences;  // user -> {topic_id: {status, ...}}
   // Lists: id -> {id, name, created, updated}; subscriptions list -> users (ordered).
   std::map<std::string, Json> lists;
