@@ -390,6 +390,10 @@ bool PackedJson::Cursor::Step(std::string_view segment) {
     // Keys are compared by number: `segment`'s, when the table has it (a
     // table key is never also packed inline), else only inline keys can match.
     const std::optional<std::uint32_t> number = keys_->Find(segment);
+    // A key the table lacks was packed inline only if it is long or the
+    // table is full: otherwise no member has it (a template reading a key
+    // the data lacks needs no scan).
+    if (!number && segment.size() <= JsonKeyTable::kMaxKeyBytes && !keys_->full()) return false;
     while (!reader.done()) {
       const std::uint64_t k = reader.KeyCode();
       const bool match =

@@ -55,6 +55,9 @@ class JsonKeyTable {
   // Key number `n` (which Intern returned).
   std::string_view Key(std::uint32_t n) const { return keys_[n]; }
   std::size_t size() const { return keys_.size(); }
+  // Whether a key of at most kMaxKeyBytes can have been packed inline: only
+  // once the table was full (it never shrinks but by Clear).
+  bool full() const { return keys_.size() >= capacity_; }
   void Clear();
 
  private:

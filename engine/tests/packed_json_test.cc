@@ -372,6 +372,31 @@ TEST(PackedJsonTest, ACursorStepsOneSegmentAtATime) {
   EXPECT_TRUE(none.Unpack().is_null());
 }
 
+// Step answers a key the table lacks without a scan unless it may have been
+// packed inline: a key longer than kMaxKeyBytes always is, any key once the
+// table is full.
+TEST(PackedJsonTest, ACursorFindsInlineKeysWhateverTheTableHolds) {
+  JsonKeyTable keys(/*capacity=*/3);
+  const std::string long_key(JsonKeyTable::kMaxKeyBytes + 1, 'k');
+  const PackedJson first = *PackedJson::Pack(Json{{"a", 1}, {long_key, 2}}, keys);
+  ASSERT_FALSE(keys.full());
+  PackedJson::Cursor at_long(first, keys);
+  ASSERT_TRUE(at_long.Step(long_key));
+  EXPECT_EQ(at_long.Unpack(), 2);
+  PackedJson::Cursor at_missing(first, keys);
+  EXPECT_FALSE(at_missing.Step("b"));
+  // "b" and "c" fill the table; "d" and "e" are packed inline.
+  const PackedJson second = *PackedJson::Pack(Json{{"b", 3}, {"c", 4}, {"d", 5}, {"e", 6}}, keys);
+  ASSERT_TRUE(keys.full());
+  for (const auto& [key, value] : {std::pair<std::string, int>{"b", 3}, {"d", 5}, {"e", 6}}) {
+    PackedJson::Cursor cursor(second, keys);
+    ASSERT_TRUE(cursor.Step(key)) << key;
+    EXPECT_EQ(cursor.Unpack(), value) << key;
+  }
+  PackedJson::Cursor at_f(second, keys);
+  EXPECT_FALSE(at_f.Step("f"));
+}
+
 TEST(PayloadTest, ATreeOrAPackedValueReadsAlike) {
   JsonKeyTable keys;
   const Json event = SegmentTrack(5);
