@@ -9,6 +9,7 @@
 #include <cstring>
 #include <optional>
 #include <set>
+#include <span>
 #include <utility>
 
 #include "inline_vector.h"
@@ -1415,7 +1416,7 @@ void AppendInteger(std::string& out, std::int64_t value) {
 
 // The record's `providers` as JSON text, byte for byte what JsonText writes of
 // ProvidersJson for a message with this id and notification.
-void AppendProvidersText(std::string& out, const std::vector<ProviderAttempt>& providers,
+void AppendProvidersText(std::string& out, std::span<const ProviderAttempt> providers,
                          std::string_view message_id, std::string_view notification) {
   using namespace std::string_view_literals;
   // Keys in the order nlohmann sorts them, as ProvidersJson's dump.
@@ -1494,6 +1495,13 @@ class MessageCall final : public CallText::Source {
         provider_(message.provider),
         record_(message.record) {
     call_id.copy(call_id_.data(), call_id_.size());
+    // A message tries one channel but for a failover: that one is kept
+    // inline (a vector was an allocation per call).
+    if (message.record.providers.size() == 1) {
+      single_provider_ = message.record.providers.front();
+    } else {
+      providers_ = message.record.providers;
+    }
   }
 
   void Write(std::string& out) const override {
@@ -1508,7 +1516,7 @@ class MessageCall final : public CallText::Source {
  private:
   void WriteProperties(std::string& text) const {
     using namespace std::string_view_literals;
-    const MessageRecord& r = record_;
+    const MessageRecordFields& r = record_;
     const MessageCallIdentity& m = *identity_;
     text += '{';
     const std::size_t start = text.size();
@@ -1541,7 +1549,7 @@ class MessageCall final : public CallText::Source {
     time_field("opened"sv, r.opened);
     string_field("provider"sv, provider_);
     key("providers"sv);
-    AppendProvidersText(text, r.providers, m.id(), m.notification());
+    AppendProvidersText(text, Providers(), m.id(), m.notification());
     if (r.reason) string_field("reason"sv, *r.reason);
     string_field("recipient"sv, m.recipient());
     string_field("recipientId"sv, m.recipient());
@@ -1554,9 +1562,16 @@ class MessageCall final : public CallText::Source {
   TimePoint at_;
   std::string_view event_name_;  // A literal.
   std::shared_ptr<const MessageCallIdentity> identity_;
+  std::span<const ProviderAttempt> Providers() const {
+    if (single_provider_) return {&*single_provider_, 1};
+    return providers_;
+  }
+
   std::string channel_;
   std::string provider_;
-  MessageRecord record_;
+  MessageRecordFields record_;
+  std::optional<ProviderAttempt> single_provider_;
+  std::vector<ProviderAttempt> providers_;  // When there is not one.
 };
 
 // The identity `message`'s calls share, made by its first call.

@@ -176,8 +176,9 @@ struct ProviderAttempt {
 // The fields of the GET /messages/{id} record
 // (https://www.courier.com/docs/reference/messages/get), typed; MessageRecordJson
 // (messaging_internal.h) renders them with the message id. Timestamps are
-// epoch ms and appear in the record once set.
-struct MessageRecord {
+// epoch ms and appear in the record once set. All but the providers, which a
+// snapshot of the record (an outbound call's) copies apart: see MessageRecord.
+struct MessageRecordFields {
   MessageStatus status = MessageStatus::kEnqueued;
   TimePoint enqueued = 0;
   std::optional<TimePoint> sent;
@@ -189,6 +190,9 @@ struct MessageRecord {
   // (Message::plan: recipient, event, notification, "" = absent).
   std::optional<std::string> reason;
   std::optional<std::string> error;
+};
+
+struct MessageRecord : MessageRecordFields {
   std::vector<ProviderAttempt> providers;  // One entry per channel tried.
 };
 

@@ -2,6 +2,7 @@
 // status changes become Segment track calls in the outbox and the fake Segment API.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,28 +41,66 @@ std::string Send(TestEngine& t, const std::string& user) {
 
 // The properties are written as text from the typed record: they must equal
 // the GET /messages/{id} record plus channel, messageId, provider and recipientId.
+// Checks that message `id`'s last outbound call holds its record, as
+// `then` changes it into what it was when the call was made.
+void ExpectLastCallHoldsTheRecord(
+    TestEngine& t, const std::string& id, const std::string& user,
+    const std::function<void(json&)>& then = [](json&) {}) {
+  auto record = t.engine.Call(t.key, "GET", "/messages/" + id);
+  ASSERT_TRUE(record.ok());
+  json expected = record->body;
+  then(expected);
+  json last;
+  const json outbox = t.Outbox();
+  for (const json& entry : outbox["results"]) {
+    if (entry["event"]["properties"]["id"] == id) last = entry["event"]["properties"];
+  }
+  ASSERT_FALSE(last.is_null()) << user;
+  const json message = t.Messages()["results"].back();
+  expected["channel"] = message["channel"];
+  expected["messageId"] = id;
+  expected["provider"] = message["provider"];
+  expected["recipientId"] = user;
+  EXPECT_EQ(last, expected) << user;
+}
+
 TEST(OutboxTest, PropertiesAreTheMessageRecordPlusFourKeys) {
   json ws = Workspace();
   ws["providers"]["email"]["faults"] = {{{"match", {{"email_suffix", "@bounce.test"}}}}};
   TestEngine t(ws);
-  for (const std::string user : {"ann", "bad"}) {
-    std::string id = Send(t, user);
-    auto record = t.engine.Call(t.key, "GET", "/messages/" + id);
-    ASSERT_TRUE(record.ok());
-    json expected = record->body;
-    json last;
-    const json outbox = t.Outbox();
-    for (const json& entry : outbox["results"]) {
-      if (entry["event"]["properties"]["id"] == id) last = entry["event"]["properties"];
-    }
-    ASSERT_FALSE(last.is_null()) << user;
-    const json message = t.Messages()["results"].back();
-    expected["channel"] = message["channel"];
-    expected["messageId"] = id;
-    expected["provider"] = message["provider"];
-    expected["recipientId"] = user;
-    EXPECT_EQ(last, expected) << user;
-  }
+  for (const std::string user : {"ann", "bad"})
+    ExpectLastCallHoldsTheRecord(t, Send(t, user), user);
+}
+
+// A call keeps every provider the message tried (one is kept apart from
+// more, see MessageCall), and none when none was tried.
+TEST(OutboxTest, PropertiesHoldEveryProviderTried) {
+  json ws = Workspace();
+  ws["notifications"].push_back(
+      {{"id", "both"},
+       {"channels", {"email", "sms"}},
+       {"content", {{"email", {{"subject", "Hi"}}}, {"sms", {{"body", "Hi"}}}}}});
+  ws["profiles"]["cat"] = {{"email", "cat@example.com"}, {"phone_number", "+1555"}};
+  TestEngine t(ws);
+  auto both =
+      t.engine.Send(t.key, {{"message",
+                             {{"to", {{"user_id", "cat"}}},
+                              {"template", "both"},
+                              {"routing", {{"method", "all"}, {"channels", {"email", "sms"}}}}}}});
+  ASSERT_TRUE(both.ok());
+  const std::string id = both->body["requestId"];
+  ASSERT_EQ(t.engine.Call(t.key, "GET", "/messages/" + id)->body["providers"].size(), 2u);
+  // The last call is the message's DELIVERED, made when email delivered;
+  // sms delivered after that, which changed no status and made no call.
+  ExpectLastCallHoldsTheRecord(t, id, "cat", [](json& record) {
+    json& sms = record["providers"][1];
+    sms.erase("delivered");
+    sms.erase("reference");
+    sms["status"] = "SENT";
+  });
+  const std::string unroutable = Send(t, "none");
+  EXPECT_EQ(t.engine.Call(t.key, "GET", "/messages/" + unroutable)->body["status"], "UNROUTABLE");
+  ExpectLastCallHoldsTheRecord(t, unroutable, "none");
 }
 
 TEST(OutboxTest, SentAndDeliveredBecomeTrackCalls) {
