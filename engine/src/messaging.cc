@@ -971,19 +971,20 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
                           const std::string& request_id, std::optional<TimePoint> deliver_at,
                           std::string message_id) {
   const TimePoint now = svc.clock.Now();
-  Message message;
-  message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
-  if (request_id != message.id) message.request_id = request_id;
-  MessageRecord& record = message.record;
-  record.enqueued = now;
-  plan.deliver_at = deliver_at;
-  // A delivered message's items, in one allocation (ENQUEUED, MAPPED,
-  // PROFILE_LOADED, RENDERED, SENT, DELIVERED) instead of four as it grows.
-  message.history.reserve(6);
-  // Its fields (from the plan) are put back by HistoryItemJson.
-  message.history.push_back(PlainItem("ENQUEUED", now));
-  message.plan = std::move(plan);
-  Message& stored = ws.messages.Add(std::move(message));
+  // Built in place: moving a Message (a send plan, a history, a dozen
+  // strings) into its node and destroying the husk was 2 % of a fired run.
+  Message& stored = ws.messages.AddBuilt([&](Message& message) {
+    message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
+    if (request_id != message.id) message.request_id = request_id;
+    message.record.enqueued = now;
+    plan.deliver_at = deliver_at;
+    // A delivered message's items, in one allocation (ENQUEUED, MAPPED,
+    // PROFILE_LOADED, RENDERED, SENT, DELIVERED) instead of four as it grows.
+    message.history.reserve(6);
+    // Its fields (from the plan) are put back by HistoryItemJson.
+    message.history.push_back(PlainItem("ENQUEUED", now));
+    message.plan = std::move(plan);
+  });
   // The stored message stays put for the whole operation (stores only drop
   // records when it ends, record_store.h), so its id is read in place; one
   // copy is returned.

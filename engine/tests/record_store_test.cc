@@ -105,11 +105,16 @@ TEST(RecordStoreTest, RandomOperationsMatchAModel) {
         id = it->first;
       }
       // A tenth are added finished (AddFinished: an outbound call delivered
-      // to the fake Segment API as it is made).
+      // to the fake Segment API as it is made); a third of the others are
+      // built in their node (AddBuilt: a message).
       const int value = static_cast<int>(rng() % 1000000);
       const bool finished = rng() % 10 == 0;
-      Record& added =
-          finished ? store.AddFinished(Record{id, value}) : store.Add(Record{id, value});
+      const bool built = !finished && rng() % 3 == 0;
+      Record& added = finished ? store.AddFinished(Record{id, value})
+                      : built  ? store.AddBuilt([&](Record& r) {
+                          r = Record{id, value};
+                        })
+                               : store.Add(Record{id, value});
       EXPECT_EQ(added.value, value);
       model.records[model.next] = Record{id, value};
       model.by_id[id] = model.next;
