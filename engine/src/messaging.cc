@@ -973,18 +973,19 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
   const TimePoint now = svc.clock.Now();
   // Built in place: moving a Message (a send plan, a history, a dozen
   // strings) into its node and destroying the husk was 2 % of a fired run.
-  Message& stored = ws.messages.AddBuilt([&](Message& message) {
-    message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
-    if (request_id != message.id) message.request_id = request_id;
-    message.record.enqueued = now;
-    plan.deliver_at = deliver_at;
-    // A delivered message's items, in one allocation (ENQUEUED, MAPPED,
-    // PROFILE_LOADED, RENDERED, SENT, DELIVERED) instead of four as it grows.
-    message.history.reserve(6);
-    // Its fields (from the plan) are put back by HistoryItemJson.
-    message.history.push_back(PlainItem("ENQUEUED", now));
-    message.plan = std::move(plan);
-  });
+  plan.deliver_at = deliver_at;
+  Message& stored = ws.messages.AddBuilt(
+      [&](Message& message) {
+        message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
+        if (request_id != message.id) message.request_id = request_id;
+        message.record.enqueued = now;
+        // A delivered message's items, in one allocation (ENQUEUED, MAPPED,
+        // PROFILE_LOADED, RENDERED, SENT, DELIVERED) instead of four as it grows.
+        message.history.reserve(6);
+        // Its fields (from the plan) are put back by HistoryItemJson.
+        message.history.push_back(PlainItem("ENQUEUED", now));
+      },
+      std::move(plan));
   // The stored message stays put for the whole operation (stores only drop
   // records when it ends, record_store.h), so its id is read in place; one
   // copy is returned.

@@ -45,13 +45,13 @@ class RecordStore {
   // once, into its node: a message is large, and each move and moved-from
   // destructor of it was 1 % of a fired run.
   T& Add(T&& record) { return Insert(std::move(record))->second.record; }
-  // The same for a record built in its node: `build(T&)` fills a default T
-  // (and must set its id), so that a large record is not moved at all.
-  template <typename Build>
-  T& AddBuilt(Build&& build) {
-    const Iterator item =
-        records_.emplace_hint(records_.end(), std::piecewise_construct,
-                              std::forward_as_tuple(next_seq_), std::forward_as_tuple());
+  // The same for a record built in its node: `build(T&)` fills a T made
+  // from `args` (and must set its id), so that a large record is not moved.
+  template <typename Build, typename... Args>
+  T& AddBuilt(Build&& build, Args&&... args) {
+    const Iterator item = records_.emplace_hint(
+        records_.end(), std::piecewise_construct, std::forward_as_tuple(next_seq_),
+        std::forward_as_tuple(std::in_place, std::forward<Args>(args)...));
     build(item->second.record);
     ++next_seq_;
     IndexInsert(item);
@@ -96,8 +96,9 @@ class RecordStore {
 
   // One record as stored (public only so that Node can name it).
   struct Slot {
-    Slot() = default;
     explicit Slot(T&& r) : record(std::move(r)) {}
+    template <typename... Args>
+    explicit Slot(std::in_place_t, Args&&... args) : record(std::forward<Args>(args)...) {}
     // The flag may sit in the record's tail padding (a run ends in one).
     [[no_unique_address]] T record;
     bool finished = false;

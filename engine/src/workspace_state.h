@@ -197,6 +197,9 @@ struct MessageRecord : MessageRecordFields {
 };
 
 struct Message {
+  Message() = default;
+  explicit Message(SendPlan&& send_plan) : plan(std::move(send_plan)) {}
+
   std::string id;
   MessageRecord record;
   // GET /messages/{id}/history items, oldest first, as stored: the parts a
