@@ -753,7 +753,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
   if (!plan.mapped) {
     // A v1 event mapped to no notification still yields a message
     // (https://www.courier.com/docs/1.0.0/reference/send/message/).
-    m.history.push_back(PlainItem("UNMAPPED", now));
+    PlainItem(m.history, "UNMAPPED", now);
     m.history.back().from_message = true;
     SetMessageStatus(ws, svc, m, MessageStatus::kUnmapped);
     return;
@@ -762,7 +762,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
   const NotificationDefinition* notification = nullptr;
   if (!notification_id.empty()) {
     notification = &ws.def.notifications.at(notification_id);
-    m.history.push_back(PlainItem("MAPPED", now));
+    PlainItem(m.history, "MAPPED", now);
     m.history.back().from_message = true;
   }
 
@@ -777,7 +777,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
   }
   const MergedProfileView merged(m);
   // Its profiles are put back by HistoryItemJson.
-  m.history.push_back(PlainItem("PROFILE_LOADED", now));
+  PlainItem(m.history, "PROFILE_LOADED", now);
 
   // Channels and method: v2 routing wins over the notification's (read in
   // place; the others are listed in `listed`).
@@ -856,8 +856,8 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
       entry.status = MessageStatus::kUndeliverable;
       entry.error = blocked_error;
       m.record.providers.push_back(std::move(entry));
-      m.history.push_back(RoutedItem("UNDELIVERABLE", now, channel, provider.provider,
-                                     {{"error_message", blocked_error}}));
+      RoutedItem(m.history, "UNDELIVERABLE", now, channel, provider.provider,
+                 {{"error_message", blocked_error}});
     }
     if (!routed.empty()) {
       m.channel = *routed.front();
@@ -876,10 +876,9 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
     // error text is the mock's.
     static const std::vector<std::string> kNoChannel = {""};
     for (const std::string& channel : channels->empty() ? kNoChannel : *channels) {
-      HistoryItem item = PlainItem("UNROUTABLE", now, {{"reason", "NO_CHANNELS"}});
+      HistoryItem& item = PlainItem(m.history, "UNROUTABLE", now, {{"reason", "NO_CHANNELS"}});
       item.has_channel = true;
       item.channel = channel;
-      m.history.push_back(std::move(item));
     }
     m.record.reason = "NO_CHANNELS";
     m.record.error = "No channels available for the recipient";
@@ -911,7 +910,7 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
     rendered += ':';
     AppendRenderedChannel(ws, plan, channel, variables, rendered);
     // Its output (in m.rendered) is put back by HistoryItemJson.
-    m.history.push_back(RoutedItem("RENDERED", now, channel, provider.provider));
+    RoutedItem(m.history, "RENDERED", now, channel, provider.provider);
 
     ProviderAttempt entry = ProviderEntry(channel, provider.provider);
     // Fault rules live on the workspace's provider definitions (pointers
@@ -930,13 +929,13 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
       // Workspace files only name statuses ParseMessageStatus knows.
       entry.status = ParseMessageStatus(fault->status).value_or(MessageStatus::kUndeliverable);
       entry.error = fault->error;
-      m.history.push_back(RoutedItem("UNDELIVERABLE", now, channel, provider.provider,
-                                     {{"error_message", fault->error}}));
+      RoutedItem(m.history, "UNDELIVERABLE", now, channel, provider.provider,
+                 {{"error_message", fault->error}});
       if (first_fault == nullptr) first_fault = fault;
     } else {
       entry.status = MessageStatus::kSent;
       entry.sent = now;
-      m.history.push_back(RoutedItem("SENT", now, channel, provider.provider));
+      RoutedItem(m.history, "SENT", now, channel, provider.provider);
       sent.push_back({&channel, provider.auto_deliver, provider.delivery_delay});
     }
     m.record.providers.push_back(std::move(entry));
@@ -983,7 +982,7 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
         // PROFILE_LOADED, RENDERED, SENT, DELIVERED) instead of four as it grows.
         message.history.reserve(6);
         // Its fields (from the plan) are put back by HistoryItemJson.
-        message.history.push_back(PlainItem("ENQUEUED", now));
+        PlainItem(message.history, "ENQUEUED", now);
       },
       std::move(plan));
   // The stored message stays put for the whole operation (stores only drop
@@ -1328,17 +1327,18 @@ Json MergedProfile(const Message& message) {
   return merged;
 }
 
-HistoryItem PlainItem(std::string_view type, TimePoint now, Json extra) {
-  HistoryItem item;
+HistoryItem& PlainItem(std::vector<HistoryItem>& history, std::string_view type, TimePoint now,
+                       Json extra) {
+  HistoryItem& item = history.emplace_back();
   item.type = type;
   item.ts = now;
   item.extra = std::move(extra);
   return item;
 }
 
-HistoryItem RoutedItem(std::string_view type, TimePoint now, const std::string& channel,
-                       const std::string& provider, Json extra) {
-  HistoryItem item = PlainItem(type, now, std::move(extra));
+HistoryItem& RoutedItem(std::vector<HistoryItem>& history, std::string_view type, TimePoint now,
+                        const std::string& channel, const std::string& provider, Json extra) {
+  HistoryItem& item = PlainItem(history, type, now, std::move(extra));
   item.has_channel = true;
   item.has_integration = true;
   item.channel = channel;
@@ -1673,8 +1673,8 @@ bool DeliverChannel(WorkspaceState& ws, Services& svc, Message& message,
   entry->status = MessageStatus::kDelivered;
   entry->delivered = now;
   entry->referenced = true;
-  message.history.push_back(RoutedItem("DELIVERED", now, channel, entry->provider));
-  message.history.back().from_message = true;  // Its "reference" is the entry's.
+  // Its "reference" is the entry's.
+  RoutedItem(message.history, "DELIVERED", now, channel, entry->provider).from_message = true;
   if (message.record.status == MessageStatus::kSent) {
     SetMessageStatus(ws, svc, message, MessageStatus::kDelivered, &MessageRecord::delivered);
   } else {

@@ -162,10 +162,10 @@ void StampProvider(Message& m, MessageStatus status,
   if (!(entry->*field)) entry->*field = now;
 }
 
-// An engagement history item on the message's channel.
-HistoryItem EngagementItem(std::string_view type, TimePoint now, const Message& m,
-                           Json extra = nullptr) {
-  return RoutedItem(type, now, m.channel, m.provider, std::move(extra));
+// Appends an engagement history item on the message's channel.
+HistoryItem& EngagementItem(std::string_view type, TimePoint now, Message& m,
+                            Json extra = nullptr) {
+  return RoutedItem(m.history, type, now, m.channel, m.provider, std::move(extra));
 }
 
 Status CheckEventBody(const Json& body) {
@@ -312,7 +312,7 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
         entry->status = MessageStatus::kUndeliverable;
         entry->error = error;
       }
-      m.history.push_back(EngagementItem("UNDELIVERABLE", now, m, {{"error_message", error}}));
+      EngagementItem("UNDELIVERABLE", now, m, {{"error_message", error}});
       m.record.reason = reason;
       m.record.error = error;
       SetMessageStatus(ws, svc, m, MessageStatus::kUndeliverable);
@@ -324,19 +324,19 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
     if (target >= 2 && !m.record.delivered) {
       if (!DeliverChannel(ws, svc, m, m.channel)) {
         StampProvider(m, MessageStatus::kDelivered, &ProviderAttempt::delivered, now);
-        m.history.push_back(EngagementItem("DELIVERED", now, m));
+        EngagementItem("DELIVERED", now, m);
         SetMessageStatus(ws, svc, m, Rank(status) < 2 ? MessageStatus::kDelivered : status,
                          &MessageRecord::delivered);
       }
     }
     if (target >= 3 && !m.record.opened) {
       StampProvider(m, MessageStatus::kOpened, &ProviderAttempt::opened, now);
-      m.history.push_back(EngagementItem("OPENED", now, m));
+      EngagementItem("OPENED", now, m);
       SetMessageStatus(ws, svc, m, MessageStatus::kOpened, &MessageRecord::opened);
     }
     if (target >= 4 && !m.record.clicked) {
       StampProvider(m, MessageStatus::kClicked, &ProviderAttempt::clicked, now);
-      m.history.push_back(EngagementItem("CLICKED", now, m));
+      EngagementItem("CLICKED", now, m);
       SetMessageStatus(ws, svc, m, MessageStatus::kClicked, &MessageRecord::clicked);
     }
     return Reply{200, MessageRecordJson(m)};

@@ -62,12 +62,16 @@ Json RenderedJson(const Message& message);
 // PROFILE_LOADED merged, received and stored profiles; RENDERED output).
 Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_request);
 
-// A history item of `type` with only a type and a time stamp, plus `extra`.
-// `type` is a string literal (HistoryItem::type).
-HistoryItem PlainItem(std::string_view type, TimePoint now, Json extra = nullptr);
-// A history item on a channel and its provider ("channel" and "integration").
-HistoryItem RoutedItem(std::string_view type, TimePoint now, const std::string& channel,
-                       const std::string& provider, Json extra = nullptr);
+// Appends to `history` an item of `type` with only a type and a time stamp,
+// plus `extra`, built in place (a delivered message has six). `type` is a
+// string literal (HistoryItem::type).
+HistoryItem& PlainItem(std::vector<HistoryItem>& history, std::string_view type, TimePoint now,
+                       Json extra = nullptr);
+// The same for an item on a channel and its provider ("channel" and
+// "integration"); neither may be held by `history` itself.
+HistoryItem& RoutedItem(std::vector<HistoryItem>& history, std::string_view type, TimePoint now,
+                        const std::string& channel, const std::string& provider,
+                        Json extra = nullptr);
 
 // Sets the message's status, stamps `timestamp_field` ("sent", "delivered",
 // "opened", "clicked"; "" for none) with the clock when not yet set, and
