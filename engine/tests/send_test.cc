@@ -108,6 +108,34 @@ TEST(SendV2Test, SingleRoutingFallsBackToTheFirstChannelWithData) {
   EXPECT_EQ(t.Messages()["results"][0]["rendered"]["sms"]["body"], "SMS 7");
 }
 
+// A channel without a configured provider goes through the mock's default
+// for it (docs/fidelity.md), and an unknown channel through one named after it.
+TEST(SendV2Test, ChannelsWithoutAProviderUseTheDefaultOne) {
+  TestEngine t(Workspace());
+  const struct {
+    const char* channel;
+    const char* provider;
+    json to;
+  } cases[] = {
+      {"sms", "twilio", {{"user_id", "u"}, {"phone_number", "+1555"}}},
+      {"push", "firebase-fcm", {{"user_id", "u"}, {"firebaseToken", "token"}}},
+      {"chat", "slack", {{"user_id", "u"}, {"slack", {{"access_token", "x"}, {"channel", "c"}}}}},
+      {"inbox", "courier", {{"user_id", "u"}}},
+      {"webhook", "webhook", {{"user_id", "u"}, {"webhook", {{"url", "https://example.com/h"}}}}},
+      {"fax", "fax", {{"user_id", "u"}, {"fax", "+1555"}}},
+  };
+  for (const auto& c : cases) {
+    const std::string id =
+        SendV2(t, {{"to", c.to},
+                   {"content", {{"title", "T"}, {"body", "B"}}},
+                   {"routing", {{"method", "single"}, {"channels", {c.channel}}}}});
+    const json m = Message(t, id);
+    ASSERT_EQ(m["providers"].size(), 1u) << c.channel << " " << m.dump();
+    EXPECT_EQ(m["providers"][0]["channel"]["key"], c.channel);
+    EXPECT_EQ(m["providers"][0]["provider"], c.provider) << c.channel;
+  }
+}
+
 TEST(SendV2Test, AllRoutingSendsOnEveryChannelWithData) {
   TestEngine t(Workspace());
   std::string id =
