@@ -700,14 +700,9 @@ const ProviderDefinition& ProviderFor(const WorkspaceState& ws, const std::strin
                                       ProviderDefinition& fallback) {
   auto it = ws.def.providers.find(channel);
   if (it != ws.def.providers.end()) return it->second;
-  // The built-in channels' defaults, made once (most workspaces configure
-  // no provider: building one per routed channel was 1 % of a fired run).
-  static const std::array<ProviderDefinition, 6> kDefaults = {
-      DefaultProvider("email"), DefaultProvider("sms"),   DefaultProvider("push"),
-      DefaultProvider("chat"),  DefaultProvider("inbox"), DefaultProvider("webhook")};
-  for (const ProviderDefinition& builtin : kDefaults) {
-    if (builtin.channel == channel) return builtin;
-  }
+  // Held, not built: most workspaces configure no provider, and building
+  // one per routed channel was 1 % of a fired run.
+  if (const ProviderDefinition* builtin = BuiltinProvider(channel)) return *builtin;
   fallback = DefaultProvider(channel);
   return fallback;
 }
@@ -1524,6 +1519,12 @@ class MessageCall final : public CallText::Source {
   std::string_view MessageId() const override { return identity_->id(); }
 
  private:
+  // The record's providers as they were.
+  std::span<const ProviderAttempt> Providers() const {
+    if (single_provider_) return {&*single_provider_, 1};
+    return providers_;
+  }
+
   void WriteProperties(std::string& text) const {
     using namespace std::string_view_literals;
     const MessageRecordFields& r = record_;
@@ -1572,11 +1573,6 @@ class MessageCall final : public CallText::Source {
   TimePoint at_;
   std::string_view event_name_;  // A literal.
   std::shared_ptr<const MessageCallIdentity> identity_;
-  std::span<const ProviderAttempt> Providers() const {
-    if (single_provider_) return {&*single_provider_, 1};
-    return providers_;
-  }
-
   std::string channel_;
   std::string provider_;
   MessageRecordFields record_;

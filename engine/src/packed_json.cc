@@ -290,11 +290,9 @@ class Reader {
 
 }  // namespace
 
-std::uint64_t JsonKeyTable::Hash(std::string_view key) { return HashBytes(key); }
-
 std::size_t JsonKeyTable::SlotOf(std::string_view key) const {
   const std::size_t mask = slots_.size() - 1;
-  std::size_t at = Hash(key) & mask;
+  std::size_t at = HashBytes(key) & mask;
   while (slots_[at] != 0 && keys_[slots_[at] - 1] != key) at = (at + 1) & mask;
   return at;
 }

@@ -61,7 +61,6 @@ class JsonKeyTable {
   void Clear();
 
  private:
-  static std::uint64_t Hash(std::string_view key);
   // The slot holding `key`, or the empty slot where it would go (slots_ must
   // not be empty; it is never full).
   std::size_t SlotOf(std::string_view key) const;

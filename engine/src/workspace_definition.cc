@@ -1,5 +1,6 @@
 #include "workspace_definition.h"
 
+#include <array>
 #include <cctype>
 #include <set>
 #include <string>
@@ -363,23 +364,40 @@ bool ParseIdArray(Checker& c, const Json& value, const std::string& path,
 
 }  // namespace
 
+namespace {
+
+// The built-in channels, each with the provider it uses when the workspace
+// names none; made once (a send routes through one for most workspaces).
+constexpr std::size_t kBuiltinChannels = 6;
+const std::array<ProviderDefinition, kBuiltinChannels>& BuiltinProviders() {
+  static const std::array<ProviderDefinition, kBuiltinChannels> kProviders = [] {
+    constexpr std::pair<const char*, const char*> kPairs[kBuiltinChannels] = {
+        {"email", "sendgrid"}, {"sms", "twilio"},    {"push", "firebase-fcm"},
+        {"chat", "slack"},     {"inbox", "courier"}, {"webhook", "webhook"}};
+    std::array<ProviderDefinition, kBuiltinChannels> providers;
+    for (std::size_t i = 0; i < kBuiltinChannels; ++i) {
+      providers[i].channel = kPairs[i].first;
+      providers[i].provider = kPairs[i].second;
+    }
+    return providers;
+  }();
+  return kProviders;
+}
+
+}  // namespace
+
+const ProviderDefinition* BuiltinProvider(std::string_view channel) {
+  for (const ProviderDefinition& builtin : BuiltinProviders()) {
+    if (builtin.channel == channel) return &builtin;
+  }
+  return nullptr;
+}
+
 ProviderDefinition DefaultProvider(const std::string& channel) {
+  if (const ProviderDefinition* builtin = BuiltinProvider(channel)) return *builtin;
   ProviderDefinition p;
   p.channel = channel;
-  if (channel == "email")
-    p.provider = "sendgrid";
-  else if (channel == "sms")
-    p.provider = "twilio";
-  else if (channel == "push")
-    p.provider = "firebase-fcm";
-  else if (channel == "chat")
-    p.provider = "slack";
-  else if (channel == "inbox")
-    p.provider = "courier";
-  else if (channel == "webhook")
-    p.provider = "webhook";
-  else
-    p.provider = channel;
+  p.provider = channel;
   return p;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -147,5 +148,8 @@ Result<WorkspaceDefinition> ParseWorkspaceDefinition(const Json& json);
 
 // The provider used for a channel when the workspace file names none.
 ProviderDefinition DefaultProvider(const std::string& channel);
+// The same for a built-in channel ("email", "sms", "push", "chat", "inbox",
+// "webhook"), held for the process's life; null for any other channel.
+const ProviderDefinition* BuiltinProvider(std::string_view channel);
 
 }  // namespace mock_courier

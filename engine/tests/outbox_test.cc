@@ -39,8 +39,6 @@ std::string Send(TestEngine& t, const std::string& user) {
   return reply.ok() ? reply->body["requestId"].get<std::string>() : "";
 }
 
-// The properties are written as text from the typed record: they must equal
-// the GET /messages/{id} record plus channel, messageId, provider and recipientId.
 // Checks that message `id`'s last outbound call holds its record, as
 // `then` changes it into what it was when the call was made.
 void ExpectLastCallHoldsTheRecord(
@@ -64,12 +62,15 @@ void ExpectLastCallHoldsTheRecord(
   EXPECT_EQ(last, expected) << user;
 }
 
+// The properties are written as text from the typed record: they must equal
+// the GET /messages/{id} record plus channel, messageId, provider and recipientId.
 TEST(OutboxTest, PropertiesAreTheMessageRecordPlusFourKeys) {
   json ws = Workspace();
   ws["providers"]["email"]["faults"] = {{{"match", {{"email_suffix", "@bounce.test"}}}}};
   TestEngine t(ws);
-  for (const std::string user : {"ann", "bad"})
+  for (const std::string user : {"ann", "bad"}) {
     ExpectLastCallHoldsTheRecord(t, Send(t, user), user);
+  }
 }
 
 // A call keeps every provider the message tried (one is kept apart from
