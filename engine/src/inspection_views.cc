@@ -469,7 +469,7 @@ Result<InspectedRecord> RecordForAdmin(const WorkspaceState& ws, const std::stri
   if (kind == "send") {
     const Message* message = ws.messages.Find(id);
     if (message == nullptr) return not_found();
-    out.record = MessageForAdmin(*message);
+    out.record = MessageForAdmin(ws.def, *message);
     out.row = RowOf(ws, Of(0, *message));
     LinkInboundSender(ws, *message, ws.journal.size(), out.row);
     // Its outbound calls: made after it, so newer than it. A typed call
@@ -515,7 +515,7 @@ Json RunsPageForAdmin(const WorkspaceState& ws, ViewPage page) {
 
 Json MessagesPageForAdmin(const WorkspaceState& ws, ViewPage page) {
   return StorePage(ws.messages, page,
-                   [](const Message& message) { return MessageForAdmin(message); });
+                   [&](const Message& message) { return MessageForAdmin(ws.def, message); });
 }
 
 Json OutboxPageForAdmin(const WorkspaceState& ws, ViewPage page) {

@@ -621,7 +621,7 @@ struct RenderVariables {
 
 // Appends what a channel shows, rendered, as a JSON object: the
 // notification's per-channel content, or the inline `content` of a v2 send.
-void AppendRenderedChannel(const WorkspaceState& ws, const SendPlan& plan,
+void AppendRenderedChannel(const WorkspaceDefinition& def, const SendPlan& plan,
                            const std::string& channel, const RenderVariables& variables,
                            std::string& out) {
   if (plan.content.is_object()) {
@@ -655,8 +655,8 @@ void AppendRenderedChannel(const WorkspaceState& ws, const SendPlan& plan,
     out += '}';
     return;
   }
-  auto notification = ws.def.notifications.find(plan.notification);
-  if (notification != ws.def.notifications.end()) {
+  auto notification = def.notifications.find(plan.notification);
+  if (notification != def.notifications.end()) {
     const auto& content = notification->second.content;
     auto own = content.find(channel);
     if (own != content.end()) {
@@ -844,12 +844,6 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
     if (method == "single") break;
   }
 
-  // Data kept as text is a final message's (KeepFinalDataAsText): should one
-  // be rendered again, it is read as the tree it stands for.
-  std::optional<Payload> parsed;
-  if (plan.data.text() != nullptr) parsed.emplace(Share(plan.data.ToJson()));
-  const RenderVariables variables{parsed ? *parsed : plan.data, merged, plan.recipient};
-
   if (!blocked_reason.empty()) {
     for (const std::string* routed_channel : routed) {
       const std::string& channel = *routed_channel;
@@ -898,21 +892,13 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
   };
   InlineVector<Sent, 4> sent;
   const FaultRule* first_fault = nullptr;
-  // The rendered content, written in one buffer per thread (nothing below
-  // renders another message) and copied into the message at its size.
-  thread_local std::string rendered;
-  rendered.clear();
   for (const std::string* routed_channel : routed) {
     const std::string& channel = *routed_channel;
     ProviderDefinition fallback;
     const ProviderDefinition& provider = ProviderFor(ws, channel, fallback);
     if (routed_channel == routed.front()) m.provider = provider.provider;
-    // {"<channel>":<content>,...}, built in `rendered` and kept at its size.
-    rendered += rendered.empty() ? '{' : ',';
-    AppendJsonString(rendered, channel);
-    rendered += ':';
-    AppendRenderedChannel(ws, plan, channel, variables, rendered);
-    // Its output (in m.rendered) is put back by HistoryItemJson.
+    // The content is rendered when a view asks for it (RenderedJson): what
+    // it is rendered from does not change once the message is processed.
     RoutedItem(m.history, "RENDERED", now, channel, provider.provider);
 
     ProviderAttempt entry = ProviderEntry(channel, provider.provider);
@@ -943,10 +929,6 @@ void ProcessMessage(WorkspaceState& ws, Services& svc, Message& m) {
     }
     m.record.providers.push_back(std::move(entry));
   }
-  rendered += '}';
-  m.rendered = rendered;
-  if (rendered.capacity() > 64 * 1024) std::string().swap(rendered);
-
   if (sent.empty()) {
     m.record.reason = first_fault->reason;
     m.record.error = first_fault->error;
@@ -1349,7 +1331,8 @@ HistoryItem& RoutedItem(std::vector<HistoryItem>& history, std::string_view type
   return item;
 }
 
-Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_request) {
+Json HistoryItemJson(const WorkspaceDefinition& def, const Message& message,
+                     const HistoryItem& item, bool with_request) {
   Json out = item.extra.is_object() ? item.extra : Json::object();
   out["type"] = item.type;
   out["ts"] = item.ts;
@@ -1376,7 +1359,7 @@ Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_
     out["received_profile"] = *message.plan.received_profile;
     out["stored_profile"] = *message.stored_profile;
   } else if (type == "RENDERED") {
-    out["output"] = RenderedJson(message).value(item.channel, Json::object());
+    out["output"] = RenderedChannelJson(def, message, item.channel);
   }
   return out;
 }
@@ -1601,10 +1584,49 @@ void KeepFinalDataAsText(WorkspaceState& ws, const std::string& message_id, cons
   m->plan.data = Payload::Text(text);
 }
 
-Json RenderedJson(const Message& message) {
-  if (message.rendered.empty()) return Json::object();
-  Json rendered = Json::parse(message.rendered, nullptr, /*allow_exceptions=*/false);
+namespace {
+
+// {"<channel>":<content>,...} for the channels of `message`'s RENDERED items
+// that `want` accepts, in their order; {} for none.
+template <typename Want>
+Json RenderContent(const WorkspaceDefinition& def, const Message& message, Want&& want) {
+  std::string text;
+  std::optional<MergedProfileView> merged;
+  // Data kept as text is a final message's (KeepFinalDataAsText): it is
+  // read as the tree it stands for.
+  std::optional<Payload> parsed;
+  std::optional<RenderVariables> variables;
+  for (const HistoryItem& item : message.history) {
+    if (item.type != "RENDERED" || !want(item.channel)) continue;
+    if (!variables) {
+      merged.emplace(message);
+      const SendPlan& plan = message.plan;
+      if (plan.data.text() != nullptr) parsed.emplace(Share(plan.data.ToJson()));
+      variables.emplace(parsed ? *parsed : plan.data, *merged, plan.recipient);
+    }
+    text += text.empty() ? '{' : ',';
+    AppendJsonString(text, item.channel);
+    text += ':';
+    AppendRenderedChannel(def, message.plan, item.channel, *variables, text);
+  }
+  if (text.empty()) return Json::object();
+  text += '}';
+  Json rendered = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   return rendered.is_object() ? rendered : Json::object();
+}
+
+}  // namespace
+
+Json RenderedJson(const WorkspaceDefinition& def, const Message& message) {
+  return RenderContent(def, message, [](const std::string&) { return true; });
+}
+
+Json RenderedChannelJson(const WorkspaceDefinition& def, const Message& message,
+                         const std::string& channel) {
+  Json rendered =
+      RenderContent(def, message, [&](const std::string& other) { return other == channel; });
+  auto it = rendered.find(channel);
+  return it != rendered.end() ? std::move(*it) : Json::object();
 }
 
 bool IsFinalMessageStatus(MessageStatus status) {

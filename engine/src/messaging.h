@@ -105,7 +105,7 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
 // Admin: {"results":[message record + channel, rendered content, history]}.
 Json MessagesForAdmin(const WorkspaceState& ws);
 // One entry of MessagesForAdmin's results.
-Json MessageForAdmin(const Message& message);
+Json MessageForAdmin(const WorkspaceDefinition& def, const Message& message);
 
 // ---- Events API (https://www.courier.com/docs/1.0.0/reference/send/message/)
 // ---------------------------------------------------------

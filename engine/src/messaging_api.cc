@@ -232,7 +232,7 @@ Result<Reply> GetMessageHistoryReply(WorkspaceState& ws, const std::string& mess
       continue;
     }
     // As the API returns them: without the mock's send plan.
-    results.push_back(HistoryItemJson(*m, item, /*with_request=*/false));
+    results.push_back(HistoryItemJson(ws.def, *m, item, /*with_request=*/false));
   }
   return Reply{200, {{"results", results}}};
 }
@@ -343,13 +343,13 @@ Result<Reply> EngageMessage(WorkspaceState& ws, Services& svc, const std::string
   });
 }
 
-Json MessageForAdmin(const Message& m) {
+Json MessageForAdmin(const WorkspaceDefinition& def, const Message& m) {
   Json entry = MessageRecordJson(m);
   entry["channel"] = m.channel;
   entry["provider"] = m.provider;
-  entry["rendered"] = RenderedJson(m);
+  entry["rendered"] = RenderedJson(def, m);
   Json history = Json::array();
-  for (const HistoryItem& item : m.history) history.push_back(HistoryItemJson(m, item, true));
+  for (const HistoryItem& item : m.history) history.push_back(HistoryItemJson(def, m, item, true));
   entry["history"] = std::move(history);
   entry["request_id"] = m.RequestId();
   entry["origin"] = OriginJson(m.plan.origin);
@@ -361,7 +361,7 @@ Json MessageForAdmin(const Message& m) {
 Json MessagesForAdmin(const WorkspaceState& ws) {
   Json results = Json::array();
   ws.messages.ForEach(
-      [&](std::uint64_t, const Message& m) { results.push_back(MessageForAdmin(m)); });
+      [&](std::uint64_t, const Message& m) { results.push_back(MessageForAdmin(ws.def, m)); });
   return {{"results", std::move(results)}, {"evicted", ws.messages.evicted()}};
 }
 

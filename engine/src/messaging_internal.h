@@ -54,13 +54,22 @@ class MergedProfileView {
   mutable Json merged_;
 };
 
-// The message's rendered content per channel ({} before it was rendered).
-Json RenderedJson(const Message& message);
+// The message's rendered content per channel ({} before it was rendered), as
+// {"email":{"subject":...}}. Rendered when asked, not when the message is
+// sent: nearly all messages of a load are never looked at, and what the
+// content is rendered from (the send data and profiles, the recipient, the
+// workspace's notification) does not change once the message is processed
+// (PutWorkspace replaces a workspace whole, messages with it).
+Json RenderedJson(const WorkspaceDefinition& def, const Message& message);
+// Its content for one channel it rendered ({} for another).
+Json RenderedChannelJson(const WorkspaceDefinition& def, const Message& message,
+                         const std::string& channel);
 
 // A history item as views show it: `item` with the parts the message holds
 // once put back (ENQUEUED data, profile and, when `with_request`, request;
 // PROFILE_LOADED merged, received and stored profiles; RENDERED output).
-Json HistoryItemJson(const Message& message, const HistoryItem& item, bool with_request);
+Json HistoryItemJson(const WorkspaceDefinition& def, const Message& message,
+                     const HistoryItem& item, bool with_request);
 
 // Appends to `history` an item of `type` with only a type and a time stamp,
 // plus `extra`, built in place (a delivered message has six). `type` is a

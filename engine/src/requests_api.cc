@@ -41,7 +41,7 @@ Result<Reply> GetMessageOutputReply(WorkspaceState& ws, const std::string& messa
   Json results = Json::array();
   for (const HistoryItem& item : m->history) {
     if (item.type != "RENDERED") continue;
-    const Json rendered = RenderedJson(*m).value(item.channel, Json::object());
+    const Json rendered = RenderedChannelJson(ws.def, *m, item.channel);
     results.push_back(OutputOf(item.channel, rendered.is_object() ? rendered : Json::object()));
   }
   return Reply{200, {{"results", std::move(results)}}};

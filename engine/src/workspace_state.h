@@ -203,19 +203,14 @@ struct Message {
   std::string id;
   MessageRecord record;
   // GET /messages/{id}/history items, oldest first, as stored: the parts a
-  // message would otherwise repeat (send data, profiles, rendered output) are
-  // held once below and put back by HistoryItemJson (messaging_internal.h).
+  // message would otherwise repeat (send data, profiles) are held once below
+  // and put back by HistoryItemJson (messaging_internal.h), which renders a
+  // RENDERED item's output when asked (RenderedJson).
   std::vector<HistoryItem> history;
   SendPlan plan;  // Holds the send data and received profile.
   // The stored profile when the message was processed (PROFILE_LOADED); the
   // merged profile is derived from it and received_profile.
   SharedJson stored_profile = SharedEmptyObject();
-  // Rendered content per channel, for the admin API: {"email":{"subject":...}}
-  // as JSON text ("" for none), written once when the message is rendered and
-  // read only by views (RenderedJson in messaging_internal.h): a tree here was
-  // about a quarter of a fired run's allocations. Also the RENDERED history
-  // items' output.
-  std::string rendered;
   std::string channel;   // Channel chosen by routing ("" before routing).
   std::string provider;  // Simulated provider key.
   // The request it belongs to: RequestId(); "" when the message is its own

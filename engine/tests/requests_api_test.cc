@@ -74,6 +74,39 @@ TEST(MessageOutputTest, RoutingAllRendersEveryChannelInOrder) {
   EXPECT_EQ(reply->body["results"][1]["content"]["body"], "S");
 }
 
+// The content is rendered when a view asks for it, from what the message
+// was sent with: a later change to the profile does not rewrite it.
+TEST(MessageOutputTest, ShowsTheContentAsSentWhateverChangesAfter) {
+  json ws = Workspace();
+  ws["notifications"].push_back(
+      {{"id", "who"},
+       {"channels", {"email"}},
+       {"content", {{"email", {{"subject", "{{profile.email}}"}, {"body", "{{name}}"}}}}}});
+  TestEngine t(ws);
+  std::string id =
+      Send(t, {{"to", {{"user_id", "ann"}}}, {"template", "who"}, {"data", {{"name", "Ann"}}}});
+  ASSERT_TRUE(
+      t.engine.Call(t.key, "PUT", "/profiles/ann", {{"profile", {{"email", "new@example.com"}}}})
+          .ok());
+  auto reply = t.engine.Call(t.key, "GET", "/messages/" + id + "/output");
+  ASSERT_TRUE(reply.ok());
+  ASSERT_EQ(reply->body["results"].size(), 1u);
+  EXPECT_EQ(reply->body["results"][0]["content"]["subject"], "ann@example.com");
+  EXPECT_EQ(reply->body["results"][0]["content"]["body"], "Ann");
+  auto history =
+      t.engine.Call(t.key, "GET", "/messages/" + id + "/history", {}, {{"type", "RENDERED"}});
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->body["results"].size(), 1u);
+  EXPECT_EQ(history->body["results"][0]["output"],
+            (json{{"body", "Ann"}, {"subject", "ann@example.com"}}));
+  // A message sent after the change renders the new profile.
+  std::string next = Send(t, {{"to", {{"user_id", "ann"}}}, {"template", "who"}});
+  reply = t.engine.Call(t.key, "GET", "/messages/" + next + "/output");
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->body["results"][0]["content"]["subject"], "new@example.com");
+  EXPECT_EQ(reply->body["results"][0]["content"]["body"], "");
+}
+
 TEST(MessageOutputTest, NotYetRenderedHasNoResults) {
   TestEngine t(Workspace());
   std::string id = Send(
