@@ -8,7 +8,7 @@
 // (a waiting run, a message waiting for its delay, an undelivered call) are
 // never dropped.
 //
-// References stay valid while records are added (node-based storage); only
+// References stay valid while records are added (a slot per record); only
 // Trim and Clear drop records, so the engine trims at the end of an
 // operation, never while a step or a send holds a reference.
 //
@@ -17,15 +17,16 @@
 // Not thread-safe: the owning workspace's lock guards it.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <iterator>
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -41,34 +42,35 @@ class RecordStore {
   // Creation sequence number: 0 for the first record since the last Clear.
   using Seq = std::uint64_t;
 
+  RecordStore() = default;
+  RecordStore(const RecordStore&) = delete;
+  RecordStore& operator=(const RecordStore&) = delete;
+  ~RecordStore() { Clear(); }
+
   // Adds `record` under its own `id` (the caller makes ids unique). Moved
-  // once, into its node: a message is large, and each move and moved-from
+  // once, into its slot: a message is large, and each move and moved-from
   // destructor of it was 1 % of a fired run.
-  T& Add(T&& record) { return Insert(std::move(record))->second.record; }
-  // The same for a record built in its node: `build(T&)` fills a T made
+  T& Add(T&& record) { return Place(new Slot(next_seq_, std::move(record)))->record; }
+  // The same for a record built in its slot: `build(T&)` fills a T made
   // from `args` (and must set its id), so that a large record is not moved.
   template <typename Build, typename... Args>
   T& AddBuilt(Build&& build, Args&&... args) {
-    const Iterator item = records_.emplace_hint(
-        records_.end(), std::piecewise_construct, std::forward_as_tuple(next_seq_),
-        std::forward_as_tuple(std::in_place, std::forward<Args>(args)...));
-    build(item->second.record);
-    ++next_seq_;
-    IndexInsert(item);
-    return item->second.record;
+    Node slot(new Slot(next_seq_, std::in_place, std::forward<Args>(args)...));
+    build(slot->record);
+    return Place(slot.release())->record;
   }
   // The same for a record finished as it is added (evictable by Trim at
   // once), without MarkFinished's lookup of its id.
   T& AddFinished(T&& record) {
-    const Iterator item = Insert(std::move(record));
-    item->second.finished = true;
-    finished_.push_back(item);
-    return item->second.record;
+    Slot* slot = Place(new Slot(next_seq_, std::move(record)));
+    slot->finished = true;
+    finished_.push_back(slot);
+    return slot->record;
   }
 
   T* Find(std::string_view id) {
     const IndexEntry* entry = IndexFind(id);
-    return entry == nullptr ? nullptr : &entry->item->second.record;
+    return entry == nullptr ? nullptr : &entry->slot->record;
   }
   const T* Find(std::string_view id) const { return const_cast<RecordStore*>(this)->Find(id); }
 
@@ -77,28 +79,29 @@ class RecordStore {
   std::optional<Seq> SeqOf(std::string_view id) const {
     const IndexEntry* entry = IndexFind(id);
     if (entry == nullptr) return std::nullopt;
-    return entry->item->first;
+    return entry->slot->seq;
   }
   // The record created as `seq`, or null when it was evicted or cleared.
   T* FindBySeq(Seq seq) {
-    auto it = records_.find(seq);
-    return it == records_.end() ? nullptr : &it->second.record;
+    Slot* slot = SlotAt(seq);
+    return slot == nullptr ? nullptr : &slot->record;
   }
 
   // Makes the record evictable by Trim. A second call for the same record,
   // or a call for an unknown id, does nothing.
   void MarkFinished(std::string_view id) {
     const IndexEntry* entry = IndexFind(id);
-    if (entry == nullptr || entry->item->second.finished) return;
-    entry->item->second.finished = true;
-    finished_.push_back(entry->item);
+    if (entry == nullptr || entry->slot->finished) return;
+    entry->slot->finished = true;
+    finished_.push_back(entry->slot);
   }
 
   // One record as stored (public only so that Node can name it).
   struct Slot {
-    explicit Slot(T&& r) : record(std::move(r)) {}
+    Slot(Seq s, T&& r) : seq(s), record(std::move(r)) {}
     template <typename... Args>
-    explicit Slot(std::in_place_t, Args&&... args) : record(std::forward<Args>(args)...) {}
+    Slot(Seq s, std::in_place_t, Args&&... args) : seq(s), record(std::forward<Args>(args)...) {}
+    Seq seq;
     // The flag may sit in the record's tail padding (a run ends in one).
     [[no_unique_address]] T record;
     bool finished = false;
@@ -107,7 +110,7 @@ class RecordStore {
   // record. Trim can hand these out so that the caller frees them after
   // releasing the workspace lock (freeing a message's tree is most of what
   // eviction costs).
-  using Node = typename std::map<Seq, Slot>::node_type;
+  using Node = std::unique_ptr<Slot>;
 
   // Drops finished records, oldest-finished first, until at most `keep`
   // remain; `keep` 0 keeps every one. `on_evict(const T&)` runs before each
@@ -119,15 +122,12 @@ class RecordStore {
     if (keep == 0) return 0;
     std::size_t dropped = 0;
     while (finished_.size() > keep) {
-      const Iterator it = finished_.front();
+      Node slot(finished_.front());
       finished_.pop_front();
-      on_evict(std::as_const(it->second.record));
-      IndexErase(&*it);
-      if (graveyard != nullptr) {
-        graveyard->push_back(records_.extract(it));
-      } else {
-        records_.erase(it);
-      }
+      on_evict(std::as_const(slot->record));
+      IndexErase(slot.get());
+      Unplace(*slot);
+      if (graveyard != nullptr) graveyard->push_back(std::move(slot));
       ++dropped;
     }
     evicted_ += dropped;
@@ -140,7 +140,13 @@ class RecordStore {
 
   // Drops everything, including the evicted count.
   void Clear() {
-    records_.clear();
+    ForEachSlot(0, [](Slot& slot) {
+      delete &slot;
+      return true;
+    });
+    pages_ = decltype(pages_)();
+    first_page_ = 0;
+    size_ = 0;
     index_ = {};  // Not clear(): that keeps the table.
     indexed_ = 0;
     finished_ = {};
@@ -148,32 +154,46 @@ class RecordStore {
     evicted_ = 0;
   }
 
-  std::size_t size() const { return records_.size(); }
+  std::size_t size() const { return size_; }
   std::size_t finished() const { return finished_.size(); }
   // How many records Trim dropped since the last Clear.
   std::uint64_t evicted() const { return evicted_; }
+  // Pages of the sequence index held (for tests: pages emptied are freed).
+  std::size_t pages_held() const {
+    return static_cast<std::size_t>(std::count_if(
+        pages_.begin(), pages_.end(), [](const auto& page) { return page != nullptr; }));
+  }
 
   // `fn(seq, record)` for every record, oldest first; stops when fn returns
   // false (fn returning void visits all).
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (const auto& [seq, slot] : records_) {
-      if (!Visit(fn, seq, slot.record)) return;
-    }
+    ForEachFrom(0, fn);
   }
   // The same, newest first.
   template <typename Fn>
   void ForEachNewestFirst(Fn&& fn) const {
-    for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
-      if (!Visit(fn, it->first, it->second.record)) return;
-    }
+    ForEachNewestFirstBefore(next_seq_, fn);
   }
   // The same, newest first, from the last record with sequence < `before`.
   template <typename Fn>
   void ForEachNewestFirstBefore(Seq before, Fn&& fn) const {
-    for (auto it = std::make_reverse_iterator(records_.lower_bound(before)); it != records_.rend();
-         ++it) {
-      if (!Visit(fn, it->first, it->second.record)) return;
+    const Seq end = std::min(before, next_seq_);
+    if (pages_.empty() || end == 0 || (end - 1) >> kPageBits < first_page_) return;
+    std::size_t page = static_cast<std::size_t>(((end - 1) >> kPageBits) - first_page_);
+    std::size_t slot = static_cast<std::size_t>((end - 1) & kPageMask);
+    if (page >= pages_.size()) {
+      page = pages_.size() - 1;
+      slot = kPageSize - 1;
+    }
+    for (;; --page, slot = kPageSize - 1) {
+      if (const Page* held = pages_[page].get()) {
+        for (std::size_t i = slot + 1; i-- > 0;) {
+          const Slot* record = held->slots[i];
+          if (record != nullptr && !Visit(fn, record->seq, std::as_const(record->record))) return;
+        }
+      }
+      if (page == 0) return;
     }
   }
   // The sequence number the next record will get.
@@ -181,16 +201,13 @@ class RecordStore {
   // The same, oldest first, from the first record with sequence >= `from`.
   template <typename Fn>
   void ForEachFrom(Seq from, Fn&& fn) const {
-    for (auto it = records_.lower_bound(from); it != records_.end(); ++it) {
-      if (!Visit(fn, it->first, it->second.record)) return;
-    }
+    const_cast<RecordStore*>(this)->ForEachSlot(
+        from, [&](const Slot& slot) { return Visit(fn, slot.seq, slot.record); });
   }
   // Mutable iteration, oldest first.
   template <typename Fn>
   void ForEachMutable(Fn&& fn) {
-    for (auto& [seq, slot] : records_) {
-      if (!Visit(fn, seq, slot.record)) return;
-    }
+    ForEachSlot(0, [&](Slot& slot) { return Visit(fn, slot.seq, slot.record); });
   }
 
  private:
@@ -204,33 +221,92 @@ class RecordStore {
     }
   }
 
-  // The id index: open addressing with linear probing over a power-of-two
-  // table, at most 3/4 full. An entry holds its record's map iterator (nodes
-  // do not move, a record's id never changes, and the item holds the
-  // sequence), so each id is stored once and an added record costs no index
-  // allocation (a node-based map took one per record: three per fired
-  // automation run). The entry keeps its id's hash: a probe compares ids only
-  // when the hashes match, and erasing moves entries up without reading their
-  // records (rehashing each moved id was a tenth of a fired run's time).
-  using Records = std::map<Seq, Slot>;
-  using Iterator = typename Records::iterator;
-  using Item = typename Records::value_type;
-  Iterator Insert(T&& record) {
-    const Seq seq = next_seq_++;
-    const Iterator item =
-        records_.emplace_hint(records_.end(), std::piecewise_construct, std::forward_as_tuple(seq),
-                              std::forward_as_tuple(std::move(record)));
-    IndexInsert(item);
-    return item;
+  // The records, by sequence: pages of kPageSize slot pointers, page i
+  // covering sequences [(first_page_ + i) * kPageSize, ...). A timer names
+  // its run or message by sequence, and finding one in a tree over a
+  // million waiting runs was a chain of cache misses per fired run; here it
+  // is two loads. A page whose records are all gone is freed (and dropped
+  // from the front), so a run waiting for days behind millions of evicted
+  // records holds one page and a pointer per kPageSize sequences, not a slot
+  // per record. Each record is one allocation (its Slot), as a tree node was.
+  static constexpr unsigned kPageBits = 6;
+  static constexpr std::size_t kPageSize = std::size_t{1} << kPageBits;
+  static constexpr Seq kPageMask = kPageSize - 1;
+  struct Page {
+    std::array<Slot*, kPageSize> slots{};
+    std::size_t live = 0;
+  };
+
+  Slot* Place(Slot* slot) {
+    ++next_seq_;
+    const Seq page = slot->seq >> kPageBits;
+    if (pages_.empty()) first_page_ = page;
+    while (first_page_ + pages_.size() <= page) pages_.emplace_back();
+    std::unique_ptr<Page>& held = pages_[static_cast<std::size_t>(page - first_page_)];
+    if (held == nullptr) held = std::make_unique<Page>();
+    held->slots[slot->seq & kPageMask] = slot;
+    ++held->live;
+    ++size_;
+    IndexInsert(slot);
+    return slot;
+  }
+  // Takes `slot` out of its page (the caller owns it from here).
+  void Unplace(const Slot& slot) {
+    const std::size_t page = static_cast<std::size_t>((slot.seq >> kPageBits) - first_page_);
+    std::unique_ptr<Page>& held = pages_[page];
+    held->slots[slot.seq & kPageMask] = nullptr;
+    --size_;
+    // A page no later record can land in is freed once empty.
+    if (--held->live == 0 && ((slot.seq >> kPageBits) + 1) << kPageBits <= next_seq_) {
+      held.reset();
+      while (!pages_.empty() && pages_.front() == nullptr) {
+        pages_.pop_front();
+        ++first_page_;
+      }
+    }
+  }
+  Slot* SlotAt(Seq seq) const {
+    const Seq page = seq >> kPageBits;
+    if (page < first_page_ || page - first_page_ >= pages_.size()) return nullptr;
+    const Page* held = pages_[static_cast<std::size_t>(page - first_page_)].get();
+    return held == nullptr ? nullptr : held->slots[seq & kPageMask];
+  }
+  // fn(Slot&) for every record with sequence >= `from`, oldest first, until
+  // fn returns false. fn may delete the slot it is given (Clear).
+  template <typename Fn>
+  void ForEachSlot(Seq from, Fn&& fn) {
+    if (pages_.empty()) return;
+    std::size_t page = 0;
+    std::size_t slot = 0;
+    if ((from >> kPageBits) >= first_page_) {
+      page = static_cast<std::size_t>((from >> kPageBits) - first_page_);
+      slot = static_cast<std::size_t>(from & kPageMask);
+    }
+    for (; page < pages_.size(); ++page, slot = 0) {
+      Page* held = pages_[page].get();
+      if (held == nullptr) continue;
+      for (; slot < kPageSize; ++slot) {
+        if (Slot* record = held->slots[slot]; record != nullptr && !fn(*record)) return;
+      }
+    }
   }
 
+  // The id index: open addressing with linear probing over a power-of-two
+  // table, at most 3/4 full. An entry holds its record's slot (slots do not
+  // move, a record's id never changes, and the slot holds the sequence), so
+  // each id is stored once and an added record costs no index allocation (a
+  // node-based map took one per record: three per fired automation run).
+  // The entry keeps its id's hash: a probe compares ids only when the hashes
+  // match, and erasing moves entries up without reading their records
+  // (rehashing each moved id was a tenth of a fired run's time).
+  //
   // An entry's tag is its id's hash with the top bit set, so that no used
-  // entry has tag 0 (the empty one): the iterator has no null value to test.
-  // Table sizes stay far below 2^63, so the bit never reaches a slot number.
+  // entry has tag 0 (the empty one). Table sizes stay far below 2^63, so the
+  // bit never reaches a slot number.
   static constexpr std::size_t kUsed = std::size_t{1} << (8 * sizeof(std::size_t) - 1);
   struct IndexEntry {
-    Iterator item;        // Meaningful when tag != 0.
-    std::size_t tag = 0;  // 0: empty.
+    Slot* slot = nullptr;  // Meaningful when tag != 0.
+    std::size_t tag = 0;   // 0: empty.
   };
   static std::size_t TagOf(std::string_view id) {
     return static_cast<std::size_t>(HashBytes(id)) | kUsed;
@@ -241,9 +317,7 @@ class RecordStore {
     const std::size_t mask = index_.size() - 1;
     for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
       const IndexEntry& entry = index_[i];
-      if (entry.tag == 0 || (entry.tag == tag && entry.item->second.record.id == id)) {
-        return i;
-      }
+      if (entry.tag == 0 || (entry.tag == tag && entry.slot->record.id == id)) return i;
     }
   }
   const IndexEntry* IndexFind(std::string_view id) const {
@@ -252,20 +326,20 @@ class RecordStore {
     return entry.tag == 0 ? nullptr : &entry;
   }
   // A second record with the same id takes the id over (as Find sees it).
-  void IndexInsert(Iterator item) {
+  void IndexInsert(Slot* slot) {
     if ((indexed_ + 1) * 4 > index_.size() * 3) Rehash(index_.empty() ? 16 : index_.size() * 2);
-    const std::size_t tag = TagOf(item->second.record.id);
-    IndexEntry& entry = index_[Probe(item->second.record.id, tag)];
+    const std::size_t tag = TagOf(slot->record.id);
+    IndexEntry& entry = index_[Probe(slot->record.id, tag)];
     if (entry.tag == 0) ++indexed_;
-    entry = {item, tag};
+    entry = {slot, tag};
   }
-  // Drops the entry of `item`'s id when it names that item.
-  void IndexErase(const Item* item) {
+  // Drops the entry of `slot`'s id when it names that slot.
+  void IndexErase(const Slot* slot) {
     if (index_.empty()) return;
     const std::size_t mask = index_.size() - 1;
-    std::size_t hole = TagOf(item->second.record.id) & mask;
-    // The item's own entry, or a gap (its id was taken over by a later record).
-    while (index_[hole].tag != 0 && &*index_[hole].item != item) hole = (hole + 1) & mask;
+    std::size_t hole = TagOf(slot->record.id) & mask;
+    // The slot's own entry, or a gap (its id was taken over by a later record).
+    while (index_[hole].tag != 0 && index_[hole].slot != slot) hole = (hole + 1) & mask;
     if (index_[hole].tag == 0) return;
     // Backward-shift deletion: later members of the probe run move up so that
     // no lookup stops early at the freed entry.
@@ -293,13 +367,13 @@ class RecordStore {
     }
   }
 
-  Records records_;
+  std::deque<std::unique_ptr<Page>> pages_;
+  Seq first_page_ = 0;  // The page number of pages_.front().
+  std::size_t size_ = 0;
   std::vector<IndexEntry> index_;
   std::size_t indexed_ = 0;
-  // In the order records finished; iterators, so that Trim does not search
-  // the map (over a million waiting runs, that search was a chain of cache
-  // misses per evicted record).
-  std::deque<Iterator> finished_;
+  // In the order records finished; slots, so that Trim does not search.
+  std::deque<Slot*> finished_;
   Seq next_seq_ = 0;
   std::uint64_t evicted_ = 0;
 };

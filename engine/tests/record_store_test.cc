@@ -209,6 +209,43 @@ TEST(RecordStoreTest, HolesBehindAWaitingRecordAreClosedUp) {
   EXPECT_EQ(seen, older);
 }
 
+// The sequence index frees the pages emptied behind a record that waits:
+// one waiting run behind a hundred thousand that came and went holds its own
+// page and the newest ones, not a slot per sequence.
+TEST(RecordStoreTest, EmptiedSequencePagesAreFreed) {
+  RecordStore<Record> store;
+  store.Add(Record{"waiting", -1});
+  for (int i = 1; i <= 100000; ++i) {
+    const std::string id = IdOf(static_cast<std::uint64_t>(i));
+    store.Add(Record{id, i});
+    store.MarkFinished(id);
+    store.Trim(3);
+  }
+  EXPECT_EQ(store.size(), 4u);
+  EXPECT_LE(store.pages_held(), 3u);
+  EXPECT_EQ(store.FindBySeq(0)->value, -1);
+  EXPECT_EQ(store.FindBySeq(100000)->value, 100000);
+  EXPECT_EQ(store.FindBySeq(50000), nullptr);
+  std::vector<std::uint64_t> seen;
+  store.ForEach([&](std::uint64_t seq, const Record&) { seen.push_back(seq); });
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{0, 99998, 99999, 100000}));
+  seen.clear();
+  store.ForEachNewestFirstBefore(99999,
+                                 [&](std::uint64_t seq, const Record&) { seen.push_back(seq); });
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{99998, 0}));
+  // Once the waiting record goes too, only the newest page is left.
+  store.MarkFinished("waiting");
+  store.AddFinished(Record{"last", 100001});
+  store.Trim(1);
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(store.pages_held(), 1u);
+  EXPECT_EQ(store.FindBySeq(0), nullptr);
+  store.Clear();
+  EXPECT_EQ(store.pages_held(), 0u);
+  EXPECT_EQ(store.Add(Record{"again", 7}).value, 7);
+  EXPECT_EQ(store.FindBySeq(0)->value, 7);
+}
+
 TEST(RecordStoreTest, AGrownTableIsGivenBackAndStillFindsWhatIsLeft) {
   RecordStore<Record> store;
   for (int i = 0; i < 10000; ++i) {
