@@ -486,6 +486,11 @@ bool HasChannelData(const std::string& channel, const MergedProfileView& profile
 // Packed data (an automation's send) is read along the path, and only the
 // value found is read out (a string's bytes are appended as they are).
 struct RenderVariables {
+  // A constructor, not aggregate initialisation: std::optional::emplace
+  // needs one (clang does not build aggregates from parentheses).
+  RenderVariables(const Payload& data, const MergedProfileView& merged, const std::string& to)
+      : payload(data), profile(merged), recipient(to) {}
+
   const Payload& payload;
   const MergedProfileView& profile;
   const std::string& recipient;
