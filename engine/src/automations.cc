@@ -142,12 +142,11 @@ void RemoveFromTokenIndex(WorkspaceState& ws, const AutomationRun& run) {
   if (run.cancelation_token.empty()) return;
   auto it = ws.runs.by_token.find(run.cancelation_token);
   if (it == ws.runs.by_token.end()) return;
-  const std::optional<RunStore::Seq> seq = ws.runs.SeqOf(run.id);
   std::vector<RunStore::Seq>& runs = it->second;
-  if (seq && !runs.empty() && runs.back() == *seq) {
+  if (!runs.empty() && runs.back() == run.seq) {
     runs.pop_back();
-  } else if (seq && runs.size() <= 16) {
-    std::erase(runs, *seq);
+  } else if (runs.size() <= 16) {
+    std::erase(runs, run.seq);
   }  // Else left for the next compaction.
   if (runs.empty()) ws.runs.by_token.erase(it);
 }
@@ -155,7 +154,7 @@ void RemoveFromTokenIndex(WorkspaceState& ws, const AutomationRun& run) {
 void FinishRun(WorkspaceState& ws, Services& svc, AutomationRun& run, RunStatus status) {
   run.status = status;
   run.context.Compact(ws.run_data_keys);
-  ws.runs.MarkFinished(run.id);
+  ws.runs.MarkFinishedAt(run.seq);
   run.updated_at = svc.clock.Now();
   run.pending_timer = TimerId{};
   RemoveFromTokenIndex(ws, run);
@@ -175,7 +174,7 @@ bool CancelActiveRun(WorkspaceState& ws, Services& svc, AutomationRun& run, Time
   run.pending_timer = TimerId{};
   run.AddDiagnostic(std::move(diagnostic));
   run.context.Compact(ws.run_data_keys);
-  ws.runs.MarkFinished(run.id);
+  ws.runs.MarkFinishedAt(run.seq);
   return true;
 }
 
@@ -369,7 +368,7 @@ StepOutcome RunDelay(WorkspaceState& ws, Services& svc, AutomationRun& run, std:
   Scheduler::Timer timer;
   timer.workspace = ws.serial;
   timer.kind = TimerKind::kRunDelay;
-  timer.target = ws.runs.SeqOf(run.id).value_or(0);
+  timer.target = run.seq;
   run.pending_timer = svc.scheduler.Schedule(*due, std::move(timer));
   Bump(svc);
   return StepOutcome::Waiting();
@@ -799,8 +798,9 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
   std::string id = run.id;
   const bool start = run.status == RunStatus::kProcessing;
   const RunStore::Seq seq = ws.runs.end_seq();
+  run.seq = seq;
   const AutomationRun& added = ws.runs.Add(std::move(run));
-  if (!start) ws.runs.MarkFinished(id);  // Failed validation: it ends in ERROR.
+  if (!start) ws.runs.MarkFinishedAt(seq);  // Failed validation: it ends in ERROR.
   if (!added.cancelation_token.empty() && start) AddToTokenIndex(ws, added.cancelation_token, seq);
   Bump(svc);
   // An invoked run exists (PROCESSING, no step processed) from its answer; its

@@ -96,6 +96,14 @@ class RecordStore {
     finished_.push_back(entry->slot);
   }
 
+  // The same for the record created as `seq`.
+  void MarkFinishedAt(Seq seq) {
+    Slot* slot = SlotAt(seq);
+    if (slot == nullptr || slot->finished) return;
+    slot->finished = true;
+    finished_.push_back(slot);
+  }
+
   // One record as stored (public only so that Node can name it).
   struct Slot {
     Slot(Seq s, T&& r) : seq(s), record(std::move(r)) {}

@@ -295,6 +295,11 @@ struct StepState {
 
 struct AutomationRun {
   std::string id;
+  // Its sequence number in ws.runs (RecordStore::Seq), set as it is added:
+  // finishing a run and indexing its timer and token find it by this, not by
+  // a lookup of its id in an index of every run (a cache miss or two each,
+  // over a million waiting runs).
+  std::uint64_t seq = 0;
   // The automation template: its id in the workspace definition (which never
   // changes while the workspace's runs exist), "" for ad hoc runs.
   std::string_view template_id;

@@ -1,8 +1,8 @@
 // RecordStore (engine/src/record_store.h): records found by id and by
-// sequence, finished ones trimmed oldest-finished first, checked against a
-// plain model through random adds (some finished as they are added),
-// finishes, trims and clears, with ids that share long prefixes (as the
-// engine's do) and a table that grows and shrinks.
+// sequence (and finished by either), finished ones trimmed oldest-finished
+// first, checked against a plain model through random adds (some finished as
+// they are added), finishes, trims and clears, with ids that share long
+// prefixes (as the engine's do) and a table that grows and shrinks.
 #include "record_store.h"
 
 #include <gtest/gtest.h>
@@ -121,15 +121,25 @@ TEST(RecordStoreTest, RandomOperationsMatchAModel) {
       if (finished) model.finished.push_back(model.next);
       ++model.next;
     } else if (op < 850) {
-      // MarkFinished: a known id (twice is once), or an unknown one.
+      // MarkFinished (by id or by sequence): a known record (twice is once),
+      // or an unknown one (an evicted sequence, or the next).
       if (model.by_id.empty() || op < 580) {
         store.MarkFinished("unknown");
+        store.MarkFinishedAt(model.next);
+        if (model.next > 0) {
+          const std::uint64_t seq = rng() % model.next;
+          if (model.records.count(seq) == 0) store.MarkFinishedAt(seq);
+        }
         continue;
       }
       auto it = model.by_id.begin();
       std::advance(it, static_cast<long>(rng() % model.by_id.size()));
       const std::uint64_t seq = it->second;
-      store.MarkFinished(it->first);
+      if (rng() % 2 == 0) {
+        store.MarkFinished(it->first);
+      } else {
+        store.MarkFinishedAt(seq);
+      }
       if (std::find(model.finished.begin(), model.finished.end(), seq) == model.finished.end()) {
         model.finished.push_back(seq);
       }
