@@ -1,10 +1,13 @@
 // engine_bench: Google Benchmark programs for the engine alone (no HTTP).
 //
-//   engine_bench [--scale=full|smoke] [--pending=N] [--profiles=N] [--mixed=N] [--workspace=FILE]
-//                [Google Benchmark flags]
+//   engine_bench [--scale=full|smoke] [--pending=N] [--profiles=N] [--mixed=N] [--users=N]
+//                [--workspace=FILE] [Google Benchmark flags]
 //
 // --scale=smoke runs every benchmark once at tiny sizes (the ctest smoke);
-// full (the default) uses 100k profiles and 50k pending delays (see Sizes). Memory figures are
+// full (the default) uses 100k profiles and 50k pending delays (see Sizes).
+// --users sets how many recipients the events spread over (10k): a run's
+// cancelation token is its user, so --users=N --pending=N gives each waiting
+// run a token of its own, as one reminder per shopper does. Memory figures are
 // allocator bytes (mallinfo2) held after setup, scaled to the reported unit; RSS deltas are
 // reported alongside.
 #include <benchmark/benchmark.h>
@@ -391,6 +394,8 @@ int main(int argc, char** argv) {
       g_sizes.pending_delays = std::stoll(arg.substr(std::strlen("--pending=")));
     } else if (arg.rfind("--mixed=", 0) == 0) {
       g_sizes.mixed_events = std::stoll(arg.substr(std::strlen("--mixed=")));
+    } else if (arg.rfind("--users=", 0) == 0) {
+      g_sizes.users = std::stoll(arg.substr(std::strlen("--users=")));
     } else if (arg.rfind("--profiles=", 0) == 0) {
       g_sizes.profiles = std::stoll(arg.substr(std::strlen("--profiles=")));
     } else if (arg.rfind("--workspace=", 0) == 0) {

@@ -127,10 +127,10 @@ const Json& RawStep(const WorkspaceState& ws, const AutomationRun& run, std::siz
 }
 
 void AddToTokenIndex(WorkspaceState& ws, const std::string& token, RunStore::Seq run) {
-  std::vector<RunStore::Seq>& runs = ws.runs.by_token[token];
+  RunSeqs& runs = ws.runs.by_token[token];
   // Amortized compaction: drop finished runs whenever the list doubles.
   if (runs.size() >= 16 && (runs.size() & (runs.size() - 1)) == 0) {
-    std::erase_if(runs, [&](RunStore::Seq seq) {
+    runs.erase_if([&](RunStore::Seq seq) {
       const AutomationRun* found = ws.runs.FindBySeq(seq);
       return found == nullptr || IsFinished(found->status);
     });
@@ -142,11 +142,11 @@ void RemoveFromTokenIndex(WorkspaceState& ws, const AutomationRun& run) {
   if (run.cancelation_token.empty()) return;
   auto it = ws.runs.by_token.find(run.cancelation_token);
   if (it == ws.runs.by_token.end()) return;
-  std::vector<RunStore::Seq>& runs = it->second;
+  RunSeqs& runs = it->second;
   if (!runs.empty() && runs.back() == run.seq) {
     runs.pop_back();
   } else if (runs.size() <= 16) {
-    std::erase(runs, run.seq);
+    runs.erase_if([&](RunStore::Seq seq) { return seq == run.seq; });
   }  // Else left for the next compaction.
   if (runs.empty()) ws.runs.by_token.erase(it);
 }
@@ -185,7 +185,7 @@ std::vector<std::string> CancelRunsWithToken(WorkspaceState& ws, Services& svc,
   std::vector<std::string> canceled;
   auto it = ws.runs.by_token.find(token);
   if (it == ws.runs.by_token.end()) return canceled;
-  std::vector<RunStore::Seq> runs = std::move(it->second);
+  const RunSeqs runs = std::move(it->second);
   ws.runs.by_token.erase(it);
   TimePoint now = svc.clock.Now();
   for (RunStore::Seq seq : runs) {
