@@ -32,7 +32,7 @@
 #include <utility>
 #include <vector>
 
-#include "string_hash.h"
+#include "string_index.h"
 
 namespace mock_courier {
 
@@ -69,17 +69,17 @@ class RecordStore {
   }
 
   T* Find(std::string_view id) {
-    const IndexEntry* entry = IndexFind(id);
-    return entry == nullptr ? nullptr : &entry->slot->record;
+    Slot* slot = index_.Find(id);
+    return slot == nullptr ? nullptr : &slot->record;
   }
   const T* Find(std::string_view id) const { return const_cast<RecordStore*>(this)->Find(id); }
 
   // The creation sequence number of record `id`, or nullopt. With FindBySeq,
   // a reference to a record that costs 8 bytes instead of a copy of its id.
   std::optional<Seq> SeqOf(std::string_view id) const {
-    const IndexEntry* entry = IndexFind(id);
-    if (entry == nullptr) return std::nullopt;
-    return entry->slot->seq;
+    const Slot* slot = index_.Find(id);
+    if (slot == nullptr) return std::nullopt;
+    return slot->seq;
   }
   // The record created as `seq`, or null when it was evicted or cleared.
   T* FindBySeq(Seq seq) {
@@ -89,20 +89,10 @@ class RecordStore {
 
   // Makes the record evictable by Trim. A second call for the same record,
   // or a call for an unknown id, does nothing.
-  void MarkFinished(std::string_view id) {
-    const IndexEntry* entry = IndexFind(id);
-    if (entry == nullptr || entry->slot->finished) return;
-    entry->slot->finished = true;
-    finished_.push_back(entry->slot);
-  }
+  void MarkFinished(std::string_view id) { MarkSlotFinished(index_.Find(id)); }
 
   // The same for the record created as `seq`.
-  void MarkFinishedAt(Seq seq) {
-    Slot* slot = SlotAt(seq);
-    if (slot == nullptr || slot->finished) return;
-    slot->finished = true;
-    finished_.push_back(slot);
-  }
+  void MarkFinishedAt(Seq seq) { MarkSlotFinished(SlotAt(seq)); }
 
   // One record as stored (public only so that Node can name it).
   struct Slot {
@@ -133,7 +123,7 @@ class RecordStore {
       Node slot(finished_.front());
       finished_.pop_front();
       on_evict(std::as_const(slot->record));
-      IndexErase(slot.get());
+      index_.Erase(slot.get());
       Unplace(*slot);
       if (graveyard != nullptr) graveyard->push_back(std::move(slot));
       ++dropped;
@@ -155,8 +145,7 @@ class RecordStore {
     pages_ = decltype(pages_)();
     first_page_ = 0;
     size_ = 0;
-    index_ = {};  // Not clear(): that keeps the table.
-    indexed_ = 0;
+    index_.Clear();
     finished_ = {};
     next_seq_ = 0;
     evicted_ = 0;
@@ -255,7 +244,7 @@ class RecordStore {
     held->slots[slot->seq & kPageMask] = slot;
     ++held->live;
     ++size_;
-    IndexInsert(slot);
+    index_.Insert(slot);  // A second record with the same id takes the id over.
     return slot;
   }
   // Takes `slot` out of its page (the caller owns it from here).
@@ -272,6 +261,11 @@ class RecordStore {
         ++first_page_;
       }
     }
+  }
+  void MarkSlotFinished(Slot* slot) {
+    if (slot == nullptr || slot->finished) return;
+    slot->finished = true;
+    finished_.push_back(slot);
   }
   Slot* SlotAt(Seq seq) const {
     const Seq page = seq >> kPageBits;
@@ -299,87 +293,16 @@ class RecordStore {
     }
   }
 
-  // The id index: open addressing with linear probing over a power-of-two
-  // table, at most 3/4 full. An entry holds its record's slot (slots do not
-  // move, a record's id never changes, and the slot holds the sequence), so
-  // each id is stored once and an added record costs no index allocation (a
-  // node-based map took one per record: three per fired automation run).
-  // The entry keeps its id's hash: a probe compares ids only when the hashes
-  // match, and erasing moves entries up without reading their records
-  // (rehashing each moved id was a tenth of a fired run's time).
-  //
-  // An entry's tag is its id's hash with the top bit set, so that no used
-  // entry has tag 0 (the empty one). Table sizes stay far below 2^63, so the
-  // bit never reaches a slot number.
-  static constexpr std::size_t kUsed = std::size_t{1} << (8 * sizeof(std::size_t) - 1);
-  struct IndexEntry {
-    Slot* slot = nullptr;  // Meaningful when tag != 0.
-    std::size_t tag = 0;   // 0: empty.
-  };
-  static std::size_t TagOf(std::string_view id) {
-    return static_cast<std::size_t>(HashBytes(id)) | kUsed;
-  }
-  // Where `id` (tagged `tag`) has its entry, or the empty entry where it
-  // would go (the table must not be empty).
-  std::size_t Probe(std::string_view id, std::size_t tag) const {
-    const std::size_t mask = index_.size() - 1;
-    for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
-      const IndexEntry& entry = index_[i];
-      if (entry.tag == 0 || (entry.tag == tag && entry.slot->record.id == id)) return i;
-    }
-  }
-  const IndexEntry* IndexFind(std::string_view id) const {
-    if (index_.empty()) return nullptr;
-    const IndexEntry& entry = index_[Probe(id, TagOf(id))];
-    return entry.tag == 0 ? nullptr : &entry;
-  }
-  // A second record with the same id takes the id over (as Find sees it).
-  void IndexInsert(Slot* slot) {
-    if ((indexed_ + 1) * 4 > index_.size() * 3) Rehash(index_.empty() ? 16 : index_.size() * 2);
-    const std::size_t tag = TagOf(slot->record.id);
-    IndexEntry& entry = index_[Probe(slot->record.id, tag)];
-    if (entry.tag == 0) ++indexed_;
-    entry = {slot, tag};
-  }
-  // Drops the entry of `slot`'s id when it names that slot.
-  void IndexErase(const Slot* slot) {
-    if (index_.empty()) return;
-    const std::size_t mask = index_.size() - 1;
-    std::size_t hole = TagOf(slot->record.id) & mask;
-    // The slot's own entry, or a gap (its id was taken over by a later record).
-    while (index_[hole].tag != 0 && index_[hole].slot != slot) hole = (hole + 1) & mask;
-    if (index_[hole].tag == 0) return;
-    // Backward-shift deletion: later members of the probe run move up so that
-    // no lookup stops early at the freed entry.
-    for (std::size_t i = (hole + 1) & mask; index_[i].tag != 0; i = (i + 1) & mask) {
-      const std::size_t home = index_[i].tag & mask;
-      if (((i - home) & mask) >= ((i - hole) & mask)) {
-        index_[hole] = index_[i];
-        hole = i;
-      }
-    }
-    index_[hole] = IndexEntry{};
-    --indexed_;
-    // Give a table most records left back (after a load, with eviction).
-    if (index_.size() > 64 && indexed_ * 8 < index_.size()) Rehash(index_.size() / 4);
-  }
-  void Rehash(std::size_t size) {
-    std::vector<IndexEntry> old = std::move(index_);
-    index_.assign(size, IndexEntry{});
-    const std::size_t mask = size - 1;
-    for (const IndexEntry& entry : old) {
-      if (entry.tag == 0) continue;
-      std::size_t i = entry.tag & mask;
-      while (index_[i].tag != 0) i = (i + 1) & mask;
-      index_[i] = entry;
-    }
-  }
-
   std::deque<std::unique_ptr<Page>> pages_;
   Seq first_page_ = 0;  // The page number of pages_.front().
   std::size_t size_ = 0;
-  std::vector<IndexEntry> index_;
-  std::size_t indexed_ = 0;
+  // The id index (string_index.h): slots do not move, a record's id never
+  // changes, and the slot holds the sequence, so each id is stored once and
+  // an added record costs no index allocation.
+  struct SlotId {
+    std::string_view operator()(const Slot& slot) const { return slot.record.id; }
+  };
+  StringIndex<Slot, SlotId> index_;
   // In the order records finished; slots, so that Trim does not search.
   std::deque<Slot*> finished_;
   Seq next_seq_ = 0;

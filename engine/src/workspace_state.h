@@ -38,6 +38,7 @@
 #include "scheduler.h"
 #include "segment_reply_store.h"
 #include "shared_text.h"
+#include "string_index.h"
 #include "workspace_definition.h"
 
 namespace mock_courier {
@@ -440,7 +441,7 @@ struct RunStore : RecordStore<AutomationRun> {
   // Resolved cancelation token -> the runs' sequence numbers, oldest first
   // (https://www.courier.com/docs/platform/automations/cancel): 8 bytes a
   // run, not a copy of its id.
-  std::unordered_map<std::string, RunSeqs, TransparentStringHash> by_token;
+  StringMap<RunSeqs> by_token;
 };
 
 // ---- Inbound journal, catalogue -----------------------------------------
@@ -625,7 +626,7 @@ struct WorkspaceState {
   // Profiles and preferences, by user id. Profiles are hashed: every send
   // looks its recipient up, and with 10k profiles an ordered map's lookup was
   // a fifteenth of a fired run. The profiles view sorts by user id.
-  std::unordered_map<std::string, StoredProfile, TransparentStringHash> profiles;
+  StringMap<StoredProfile> profiles;
   std::map<std::string, Json> preferences;  // user -> {topic_id: {status, ...}}
   // Lists: id -> {id, name, created, updated}; subscriptions list -> users (ordered).
   std::map<std::string, Json> lists;

@@ -312,20 +312,21 @@ TEST(RetentionTest, SharedNamesAreSharedUpToTheirCap) {
   EXPECT_TRUE(ws.shared_names.empty());
 }
 
-// Profiles are hashed; a reset gives their bucket array back (clear() would
-// keep one bucket per profile a load test wrote) and restores the file's.
+// Profiles are hashed; a reset gives their table back (clearing it in place
+// would keep an entry per profile a load test wrote) and restores the file's.
 TEST(RetentionTest, AResetGivesTheProfilesTableBack) {
   WorkspaceDefinition definition;
   definition.profiles["from-file"] = Json{{"email", "f@example.com"}};
   WorkspaceState ws(std::move(definition), Retention{});
   ws.ResetState(0);
-  const std::size_t idle_buckets = ws.profiles.bucket_count();
+  const std::size_t idle_buckets = ws.profiles.table_size();
   for (int i = 0; i < 50000; ++i) ws.profiles["user-" + std::to_string(i)] = Json::object();
-  ASSERT_GT(ws.profiles.bucket_count(), 50000u);
+  ASSERT_GT(ws.profiles.table_size(), 50000u);
   ws.ResetState(0);
   EXPECT_EQ(ws.profiles.size(), 1u);
-  EXPECT_EQ(ws.profiles.at("from-file").get(), (Json{{"email", "f@example.com"}}));
-  EXPECT_LE(ws.profiles.bucket_count(), idle_buckets);
+  ASSERT_NE(ws.profiles.find("from-file"), ws.profiles.end());
+  EXPECT_EQ(ws.profiles.find("from-file")->second.get(), (Json{{"email", "f@example.com"}}));
+  EXPECT_LE(ws.profiles.table_size(), idle_buckets);
 }
 
 }  // namespace
