@@ -193,7 +193,7 @@ std::vector<std::string> CancelRunsWithToken(WorkspaceState& ws, Services& svc,
     if (run != nullptr &&
         CancelActiveRun(ws, svc, *run, now,
                         "canceled by " + by + " (cancelation_token '" + token + "')")) {
-      canceled.push_back(run->id);
+      canceled.push_back(run->id.str());
     }
   }
   Bump(svc);
@@ -227,8 +227,8 @@ struct StepOutcome {
   static StepOutcome Waiting() { return {kWaiting, nullptr, ""}; }
 };
 
-void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int depth);
-// Execute for a run already found (null: nothing to do).
+// Runs a run's steps from its next one until it waits or ends (null: nothing
+// to do).
 void ExecuteRun(WorkspaceState& ws, Services& svc, AutomationRun* run, int depth);
 std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth);
 
@@ -297,7 +297,6 @@ std::string StringField(const Json& step, const char* key) {
 // meanwhile is left alone.
 void OnDelayDue(WorkspaceState& ws, Services& svc, AutomationRun* run) {
   if (run == nullptr || run->status != RunStatus::kWaiting) return;
-  const std::string& run_id = run->id;
   TimePoint now = svc.clock.Now();
   StepState& delay = run->steps[run->next_step];
   // Courier records both values on the step (triggers/sqs/step/delay.ts).
@@ -312,7 +311,7 @@ void OnDelayDue(WorkspaceState& ws, Services& svc, AutomationRun* run) {
   run->updated_at = now;
   ++run->next_step;
   Bump(svc);
-  Execute(ws, svc, run_id, 0);
+  ExecuteRun(ws, svc, run, 0);
 }
 
 // The docs' own `until` example is basic ISO 8601, while a JSON-schema
@@ -417,7 +416,7 @@ Result<Json> Fetch(Services& svc, const Json& webhook, AutomationRun& run) {
 StepOutcome RunSendStep(WorkspaceState& ws, Services& svc, AutomationRun& run, StepKind kind,
                         Json& step, std::optional<Payload>& shared_data) {
   const bool list = kind == StepKind::kSendList;
-  SendOrigin origin{"automation", run.id, ""};
+  SendOrigin origin{"automation", run.id.str(), ""};
   if (!list && !step.contains("message")) {
     NormalizeSendProfile(step, run);
     if (!step.contains("recipient") || !Truthy(step["recipient"])) {
@@ -617,13 +616,9 @@ std::optional<StepOutcome> RunPlainSend(WorkspaceState& ws, Services& svc, Autom
   std::optional<Payload> data = run.context.ObjectDataPayload();
   Result<std::string> sent = SendTemplateFromAutomation(ws, svc, template_id, recipient,
                                                         data ? std::move(*data) : Payload(),
-                                                        SendOrigin{"automation", run.id, ""});
+                                                        SendOrigin{"automation", run.id.str(), ""});
   if (!sent.ok()) return StepOutcome::Error(sent.status().message());
   return StepOutcome::Sent(std::move(*sent));
-}
-
-void Execute(WorkspaceState& ws, Services& svc, const std::string& run_id, int depth) {
-  ExecuteRun(ws, svc, ws.runs.Find(run_id), depth);
 }
 
 void ExecuteRun(WorkspaceState& ws, Services& svc, AutomationRun* found, int depth) {
@@ -732,7 +727,7 @@ bool IsDerivedSource(std::string_view source, std::string_view template_id) {
 std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth) {
   TimePoint now = svc.clock.Now();
   AutomationRun run;
-  run.id = ws.ids.Next(now);
+  run.id = NextIdText(ws.ids, now);
   run.template_id = spec.template_id;
   // A triggered run keeps its trigger and inbound id packed; invoked runs
   // derive their source from the template (no string kept).
@@ -741,11 +736,10 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
       run.trigger = spec.trigger;
       run.inbound = *inbound;
     } else {
-      run.other_source = std::make_unique<std::string>(std::string(spec.trigger) + "/" +
-                                                       std::string(spec.inbound_id));
+      run.set_other_source(std::string(spec.trigger) + "/" + std::string(spec.inbound_id));
     }
   } else if (!IsDerivedSource(spec.source, run.template_id)) {
-    run.other_source = std::make_unique<std::string>(std::move(spec.source));
+    run.set_other_source(std::move(spec.source));
   }
   run.context = std::move(spec.context);
   run.created_at = now;
@@ -795,7 +789,7 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
     run.status = RunStatus::kError;
     run.AddDiagnostic(spec.failed_validation);
   }
-  std::string id = run.id;
+  std::string id = run.id.str();
   const bool start = run.status == RunStatus::kProcessing;
   const RunStore::Seq seq = ws.runs.end_seq();
   run.seq = seq;

@@ -965,7 +965,11 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
   plan.deliver_at = deliver_at;
   Message& stored = ws.messages.AddBuilt(
       [&](Message& message) {
-        message.id = message_id.empty() ? ws.ids.Next(now) : std::move(message_id);
+        if (message_id.empty()) {
+          message.id = NextIdText(ws.ids, now);
+        } else {
+          message.id = message_id;
+        }
         if (request_id != message.id) message.request_id = request_id;
         message.record.enqueued = now;
         // A delivered message's items, in one allocation (ENQUEUED, MAPPED,
@@ -978,7 +982,7 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
   // The stored message stays put for the whole operation (stores only drop
   // records when it ends, record_store.h), so its id is read in place; one
   // copy is returned.
-  const std::string& id = stored.id;
+  const std::string_view id = stored.id;
   Touch(svc);
   NotifyMessageUpdated(ws, svc, stored);
   // With a processing latency the message stays ENQUEUED until its job runs (jobs.h).
@@ -991,7 +995,7 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
   } else {
     ProcessMessage(ws, svc, stored);
   }
-  return id;
+  return std::string(id);
 }
 
 namespace {

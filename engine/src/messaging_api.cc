@@ -84,7 +84,7 @@ bool MatchesFilters(const Message& m, const Json& query) {
   // (https://www.courier.com/docs/reference/logs/list: "whether archived
   // messages should be included").
   if (m.archived && QueryValue(query, "archived") != "true") return false;
-  auto any_of = [](const std::vector<std::string>& wanted, const std::string& value) {
+  auto any_of = [](const std::vector<std::string>& wanted, std::string_view value) {
     return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
   };
   if (!any_of(QueryValues(query, "status"), MessageStatusName(m.record.status))) return false;
