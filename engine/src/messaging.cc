@@ -729,7 +729,7 @@ void ScheduleDelivery(WorkspaceState& ws, Services& svc, Message& message,
   Scheduler::Timer timer;
   timer.workspace = ws.serial;
   timer.kind = TimerKind::kDeliverMessage;
-  timer.target = ws.messages.SeqOf(message.id).value_or(0);
+  timer.target = message.seq;
   timer.channel = channel;
   message.pending_timer = svc.scheduler.Schedule(due, std::move(timer));
 }
@@ -965,6 +965,7 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
   plan.deliver_at = deliver_at;
   Message& stored = ws.messages.AddBuilt(
       [&](Message& message) {
+        message.seq = ws.messages.end_seq();
         if (message_id.empty()) {
           message.id = NextIdText(ws.ids, now);
         } else {
@@ -990,7 +991,7 @@ std::string CreateMessage(WorkspaceState& ws, Services& svc, SendPlan&& plan,
     Scheduler::Timer timer;
     timer.workspace = ws.serial;
     timer.kind = deliver_at ? TimerKind::kDelayedSend : TimerKind::kProcessMessage;
-    timer.target = ws.messages.SeqOf(id).value_or(0);
+    timer.target = stored.seq;
     stored.pending_timer = svc.scheduler.Schedule(*due, std::move(timer));
   } else {
     ProcessMessage(ws, svc, stored);
@@ -1667,7 +1668,7 @@ void SetMessageStatus(WorkspaceState& ws, Services& svc, Message& message, Messa
                       RecordTimestamp stamp) {
   message.record.status = status;
   if (stamp != nullptr && !(message.record.*stamp)) message.record.*stamp = svc.clock.Now();
-  if (IsFinalMessageStatus(status)) ws.messages.MarkFinished(message.id);
+  if (IsFinalMessageStatus(status)) ws.messages.MarkFinishedAt(message.seq);
   Touch(svc);
   NotifyMessageUpdated(ws, svc, message);
   std::string_view event;

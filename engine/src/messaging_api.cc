@@ -251,7 +251,7 @@ Result<Reply> CancelMessageReply(WorkspaceState& ws, Services& svc, const std::s
   m->canceled = true;
   m->record.status = MessageStatus::kCanceled;
   m->record.canceled_at = svc.clock.Now();
-  ws.messages.MarkFinished(m->id);
+  ws.messages.MarkFinishedAt(m->seq);
   Touch(svc);
   NotifyMessageUpdated(ws, svc, *m);
   return Reply{200, MessageRecordJson(*m)};

@@ -206,6 +206,10 @@ struct Message {
   explicit Message(SendPlan&& send_plan) : plan(std::move(send_plan)) {}
 
   IdText id;
+  // Its sequence number in ws.messages (RecordStore::Seq), set as it is
+  // added: its timers and its finishing find it by this, not by a lookup of
+  // its id in the index of every message (as AutomationRun::seq).
+  std::uint64_t seq = 0;
   MessageRecord record;
   // GET /messages/{id}/history items, oldest first, as stored: the parts a
   // message would otherwise repeat (send data, profiles) are held once below
