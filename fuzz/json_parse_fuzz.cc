@@ -3,11 +3,18 @@
 // nlohmann. Contracts checked: no exception; both accept or both reject, with
 // the same message; an accepted value is the same tree with the same value
 // types (1, 1u and 1.0 differ, as do 0.0 and -0.0) and dumps to the same text.
+//
+// The same reader packs inbound Segment events with no tree
+// (PackedJson::PackText, engine/src/packed_json.h). Contracts: PackText packs
+// exactly the texts IsPlainJsonText accepts, which nlohmann accepts too; the
+// packed value unpacks to nlohmann's tree, and with every key already in the
+// table its bytes are those PackedJson::Pack writes from that tree.
 #include <cstdint>
 #include <string>
 
 #include "fuzz_input.h"
 #include "mock_courier/json_parse.h"
+#include "packed_json.h"
 
 namespace {
 
@@ -44,6 +51,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       if (parsed.ok() && (!Same(*parsed, *expected) || parsed->dump() != expected->dump())) {
         mock_courier::fuzz::Violated("different trees");
+      }
+    }
+    const bool plain = mock_courier::IsPlainJsonText(text);
+    const auto expected = mock_courier::ParseJsonWithNlohmann(text);
+    if (plain && !expected.ok()) mock_courier::fuzz::Violated("plain text nlohmann rejects");
+    mock_courier::JsonKeyTable keys;
+    const auto packed = mock_courier::PackedJson::PackText(text, keys);
+    if (packed.has_value() != plain) mock_courier::fuzz::Violated("PackText differs from plain");
+    if (packed) {
+      if (!Same(packed->Unpack(keys), *expected)) mock_courier::fuzz::Violated("packed tree");
+      // With every key in the table, both write the same bytes.
+      const auto from_tree = mock_courier::PackedJson::Pack(*expected, keys);
+      const auto again = mock_courier::PackedJson::PackText(text, keys);
+      if (!from_tree || !again || from_tree->bytes() != again->bytes()) {
+        mock_courier::fuzz::Violated("packed bytes differ from Pack's");
       }
     }
   } catch (...) {

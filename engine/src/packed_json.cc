@@ -1,10 +1,13 @@
 #include "packed_json.h"
 
+#include "json_text_reader.h"
 #include "mock_courier/json_parse.h"
 #include "mock_courier/time_format.h"
 #include "string_hash.h"
 
+#include <algorithm>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 #include <utility>
 
@@ -61,13 +64,55 @@ std::int64_t UnZigZag(std::uint64_t z) {
 // The epoch ms of `s` when it is a timestamp exactly as FormatIso8601 writes
 // it ("2026-11-23T08:00:00.000Z", as Segment's timestamp, sentAt and
 // receivedAt are): 24 bytes that pack into ~7.
-std::optional<TimePoint> CanonicalTimestamp(const std::string& s) {
+std::optional<TimePoint> CanonicalTimestamp(std::string_view s) {
   if (s.size() != 24 || s[10] != 'T' || s[23] != 'Z' || s[19] != '.') return std::nullopt;
   std::optional<TimePoint> t = ParseIso8601(s);
   if (!t) return std::nullopt;
   char canonical[kIso8601Capacity];
   if (std::string_view(canonical, FormatIso8601To(*t, canonical)) != s) return std::nullopt;
   return t;
+}
+
+void PutInteger(std::string& out, std::int64_t n) {
+  out.push_back(static_cast<char>(kInteger));
+  PutVarint(out, ZigZag(n));
+}
+
+void PutUnsigned(std::string& out, std::uint64_t n) {
+  out.push_back(static_cast<char>(kUnsigned));
+  PutVarint(out, n);
+}
+
+void PutFloat(std::string& out, double d) {
+  char bits[sizeof d];
+  std::memcpy(bits, &d, sizeof d);
+  out.push_back(static_cast<char>(kFloat));
+  out.append(bits, sizeof bits);
+}
+
+void PutString(std::string& out, std::string_view s) {
+  if (std::optional<TimePoint> t = CanonicalTimestamp(s)) {
+    out.push_back(static_cast<char>(kTimestamp));
+    PutVarint(out, ZigZag(*t));
+    return;
+  }
+  if (s.size() < 0x80) {
+    out.push_back(static_cast<char>(kShortString | s.size()));
+  } else {
+    out.push_back(static_cast<char>(kString));
+    PutVarint(out, s.size());
+  }
+  PutBytes(out, s);
+}
+
+// An object member's key: its number in `keys`, or its bytes inline.
+void PutKey(std::string& out, JsonKeyTable& keys, std::string_view key) {
+  if (std::optional<std::uint32_t> n = keys.Intern(key)) {
+    PutVarint(out, std::uint64_t{*n} << 1);
+  } else {
+    PutVarint(out, (std::uint64_t{key.size()} << 1) | 1);
+    PutBytes(out, key);
+  }
 }
 
 bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
@@ -78,40 +123,18 @@ bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
     case Json::value_t::boolean:
       out.push_back(static_cast<char>(value.get<bool>() ? kTrue : kFalse));
       return true;
-    case Json::value_t::number_integer: {
-      const auto n = value.get<std::int64_t>();
-      out.push_back(static_cast<char>(kInteger));
-      PutVarint(out, ZigZag(n));
+    case Json::value_t::number_integer:
+      PutInteger(out, value.get<std::int64_t>());
       return true;
-    }
     case Json::value_t::number_unsigned:
-      out.push_back(static_cast<char>(kUnsigned));
-      PutVarint(out, value.get<std::uint64_t>());
+      PutUnsigned(out, value.get<std::uint64_t>());
       return true;
-    case Json::value_t::number_float: {
-      const double d = value.get<double>();
-      char bits[sizeof d];
-      std::memcpy(bits, &d, sizeof d);
-      out.push_back(static_cast<char>(kFloat));
-      out.append(bits, sizeof bits);
+    case Json::value_t::number_float:
+      PutFloat(out, value.get<double>());
       return true;
-    }
-    case Json::value_t::string: {
-      const auto& s = value.get_ref<const std::string&>();
-      if (std::optional<TimePoint> t = CanonicalTimestamp(s)) {
-        out.push_back(static_cast<char>(kTimestamp));
-        PutVarint(out, ZigZag(*t));
-        return true;
-      }
-      if (s.size() < 0x80) {
-        out.push_back(static_cast<char>(kShortString | s.size()));
-      } else {
-        out.push_back(static_cast<char>(kString));
-        PutVarint(out, s.size());
-      }
-      PutBytes(out, s);
+    case Json::value_t::string:
+      PutString(out, value.get_ref<const std::string&>());
       return true;
-    }
     case Json::value_t::array: {
       out.push_back(static_cast<char>(kArray));
       const std::size_t start = out.size();
@@ -125,13 +148,7 @@ bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
       out.push_back(static_cast<char>(kObject));
       const std::size_t start = out.size();
       for (auto it = value.begin(); it != value.end(); ++it) {
-        const std::string& key = it.key();
-        if (std::optional<std::uint32_t> n = keys.Intern(key)) {
-          PutVarint(out, std::uint64_t{*n} << 1);
-        } else {
-          PutVarint(out, (std::uint64_t{key.size()} << 1) | 1);
-          PutBytes(out, key);
-        }
+        PutKey(out, keys, it.key());
         if (!PackValue(it.value(), keys, out)) return false;
       }
       InsertLength(out, start);
@@ -143,6 +160,112 @@ bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
   }
   return false;
 }
+
+// JsonTextReader's builder for PackText: packs as the text is read, into
+// `out`. An object's members are packed in the text's order, each value
+// marked; at the closing brace they are written again in key order (the
+// order of the tree Pack packs) with the last of a repeated key, as
+// nlohmann's tree keeps it. Its buffers keep their capacity (one per thread).
+class TextPacker {
+ public:
+  struct Slot {};
+  struct Object {
+    std::size_t start;         // In out: just past the tag.
+    std::size_t first_member;  // In members_.
+    std::size_t key_bytes;     // key_bytes_'s size before the object's keys.
+  };
+  using Array = std::size_t;  // In out: just past the tag.
+
+  void Start(JsonKeyTable* keys) {
+    keys_ = keys;
+    out.assign(4, '\0');
+    members_.clear();
+    key_bytes_.clear();
+  }
+
+  void Null(Slot) { out.push_back(static_cast<char>(kNull)); }
+  void Bool(Slot, bool value) { out.push_back(static_cast<char>(value ? kTrue : kFalse)); }
+  void Integer(Slot, std::int64_t value) { PutInteger(out, value); }
+  void Unsigned(Slot, std::uint64_t value) { PutUnsigned(out, value); }
+  void Float(Slot, double value) { PutFloat(out, value); }
+  void String(Slot, std::string& text) { PutString(out, text); }
+
+  Object BeginObject(Slot) {
+    out.push_back(static_cast<char>(kObject));
+    return Object{out.size(), members_.size(), key_bytes_.size()};
+  }
+  Slot Member(Object&, std::string& key) {
+    members_.push_back(Member_{key_bytes_.size(), key.size(), out.size(), 0});
+    key_bytes_ += key;
+    return {};
+  }
+  void EndMember(Object&) { members_.back().end = out.size(); }
+  bool EndObject(Object& object) {
+    const auto first = static_cast<std::ptrdiff_t>(object.first_member);
+    order_.clear();
+    for (std::size_t i = object.first_member; i < members_.size(); ++i) order_.push_back(i);
+    const auto key = [&](std::size_t i) {
+      return std::string_view(key_bytes_).substr(members_[i].key_at, members_[i].key_size);
+    };
+    // Text order is usually not key order; stable, so a repeated key's
+    // members stay in text order and the last is kept.
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+    rebuild_.clear();
+    for (std::size_t k = 0; k < order_.size(); ++k) {
+      if (k + 1 < order_.size() && key(order_[k + 1]) == key(order_[k])) continue;
+      const Member_& m = members_[order_[k]];
+      PutKey(rebuild_, *keys_, key(order_[k]));
+      rebuild_.append(out, m.begin, m.end - m.begin);
+    }
+    out.resize(object.start);
+    out += rebuild_;
+    InsertLength(out, object.start);
+    members_.erase(members_.begin() + first, members_.end());
+    key_bytes_.resize(object.key_bytes);
+    return true;
+  }
+
+  Array BeginArray(Slot) {
+    out.push_back(static_cast<char>(kArray));
+    return out.size();
+  }
+  Slot Item(Array&) { return {}; }
+  bool EndArray(Array& start) {
+    InsertLength(out, start);
+    return true;
+  }
+
+  std::string& text_buffer() { return text_; }
+  std::string& key_buffer() { return key_; }
+
+  // Drops buffers a rare huge value grew.
+  void Trim() {
+    if (out.capacity() > 64 * 1024) out = std::string();
+    if (rebuild_.capacity() > 64 * 1024) rebuild_ = std::string();
+    if (key_bytes_.capacity() > 64 * 1024) key_bytes_ = std::string();
+    if (text_.capacity() > 64 * 1024) text_ = std::string();
+    if (members_.capacity() > 4096) members_ = {};
+    if (order_.capacity() > 4096) order_ = {};
+  }
+
+  std::string out;  // A 4-byte length, then the value.
+
+ private:
+  struct Member_ {
+    std::size_t key_at;  // In key_bytes_.
+    std::size_t key_size;
+    std::size_t begin;  // The value's bytes in out.
+    std::size_t end;
+  };
+  JsonKeyTable* keys_ = nullptr;
+  std::vector<Member_> members_;  // The open objects' members, innermost last.
+  std::string key_bytes_;         // Their keys.
+  std::vector<std::size_t> order_;
+  std::string rebuild_;
+  std::string text_;
+  std::string key_;
+};
 
 // Reads what PackValue wrote. The bytes are the engine's own, so a short
 // read is a bug: it throws rather than reading past the buffer.
@@ -342,19 +465,38 @@ PackedJson& PackedJson::operator=(const PackedJson& other) {
   return *this;
 }
 
-std::optional<PackedJson> PackedJson::Pack(const Json& value, JsonKeyTable& keys) {
-  // Packed into a per-thread scratch buffer that keeps its capacity, then
-  // copied once into a buffer of the exact size: one allocation a value.
-  thread_local std::string out;
-  out.assign(4, '\0');
-  if (!PackValue(value, keys, out)) return std::nullopt;
+PackedJson PackedJson::FromScratch(std::string& out) {
   const auto size = static_cast<std::uint32_t>(out.size() - 4);
   std::memcpy(out.data(), &size, 4);
   PackedJson packed;
   // make_unique<T[]> would zero the buffer first; it is overwritten at once.
   packed.bytes_.reset(new std::uint8_t[out.size()]);
   std::memcpy(packed.bytes_.get(), out.data(), out.size());
+  return packed;
+}
+
+std::optional<PackedJson> PackedJson::Pack(const Json& value, JsonKeyTable& keys) {
+  // Packed into a per-thread scratch buffer that keeps its capacity, then
+  // copied once into a buffer of the exact size: one allocation a value.
+  thread_local std::string out;
+  out.assign(4, '\0');
+  if (!PackValue(value, keys, out)) return std::nullopt;
+  PackedJson packed = FromScratch(out);
   if (out.capacity() > 64 * 1024) out = std::string();  // A rare huge value: not kept.
+  return packed;
+}
+
+std::optional<PackedJson> PackedJson::PackText(std::string_view text, JsonKeyTable& keys) {
+  thread_local TextPacker packer;
+  packer.Start(&keys);
+  std::optional<PackedJson> packed;
+  try {
+    if (JsonTextReader<TextPacker>(text, kMaxJsonDepth, packer).Read({})) {
+      packed = FromScratch(packer.out);
+    }
+  } catch (const std::bad_alloc&) {  // A huge value: the caller parses it.
+  }
+  packer.Trim();
   return packed;
 }
 
@@ -438,6 +580,34 @@ std::optional<std::string_view> PackedJson::Cursor::String() const {
   return reader.StringValue();
 }
 
+Json::value_t PackedJson::Cursor::type() const {
+  if (!valid()) return Json::value_t::discarded;
+  const auto tag = static_cast<std::uint8_t>(at_[0]);
+  if ((tag & kShortString) != 0) return Json::value_t::string;
+  switch (tag) {
+    case kNull:
+      return Json::value_t::null;
+    case kFalse:
+    case kTrue:
+      return Json::value_t::boolean;
+    case kInteger:
+      return Json::value_t::number_integer;
+    case kUnsigned:
+      return Json::value_t::number_unsigned;
+    case kFloat:
+      return Json::value_t::number_float;
+    case kString:
+    case kTimestamp:
+      return Json::value_t::string;
+    case kArray:
+      return Json::value_t::array;
+    case kObject:
+      return Json::value_t::object;
+    default:
+      throw std::logic_error("PackedJson: unknown tag");
+  }
+}
+
 Json PackedJson::Cursor::Unpack() const {
   if (!valid()) return nullptr;
   Reader reader(at_, *keys_);
@@ -483,6 +653,59 @@ Json Payload::ToJson() const {
     return parsed.ok() ? std::move(parsed).value() : Json::object();
   }
   return packed_.Unpack(*keys_);
+}
+
+namespace {
+
+// Reads `path` of `payload` with `read`, given the value there (nullptr when
+// the path leads nowhere) as a tree, or a cursor for a packed payload.
+template <typename FromTree, typename FromCursor>
+auto ReadPath(const Payload& payload, std::string_view path, FromTree&& from_tree,
+              FromCursor&& from_cursor) {
+  const auto in_tree = [&](const Json& root) {
+    return from_tree(path.empty() ? &root : FindPath(root, path));
+  };
+  if (const Json* tree = payload.tree()) return in_tree(*tree);
+  if (payload.text() != nullptr) return in_tree(payload.ToJson());
+  PackedJson::Cursor cursor = payload.Cursor();
+  if (!path.empty()) cursor.StepPath(path);
+  return from_cursor(cursor);
+}
+
+}  // namespace
+
+Json::value_t Payload::TypeAt(std::string_view path) const {
+  return ReadPath(
+      *this, path,
+      [](const Json* value) { return value != nullptr ? value->type() : Json::value_t::discarded; },
+      [](const PackedJson::Cursor& cursor) { return cursor.type(); });
+}
+
+std::optional<std::string> Payload::StringAt(std::string_view path) const {
+  return ReadPath(
+      *this, path,
+      [](const Json* value) -> std::optional<std::string> {
+        if (value == nullptr || !value->is_string()) return std::nullopt;
+        return value->get<std::string>();
+      },
+      [](const PackedJson::Cursor& cursor) -> std::optional<std::string> {
+        if (std::optional<std::string_view> bytes = cursor.String()) return std::string(*bytes);
+        if (cursor.type() != Json::value_t::string) return std::nullopt;
+        return cursor.Unpack().get<std::string>();  // A timestamp, packed as a time.
+      });
+}
+
+std::optional<Json> Payload::ValueAt(std::string_view path) const {
+  return ReadPath(
+      *this, path,
+      [](const Json* value) -> std::optional<Json> {
+        if (value == nullptr) return std::nullopt;
+        return *value;
+      },
+      [](const PackedJson::Cursor& cursor) -> std::optional<Json> {
+        if (!cursor.valid()) return std::nullopt;
+        return cursor.Unpack();
+      });
 }
 
 }  // namespace mock_courier

@@ -87,6 +87,12 @@ class PackedJson {
   // Packs `value`; nullopt for what JSON text cannot hold (binary values,
   // discarded values), which the caller keeps as a tree.
   static std::optional<PackedJson> Pack(const Json& value, JsonKeyTable& keys);
+  // Packs JSON text directly, with no tree: the value equals what Pack packs
+  // from ParseJson's tree of `text` (same types, numbers, bytes; members in
+  // key order, the last of a repeated key). nullopt for text ParseJson's fast
+  // path does not read (IsPlainJsonText is false: any error, nesting past
+  // kMaxJsonDepth, an underflow), which the caller parses.
+  static std::optional<PackedJson> PackText(std::string_view text, JsonKeyTable& keys);
   // The value packed, with the table it was packed with.
   Json Unpack(const JsonKeyTable& keys) const;
 
@@ -114,6 +120,9 @@ class PackedJson {
     // The bytes of the string here, as stored; nullopt for anything else, and
     // for a timestamp (packed as a time: Unpack writes its text).
     std::optional<std::string_view> String() const;
+    // The type of the value here as Unpack gives it (a timestamp is a
+    // string); discarded when invalid.
+    Json::value_t type() const;
 
    private:
     std::string_view at_;  // From the value here to the end of the buffer.
@@ -121,6 +130,10 @@ class PackedJson {
   };
 
  private:
+  // The value in `out` (4 bytes left for the length, then the value), copied
+  // into a buffer of its size.
+  static PackedJson FromScratch(std::string& out);
+
   std::unique_ptr<std::uint8_t[]> bytes_;  // 4-byte length, then the value.
 };
 
@@ -154,6 +167,22 @@ class Payload {
   PackedJson::Cursor Cursor() const { return PackedJson::Cursor(packed_, *keys_); }
   // The value as a tree (a copy: for views).
   Json ToJson() const;
+
+  // Reading one path (FindPath's rules, json_util.h; "" is the whole value)
+  // of a tree or packed payload without unpacking the rest (a text payload is
+  // parsed). The value's type as ToJson's tree has it, discarded when the
+  // path leads nowhere:
+  Json::value_t TypeAt(std::string_view path) const;
+  // The string there; nullopt when absent or not a string.
+  std::optional<std::string> StringAt(std::string_view path) const;
+  // A copy of the value there; nullopt when absent.
+  std::optional<Json> ValueAt(std::string_view path) const;
+
+  // The tree, shared (null unless a tree payload).
+  const SharedJson& shared_tree() const { return tree_; }
+  // The packed value (empty unless a packed payload) and its key table.
+  const PackedJson& packed() const { return packed_; }
+  const JsonKeyTable& keys() const { return *keys_; }
 
  private:
   SharedJson tree_;

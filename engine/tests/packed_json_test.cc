@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "json_util.h"
+#include "mock_courier/json_parse.h"
 #include "mock_courier/time_format.h"
 
 namespace mock_courier {
@@ -419,6 +421,147 @@ TEST(PayloadTest, ATreeOrAPackedValueReadsAlike) {
   EXPECT_EQ(Payload(SharedJson()).ToJson(), Json::object());
   // A packed scalar is not an object.
   EXPECT_FALSE(Payload(*PackedJson::Pack(Json("text"), keys), keys).is_object());
+}
+
+// ---- PackText: JSON text packed with no tree ----
+
+// PackText's value for `text` against ParseJson's tree: the same tree when
+// unpacked, and, once Pack has put every key in the table, the same bytes.
+::testing::AssertionResult PacksAsItsTree(const std::string& text, JsonKeyTable& keys) {
+  Result<Json> tree = ParseJson(text);
+  if (!tree.ok()) return ::testing::AssertionFailure() << "ParseJson refused " << text;
+  std::optional<PackedJson> packed = PackedJson::PackText(text, keys);
+  if (!packed) return ::testing::AssertionFailure() << "PackText refused " << text;
+  auto same = SameTree(packed->Unpack(keys), *tree);
+  if (!same) return same << " in " << text;
+  std::optional<PackedJson> from_tree = PackedJson::Pack(*tree, keys);
+  std::optional<PackedJson> again = PackedJson::PackText(text, keys);
+  if (!from_tree || !again || from_tree->bytes() != again->bytes()) {
+    return ::testing::AssertionFailure() << "bytes differ from Pack's for " << text;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+TEST(PackTextTest, ASegmentEventPacksAsItsParsedTree) {
+  JsonKeyTable keys;
+  for (int n = 0; n < 3; ++n) {
+    const Json event = SegmentTrack(n);
+    EXPECT_TRUE(PacksAsItsTree(JsonText(event), keys));
+    EXPECT_TRUE(PacksAsItsTree(event.dump(2), keys));  // Whitespace between tokens.
+  }
+  // analytics.js writes members in its own order, not sorted.
+  EXPECT_TRUE(PacksAsItsTree(
+      R"({"type":"track","userId":"u1","event":"Checkout Page Visited","messageId":"m-1",)"
+      R"("properties":{"total":99.5,"item":"Boots","cart_id":"c1"},)"
+      R"("context":{"library":{"version":"4.1.0","name":"analytics.js"}},)"
+      R"("timestamp":"2026-11-23T08:00:00.000Z"})",
+      keys));
+}
+
+TEST(PackTextTest, RepeatedKeysKeepTheLastValueAsNlohmannDoes) {
+  JsonKeyTable keys;
+  EXPECT_TRUE(PacksAsItsTree(R"({"b":1,"a":2,"b":{"x":[1,2]},"a":"last"})", keys));
+  EXPECT_TRUE(PacksAsItsTree(R"({"a":{"k":1,"k":2},"a":{"k":3}})", keys));
+  std::optional<PackedJson> packed = PackedJson::PackText(R"({"k":1,"k":2,"k":3})", keys);
+  ASSERT_TRUE(packed);
+  EXPECT_EQ(packed->Unpack(keys), Json({{"k", 3}}));
+}
+
+TEST(PackTextTest, ValuesKeepNlohmannsTypesAndBytes) {
+  JsonKeyTable keys;
+  for (
+      const char* text : {
+          R"([0, -0, 1, -1, 18446744073709551615, -9223372036854775808, 1.0, -0.0, 0.1])",
+          R"([1e300, 2.5E-3, 1E2, 123456789012345678, 18446744073709551616, -9223372036854775809])",
+          R"(["", "a\"b\\c\/d\b\f\n\r\t", "\u00e9\u4e2d\ud83d\ude00", "é中😀", "\u0000"])",
+          R"({"":{"":[]},"empty":{},"list":[[],[{}]],"t":true,"f":false,"n":null})",
+          R"({"ts":"2026-11-23T08:00:00.000Z","not_ts":"2026-11-23T08:00:00Z"})",
+      }) {
+    EXPECT_TRUE(PacksAsItsTree(text, keys));
+  }
+  // Long strings (a varint length), keys past the table's key limit (inline)
+  // and strings with escapes in keys.
+  const std::string long_key(JsonKeyTable::kMaxKeyBytes + 1, 'k');
+  const std::string long_value(300, 'v');
+  EXPECT_TRUE(PacksAsItsTree(
+      "{\"" + long_key + "\":\"" + long_value + "\",\"a\\u0062\":1,\"a\\\"\":2}", keys));
+  EXPECT_FALSE(keys.Find(long_key).has_value());
+}
+
+TEST(PackTextTest, GivesUpWhereParseJsonsFastPathDoes) {
+  JsonKeyTable keys;
+  const std::string deepest = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  EXPECT_TRUE(PackedJson::PackText(deepest, keys).has_value());
+  EXPECT_TRUE(IsPlainJsonText(deepest));
+  for (const std::string& text : std::vector<std::string>{
+           "", "{", R"({"a":1,})", R"({"a" 1})", "[1] x",
+           "\xEF\xBB\xBF{}",     // A byte-order mark.
+           "[1e-400]",           // An underflow.
+           "[1e400]",            // An overflow.
+           "[\"\xC0\xAF\"]",     // An overlong UTF-8 sequence.
+           "[\"\\ud800\"]",      // A lone surrogate.
+           "[\"a\nb\"]",         // An unescaped control character.
+           "[01]",               // A leading zero.
+           "[" + deepest + "]",  // Past the depth limit.
+       }) {
+    EXPECT_FALSE(PackedJson::PackText(text, keys).has_value()) << text;
+    EXPECT_FALSE(IsPlainJsonText(text)) << text;
+  }
+}
+
+// JSON text of `value` with each object's members in a random order, some
+// preceded by a decoy member of the same key (which the last one overrides).
+void WriteScrambled(const Json& value, std::mt19937_64& rng, std::string& out) {
+  if (value.is_object()) {
+    std::vector<std::pair<std::string, const Json*>> members;
+    for (auto it = value.begin(); it != value.end(); ++it) members.emplace_back(it.key(), &*it);
+    std::shuffle(members.begin(), members.end(), rng);
+    out += '{';
+    bool first = true;
+    for (const auto& [key, member] : members) {
+      const std::string quoted = Json(key).dump(-1, ' ', false, Json::error_handler_t::replace);
+      for (int decoy = rng() % 4 == 0 ? 1 : 0; decoy >= 0; --decoy) {
+        if (!first) out += ',';
+        first = false;
+        out += quoted + ':';
+        if (decoy == 1) {
+          out += "[\"decoy\"]";
+        } else {
+          WriteScrambled(*member, rng, out);
+        }
+      }
+    }
+    out += '}';
+  } else if (value.is_array()) {
+    out += '[';
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (i > 0) out += ',';
+      WriteScrambled(value[i], rng, out);
+    }
+    out += ']';
+  } else {
+    out += value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+}
+
+TEST(PackTextTest, RandomScrambledTextsPackAsTheirParsedTrees) {
+  std::mt19937_64 rng(20261203);
+  JsonKeyTable keys(/*capacity=*/30);  // Small: both key forms are exercised.
+  int packed = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string text;
+    WriteScrambled(RandomValue(rng, 0), rng, text);
+    if (!IsPlainJsonText(text)) {
+      // Only a double nlohmann reads with an underflow (a subnormal) is not
+      // plain here; ParseJson still reads it.
+      EXPECT_TRUE(ParseJson(text).ok()) << text;
+      EXPECT_FALSE(PackedJson::PackText(text, keys).has_value());
+      continue;
+    }
+    ASSERT_TRUE(PacksAsItsTree(text, keys)) << "text " << i;
+    ++packed;
+  }
+  EXPECT_GT(packed, 1900);
 }
 
 }  // namespace

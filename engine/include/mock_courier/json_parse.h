@@ -40,6 +40,13 @@ Result<nlohmann::json> ParseJson(std::string_view text, int max_depth = kMaxJson
 // fuzz/json_parse_fuzz.cc, which compare the two.
 Result<nlohmann::json> ParseJsonWithNlohmann(std::string_view text, int max_depth = kMaxJsonDepth);
 
+// Whether ParseJson reads `text` on its own fast path, checked without
+// building anything: well-formed JSON, no byte-order mark, nesting at most
+// `max_depth`, no number that underflows or overflows a double. Such text
+// has no parse error, and the engine can pack it
+// directly (the server hands /inbound/segment bodies over as text then).
+bool IsPlainJsonText(std::string_view text, int max_depth = kMaxJsonDepth);
+
 // The message ParseJson gives for nesting deeper than `max_depth`.
 std::string JsonTooDeepMessage(int max_depth = kMaxJsonDepth);
 
