@@ -57,6 +57,13 @@ class RunContext {
     data_ = std::move(data);
     packed_data_ = PackedJson();
   }
+  // Sets the data root to a packed value (a copy of its one buffer), as
+  // Compact leaves it: an inbound event packed from its text needs no tree.
+  void set_packed_data(const PackedJson& data, const JsonKeyTable& keys) {
+    data_.reset();
+    packed_data_ = data;
+    data_keys_ = &keys;
+  }
   // The context as one object (a copy: for views and expression scopes).
   Json ToJson() const;
   // Keeps the data root packed only (packed_json.h), its keys in `keys`: a

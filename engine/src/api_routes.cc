@@ -97,6 +97,11 @@ struct Table {
     Add(
         "POST", "/inbound/segment", BodyRule::kRequired,
         [](W ws, S svc, C c) {
+          // Text only: packed under the lock, with the workspace's key table.
+          if (c.body_unparsed) {
+            return HandleSegmentInboundText(ws, svc, std::move(c.body_text),
+                                            InboundSource::kSegment);
+          }
           // Shared before the lock (ApiCall::shared_body).
           return HandleSegmentInbound(ws, svc, c.shared_body, std::move(c.body_text),
                                       InboundSource::kSegment);

@@ -961,7 +961,7 @@ Status ValidateTriggerSteps(WorkspaceState& ws, const AutomationDefinition& auto
 }  // namespace
 
 std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
-                                            std::string_view trigger, const SharedJson& event,
+                                            std::string_view trigger, const Payload& event,
                                             const std::string& recipient,
                                             const std::string& template_name,
                                             const std::string& inbound_id) {
@@ -979,8 +979,15 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
     spec.inbound_id = inbound_id;
     // Every run of this event shares one template root (the event's name).
     if (!template_name.empty()) spec.context.set_template(ws.SharedName(template_name));
-    // The event is the run's data, shared rather than copied.
-    if (!event->is_null()) spec.context.set_data(event);
+    // The event is the run's data: a tree shared rather than copied; a
+    // packed event as a waiting run keeps it.
+    if (event.packed()) {
+      spec.context.set_packed_data(event.packed(), event.keys());
+    } else if (const SharedJson& tree = event.shared_tree()) {
+      if (!tree->is_null()) spec.context.set_data(tree);
+    } else {
+      spec.context.set_data(Share(event.ToJson()));
+    }
     Status valid = ValidateTriggerSteps(ws, automation, spec.context);
     if (!valid.ok()) {
       spec.failed_validation =

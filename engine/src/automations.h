@@ -20,11 +20,12 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
 
 // Starts a run of every automation template whose trigger matches
 // (https://www.courier.com/docs/external-integrations/cdp/segment/): `trigger` is "track/<event>",
-// "identify" or "group"; `event` is the whole inbound event (the run's `data`); `recipient` is
-// userId ?? anonymousId. A run's source is "<trigger>/<inbound_id>" (the Courier id answered).
-// Returns the started run ids, in template order (a journal entry's effects).
+// "identify" or "group"; `event` is the whole inbound event (the run's `data`: a tree is shared,
+// a packed event copied); `recipient` is userId ?? anonymousId. A run's source is
+// "<trigger>/<inbound_id>" (the Courier id answered). Returns the started run ids, in template
+// order (a journal entry's effects).
 std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
-                                            std::string_view trigger, const SharedJson& event,
+                                            std::string_view trigger, const Payload& event,
                                             const std::string& recipient,
                                             const std::string& template_name,
                                             const std::string& inbound_id);

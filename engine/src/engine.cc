@@ -18,6 +18,7 @@
 #include "jobs.h"
 #include "json_util.h"
 #include "messaging.h"
+#include "mock_courier/json_parse.h"
 #include "mock_courier/time_format.h"
 #include "profiles.h"
 #include "scheduler.h"
@@ -237,7 +238,13 @@ Result<Reply> Engine::Call(const std::string& key, const ApiRoute& route, ApiCal
   const ApiRow& row = rows[route.index];
   // Written before the lock: the journal keeps this text, and the messages
   // the call causes share the parsed body.
-  if (row.route.keeps_body_text) {
+  if (call.body_unparsed && !row.route.keeps_body_text) {
+    Result<Json> parsed = ParseJson(call.body_text);
+    if (!parsed.ok()) return parsed.status().WithShape(row.route.body_error_shape);
+    call.body = std::move(parsed).value();
+    call.body_unparsed = false;
+  }
+  if (row.route.keeps_body_text && !call.body_unparsed) {
     if (call.body_text.empty()) call.body_text = JsonText(call.body);
     call.shared_body = Share(std::move(call.body));
   }
@@ -262,6 +269,13 @@ Result<Reply> Engine::Call(const std::string& key, std::string_view method, std:
 Result<Reply> Engine::SegmentInbound(const std::string& key, Json event, std::string event_text) {
   static const ApiRoute& route = *ApiRouteFor("POST", "/inbound/segment");
   return Call(key, route, ApiCall{{}, Json(), std::move(event), std::move(event_text), {}});
+}
+
+Result<Reply> Engine::SegmentInboundText(const std::string& key, std::string event_text) {
+  static const ApiRoute& route = *ApiRouteFor("POST", "/inbound/segment");
+  ApiCall call{{}, Json(), Json(), std::move(event_text), {}};
+  call.body_unparsed = true;
+  return Call(key, route, std::move(call));
 }
 
 Result<Reply> Engine::Send(const std::string& key, Json body) {

@@ -1180,8 +1180,7 @@ namespace {
 std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services& svc,
                                                     std::string_view event_id,
                                                     const std::string& recipient,
-                                                    const SharedJson& data,
-                                                    const SendOrigin& origin) {
+                                                    const Payload& data, const SendOrigin& origin) {
   SendPlan plan =
       V1Plan(ws, event_id, recipient, SharedEmptyObject(), data, Json::object(), origin);
   return CreateMessage(ws, svc, std::move(plan), "", std::nullopt);
@@ -1189,7 +1188,7 @@ std::optional<std::string> SendMappedEventUnguarded(WorkspaceState& ws, Services
 
 Result<std::vector<std::string>> SendMappedEventToListUnguarded(
     WorkspaceState& ws, Services& svc, std::string_view event_id, const std::string& list_id,
-    const std::string& pattern, const SharedJson& data, const SendOrigin& origin) {
+    const std::string& pattern, const Payload& data, const SendOrigin& origin) {
   // (list or pattern) -> subscribers, each once, in list then user order.
   std::vector<std::pair<std::string, std::string>> recipients;  // user, list
   if (!list_id.empty()) {
@@ -1223,7 +1222,7 @@ Result<std::vector<std::string>> SendMappedEventToListUnguarded(
 
 std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
                                            std::string_view event_id, const std::string& recipient,
-                                           const SharedJson& data, std::string_view source,
+                                           const Payload& data, std::string_view source,
                                            std::string_view message_id) {
   // Nothing is created without a notification
   // (https://www.courier.com/docs/external-integrations/cdp/segment/); most tracks have none,
@@ -1239,7 +1238,7 @@ std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
 
 Result<std::vector<std::string>> SendMappedEventToList(
     WorkspaceState& ws, Services& svc, std::string_view event_id, const std::string& list_id,
-    const std::string& pattern, const SharedJson& data, const SendOrigin& origin) {
+    const std::string& pattern, const Payload& data, const SendOrigin& origin) {
   return GuardInput([&]() -> Result<std::vector<std::string>> {
     return SendMappedEventToListUnguarded(ws, svc, event_id, list_id, pattern, data, origin);
   });

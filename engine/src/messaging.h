@@ -65,13 +65,13 @@ void RunDeliveryJob(WorkspaceState& ws, Services& svc, std::uint64_t message_seq
 // The legacy Segment path (https://www.courier.com/docs/external-integrations/cdp/segment/): a v1
 // send of `event_id`
 // ("Segment-TrackEvent:<event>") to `recipient` with `data` = the whole event
-// (shared, not copied, by the message).
+// (a tree shared, not copied, by the message; a packed event, one buffer).
 // Returns the message id, or nullopt when no notification is mapped to the
 // event (then nothing is created, as Courier does). The message's origin is
 // `source` with the event's `message_id` as its idempotency key.
 std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
                                            std::string_view event_id, const std::string& recipient,
-                                           const SharedJson& data, std::string_view source,
+                                           const Payload& data, std::string_view source,
                                            std::string_view message_id);
 
 // `properties.courier.list` / `.pattern` on a Segment track
@@ -79,7 +79,7 @@ std::optional<std::string> SendMappedEvent(WorkspaceState& ws, Services& svc,
 // subscriber of the list (or of lists matching the pattern). Returns the message ids.
 Result<std::vector<std::string>> SendMappedEventToList(
     WorkspaceState& ws, Services& svc, std::string_view event_id, const std::string& list_id,
-    const std::string& pattern, const SharedJson& data, const SendOrigin& origin);
+    const std::string& pattern, const Payload& data, const SendOrigin& origin);
 
 // ---- Messages API (https://www.courier.com/docs/reference/messages/get)
 // -----------------------------------------------------

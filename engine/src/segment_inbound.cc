@@ -4,6 +4,7 @@
 #include "jobs.h"
 #include "json_util.h"
 #include "messaging.h"
+#include "mock_courier/json_parse.h"
 #include "mock_courier/time_format.h"
 #include "profiles.h"
 
@@ -20,20 +21,27 @@ Status SegmentError(int status, std::string message) {
   return Status::Error(status, std::move(message), ErrorShape::kMessageOnly);
 }
 
-std::string StringField(const Json& event, const char* key) {
-  auto it = event.find(key);
-  return it != event.end() && it->is_string() ? it->get<std::string>() : "";
+using Type = Json::value_t;
+
+// The string at `path` of an inbound event; "" when absent or not a string.
+std::string StringField(const Payload& event, std::string_view path) {
+  return event.StringAt(path).value_or("");
+}
+
+bool Has(const Payload& event, std::string_view path) {
+  return event.TypeAt(path) != Type::discarded;
 }
 
 // userId ?? anonymousId: the recipient and profile id of an inbound event.
-std::string RecipientOf(const Json& event) {
+std::string RecipientOf(const Payload& event) {
   std::string user = StringField(event, "userId");
   return user.empty() ? StringField(event, "anonymousId") : user;
 }
 
-Status ValidateIdentity(const Json& event, const std::string& type) {
+Status ValidateIdentity(const Payload& event, const std::string& type) {
   for (const char* key : {"userId", "anonymousId"}) {
-    if (event.contains(key) && !event[key].is_string() && !event[key].is_null()) {
+    const Type found = event.TypeAt(key);
+    if (found != Type::discarded && found != Type::string && found != Type::null) {
       return SegmentError(400,
                           "Invalid " + type + " event: '" + key + "' must be a string or null");
     }
@@ -45,24 +53,31 @@ Status ValidateIdentity(const Json& event, const std::string& type) {
   return Status::Ok();
 }
 
-Status RequireField(const Json& event, const std::string& type, const char* key, bool object) {
-  if (!event.contains(key)) {
+Status RequireField(const Payload& event, const std::string& type, const char* key, bool object) {
+  const Type found = event.TypeAt(key);
+  if (found == Type::discarded) {
     return SegmentError(400,
                         "Invalid " + type + " event: must have required property '" + key + "'");
   }
-  if (object ? !event[key].is_object() : !event[key].is_string()) {
+  if (found != (object ? Type::object : Type::string)) {
     return SegmentError(400, "Invalid " + type + " event: '" + key + "' must be " +
                                  (object ? "an object" : "a string"));
   }
   return Status::Ok();
 }
 
+// properties.courier.list of a track: a string, or any other value as its
+// JSON text (a list id is a string; `5` names list "5").
+std::string CourierListOf(const Payload& event) {
+  constexpr std::string_view kPath = "properties.courier.list";
+  if (std::optional<std::string> list = event.StringAt(kPath)) return *list;
+  return event.ValueAt(kPath).value_or(Json()).dump();
+}
+
 // Per-type validation (https://www.courier.com/docs/external-integrations/cdp/segment/).
 // Unsupported types answer 501.
-Status ValidateSegmentEvent(WorkspaceState& ws, const Json& event) {
-  std::string type = event.contains("type") && event["type"].is_string()
-                         ? event["type"].get<std::string>()
-                         : "undefined";
+Status ValidateSegmentEvent(WorkspaceState& ws, const Payload& event) {
+  std::string type = event.StringAt("type").value_or("undefined");
   if (type != "track" && type != "identify" && type != "group") {
     return SegmentError(501, "Event Type Unsupported: " + type);
   }
@@ -73,25 +88,22 @@ Status ValidateSegmentEvent(WorkspaceState& ws, const Json& event) {
     return RequireField(event, type, "traits", true);
   }
   MC_RETURN_IF_ERROR(RequireField(event, type, "event", false));
-  if (event.contains("properties") && !event["properties"].is_object() &&
-      !event["properties"].is_null()) {
+  const Type properties = event.TypeAt("properties");
+  if (properties != Type::discarded && properties != Type::object && properties != Type::null) {
     return SegmentError(400, "Invalid track event: 'properties' must be an object");
   }
-  const Json* courier = FindPath(event, "properties.courier");
-  if (courier != nullptr && courier->is_object()) {
-    bool has_list = courier->contains("list");
-    bool has_pattern = courier->contains("pattern");
+  if (event.TypeAt("properties.courier") == Type::object) {
+    bool has_list = Has(event, "properties.courier.list");
+    bool has_pattern = Has(event, "properties.courier.pattern");
     if (has_list && has_pattern) {
       return SegmentError(
           400, "Only one of the following courier properties allowed: 'list', 'pattern'");
     }
     if (has_list) {
-      const Json& list = (*courier)["list"];
-      std::string list_id = list.is_string() ? list.get<std::string>() : list.dump();
+      const std::string list_id = CourierListOf(event);
       if (!ws.lists.count(list_id)) return SegmentError(400, "List " + list_id + " not found");
     }
-    if (has_pattern && (!(*courier)["pattern"].is_string() ||
-                        (*courier)["pattern"].get_ref<const std::string&>().empty())) {
+    if (has_pattern && StringField(event, "properties.courier.pattern").empty()) {
       return SegmentError(400,
                           "Invalid list pattern: 'properties.courier.pattern' must be a "
                           "non-empty string");
@@ -164,8 +176,7 @@ bool RecordRuns(JournalEntry& entry, std::vector<std::string> runs) {
 
 // The Studio event catalogue (https://www.courier.com/docs/external-integrations/cdp/segment/): one
 // entry per event id, one sample per 24 h.
-void RecordCatalogue(WorkspaceState& ws, std::string_view id, const SharedJson& event,
-                     TimePoint now) {
+void RecordCatalogue(WorkspaceState& ws, std::string_view id, const Payload& event, TimePoint now) {
   auto found = ws.catalogue.find(id);
   if (found == ws.catalogue.end())
     found = ws.catalogue.emplace(std::string(id), CatalogueEntry{}).first;
@@ -181,27 +192,35 @@ void RecordCatalogue(WorkspaceState& ws, std::string_view id, const SharedJson& 
 
 // Effects of an accepted track (https://www.courier.com/docs/external-integrations/cdp/segment/):
 // event-map or list send, then automation triggers. Returns whether anything was mapped.
-bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
+// A message sent for `event` keeps the journal's text as its data once final
+// (KeepFinalDataAsText) when it shares the event's tree; a packed event's
+// messages keep their packed copy, no larger than the text.
+void KeepEventDataAsText(WorkspaceState& ws, const std::string& message_id, const Payload& event,
+                         const JournalEntry& entry) {
+  if (const SharedJson& tree = event.shared_tree()) {
+    KeepFinalDataAsText(ws, message_id, tree, entry.payload_text);
+  }
+}
+
+bool ApplyTrack(WorkspaceState& ws, Services& svc, const Payload& event,
                 const std::string& inbound_id, InboundSource source, JournalEntry& entry) {
-  const Json& event = *shared_event;
   // Validated: a track's event is a string, its messageId a non-empty one.
-  const std::string& name = event["event"].get_ref<const std::string&>();
-  const std::string& message_id = event["messageId"].get_ref<const std::string&>();
+  const std::string name = StringField(event, "event");
+  const std::string message_id = StringField(event, "messageId");
   std::string recipient = RecipientOf(event);
   const JoinedText event_id("Segment-TrackEvent:", name);
   bool mapped = false;
-  const Json* courier = FindPath(event, "properties.courier");
-  if (courier != nullptr && courier->is_object() &&
-      (courier->contains("list") || courier->contains("pattern"))) {
-    std::string list = courier->contains("list") ? (*courier)["list"].get<std::string>() : "";
-    std::string pattern =
-        courier->contains("pattern") ? (*courier)["pattern"].get<std::string>() : "";
-    auto sent = SendMappedEventToList(ws, svc, event_id, list, pattern, shared_event,
+  const bool has_list = Has(event, "properties.courier.list");
+  const bool has_pattern = Has(event, "properties.courier.pattern");
+  if (event.TypeAt("properties.courier") == Type::object && (has_list || has_pattern)) {
+    std::string list = has_list ? CourierListOf(event) : "";
+    std::string pattern = has_pattern ? StringField(event, "properties.courier.pattern") : "";
+    auto sent = SendMappedEventToList(ws, svc, event_id, list, pattern, event,
                                       SendOrigin{InboundSourceName(source), "", message_id});
     if (sent.ok()) {
       for (const auto& id : *sent) {
         entry.effects.messages.push_back(id);
-        KeepFinalDataAsText(ws, id, shared_event, entry.payload_text);
+        KeepEventDataAsText(ws, id, event, entry);
       }
       mapped = !sent->empty() || ws.event_maps.count(event_id.view()) > 0;
       if (sent->empty()) {
@@ -211,60 +230,59 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const SharedJson& shared_even
     } else {
       entry.diagnostics.push_back("list send failed: " + sent.status().message());
     }
-  } else if (auto sent_id = SendMappedEvent(ws, svc, event_id, recipient, shared_event,
+  } else if (auto sent_id = SendMappedEvent(ws, svc, event_id, recipient, event,
                                             InboundSourceName(source), message_id)) {
     entry.effects.messages.push_back(*sent_id);
-    KeepFinalDataAsText(ws, *sent_id, shared_event, entry.payload_text);
+    KeepEventDataAsText(ws, *sent_id, event, entry);
     mapped = true;
   }
-  auto runs = TriggerAutomations(ws, svc, JoinedText("track/", name), shared_event, recipient, name,
-                                 inbound_id);
+  auto runs =
+      TriggerAutomations(ws, svc, JoinedText("track/", name), event, recipient, name, inbound_id);
   const bool started = RecordRuns(entry, std::move(runs));
   if (!mapped && !started) entry.unmapped_note = JournalEntry::UnmappedNote::kSegmentTrack;
   return mapped || started;
 }
 
-void ApplyIdentify(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
+void ApplyIdentify(WorkspaceState& ws, Services& svc, const Payload& event,
                    const std::string& inbound_id, JournalEntry& entry) {
-  const Json& event = *shared_event;
   std::string user = RecipientOf(event);
   // Only traits reach the profile
   // (https://www.courier.com/docs/external-integrations/cdp/segment/); a top-level email is not
   // copied.
-  if (event.contains("email") && !FindPath(event, "traits.email")) {
+  if (Has(event, "email") && !Has(event, "traits.email")) {
     entry.diagnostics.push_back(
         "'email' at the top level of an identify is ignored; put it in traits (Courier's "
         "troubleshooting guide)");
   }
-  MergeProfileData(ws, svc, user, event["traits"]);
+  if (const Json* tree = event.tree()) {
+    MergeProfileData(ws, svc, user, (*tree)["traits"]);  // Validated: an object.
+  } else {
+    MergeProfileData(ws, svc, user, event.ValueAt("traits").value_or(Json::object()));
+  }
   entry.effects.profile = user;
-  RecordRuns(entry,
-             TriggerAutomations(ws, svc, "identify", shared_event, user, "identify", inbound_id));
+  RecordRuns(entry, TriggerAutomations(ws, svc, "identify", event, user, "identify", inbound_id));
 }
 
-void ApplyGroup(WorkspaceState& ws, Services& svc, const SharedJson& shared_event,
+void ApplyGroup(WorkspaceState& ws, Services& svc, const Payload& event,
                 const std::string& inbound_id, JournalEntry& entry) {
-  const Json& event = *shared_event;
   // Courier records group calls and triggers automations; tenant membership is
   // UNCONFIRMED (https://www.courier.com/docs/external-integrations/cdp/segment/ "Group calls") and
   // not modelled.
-  auto runs =
-      TriggerAutomations(ws, svc, "group", shared_event, RecipientOf(event), "group", inbound_id);
+  auto runs = TriggerAutomations(ws, svc, "group", event, RecipientOf(event), "group", inbound_id);
   RecordRuns(entry, std::move(runs));
 }
 
 }  // namespace
 
-Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
-                                   const SharedJson& shared_event, std::string payload_text,
-                                   InboundSource source) {
-  const Json& event = *shared_event;
+Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload event,
+                                   std::string payload_text, InboundSource source) {
   TimePoint now = svc.clock.Now();
   JournalEntry entry;
   entry.source = source;
   entry.received_at = now;
   entry.payload_text = std::make_shared<const std::string>(std::move(payload_text));
-  if (event.is_object()) {
+  const bool is_object = event.is_object();
+  if (is_object) {
     entry.type = StringField(event, "type");
     entry.event = StringField(event, "event");
   }
@@ -276,18 +294,17 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
     svc.version.fetch_add(1);
     return status;
   };
-  if (!event.is_object()) {
+  if (!is_object) {
     return reject(SegmentError(400, "Invalid Segment event: the body must be a JSON object"));
   }
   // Courier crashes on a missing messageId (500); Segment always sets one, so
   // the mock answers a clear 400 instead (docs/fidelity.md).
-  if (!event.contains("messageId") || !event["messageId"].is_string() ||
-      event["messageId"].get_ref<const std::string&>().empty()) {
+  const std::string message_id = StringField(event, "messageId");
+  if (message_id.empty()) {
     return reject(SegmentError(400,
                                "Invalid Segment event: 'messageId' is required (Segment sets "
                                "it on every event; Courier itself answers 500 without it)"));
   }
-  const std::string& message_id = event["messageId"].get_ref<const std::string&>();
   bool event_tester = IsEventTesterMessageId(message_id);
   if (!event_tester) {
     if (std::optional<SegmentReply> stored = ws.segment_replies.Find(message_id, now)) {
@@ -325,31 +342,44 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
   }
   const std::string type = entry.type;
   if (type == "track") {
-    RecordCatalogue(ws, JoinedText("track/", entry.event), shared_event, now);
+    RecordCatalogue(ws, JoinedText("track/", entry.event), event, now);
   } else {
-    RecordCatalogue(ws, type, shared_event, now);
+    RecordCatalogue(ws, type, event, now);
   }
-  if (type == "track" && event.contains("email") && !FindPath(event, "properties.email")) {
+  if (type == "track" && Has(event, "email") && !Has(event, "properties.email")) {
     entry.diagnostics.push_back(
         "'email' at the top level of a track is not used; event data is the event itself, so "
         "templates see it as data.email only through the whole-event data");
   }
   // Answered and journaled; the profile merge, sends and runs are its
   // processing job's (jobs.h).
-  JournalAndProcess(ws, svc, std::move(entry),
-                    [shared_event, type, source](WorkspaceState& w, Services& s,
-                                                 JournalEntry& processed, const std::string& id) {
-                      if (type == "track") {
-                        if (!ApplyTrack(w, s, shared_event, id, source, processed)) {
-                          processed.outcome = InboundOutcome::kUnmapped;
-                        }
-                      } else if (type == "identify") {
-                        ApplyIdentify(w, s, shared_event, id, processed);
-                      } else {
-                        ApplyGroup(w, s, shared_event, id, processed);
-                      }
-                    });
+  JournalAndProcess(
+      ws, svc, std::move(entry),
+      [event = std::move(event), type, source](WorkspaceState& w, Services& s,
+                                               JournalEntry& processed, const std::string& id) {
+        if (type == "track") {
+          if (!ApplyTrack(w, s, event, id, source, processed)) {
+            processed.outcome = InboundOutcome::kUnmapped;
+          }
+        } else if (type == "identify") {
+          ApplyIdentify(w, s, event, id, processed);
+        } else {
+          ApplyGroup(w, s, event, id, processed);
+        }
+      });
   return reply;
+}
+
+Result<Reply> HandleSegmentInboundText(WorkspaceState& ws, Services& svc, std::string text,
+                                       InboundSource source) {
+  if (std::optional<PackedJson> packed = PackedJson::PackText(text, ws.run_data_keys)) {
+    return HandleSegmentInbound(ws, svc, Payload(std::move(*packed), ws.run_data_keys),
+                                std::move(text), source);
+  }
+  // Not plain JSON text (IsPlainJsonText): ParseJson's answer, tree or error.
+  Result<Json> parsed = ParseJson(text);
+  if (!parsed.ok()) return SegmentError(400, parsed.status().message());
+  return HandleSegmentInbound(ws, svc, Share(std::move(parsed).value()), std::move(text), source);
 }
 
 Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json& body) {
@@ -397,7 +427,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   entry.id = id;
   entry.http_status = 202;
   entry.outcome = InboundOutcome::kAccepted;
-  const SharedJson shared_body = Share(body);  // The catalogue and the runs keep it.
+  const Payload shared_body(Share(body));  // The catalogue and the runs keep it.
   RecordCatalogue(ws, JoinedText("track/", entry.event), shared_body, now);
   // The body has a Segment track's shape; it triggers automations the same way
   // (UNCONFIRMED in https://www.courier.com/docs/api-reference/inbound/courier-track-event;
@@ -407,7 +437,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
                     [shared_body, name](WorkspaceState& w, Services& s, JournalEntry& processed,
                                         const std::string& id) {
                       auto runs = TriggerAutomations(w, s, JoinedText("track/", name), shared_body,
-                                                     StringField(*shared_body, "userId"), name, id);
+                                                     StringField(shared_body, "userId"), name, id);
                       if (!RecordRuns(processed, std::move(runs))) {
                         processed.outcome = InboundOutcome::kUnmapped;
                         processed.unmapped_note = JournalEntry::UnmappedNote::kCourierTrack;
@@ -480,7 +510,7 @@ Json CatalogueForAdmin(const WorkspaceState& ws) {
                          {"count", c.count},
                          {"first_seen", FormatIso8601(c.first_seen)},
                          {"last_seen", FormatIso8601(c.last_seen)},
-                         {"sample", *c.sample}});
+                         {"sample", c.sample.ToJson()}});
   }
   return catalogue;
 }

@@ -12,13 +12,18 @@ namespace mock_courier {
 // Validates, dedupes on messageId, journals, then applies the effects in
 // order: catalogue, identify -> profile merge, event map send, list send,
 // automation triggers. `source` is kSegment or kSegmentRelay.
+// `event` is a parsed tree, or packed with the workspace's run_data_keys.
 // `payload_text` is the event's JSON text, for the journal: the request body
-// as received, or JsonText(*shared_event); it must parse to *shared_event
-// (final messages keep it as their data). Callers write it before taking the
+// as received, or JsonText of the tree; it must parse to the event (final
+// messages keep it as their data). Callers write it before taking the
 // workspace lock.
-Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc,
-                                   const SharedJson& shared_event, std::string payload_text,
-                                   InboundSource source);
+Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload event,
+                                   std::string payload_text, InboundSource source);
+// The same for an event given only as the body's text: packed from it with
+// no tree (PackedJson::PackText) when it is plain JSON text, else parsed
+// (ParseJson), a parse error answering 400 with ParseJson's message.
+Result<Reply> HandleSegmentInboundText(WorkspaceState& ws, Services& svc, std::string text,
+                                       InboundSource source);
 // POST /inbound/courier: 202 {"messageId"}; a repeated messageId -> 409.
 Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json& body);
 // Whether a Segment messageId is one of Segment's Event Tester ids

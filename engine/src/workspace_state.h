@@ -535,7 +535,7 @@ struct CatalogueEntry {
   std::uint64_t count = 0;
   TimePoint first_seen = 0;
   TimePoint last_seen = 0;
-  SharedJson sample = SharedEmptyObject();
+  Payload sample;  // The empty object until an event is kept.
 };
 
 // ---- Outbound to Segment ---------------------------------------------------

@@ -2,6 +2,11 @@
 // (https://www.courier.com/docs/external-integrations/cdp/segment).
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "mock_courier/json_parse.h"
+
 #include "mock_courier/testing/checkout_workspace.h"
 #include "mock_courier/testing/engine_fixture.h"
 
@@ -333,6 +338,125 @@ TEST(CourierInboundBadInputTest, RequiresEventMessageIdPropertiesAndTrackType) {
   EXPECT_EQ(t.engine.Call(t.key, "POST", "/inbound/courier", page).status().message(),
             "'type' must be \"track\"");
   EXPECT_TRUE(t.Journal()["results"].empty());
+}
+
+// ---- The event as text (Engine::SegmentInboundText): packed with no tree ----
+
+// A workspace where every path of an inbound event has an effect: the
+// checkout automation, an event map, lists, identify and group automations.
+json EveryPathWorkspace() {
+  json ws = testing::CheckoutWorkspace();
+  ws["lists"] = {{{"id", "vip"}, {"subscribers", {"ann", "u1"}}},
+                 {{"id", "5"}, {"subscribers", {"ann"}}}};
+  ws["automations"].push_back(
+      {{"id", "welcome"},
+       {"trigger", "identify"},
+       {"steps",
+        {{{"action", "send"}, {"template", "reminder"}, {"recipient", "refs.data.userId"}}}}});
+  ws["automations"].push_back(
+      {{"id", "team"},
+       {"trigger", "group"},
+       {"steps", {{{"action", "send"}, {"template", "reminder"}, {"recipient", "ann"}}}}});
+  return ws;
+}
+
+TEST(SegmentInboundTextTest, TextAndTreeGiveTheSameRepliesAndViews) {
+  // Members out of key order, repeated keys, escapes, timestamps, numbers of
+  // every kind, and the invalid events of each rule.
+  const std::vector<std::string> bodies = {
+      R"({"type":"track","event":"Checkout Page Visited","userId":"u1","messageId":"m1",)"
+      R"("properties":{"total":99.5,"item":"Boots \u00e9","qty":2,"delta":-3,"item":"Shoes"},)"
+      R"("context":{"library":{"version":"4.1.0","name":"analytics.js"}},)"
+      R"("timestamp":"2026-01-05T09:00:00.000Z","sentAt":"2026-01-05T09:00:00Z"})",
+      R"({"messageId":"m2","userId":"ann","event":"Order Completed","type":"track",)"
+      R"("properties":{"order_id":"o-1","total":10},"email":"top@example.com"})",
+      R"({"type":"track","event":"Sale","userId":"ann","messageId":"m3",)"
+      R"("properties":{"courier":{"list":"vip"}}})",
+      R"({"type":"track","event":"Sale","userId":"ann","messageId":"m4",)"
+      R"("properties":{"courier":{"pattern":"v*"}}})",
+      R"({"type":"track","event":"Sale","userId":"ann","messageId":"m4b",)"
+      R"("properties":{"courier":{"list":5}}})",
+      R"({"type":"identify","userId":"ann","messageId":"m5","email":"top@example.com",)"
+      R"("traits":{"plan":"pro","address":{"city":"Oslo"}}})",
+      R"({"type":"identify","anonymousId":"anon-1","userId":null,"messageId":"m6",)"
+      R"("traits":{"email":"anon@example.com"}})",
+      R"({"type":"group","userId":"ann","groupId":"g1","messageId":"m7","traits":{"n":1}})",
+      R"({"type":"track","event":"Checkout Page Visited","userId":"u1","messageId":"m1"})",
+      R"({"type":"track","event":"Checkout Page Visited","userId":"2026-01-05T09:00:00.000Z",)"
+      R"("messageId":"m8"})",
+      R"({"type":"track","event":"Big","userId":"u2","messageId":"m9",)"
+      R"("properties":{"huge":123456789012345678901234567890}})",
+      // Not plain text (an underflow; a byte-order mark): parsed instead.
+      R"({"type":"track","event":"Tiny","userId":"u2","messageId":"m9b",)"
+      R"("properties":{"tiny":1e-400}})",
+      "\xEF\xBB\xBF"
+      R"({"type":"track","event":"Bom","userId":"u2","messageId":"m9c"})",
+      R"({"type":"track","event":"X","userId":"u1"})",
+      R"({"type":"page","userId":"u1","messageId":"m10"})",
+      R"({"type":"track","userId":"u1","messageId":"m11"})",
+      R"({"type":"track","event":"X","userId":5,"messageId":"m12"})",
+      R"({"type":"track","event":"X","messageId":"m13"})",
+      R"({"type":"track","event":"X","userId":"u1","messageId":"m14","properties":5})",
+      R"({"type":"track","event":"X","userId":"u1","messageId":"m15",)"
+      R"("properties":{"courier":{"list":"vip","pattern":"v*"}}})",
+      R"({"type":"track","event":"X","userId":"u1","messageId":"m16",)"
+      R"("properties":{"courier":{"list":"nope"}}})",
+      R"({"type":"track","event":"X","userId":"u1","messageId":"m17",)"
+      R"("properties":{"courier":{"pattern":""}}})",
+      R"({"type":"identify","userId":"u1","messageId":"m18","traits":[]})",
+      R"({"type":"group","userId":"u1","messageId":"m19","traits":{}})",
+      R"({"type":"track","event":"X","userId":"u1","messageId":""})",
+      R"([1,2])",
+      R"("text")",
+      R"({"type":"track","event":"Checkout Page Visited","userId":"u3",)"
+      R"("messageId":"segment-test-message-1"})",
+  };
+  testing::TestEngine text(EveryPathWorkspace());
+  testing::TestEngine tree(EveryPathWorkspace());
+  for (const std::string& body : bodies) {
+    Result<json> parsed = ParseJson(body);
+    ASSERT_TRUE(parsed.ok()) << body;
+    auto from_text = text.engine.SegmentInboundText(text.key, body);
+    auto from_tree = tree.engine.SegmentInbound(tree.key, *parsed, body);
+    ASSERT_EQ(from_text.ok(), from_tree.ok()) << body;
+    if (from_text.ok()) {
+      EXPECT_EQ(from_text->status, from_tree->status) << body;
+      EXPECT_EQ(from_text->body, from_tree->body) << body;
+    } else {
+      EXPECT_EQ(from_text.status(), from_tree.status()) << body;
+    }
+  }
+  text.Advance(3 * kHour);
+  tree.Advance(3 * kHour);
+  EXPECT_EQ(text.Journal(), tree.Journal());
+  EXPECT_EQ(text.Runs(), tree.Runs());
+  EXPECT_EQ(text.Messages(), tree.Messages());
+  EXPECT_EQ(text.Outbox(), tree.Outbox());
+  for (const char* user : {"ann", "anon-1", "u1"})
+    EXPECT_EQ(text.Profile(user), tree.Profile(user));
+  // Every path ran: sends by map, list, pattern, automations of each kind.
+  EXPECT_GE(text.Messages()["results"].size(), 8u);
+  EXPECT_EQ(text.Runs()["results"].size(), 6u);
+}
+
+TEST(SegmentInboundTextTest, TextThatIsNotJsonAnswersParseJsonsMessageAndKeepsNothing) {
+  testing::TestEngine t(EveryPathWorkspace());
+  for (const std::string body : {"{\"type\":", "", "{\"a\":1} x", "\xEF\xBB\xBF{", "[1e400]"}) {
+    auto reply = t.engine.SegmentInboundText(t.key, body);
+    ASSERT_FALSE(reply.ok()) << body;
+    EXPECT_EQ(reply.status().http_status(), 400);
+    EXPECT_EQ(reply.status().message(), ParseJson(body).status().message());
+    EXPECT_EQ(reply.status().ToBody(), json({{"message", ParseJson(body).status().message()}}))
+        << "a message-only body, as /inbound/segment answers";
+  }
+  EXPECT_TRUE(t.Journal()["results"].empty());
+  // A byte-order mark is not plain text, but nlohmann reads it: accepted.
+  auto bom =
+      t.engine.SegmentInboundText(t.key,
+                                  "\xEF\xBB\xBF"
+                                  R"({"type":"track","event":"X","userId":"u","messageId":"b"})");
+  ASSERT_TRUE(bom.ok()) << bom.status().ToString();
+  EXPECT_EQ(bom->status, 202);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "api_internal.h"
+#include "mock_courier/json_parse.h"
 #include "mock_courier/time_format.h"
 #include "request_body.h"
 
@@ -73,7 +74,12 @@ ApiResponse HandleCourier(Engine& engine, const ApiOptions& options, const ApiRe
   call.params = std::move(match.params);
   if (route.body != BodyRule::kNone) {
     bool blank = request.body.find_first_not_of(" \t\r\n") == std::string::npos;
-    if (!(route.body == BodyRule::kOptional && blank)) {
+    if (route.keeps_body_text && IsPlainJsonText(request.body)) {
+      // No parse error to report: the engine reads the text under the lock
+      // (an inbound Segment event is packed with no tree; ApiCall::body_unparsed).
+      call.body_text = request.body;
+      call.body_unparsed = true;
+    } else if (!(route.body == BodyRule::kOptional && blank)) {
       Result<Json> parsed = ParseCourierBody(request.body);
       if (!parsed.ok()) return StatusResponse(parsed.status().WithShape(route.body_error_shape));
       call.body = std::move(parsed).value();

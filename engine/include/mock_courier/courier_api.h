@@ -62,6 +62,12 @@ struct ApiCall {
   // the body let go of it under the lock, and the call's reference, usually
   // the last, is dropped after it, so that the tree is freed outside.
   std::shared_ptr<const nlohmann::json> shared_body;
+  // The body is only `body_text`, not parsed (`body` is ignored): a route
+  // that keeps its text reads it under the workspace lock (/inbound/segment
+  // packs a plain JSON text straight into what it keeps, with no tree);
+  // others parse it with ParseJson first. A caller passes text this way when
+  // IsPlainJsonText holds, so that it has no parse error to report.
+  bool body_unparsed = false;
 };
 
 // What FindApiRoute found for a method and path.

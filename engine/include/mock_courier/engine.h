@@ -185,6 +185,11 @@ class Engine {
   // given, is the JSON text it was parsed from (the journal keeps it instead
   // of writing the event out again). Pass an rvalue event to avoid a copy.
   Result<Reply> SegmentInbound(const std::string& key, Json event, std::string event_text = {});
+  // The same with the event as JSON text only, as a request body carries it:
+  // plain JSON text (IsPlainJsonText) is packed as it is read, with no tree
+  // (the quicker way in); other text is parsed, and a parse error answers
+  // 400 with a message-only body, as /inbound/segment does.
+  Result<Reply> SegmentInboundText(const std::string& key, std::string event_text);
   // POST /send: v2 when the body has `message`, else v1.
   Result<Reply> Send(const std::string& key, Json body);
 
