@@ -492,6 +492,12 @@ std::optional<PackedJson::Cursor> RunContext::PackedDataAt(std::string_view dott
   return cursor;
 }
 
+std::optional<Json::value_t> RunContext::PackedDataType() const {
+  std::optional<PackedJson::Cursor> packed = PackedDataAt("data");
+  if (!packed) return std::nullopt;
+  return packed->type();
+}
+
 std::optional<Json> RunContext::PathValue(std::string_view dotted_path) const {
   if (std::optional<PackedJson::Cursor> packed = PackedDataAt(dotted_path)) {
     if (!packed->valid()) return std::nullopt;

@@ -43,6 +43,9 @@ class RunContext {
   // and the rest is read by FindPath's rules (json_util.h); nullopt when the
   // path leads nowhere. A compacted run's data is read in place.
   std::optional<Json> PathValue(std::string_view dotted_path) const;
+  // The data root's type when it is held packed only (no tree), read without
+  // unpacking it; nullopt otherwise (absent, or a tree).
+  std::optional<Json::value_t> PackedDataType() const;
   // PathValue when it is a string (a compacted run's read without a tree);
   // nullopt for anything else.
   std::optional<std::string> PathString(std::string_view dotted_path) const;

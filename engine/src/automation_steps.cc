@@ -46,19 +46,29 @@ const Json& Get(const Json& object, const char* key) {
 // (brand, recipient, template) are checked for type and emptiness only, so
 // "-" stands in for a non-empty string. Two contexts with the same
 // validation context validate any steps alike (ValidationKey).
+//
+// The stand-in for `root` (nullptr: absent). Packed data (an inbound event
+// packed from its text) is not unpacked for it: an object or array is truthy.
+const Json* ValidationStandIn(const RunContext& context, std::string_view root) {
+  static const Json kObject = Json::object();
+  static const Json kDash = "-";
+  if (root == "data") {
+    const std::optional<Json::value_t> packed = context.PackedDataType();
+    if (packed == Json::value_t::object || packed == Json::value_t::array) return &kObject;
+  }
+  const Json* value = context.Find(root);
+  if (value == nullptr) return nullptr;
+  if ((root == "data" || root == "profile") && Truthy(*value)) return &kObject;
+  if (value->is_string() && !value->get_ref<const std::string&>().empty()) return &kDash;
+  return value;
+}
+
+constexpr const char* kContextRoots[] = {"brand", "data", "profile", "recipient", "template"};
+
 Json ValidationContext(const RunContext& context) {
   Json out = Json::object();
-  for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
-    const Json* value = context.Find(root);
-    if (value == nullptr) continue;
-    const std::string_view name(root);
-    if ((name == "data" || name == "profile") && Truthy(*value)) {
-      out[root] = Json::object();
-    } else if (value->is_string() && !value->get_ref<const std::string&>().empty()) {
-      out[root] = "-";
-    } else {
-      out[root] = *value;
-    }
+  for (const char* root : kContextRoots) {
+    if (const Json* value = ValidationStandIn(context, root)) out[root] = *value;
   }
   return out;
 }
@@ -400,22 +410,15 @@ void AppendValidationKey(const RunContext& context, std::string& key) {
   // profile as {}, non-empty strings as "-", anything else as itself.
   key += '{';
   bool first = true;
-  for (const char* root : {"brand", "data", "profile", "recipient", "template"}) {
-    const Json* value = context.Find(root);
+  for (const char* root : kContextRoots) {
+    const Json* value = ValidationStandIn(context, root);
     if (value == nullptr) continue;
     if (!first) key += ',';
     first = false;
     key += '"';
     key += root;
     key += "\":";
-    const std::string_view name(root);
-    if ((name == "data" || name == "profile") && Truthy(*value)) {
-      key += "{}";
-    } else if (value->is_string() && !value->get_ref<const std::string&>().empty()) {
-      key += "\"-\"";
-    } else {
-      key += JsonText(*value);
-    }
+    key += JsonText(*value);
   }
   key += '}';
 }

@@ -207,10 +207,13 @@ class TextPacker {
     const auto key = [&](std::size_t i) {
       return std::string_view(key_bytes_).substr(members_[i].key_at, members_[i].key_size);
     };
-    // Text order is usually not key order; stable, so a repeated key's
-    // members stay in text order and the last is kept.
-    std::stable_sort(order_.begin(), order_.end(),
-                     [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+    // Text order is usually not key order. Ties by position keep a repeated
+    // key's members in text order, so the last is kept (std::sort: no
+    // buffer allocated, as std::stable_sort's is, per object).
+    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
+      const int c = key(a).compare(key(b));
+      return c != 0 ? c < 0 : a < b;
+    });
     rebuild_.clear();
     for (std::size_t k = 0; k < order_.size(); ++k) {
       if (k + 1 < order_.size() && key(order_[k + 1]) == key(order_[k])) continue;
