@@ -1582,15 +1582,20 @@ std::shared_ptr<const MessageCallIdentity> CallIdentityOf(Message& message) {
 
 }  // namespace
 
-void KeepFinalDataAsText(WorkspaceState& ws, const std::string& message_id, const SharedJson& data,
+void KeepFinalDataAsText(WorkspaceState& ws, const std::string& message_id, const Payload& data,
                          const std::shared_ptr<const std::string>& text) {
-  if (!text || text->empty() || !data) return;
+  if (!text || text->empty()) return;
   Message* m = ws.messages.Find(message_id);
-  if (m == nullptr || !IsFinalMessageStatus(m->record.status) ||
-      m->plan.data.tree() != data.get()) {
-    return;
-  }
-  m->plan.data = Payload::Text(text);
+  if (m == nullptr || !IsFinalMessageStatus(m->record.status)) return;
+  // The message holds `data`: the same tree, or a copy of the same packed
+  // bytes (packed payloads are copied, not shared).
+  const Payload& held = m->plan.data;
+  const bool same = data.tree() != nullptr
+                        ? held.tree() == data.tree()
+                        : data.packed() && held.packed() &&
+                              held.packed().bytes() == data.packed().bytes() &&
+                              &held.keys() == &data.keys();
+  if (same) m->plan.data = Payload::Text(text);
 }
 
 namespace {

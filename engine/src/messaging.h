@@ -41,13 +41,13 @@ Result<std::string> SendTemplateFromAutomation(WorkspaceState& ws, Services& svc
                                                SendOrigin origin);
 
 // Once message `message_id` is final, only views read its data. When that
-// data is the tree `data` (an inbound event it was sent for), the message
-// keeps `text` instead, the same event as JSON text, shared with the journal
-// entry: the tree is freed when the request ends, while it is still in the
-// cache, instead of when the message is evicted (a quarter of an event-map
-// send's time was freeing it then), and a kept message holds a few hundred
-// bytes instead of the tree's few KB. Does nothing otherwise.
-void KeepFinalDataAsText(WorkspaceState& ws, const std::string& message_id, const SharedJson& data,
+// data is `data` (an inbound event it was sent for: the same tree, or a copy
+// of the same packed bytes), the message keeps `text` instead, the same event
+// as JSON text, shared with the journal entry: a tree is freed when the
+// request ends, while it is still in the cache, instead of when the message
+// is evicted (a quarter of an event-map send's time was freeing it then), and
+// a kept message holds no data of its own. Does nothing otherwise.
+void KeepFinalDataAsText(WorkspaceState& ws, const std::string& message_id, const Payload& data,
                          const std::shared_ptr<const std::string>& text);
 
 // An automation `send-list` step: {template, list, brand, data, override}.

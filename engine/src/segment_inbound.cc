@@ -192,16 +192,6 @@ void RecordCatalogue(WorkspaceState& ws, std::string_view id, const Payload& eve
 
 // Effects of an accepted track (https://www.courier.com/docs/external-integrations/cdp/segment/):
 // event-map or list send, then automation triggers. Returns whether anything was mapped.
-// A message sent for `event` keeps the journal's text as its data once final
-// (KeepFinalDataAsText) when it shares the event's tree; a packed event's
-// messages keep their packed copy, no larger than the text.
-void KeepEventDataAsText(WorkspaceState& ws, const std::string& message_id, const Payload& event,
-                         const JournalEntry& entry) {
-  if (const SharedJson& tree = event.shared_tree()) {
-    KeepFinalDataAsText(ws, message_id, tree, entry.payload_text);
-  }
-}
-
 bool ApplyTrack(WorkspaceState& ws, Services& svc, const Payload& event,
                 const std::string& inbound_id, InboundSource source, JournalEntry& entry) {
   // Validated: a track's event is a string, its messageId a non-empty one.
@@ -220,7 +210,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const Payload& event,
     if (sent.ok()) {
       for (const auto& id : *sent) {
         entry.effects.messages.push_back(id);
-        KeepEventDataAsText(ws, id, event, entry);
+        KeepFinalDataAsText(ws, id, event, entry.payload_text);
       }
       mapped = !sent->empty() || ws.event_maps.count(event_id.view()) > 0;
       if (sent->empty()) {
@@ -233,7 +223,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const Payload& event,
   } else if (auto sent_id = SendMappedEvent(ws, svc, event_id, recipient, event,
                                             InboundSourceName(source), message_id)) {
     entry.effects.messages.push_back(*sent_id);
-    KeepEventDataAsText(ws, *sent_id, event, entry);
+    KeepFinalDataAsText(ws, *sent_id, event, entry.payload_text);
     mapped = true;
   }
   auto runs =
