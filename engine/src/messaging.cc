@@ -1590,11 +1590,10 @@ void KeepFinalDataAsText(WorkspaceState& ws, const std::string& message_id, cons
   // The message holds `data`: the same tree, or a copy of the same packed
   // bytes (packed payloads are copied, not shared).
   const Payload& held = m->plan.data;
-  const bool same = data.tree() != nullptr
-                        ? held.tree() == data.tree()
-                        : data.packed() && held.packed() &&
-                              held.packed().bytes() == data.packed().bytes() &&
-                              &held.keys() == &data.keys();
+  const bool same = data.tree() != nullptr ? held.tree() == data.tree()
+                                           : data.packed() && held.packed() &&
+                                                 held.packed().bytes() == data.packed().bytes() &&
+                                                 &held.keys() == &data.keys();
   if (same) m->plan.data = Payload::Text(text);
 }
 

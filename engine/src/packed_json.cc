@@ -583,6 +583,30 @@ std::optional<std::string_view> PackedJson::Cursor::String() const {
   return reader.StringValue();
 }
 
+void PackedJson::Cursor::ReadFields(std::span<const std::string_view> names,
+                                    std::span<JsonField> out) const {
+  for (std::size_t i = 0; i < names.size(); ++i) out[i] = JsonField();
+  if (!is_object()) return;
+  std::string_view contents;
+  Reader(at_, *keys_).Tag(&contents);
+  Reader reader(contents, *keys_);
+  while (!reader.done()) {
+    const std::string_view key = reader.Key();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] != key) continue;
+      Cursor value(*this);
+      value.at_ = reader.rest();
+      out[i].type = value.type();
+      if (out[i].is_string()) {
+        std::optional<std::string_view> bytes = value.String();
+        out[i].text = bytes ? std::string(*bytes) : value.Unpack().get<std::string>();
+      }
+      break;
+    }
+    reader.Skip();
+  }
+}
+
 Json::value_t PackedJson::Cursor::type() const {
   if (!valid()) return Json::value_t::discarded;
   const auto tag = static_cast<std::uint8_t>(at_[0]);
@@ -709,6 +733,26 @@ std::optional<Json> Payload::ValueAt(std::string_view path) const {
         if (!cursor.valid()) return std::nullopt;
         return cursor.Unpack();
       });
+}
+
+void Payload::ReadFields(std::string_view path, std::span<const std::string_view> names,
+                         std::span<JsonField> out) const {
+  const auto from_tree = [&](const Json& root) {
+    for (std::size_t i = 0; i < names.size(); ++i) out[i] = JsonField();
+    const Json* object = path.empty() ? &root : FindPath(root, path);
+    if (object == nullptr || !object->is_object()) return;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      auto it = object->find(names[i]);
+      if (it == object->end()) continue;
+      out[i].type = it->type();
+      if (it->is_string()) out[i].text = it->get<std::string>();
+    }
+  };
+  if (const Json* tree = this->tree()) return from_tree(*tree);
+  if (text() != nullptr) return from_tree(ToJson());
+  PackedJson::Cursor cursor = Cursor();
+  if (!path.empty()) cursor.StepPath(path);
+  cursor.ReadFields(names, out);
 }
 
 }  // namespace mock_courier

@@ -27,6 +27,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,15 @@
 #include "json_util.h"
 
 namespace mock_courier {
+
+// One member read by ReadFields: its type (discarded when absent) and, for a
+// string, its text.
+struct JsonField {
+  Json::value_t type = Json::value_t::discarded;
+  std::string text;
+  bool present() const { return type != Json::value_t::discarded; }
+  bool is_string() const { return type == Json::value_t::string; }
+};
 
 // Object keys by number, shared by the values one owner packs. Append-only
 // up to `capacity` keys of at most kMaxKeyBytes (other keys are packed
@@ -123,6 +133,9 @@ class PackedJson {
     // The type of the value here as Unpack gives it (a timestamp is a
     // string); discarded when invalid.
     Json::value_t type() const;
+    // The members named `names` of the object here, in one scan of its
+    // members (Payload::ReadFields).
+    void ReadFields(std::span<const std::string_view> names, std::span<JsonField> out) const;
 
    private:
     std::string_view at_;  // From the value here to the end of the buffer.
@@ -177,6 +190,13 @@ class Payload {
   std::optional<std::string> StringAt(std::string_view path) const;
   // A copy of the value there; nullopt when absent.
   std::optional<Json> ValueAt(std::string_view path) const;
+  // The members named `names` of the object at `path`, each into the
+  // JsonField at its position in `out` (out.size() >= names.size()): one
+  // scan of a packed object's members for a handful of fields read together
+  // (an inbound event's), instead of a lookup from the root per field. Any
+  // other value, or no value, leaves every field absent.
+  void ReadFields(std::string_view path, std::span<const std::string_view> names,
+                  std::span<JsonField> out) const;
 
   // The tree, shared (null unless a tree payload).
   const SharedJson& shared_tree() const { return tree_; }

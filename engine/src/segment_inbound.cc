@@ -28,33 +28,107 @@ std::string StringField(const Payload& event, std::string_view path) {
   return event.StringAt(path).value_or("");
 }
 
-bool Has(const Payload& event, std::string_view path) {
-  return event.TypeAt(path) != Type::discarded;
-}
+// What validation and the effects read of an inbound event, read once: the
+// event's members in one scan (Payload::ReadFields), then those of
+// `properties`, `properties.courier` and `traits` when they are objects.
+class EventFields {
+ public:
+  enum Root {
+    kType,
+    kEvent,
+    kMessageId,
+    kUserId,
+    kAnonymousId,
+    kProperties,
+    kTraits,
+    kGroupId,
+    kEmail,
+    kRootCount
+  };
 
-// userId ?? anonymousId: the recipient and profile id of an inbound event.
-std::string RecipientOf(const Payload& event) {
-  std::string user = StringField(event, "userId");
-  return user.empty() ? StringField(event, "anonymousId") : user;
-}
+  explicit EventFields(const Payload& event) {
+    static constexpr std::string_view kRoots[kRootCount] = {"type",   "event",       "messageId",
+                                                            "userId", "anonymousId", "properties",
+                                                            "traits", "groupId",     "email"};
+    event.ReadFields("", kRoots, roots_);
+    if (roots_[kProperties].type == Type::object) {
+      static constexpr std::string_view kProperties[] = {"courier", "email"};
+      JsonField read[2];
+      event.ReadFields("properties", kProperties, read);
+      courier_type_ = read[0].type;
+      has_property_email_ = read[1].present();
+    }
+    if (courier_type_ == Type::object) {
+      static constexpr std::string_view kCourier[] = {"list", "pattern"};
+      JsonField read[2];
+      event.ReadFields("properties.courier", kCourier, read);
+      has_list_ = read[0].present();
+      // A list id is a string; any other value names a list by its JSON
+      // text (`5` is list "5").
+      if (has_list_) {
+        list_ = read[0].is_string()
+                    ? std::move(read[0].text)
+                    : event.ValueAt("properties.courier.list").value_or(Json()).dump();
+      }
+      has_pattern_ = read[1].present();
+      pattern_ = std::move(read[1].text);  // "" unless a string.
+    }
+    if (roots_[kTraits].type == Type::object && roots_[kEmail].present()) {
+      static constexpr std::string_view kTraitsEmail[] = {"email"};
+      JsonField read[1];
+      event.ReadFields("traits", kTraitsEmail, read);
+      has_traits_email_ = read[0].present();
+    }
+  }
 
-Status ValidateIdentity(const Payload& event, const std::string& type) {
-  for (const char* key : {"userId", "anonymousId"}) {
-    const Type found = event.TypeAt(key);
+  Type type(Root root) const { return roots_[root].type; }
+  bool has(Root root) const { return roots_[root].present(); }
+  // The member's text when it is a string, else "".
+  const std::string& text(Root root) const { return roots_[root].text; }
+  // userId ?? anonymousId: the recipient and profile id.
+  const std::string& recipient() const {
+    return text(kUserId).empty() ? text(kAnonymousId) : text(kUserId);
+  }
+  // properties.courier is an object.
+  bool has_courier() const { return courier_type_ == Type::object; }
+  // properties.courier.list / .pattern (when properties.courier is an object).
+  bool has_list() const { return has_list_; }
+  const std::string& list() const { return list_; }
+  bool has_pattern() const { return has_pattern_; }
+  const std::string& pattern() const { return pattern_; }
+  bool has_property_email() const { return has_property_email_; }
+  bool has_traits_email() const { return has_traits_email_; }
+
+ private:
+  JsonField roots_[kRootCount];
+  Type courier_type_ = Type::discarded;
+  bool has_property_email_ = false;
+  bool has_list_ = false;
+  bool has_pattern_ = false;
+  bool has_traits_email_ = false;
+  std::string list_;
+  std::string pattern_;
+};
+
+Status ValidateIdentity(const EventFields& event, const std::string& type) {
+  for (auto [root, key] : {std::pair{EventFields::kUserId, "userId"},
+                           std::pair{EventFields::kAnonymousId, "anonymousId"}}) {
+    const Type found = event.type(root);
     if (found != Type::discarded && found != Type::string && found != Type::null) {
       return SegmentError(400,
                           "Invalid " + type + " event: '" + key + "' must be a string or null");
     }
   }
-  if (RecipientOf(event).empty()) {
+  if (event.recipient().empty()) {
     return SegmentError(
         400, "Invalid " + type + " event: must have required property 'userId' or 'anonymousId'");
   }
   return Status::Ok();
 }
 
-Status RequireField(const Payload& event, const std::string& type, const char* key, bool object) {
-  const Type found = event.TypeAt(key);
+Status RequireField(const EventFields& event, const std::string& type, EventFields::Root root,
+                    const char* key, bool object) {
+  const Type found = event.type(root);
   if (found == Type::discarded) {
     return SegmentError(400,
                         "Invalid " + type + " event: must have required property '" + key + "'");
@@ -66,44 +140,34 @@ Status RequireField(const Payload& event, const std::string& type, const char* k
   return Status::Ok();
 }
 
-// properties.courier.list of a track: a string, or any other value as its
-// JSON text (a list id is a string; `5` names list "5").
-std::string CourierListOf(const Payload& event) {
-  constexpr std::string_view kPath = "properties.courier.list";
-  if (std::optional<std::string> list = event.StringAt(kPath)) return *list;
-  return event.ValueAt(kPath).value_or(Json()).dump();
-}
-
 // Per-type validation (https://www.courier.com/docs/external-integrations/cdp/segment/).
 // Unsupported types answer 501.
-Status ValidateSegmentEvent(WorkspaceState& ws, const Payload& event) {
-  std::string type = event.StringAt("type").value_or("undefined");
+Status ValidateSegmentEvent(WorkspaceState& ws, const EventFields& event) {
+  const std::string type =
+      event.type(EventFields::kType) == Type::string ? event.text(EventFields::kType) : "undefined";
   if (type != "track" && type != "identify" && type != "group") {
     return SegmentError(501, "Event Type Unsupported: " + type);
   }
   MC_RETURN_IF_ERROR(ValidateIdentity(event, type));
-  if (type == "identify") return RequireField(event, type, "traits", true);
+  if (type == "identify") return RequireField(event, type, EventFields::kTraits, "traits", true);
   if (type == "group") {
-    MC_RETURN_IF_ERROR(RequireField(event, type, "groupId", false));
-    return RequireField(event, type, "traits", true);
+    MC_RETURN_IF_ERROR(RequireField(event, type, EventFields::kGroupId, "groupId", false));
+    return RequireField(event, type, EventFields::kTraits, "traits", true);
   }
-  MC_RETURN_IF_ERROR(RequireField(event, type, "event", false));
-  const Type properties = event.TypeAt("properties");
+  MC_RETURN_IF_ERROR(RequireField(event, type, EventFields::kEvent, "event", false));
+  const Type properties = event.type(EventFields::kProperties);
   if (properties != Type::discarded && properties != Type::object && properties != Type::null) {
     return SegmentError(400, "Invalid track event: 'properties' must be an object");
   }
-  if (event.TypeAt("properties.courier") == Type::object) {
-    bool has_list = Has(event, "properties.courier.list");
-    bool has_pattern = Has(event, "properties.courier.pattern");
-    if (has_list && has_pattern) {
+  if (event.has_courier()) {
+    if (event.has_list() && event.has_pattern()) {
       return SegmentError(
           400, "Only one of the following courier properties allowed: 'list', 'pattern'");
     }
-    if (has_list) {
-      const std::string list_id = CourierListOf(event);
-      if (!ws.lists.count(list_id)) return SegmentError(400, "List " + list_id + " not found");
+    if (event.has_list() && !ws.lists.count(event.list())) {
+      return SegmentError(400, "List " + event.list() + " not found");
     }
-    if (has_pattern && StringField(event, "properties.courier.pattern").empty()) {
+    if (event.has_pattern() && event.pattern().empty()) {
       return SegmentError(400,
                           "Invalid list pattern: 'properties.courier.pattern' must be a "
                           "non-empty string");
@@ -192,19 +256,17 @@ void RecordCatalogue(WorkspaceState& ws, std::string_view id, const Payload& eve
 
 // Effects of an accepted track (https://www.courier.com/docs/external-integrations/cdp/segment/):
 // event-map or list send, then automation triggers. Returns whether anything was mapped.
-bool ApplyTrack(WorkspaceState& ws, Services& svc, const Payload& event,
+bool ApplyTrack(WorkspaceState& ws, Services& svc, const Payload& event, const EventFields& fields,
                 const std::string& inbound_id, InboundSource source, JournalEntry& entry) {
   // Validated: a track's event is a string, its messageId a non-empty one.
-  const std::string name = StringField(event, "event");
-  const std::string message_id = StringField(event, "messageId");
-  std::string recipient = RecipientOf(event);
+  const std::string& name = fields.text(EventFields::kEvent);
+  const std::string& message_id = fields.text(EventFields::kMessageId);
+  const std::string& recipient = fields.recipient();
   const JoinedText event_id("Segment-TrackEvent:", name);
   bool mapped = false;
-  const bool has_list = Has(event, "properties.courier.list");
-  const bool has_pattern = Has(event, "properties.courier.pattern");
-  if (event.TypeAt("properties.courier") == Type::object && (has_list || has_pattern)) {
-    std::string list = has_list ? CourierListOf(event) : "";
-    std::string pattern = has_pattern ? StringField(event, "properties.courier.pattern") : "";
+  if (fields.has_courier() && (fields.has_list() || fields.has_pattern())) {
+    const std::string list = fields.has_list() ? fields.list() : "";
+    const std::string pattern = fields.has_pattern() ? fields.pattern() : "";
     auto sent = SendMappedEventToList(ws, svc, event_id, list, pattern, event,
                                       SendOrigin{InboundSourceName(source), "", message_id});
     if (sent.ok()) {
@@ -234,12 +296,12 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const Payload& event,
 }
 
 void ApplyIdentify(WorkspaceState& ws, Services& svc, const Payload& event,
-                   const std::string& inbound_id, JournalEntry& entry) {
-  std::string user = RecipientOf(event);
+                   const EventFields& fields, const std::string& inbound_id, JournalEntry& entry) {
+  const std::string& user = fields.recipient();
   // Only traits reach the profile
   // (https://www.courier.com/docs/external-integrations/cdp/segment/); a top-level email is not
   // copied.
-  if (Has(event, "email") && !Has(event, "traits.email")) {
+  if (fields.has(EventFields::kEmail) && !fields.has_traits_email()) {
     entry.diagnostics.push_back(
         "'email' at the top level of an identify is ignored; put it in traits (Courier's "
         "troubleshooting guide)");
@@ -253,12 +315,12 @@ void ApplyIdentify(WorkspaceState& ws, Services& svc, const Payload& event,
   RecordRuns(entry, TriggerAutomations(ws, svc, "identify", event, user, "identify", inbound_id));
 }
 
-void ApplyGroup(WorkspaceState& ws, Services& svc, const Payload& event,
+void ApplyGroup(WorkspaceState& ws, Services& svc, const Payload& event, const EventFields& fields,
                 const std::string& inbound_id, JournalEntry& entry) {
   // Courier records group calls and triggers automations; tenant membership is
   // UNCONFIRMED (https://www.courier.com/docs/external-integrations/cdp/segment/ "Group calls") and
   // not modelled.
-  auto runs = TriggerAutomations(ws, svc, "group", event, RecipientOf(event), "group", inbound_id);
+  auto runs = TriggerAutomations(ws, svc, "group", event, fields.recipient(), "group", inbound_id);
   RecordRuns(entry, std::move(runs));
 }
 
@@ -272,10 +334,9 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload ev
   entry.received_at = now;
   entry.payload_text = std::make_shared<const std::string>(std::move(payload_text));
   const bool is_object = event.is_object();
-  if (is_object) {
-    entry.type = StringField(event, "type");
-    entry.event = StringField(event, "event");
-  }
+  EventFields fields(event);  // All absent unless an object.
+  entry.type = fields.text(EventFields::kType);
+  entry.event = fields.text(EventFields::kEvent);
   auto reject = [&](Status status) -> Result<Reply> {
     entry.outcome = InboundOutcome::kRejected;
     entry.http_status = status.http_status();
@@ -289,7 +350,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload ev
   }
   // Courier crashes on a missing messageId (500); Segment always sets one, so
   // the mock answers a clear 400 instead (docs/fidelity.md).
-  const std::string message_id = StringField(event, "messageId");
+  const std::string& message_id = fields.text(EventFields::kMessageId);
   if (message_id.empty()) {
     return reject(SegmentError(400,
                                "Invalid Segment event: 'messageId' is required (Segment sets "
@@ -313,7 +374,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload ev
       return Reply{first.status, OneKey("messageId", std::move(first_text))};
     }
   }
-  Status valid = ValidateSegmentEvent(ws, event);
+  Status valid = ValidateSegmentEvent(ws, fields);
   if (!valid.ok()) {
     // Rejections are stored under the messageId too
     // (https://www.courier.com/docs/external-integrations/cdp/segment/).
@@ -336,7 +397,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload ev
   } else {
     RecordCatalogue(ws, type, event, now);
   }
-  if (type == "track" && Has(event, "email") && !Has(event, "properties.email")) {
+  if (type == "track" && fields.has(EventFields::kEmail) && !fields.has_property_email()) {
     entry.diagnostics.push_back(
         "'email' at the top level of a track is not used; event data is the event itself, so "
         "templates see it as data.email only through the whole-event data");
@@ -345,16 +406,16 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload ev
   // processing job's (jobs.h).
   JournalAndProcess(
       ws, svc, std::move(entry),
-      [event = std::move(event), type, source](WorkspaceState& w, Services& s,
-                                               JournalEntry& processed, const std::string& id) {
+      [event = std::move(event), fields = std::move(fields), type, source](
+          WorkspaceState& w, Services& s, JournalEntry& processed, const std::string& id) {
         if (type == "track") {
-          if (!ApplyTrack(w, s, event, id, source, processed)) {
+          if (!ApplyTrack(w, s, event, fields, id, source, processed)) {
             processed.outcome = InboundOutcome::kUnmapped;
           }
         } else if (type == "identify") {
-          ApplyIdentify(w, s, event, id, processed);
+          ApplyIdentify(w, s, event, fields, id, processed);
         } else {
-          ApplyGroup(w, s, event, id, processed);
+          ApplyGroup(w, s, event, fields, id, processed);
         }
       });
   return reply;

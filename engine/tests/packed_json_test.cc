@@ -423,6 +423,37 @@ TEST(PayloadTest, ATreeOrAPackedValueReadsAlike) {
   EXPECT_FALSE(Payload(*PackedJson::Pack(Json("text"), keys), keys).is_object());
 }
 
+TEST(PayloadTest, ReadFieldsReadsATreeAndAPackedValueAlike) {
+  JsonKeyTable keys;
+  const Json event = SegmentTrack(7);
+  const Payload tree(Share(event));
+  const Payload packed(*PackedJson::Pack(event, keys), keys);
+  constexpr std::string_view kNames[] = {"type", "missing", "timestamp", "properties", "version"};
+  for (const Payload* payload : {&tree, &packed}) {
+    JsonField read[5];
+    payload->ReadFields("", kNames, read);
+    EXPECT_EQ(read[0].type, Json::value_t::string);
+    EXPECT_EQ(read[0].text, "track");
+    EXPECT_FALSE(read[1].present());
+    // Packed as a time, read back as its text.
+    EXPECT_TRUE(read[2].is_string());
+    EXPECT_EQ(read[2].text, "2026-11-23T08:00:00.000Z");
+    EXPECT_EQ(read[3].type, Json::value_t::object);
+    EXPECT_TRUE(read[3].text.empty());
+    EXPECT_EQ(read[4].type, Json::value_t::number_integer);
+    constexpr std::string_view kProperties[] = {"item", "total"};
+    payload->ReadFields("properties", kProperties, read);
+    EXPECT_EQ(read[0].text, "Boots");
+    EXPECT_EQ(read[1].type, Json::value_t::number_float);
+    // A path to a scalar, or to nothing: every field absent.
+    read[0].type = Json::value_t::null;
+    payload->ReadFields("type", kProperties, read);
+    EXPECT_FALSE(read[0].present());
+    payload->ReadFields("nowhere.at.all", kProperties, read);
+    EXPECT_FALSE(read[1].present());
+  }
+}
+
 // ---- PackText: JSON text packed with no tree ----
 
 // PackText's value for `text` against ParseJson's tree: the same tree when
