@@ -701,27 +701,6 @@ auto ReadPath(const Payload& payload, std::string_view path, FromTree&& from_tre
 
 }  // namespace
 
-Json::value_t Payload::TypeAt(std::string_view path) const {
-  return ReadPath(
-      *this, path,
-      [](const Json* value) { return value != nullptr ? value->type() : Json::value_t::discarded; },
-      [](const PackedJson::Cursor& cursor) { return cursor.type(); });
-}
-
-std::optional<std::string> Payload::StringAt(std::string_view path) const {
-  return ReadPath(
-      *this, path,
-      [](const Json* value) -> std::optional<std::string> {
-        if (value == nullptr || !value->is_string()) return std::nullopt;
-        return value->get<std::string>();
-      },
-      [](const PackedJson::Cursor& cursor) -> std::optional<std::string> {
-        if (std::optional<std::string_view> bytes = cursor.String()) return std::string(*bytes);
-        if (cursor.type() != Json::value_t::string) return std::nullopt;
-        return cursor.Unpack().get<std::string>();  // A timestamp, packed as a time.
-      });
-}
-
 std::optional<Json> Payload::ValueAt(std::string_view path) const {
   return ReadPath(
       *this, path,
@@ -737,22 +716,19 @@ std::optional<Json> Payload::ValueAt(std::string_view path) const {
 
 void Payload::ReadFields(std::string_view path, std::span<const std::string_view> names,
                          std::span<JsonField> out) const {
-  const auto from_tree = [&](const Json& root) {
-    for (std::size_t i = 0; i < names.size(); ++i) out[i] = JsonField();
-    const Json* object = path.empty() ? &root : FindPath(root, path);
-    if (object == nullptr || !object->is_object()) return;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      auto it = object->find(names[i]);
-      if (it == object->end()) continue;
-      out[i].type = it->type();
-      if (it->is_string()) out[i].text = it->get<std::string>();
-    }
-  };
-  if (const Json* tree = this->tree()) return from_tree(*tree);
-  if (text() != nullptr) return from_tree(ToJson());
-  PackedJson::Cursor cursor = Cursor();
-  if (!path.empty()) cursor.StepPath(path);
-  cursor.ReadFields(names, out);
+  ReadPath(
+      *this, path,
+      [&](const Json* object) {
+        for (std::size_t i = 0; i < names.size(); ++i) out[i] = JsonField();
+        if (object == nullptr || !object->is_object()) return;
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          auto it = object->find(names[i]);
+          if (it == object->end()) continue;
+          out[i].type = it->type();
+          if (it->is_string()) out[i].text = it->get<std::string>();
+        }
+      },
+      [&](const PackedJson::Cursor& cursor) { cursor.ReadFields(names, out); });
 }
 
 }  // namespace mock_courier

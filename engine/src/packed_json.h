@@ -183,12 +183,7 @@ class Payload {
 
   // Reading one path (FindPath's rules, json_util.h; "" is the whole value)
   // of a tree or packed payload without unpacking the rest (a text payload is
-  // parsed). The value's type as ToJson's tree has it, discarded when the
-  // path leads nowhere:
-  Json::value_t TypeAt(std::string_view path) const;
-  // The string there; nullopt when absent or not a string.
-  std::optional<std::string> StringAt(std::string_view path) const;
-  // A copy of the value there; nullopt when absent.
+  // parsed): a copy of the value there; nullopt when absent.
   std::optional<Json> ValueAt(std::string_view path) const;
   // The members named `names` of the object at `path`, each into the
   // JsonField at its position in `out` (out.size() >= names.size()): one

@@ -23,11 +23,6 @@ Status SegmentError(int status, std::string message) {
 
 using Type = Json::value_t;
 
-// The string at `path` of an inbound event; "" when absent or not a string.
-std::string StringField(const Payload& event, std::string_view path) {
-  return event.StringAt(path).value_or("");
-}
-
 // What validation and the effects read of an inbound event, read once: the
 // event's members in one scan (Payload::ReadFields), then those of
 // `properties`, `properties.courier` and `traits` when they are objects.
@@ -484,11 +479,15 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
   // (UNCONFIRMED in https://www.courier.com/docs/api-reference/inbound/courier-track-event;
   // docs/fidelity.md), in its processing job (jobs.h).
   const std::string name = entry.event;
+  // Validated: a string or null (no recipient).
+  const std::string user = body.contains("userId") && body["userId"].is_string()
+                               ? body["userId"].get<std::string>()
+                               : "";
   JournalAndProcess(ws, svc, std::move(entry),
-                    [shared_body, name](WorkspaceState& w, Services& s, JournalEntry& processed,
-                                        const std::string& id) {
+                    [shared_body, name, user](WorkspaceState& w, Services& s,
+                                              JournalEntry& processed, const std::string& id) {
                       auto runs = TriggerAutomations(w, s, JoinedText("track/", name), shared_body,
-                                                     StringField(shared_body, "userId"), name, id);
+                                                     user, name, id);
                       if (!RecordRuns(processed, std::move(runs))) {
                         processed.outcome = InboundOutcome::kUnmapped;
                         processed.unmapped_note = JournalEntry::UnmappedNote::kCourierTrack;

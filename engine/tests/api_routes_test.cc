@@ -104,6 +104,29 @@ TEST(EngineCallTest, RoutesThatReadNoBodyIgnoreTheGivenOne) {
   EXPECT_EQ(reply->body["profile"], json::object());
 }
 
+TEST(EngineCallTest, AnUnparsedBodyIsParsedForARouteThatKeepsNoText) {
+  TestEngine t;
+  const ApiRoute* merge = ApiRouteFor("POST", "/profiles/{user_id}");
+  ASSERT_NE(merge, nullptr);
+  ApiCall call{{"ada"}, json::object(), json(), R"({"profile":{"a":1}})", {}};
+  call.body_unparsed = true;
+  ASSERT_TRUE(t.engine.Call(t.key, *merge, std::move(call)).ok());
+  EXPECT_EQ(t.Profile("ada"), (json{{"a", 1}}));
+}
+
+TEST(EngineCallBadInputTest, AnUnparsedBodyThatIsNotJsonIs400AndChangesNothing) {
+  TestEngine t;
+  const ApiRoute* merge = ApiRouteFor("POST", "/profiles/{user_id}");
+  ASSERT_NE(merge, nullptr);
+  ApiCall call{{"ada"}, json::object(), json(), "[1e400]", {}};
+  call.body_unparsed = true;
+  auto reply = t.engine.Call(t.key, *merge, std::move(call));
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().ToBody(), (json{{"message", "number overflow parsing '1e400'"},
+                                           {"type", "invalid_request_error"}}));
+  EXPECT_EQ(t.Profile("ada"), json::object());
+}
+
 TEST(EngineCallBadInputTest, UnknownRouteIs403BeforeTheKeyIsChecked) {
   TestEngine t;
   for (const std::string& key : {t.key, std::string("no-such-key")}) {

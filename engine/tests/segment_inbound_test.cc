@@ -441,7 +441,11 @@ TEST(SegmentInboundTextTest, TextAndTreeGiveTheSameRepliesAndViews) {
 
 TEST(SegmentInboundTextTest, TextThatIsNotJsonAnswersParseJsonsMessageAndKeepsNothing) {
   testing::TestEngine t(EveryPathWorkspace());
-  for (const std::string body : {"{\"type\":", "", "{\"a\":1} x", "\xEF\xBB\xBF{", "[1e400]"}) {
+  const std::string too_deep =
+      std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
+  for (const std::string& body :
+       std::vector<std::string>{"{\"type\":", "", "{\"a\":1} x", "\xEF\xBB\xBF{", "[1e400]",
+                                "{\"event\":\"\xFF\"}", too_deep}) {
     auto reply = t.engine.SegmentInboundText(t.key, body);
     ASSERT_FALSE(reply.ok()) << body;
     EXPECT_EQ(reply.status().http_status(), 400);
@@ -449,6 +453,8 @@ TEST(SegmentInboundTextTest, TextThatIsNotJsonAnswersParseJsonsMessageAndKeepsNo
     EXPECT_EQ(reply.status().ToBody(), json({{"message", ParseJson(body).status().message()}}))
         << "a message-only body, as /inbound/segment answers";
   }
+  EXPECT_EQ(t.engine.SegmentInboundText(t.key, too_deep).status().ToBody(),
+            json({{"message", "JSON nesting is deeper than the limit of 64 levels"}}));
   EXPECT_TRUE(t.Journal()["results"].empty());
   // A byte-order mark is not plain text, but nlohmann reads it: accepted.
   auto bom =
