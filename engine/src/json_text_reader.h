@@ -190,11 +190,7 @@ class JsonTextReader {
     ++p_;
     for (;;) {
       const char* run = p_;
-      while (p_ != end_) {
-        const auto c = static_cast<unsigned char>(*p_);
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-        ++p_;
-      }
+      p_ = PlainRunEnd(p_, end_);
       out.append(run, p_);
       if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
@@ -214,6 +210,31 @@ class JsonTextReader {
         p_ += length;
       }
     }
+  }
+
+  // The end of the run of bytes from `p` that a string holds as they are
+  // (not a quote, backslash, control character or non-ASCII byte): eight at
+  // a time while none of them is one, in a local pointer (p_ is a member the
+  // compiler stores back per byte).
+  static const char* PlainRunEnd(const char* p, const char* end) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+    const auto any_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+    while (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      // Bytes below 0x20, equal to '"' or '\\', or with the high bit set.
+      const std::uint64_t special = ((w - kOnes * 0x20) & ~w) | any_zero(w ^ (kOnes * '"')) |
+                                    any_zero(w ^ (kOnes * '\\')) | (w & kHigh);
+      if ((special & kHigh) != 0) break;
+      p += 8;
+    }
+    while (p != end) {
+      const auto c = static_cast<unsigned char>(*p);
+      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+      ++p;
+    }
+    return p;
   }
 
   // At a backslash.

@@ -162,10 +162,13 @@ bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
 }
 
 // JsonTextReader's builder for PackText: packs as the text is read, into
-// `out`. An object's members are packed in the text's order, each value
-// marked; at the closing brace they are written again in key order (the
-// order of the tree Pack packs) with the last of a repeated key, as
-// nlohmann's tree keeps it. Its buffers keep their capacity (one per thread).
+// `out`. An object's members are packed in the text's order, each key (its
+// number) before its value, as Pack writes them. At the closing brace, when
+// the keys were not already in strictly increasing order, the members are
+// written again in key order (the order of the tree Pack packs) with the
+// last of a repeated key, as nlohmann's tree keeps it. Segment libraries
+// send keys in no particular order; text nlohmann dumped arrives sorted and
+// is not moved. Its buffers keep their capacity (one per thread).
 class TextPacker {
  public:
   struct Slot {};
@@ -173,6 +176,7 @@ class TextPacker {
     std::size_t start;         // In out: just past the tag.
     std::size_t first_member;  // In members_.
     std::size_t key_bytes;     // key_bytes_'s size before the object's keys.
+    bool in_order = true;      // Keys so far strictly increasing.
   };
   using Array = std::size_t;  // In out: just past the tag.
 
@@ -194,37 +198,22 @@ class TextPacker {
     out.push_back(static_cast<char>(kObject));
     return Object{out.size(), members_.size(), key_bytes_.size()};
   }
-  Slot Member(Object&, std::string& key) {
-    members_.push_back(Member_{key_bytes_.size(), key.size(), out.size(), 0});
+  Slot Member(Object& object, std::string& key) {
+    const Member_ member{key_bytes_.size(), key.size(), KeyPrefix(key), out.size(), 0};
+    if (object.in_order && members_.size() > object.first_member &&
+        !Less(members_.back(), member, key)) {
+      object.in_order = false;
+    }
+    members_.push_back(member);
     key_bytes_ += key;
+    PutKey(out, *keys_, key);
     return {};
   }
   void EndMember(Object&) { members_.back().end = out.size(); }
   bool EndObject(Object& object) {
-    const auto first = static_cast<std::ptrdiff_t>(object.first_member);
-    order_.clear();
-    for (std::size_t i = object.first_member; i < members_.size(); ++i) order_.push_back(i);
-    const auto key = [&](std::size_t i) {
-      return std::string_view(key_bytes_).substr(members_[i].key_at, members_[i].key_size);
-    };
-    // Text order is usually not key order. Ties by position keep a repeated
-    // key's members in text order, so the last is kept (std::sort: no
-    // buffer allocated, as std::stable_sort's is, per object).
-    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
-      const int c = key(a).compare(key(b));
-      return c != 0 ? c < 0 : a < b;
-    });
-    rebuild_.clear();
-    for (std::size_t k = 0; k < order_.size(); ++k) {
-      if (k + 1 < order_.size() && key(order_[k + 1]) == key(order_[k])) continue;
-      const Member_& m = members_[order_[k]];
-      PutKey(rebuild_, *keys_, key(order_[k]));
-      rebuild_.append(out, m.begin, m.end - m.begin);
-    }
-    out.resize(object.start);
-    out += rebuild_;
+    if (!object.in_order) Reorder(object);
     InsertLength(out, object.start);
-    members_.erase(members_.begin() + first, members_.end());
+    members_.resize(object.first_member);
     key_bytes_.resize(object.key_bytes);
     return true;
   }
@@ -258,9 +247,63 @@ class TextPacker {
   struct Member_ {
     std::size_t key_at;  // In key_bytes_.
     std::size_t key_size;
-    std::size_t begin;  // The value's bytes in out.
+    std::uint64_t prefix;  // KeyPrefix of the key.
+    std::size_t begin;     // The member's bytes (key, then value) in out.
     std::size_t end;
   };
+
+  // The key's first eight bytes, big-endian and zero-padded: unequal
+  // prefixes order two keys as their bytes do, with no memcmp.
+  static std::uint64_t KeyPrefix(std::string_view key) {
+    std::uint64_t prefix = 0;
+    if (key.size() >= 8) {
+      // One load and a byte swap (a copy through a buffer first stalled on
+      // store forwarding).
+      std::uint64_t word;
+      std::memcpy(&word, key.data(), 8);
+      for (int i = 0; i < 8; ++i) prefix = (prefix << 8) | ((word >> (8 * i)) & 0xff);
+      return prefix;
+    }
+    for (std::size_t i = 0; i < 8; ++i) {
+      prefix = (prefix << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
+    }
+    return prefix;
+  }
+  std::string_view KeyOf(const Member_& m) const {
+    return std::string_view(key_bytes_).substr(m.key_at, m.key_size);
+  }
+  // Whether `a`'s key sorts strictly before `b`'s (`b_key`, which may not be
+  // in key_bytes_ yet).
+  bool Less(const Member_& a, const Member_& b, std::string_view b_key) const {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return KeyOf(a) < b_key;
+  }
+
+  // Writes the object's members again in key order, the last of a repeated
+  // key kept.
+  void Reorder(const Object& object) {
+    order_.clear();
+    for (std::size_t i = object.first_member; i < members_.size(); ++i) order_.push_back(i);
+    // Ties by position keep a repeated key's members in text order, so the
+    // last is kept (std::sort: no buffer allocated, as std::stable_sort's
+    // is, per object).
+    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
+      const Member_& x = members_[a];
+      const Member_& y = members_[b];
+      if (x.prefix != y.prefix) return x.prefix < y.prefix;
+      const int c = KeyOf(x).compare(KeyOf(y));
+      return c != 0 ? c < 0 : a < b;
+    });
+    rebuild_.clear();
+    for (std::size_t k = 0; k < order_.size(); ++k) {
+      const Member_& m = members_[order_[k]];
+      if (k + 1 < order_.size() && KeyOf(members_[order_[k + 1]]) == KeyOf(m)) continue;
+      rebuild_.append(out, m.begin, m.end - m.begin);
+    }
+    out.resize(object.start);
+    out += rebuild_;
+  }
+
   JsonKeyTable* keys_ = nullptr;
   std::vector<Member_> members_;  // The open objects' members, innermost last.
   std::string key_bytes_;         // Their keys.
@@ -416,43 +459,52 @@ class Reader {
 
 }  // namespace
 
-std::size_t JsonKeyTable::SlotOf(std::string_view key) const {
+std::size_t JsonKeyTable::SlotOf(std::string_view key, std::uint64_t hash) const {
   const std::size_t mask = slots_.size() - 1;
-  std::size_t at = HashBytes(key) & mask;
-  while (slots_[at] != 0 && keys_[slots_[at] - 1] != key) at = (at + 1) & mask;
-  return at;
+  const std::uint64_t tag = hash >> 32;
+  std::size_t at = hash & mask;
+  for (;; at = (at + 1) & mask) {
+    const std::uint64_t slot = slots_[at];
+    if (slot == 0) return at;
+    if ((slot >> 32) == tag && views_[(slot & 0xffffffffu) - 1] == key) return at;
+  }
 }
 
 void JsonKeyTable::Rehash(std::size_t slots) {
   slots_.assign(slots, 0);
-  for (std::uint32_t n = 0; n < keys_.size(); ++n) slots_[SlotOf(keys_[n])] = n + 1;
+  for (std::uint32_t n = 0; n < views_.size(); ++n) {
+    const std::uint64_t hash = HashBytes(views_[n]);
+    slots_[SlotOf(views_[n], hash)] = ((hash >> 32) << 32) | (n + 1);
+  }
 }
 
 std::optional<std::uint32_t> JsonKeyTable::Find(std::string_view key) const {
   if (key.size() > kMaxKeyBytes || slots_.empty()) return std::nullopt;
-  const std::uint32_t slot = slots_[SlotOf(key)];
+  const std::uint64_t slot = slots_[SlotOf(key, HashBytes(key))];
   if (slot == 0) return std::nullopt;
-  return slot - 1;
+  return static_cast<std::uint32_t>(slot & 0xffffffffu) - 1;
 }
 
 std::optional<std::uint32_t> JsonKeyTable::Intern(std::string_view key) {
   if (key.size() > kMaxKeyBytes) return std::nullopt;
   if (slots_.empty()) Rehash(64);
-  const std::size_t at = SlotOf(key);
-  if (slots_[at] != 0) return slots_[at] - 1;
+  const std::uint64_t hash = HashBytes(key);
+  const std::size_t at = SlotOf(key, hash);
+  if (slots_[at] != 0) return static_cast<std::uint32_t>(slots_[at] & 0xffffffffu) - 1;
   if (keys_.size() >= capacity_) return std::nullopt;
   const auto n = static_cast<std::uint32_t>(keys_.size());
-  keys_.emplace_back(key);
+  views_.push_back(keys_.emplace_back(key));
   if (keys_.size() * 2 > slots_.size()) {
     Rehash(slots_.size() * 2);
   } else {
-    slots_[at] = n + 1;
+    slots_[at] = ((hash >> 32) << 32) | (n + 1);
   }
   return n;
 }
 
 void JsonKeyTable::Clear() {
   slots_ = {};
+  views_ = {};
   keys_ = {};
 }
 

@@ -224,6 +224,42 @@ TEST(ParseJsonBadInputTest, RejectsWhatNlohmannRejects) {
   ExpectAgree(R"([[1],[[2]]])", 2);
 }
 
+// The reader scans a string eight bytes at a time: a byte that ends the
+// plain run (quote, backslash, control character, non-ASCII) must be seen at
+// every offset within and across those words, and bytes just beside each
+// class boundary (0x1f/0x20, 0x7f/0x80, '!'/'#', '['/']') must be told apart.
+TEST(ParseJsonTest, AgreesWithNlohmannOnEverySpecialByteAtEveryOffset) {
+  const std::vector<std::string> specials = {"\"",
+                                             "\\",
+                                             "\\n",
+                                             "\\u00e9",
+                                             "\x1f",
+                                             "\x01",
+                                             " ",
+                                             "\x7f",
+                                             "!",
+                                             "#",
+                                             "[",
+                                             "]",
+                                             "\xc3\xa9",
+                                             "\xe2\x82\xac",
+                                             "\xf0\x9f\x98\x80",
+                                             "\x80",
+                                             "\xff",
+                                             "\xc3",
+                                             "\\x",
+                                             std::string(1, '\0')};
+  for (const std::string& special : specials) {
+    for (std::size_t before = 0; before < 19; ++before) {
+      for (const std::size_t after : std::initializer_list<std::size_t>{0, 1, 7, 8, 9}) {
+        const std::string inner = std::string(before, 'a') + special + std::string(after, 'b');
+        ExpectAgree("\"" + inner + "\"");
+        ExpectAgree("{\"" + inner + "\":[\"" + inner + "\"]}");
+      }
+    }
+  }
+}
+
 // Random documents, as written by nlohmann (compact and indented, with and
 // without escaping non-ASCII) and then damaged a byte at a time.
 TEST(ParseJsonTest, AgreesWithNlohmannOnRandomAndDamagedDocuments) {
