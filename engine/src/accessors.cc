@@ -735,6 +735,13 @@ Result<Json> EvaluateExpression(std::string_view expression, const Json& scope) 
 ResolvedToken ResolveCancelationToken(const std::string& expression, const RunContext& context) {
   ResolvedToken out;
   if (expression.rfind("refs.", 0) == 0) {
+    // The usual token, a string at the exact path (refs.data.userId), read
+    // without a JSON value in between; anything else takes the lookup below.
+    if (std::optional<std::string> text =
+            context.PathString(std::string_view(expression).substr(5))) {
+      out.token = std::move(*text);
+      return out;
+    }
     std::string note;
     std::optional<Json> value = LookupRefsPath(expression, context, &note);
     if (!note.empty()) out.diagnostics.push_back("cancelation_token: " + note);

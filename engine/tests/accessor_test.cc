@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "accessors.h"
+#include "packed_json.h"
 
 namespace mock_courier {
 namespace {
@@ -228,6 +229,30 @@ TEST(CancelationTokenTest, LowerCaseLookupResolvesWithADiagnostic) {
   EXPECT_EQ(token.token, "user_123");
   ASSERT_EQ(token.diagnostics.size(), 1u);
   EXPECT_NE(token.diagnostics[0].find("case-insensitively"), std::string::npos);
+}
+
+// A run started by a Segment event holds its data packed; its token is the
+// same as from the tree, strings read directly and other values by lookup.
+TEST(CancelationTokenTest, PackedDataGivesTheTokensATreeGives) {
+  const Json tree = Context();
+  JsonKeyTable keys;
+  std::optional<PackedJson> data = PackedJson::Pack(tree["data"], keys);
+  ASSERT_TRUE(data);
+  RunContext packed;
+  packed.set_packed_data(*data, keys);
+  RunContext from_tree;
+  from_tree.set_data(Share(Json(tree["data"])));
+  for (const char* expression :
+       {"refs.data.userId", "refs.data.count", "refs.data.vip", "refs.data.userid",
+        "refs.data.properties.items", "refs.data.properties.items.1", "refs.data.nobody",
+        "refs.data", "refs.", "${data.userId}"}) {
+    const ResolvedToken a = ResolveCancelationToken(expression, packed);
+    const ResolvedToken b = ResolveCancelationToken(expression, from_tree);
+    EXPECT_EQ(a.token, b.token) << expression;
+    EXPECT_EQ(a.diagnostics, b.diagnostics) << expression;
+  }
+  EXPECT_EQ(ResolveCancelationToken("refs.data.count", packed).token, "0");
+  EXPECT_EQ(ResolveCancelationToken("refs.data.properties.items.1", packed).token, "b");
 }
 
 TEST(JsStringTest, PrintsValuesAsJavaScriptDoes) {
