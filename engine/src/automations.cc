@@ -964,7 +964,7 @@ std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
                                             std::string_view trigger, const Payload& event,
                                             const std::string& recipient,
                                             const std::string& template_name,
-                                            const std::string& inbound_id) {
+                                            std::string_view inbound_id) {
   std::vector<std::string> started;  // No allocation for an event that starts none.
   // Starts a run of `automation`, `matched` being its trigger that matched,
   // as a view of the definition's string equal to `trigger` (what the run

@@ -20,15 +20,15 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
 
 // Starts a run of every automation template whose trigger matches
 // (https://www.courier.com/docs/external-integrations/cdp/segment/): `trigger` is "track/<event>",
-// "identify" or "group"; `event` is the whole inbound event (the run's `data`: a tree is shared,
-// a packed event copied); `recipient` is userId ?? anonymousId. A run's source is
+// "identify" or "group"; `event` is the whole inbound event (the run's `data`: shared,
+// tree or packed); `recipient` is userId ?? anonymousId. A run's source is
 // "<trigger>/<inbound_id>" (the Courier id answered). Returns the started run ids, in template
 // order (a journal entry's effects).
 std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
                                             std::string_view trigger, const Payload& event,
                                             const std::string& recipient,
                                             const std::string& template_name,
-                                            const std::string& inbound_id);
+                                            std::string_view inbound_id);
 
 // The timer of a run's delay fired (timers.h): the delay step is PROCESSED
 // and the run continues. A run that is gone, canceled or not waiting is left

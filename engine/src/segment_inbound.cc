@@ -1,6 +1,7 @@
 #include "segment_inbound.h"
 
 #include "automations.h"
+#include "id_text.h"
 #include "jobs.h"
 #include "json_util.h"
 #include "messaging.h"
@@ -194,7 +195,7 @@ std::uint64_t NextJournalPosition(const WorkspaceState& ws) {
 
 // The journal entry of accepted event `id` at `position`, or null when
 // retention has dropped it (its effects still run, unrecorded).
-JournalEntry* AcceptedEntryAt(WorkspaceState& ws, std::uint64_t position, const std::string& id) {
+JournalEntry* AcceptedEntryAt(WorkspaceState& ws, std::uint64_t position, std::string_view id) {
   if (position < ws.journal_evicted) return nullptr;
   const std::uint64_t index = position - ws.journal_evicted;
   if (index >= ws.journal.size() || ws.journal[index].id != id) return nullptr;
@@ -210,19 +211,21 @@ template <typename Process>
 void JournalAndProcess(WorkspaceState& ws, Services& svc, JournalEntry entry, Process&& process) {
   const std::uint64_t position = NextJournalPosition(ws);
   entry.awaiting_processing = true;
-  const std::string& id = AddJournalEntry(ws, svc, std::move(entry)).id;
+  // The id inline (an accepted id is 35 bytes): no allocation for the copy
+  // a later job needs.
+  IdText id = AddJournalEntry(ws, svc, std::move(entry)).id;
   svc.version.fetch_add(1);
-  ProcessAccepted(
-      ws, svc,
-      [id, position, process = std::forward<Process>(process)](WorkspaceState& w, Services& s) {
-        JournalEntry dropped;  // Stands in for an entry retention dropped.
-        JournalEntry* kept = AcceptedEntryAt(w, position, id);
-        JournalEntry& entry = kept != nullptr ? *kept : dropped;
-        process(w, s, entry, id);
-        entry.awaiting_processing = false;
-        entry.processed_at = s.clock.Now();
-        s.version.fetch_add(1);
-      });
+  ProcessAccepted(ws, svc,
+                  [id = std::move(id), position, process = std::forward<Process>(process)](
+                      WorkspaceState& w, Services& s) {
+                    JournalEntry dropped;  // Stands in for an entry retention dropped.
+                    JournalEntry* kept = AcceptedEntryAt(w, position, id);
+                    JournalEntry& entry = kept != nullptr ? *kept : dropped;
+                    process(w, s, entry, id);
+                    entry.awaiting_processing = false;
+                    entry.processed_at = s.clock.Now();
+                    s.version.fetch_add(1);
+                  });
 }
 
 // Keeps the runs TriggerAutomations started in the entry's effects; returns
@@ -252,7 +255,7 @@ void RecordCatalogue(WorkspaceState& ws, std::string_view id, const Payload& eve
 // Effects of an accepted track (https://www.courier.com/docs/external-integrations/cdp/segment/):
 // event-map or list send, then automation triggers. Returns whether anything was mapped.
 bool ApplyTrack(WorkspaceState& ws, Services& svc, const Payload& event, const EventFields& fields,
-                const std::string& inbound_id, InboundSource source, JournalEntry& entry) {
+                std::string_view inbound_id, InboundSource source, JournalEntry& entry) {
   // Validated: a track's event is a string, its messageId a non-empty one.
   const std::string& name = fields.text(EventFields::kEvent);
   const std::string& message_id = fields.text(EventFields::kMessageId);
@@ -291,7 +294,7 @@ bool ApplyTrack(WorkspaceState& ws, Services& svc, const Payload& event, const E
 }
 
 void ApplyIdentify(WorkspaceState& ws, Services& svc, const Payload& event,
-                   const EventFields& fields, const std::string& inbound_id, JournalEntry& entry) {
+                   const EventFields& fields, std::string_view inbound_id, JournalEntry& entry) {
   const std::string& user = fields.recipient();
   // Only traits reach the profile
   // (https://www.courier.com/docs/external-integrations/cdp/segment/); a top-level email is not
@@ -311,7 +314,7 @@ void ApplyIdentify(WorkspaceState& ws, Services& svc, const Payload& event,
 }
 
 void ApplyGroup(WorkspaceState& ws, Services& svc, const Payload& event, const EventFields& fields,
-                const std::string& inbound_id, JournalEntry& entry) {
+                std::string_view inbound_id, JournalEntry& entry) {
   // Courier records group calls and triggers automations; tenant membership is
   // UNCONFIRMED (https://www.courier.com/docs/external-integrations/cdp/segment/ "Group calls") and
   // not modelled.
@@ -402,7 +405,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload ev
   JournalAndProcess(
       ws, svc, std::move(entry),
       [event = std::move(event), fields = std::move(fields), type, source](
-          WorkspaceState& w, Services& s, JournalEntry& processed, const std::string& id) {
+          WorkspaceState& w, Services& s, JournalEntry& processed, std::string_view id) {
         if (type == "track") {
           if (!ApplyTrack(w, s, event, fields, id, source, processed)) {
             processed.outcome = InboundOutcome::kUnmapped;
@@ -485,7 +488,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
                                : "";
   JournalAndProcess(ws, svc, std::move(entry),
                     [shared_body, name, user](WorkspaceState& w, Services& s,
-                                              JournalEntry& processed, const std::string& id) {
+                                              JournalEntry& processed, std::string_view id) {
                       auto runs = TriggerAutomations(w, s, JoinedText("track/", name), shared_body,
                                                      user, name, id);
                       if (!RecordRuns(processed, std::move(runs))) {
