@@ -321,8 +321,7 @@ void LinkInboundSender(const WorkspaceState& ws, const Message& message, std::si
   for (std::size_t i = journal_end; i-- > 0;) {
     const JournalEntry& entry = ws.journal[i];
     // Its sends were made when it was processed (after a processing latency).
-    if (entry.processed_at.value_or(entry.received_at) + kInboundLinkWindow <
-        message.record.enqueued) {
+    if (entry.processed_or_received() + kInboundLinkWindow < message.record.enqueued) {
       return;
     }
     for (const std::string& id : entry.effects.messages) {

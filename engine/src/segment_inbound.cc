@@ -182,9 +182,7 @@ namespace {
 
 JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry entry) {
   (void)svc;  // Trimmed to the workspace's retention after the operation.
-  ws.journal_bytes += entry.text_bytes();
-  ws.journal.push_back(std::move(entry));
-  return ws.journal.back();
+  return ws.AddToJournal(std::move(entry));
 }
 
 // The position the next journal entry gets: it only grows (evicted entries
@@ -540,9 +538,8 @@ Json JournalEntryForAdmin(const JournalEntry& e) {
           {"received_at", FormatIso8601(e.received_at)},
           // null while the processing job is pending (jobs.h); the receipt
           // time for an entry with nothing to process.
-          {"processed_at", e.awaiting_processing
-                               ? Json(nullptr)
-                               : Json(FormatIso8601(e.processed_at.value_or(e.received_at)))},
+          {"processed_at",
+           e.awaiting_processing ? Json(nullptr) : Json(FormatIso8601(e.processed_or_received()))},
           {"diagnostics", JournalDiagnostics(e)},
           {"effects", EffectsJson(e.effects)},
           {"payload", Json::parse(e.payload(), nullptr, /*allow_exceptions=*/false)}};

@@ -110,8 +110,7 @@ void JournalSimulatedFailure(WorkspaceState& ws, Services& svc, const Json& even
   entry.diagnostics.push_back(
       "segment.delivery: simulated failure (failure_rate); the workspace was not reached");
   entry.diagnostics.push_back(std::move(mark));
-  ws.journal_bytes += entry.text_bytes();
-  ws.journal.push_back(std::move(entry));
+  ws.AddToJournal(std::move(entry));
 }
 
 void Attempt(WorkspaceState& ws, Services& svc, const Json& event, SharedJson shared, RelayFn relay,

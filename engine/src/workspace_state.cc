@@ -182,6 +182,13 @@ SharedJson WorkspaceState::SharedName(const std::string& name) {
   return value;
 }
 
+JournalEntry& WorkspaceState::AddToJournal(JournalEntry entry) {
+  entry.counted_bytes = entry.text_bytes();
+  journal_bytes += entry.counted_bytes;
+  journal.push_back(std::move(entry));
+  return journal.back();
+}
+
 void WorkspaceState::EnforceRetention(TimePoint now, Evicted* evicted) {
   messages.Trim(retention.messages, evicted ? &evicted->messages : nullptr);
   runs.Trim(retention.runs, evicted ? &evicted->runs : nullptr);
@@ -190,7 +197,7 @@ void WorkspaceState::EnforceRetention(TimePoint now, Evicted* evicted) {
   if (retention.journal != 0) {
     while (!journal.empty() &&
            (journal.size() > retention.journal || journal_bytes > kJournalBytes)) {
-      journal_bytes -= journal.front().text_bytes();
+      journal_bytes -= journal.front().counted_bytes;
       if (evicted != nullptr) evicted->journal.push_back(std::move(journal.front()));
       journal.pop_front();
       ++journal_evicted;

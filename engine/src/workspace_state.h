@@ -13,6 +13,7 @@
 #include <bit>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -522,10 +523,20 @@ struct JournalEntry {
     std::optional<std::string> profile;  // The profile an identify wrote.
   };
   Effects effects;
-  std::optional<TimePoint> processed_at;  // See awaiting_processing.
+  // When the processing job ran (see awaiting_processing), else kNotYet (an
+  // optional took 16 bytes).
+  static constexpr TimePoint kNotYet = std::numeric_limits<TimePoint>::min();
+  TimePoint processed_at = kNotYet;
+  // processed_at once processed, else received_at.
+  TimePoint processed_or_received() const {
+    return processed_at == kNotYet ? received_at : processed_at;
+  }
 
   // What the journal's byte bound (kJournalBytes) counts of this entry.
   std::size_t text_bytes() const { return payload().size() + event.size(); }
+  // text_bytes() when journaled (WorkspaceState::AddToJournal), which eviction
+  // subtracts without reading the payload's string, long out of the cache.
+  std::size_t counted_bytes = 0;
 };
 static_assert(sizeof(JournalEntry) <= 256,
               "a JournalEntry past 256 bytes takes a deque block of its own");
@@ -672,6 +683,8 @@ struct WorkspaceState {
   RunStore runs;
   std::deque<JournalEntry> journal;
   std::size_t journal_bytes = 0;  // Payload and event text the journal holds.
+  // Appends `entry` to the journal, counting its text in journal_bytes.
+  JournalEntry& AddToJournal(JournalEntry entry);
   std::uint64_t journal_evicted = 0;
   std::map<std::string, CatalogueEntry, std::less<>> catalogue;
   RecordStore<OutboxEntry> outbox;           // Delivered calls are evictable.
