@@ -6,7 +6,6 @@
 #include "string_hash.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -183,7 +182,7 @@ class TextPacker {
 
   void Start(JsonKeyTable* keys) {
     keys_ = keys;
-    out.assign(PackedJson::kHeader, '\0');
+    out.assign(4, '\0');
     members_.clear();
     key_bytes_.clear();
   }
@@ -509,53 +508,25 @@ void JsonKeyTable::Clear() {
   keys_ = {};
 }
 
-namespace {
-
-// The reference count at the head of a PackedJson buffer (which new[] aligns
-// for it). Atomic: views copy payloads outside the workspace lock.
-std::atomic_ref<std::uint32_t> References(std::uint8_t* buffer) {
-  return std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(buffer));
+PackedJson::PackedJson(const PackedJson& other) {
+  if (!other) return;
+  const std::string_view b = other.bytes();
+  bytes_ = std::make_unique<std::uint8_t[]>(4 + b.size());
+  std::memcpy(bytes_.get(), other.bytes_.get(), 4 + b.size());
 }
 
-}  // namespace
-
-PackedJson::PackedJson(const PackedJson& other) noexcept : bytes_(other.bytes_) {
-  if (bytes_ != nullptr) References(bytes_).fetch_add(1, std::memory_order_relaxed);
-}
-
-PackedJson& PackedJson::operator=(const PackedJson& other) noexcept {
-  std::uint8_t* const shared = other.bytes_;  // Read first: `other` may be *this.
-  if (shared != nullptr) References(shared).fetch_add(1, std::memory_order_relaxed);
-  Release();
-  bytes_ = shared;
+PackedJson& PackedJson::operator=(const PackedJson& other) {
+  if (this != &other) *this = PackedJson(other);
   return *this;
-}
-
-PackedJson& PackedJson::operator=(PackedJson&& other) noexcept {
-  if (this != &other) {
-    Release();
-    bytes_ = other.bytes_;
-    other.bytes_ = nullptr;
-  }
-  return *this;
-}
-
-void PackedJson::Release() noexcept {
-  if (bytes_ != nullptr && References(bytes_).fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    delete[] bytes_;
-  }
-  bytes_ = nullptr;
 }
 
 PackedJson PackedJson::FromScratch(std::string& out) {
-  const auto size = static_cast<std::uint32_t>(out.size() - kHeader);
-  const std::uint32_t references = 1;
-  std::memcpy(out.data(), &references, 4);
-  std::memcpy(out.data() + 4, &size, 4);
+  const auto size = static_cast<std::uint32_t>(out.size() - 4);
+  std::memcpy(out.data(), &size, 4);
   PackedJson packed;
   // make_unique<T[]> would zero the buffer first; it is overwritten at once.
-  packed.bytes_ = new std::uint8_t[out.size()];
-  std::memcpy(packed.bytes_, out.data(), out.size());
+  packed.bytes_.reset(new std::uint8_t[out.size()]);
+  std::memcpy(packed.bytes_.get(), out.data(), out.size());
   return packed;
 }
 
@@ -563,7 +534,7 @@ std::optional<PackedJson> PackedJson::Pack(const Json& value, JsonKeyTable& keys
   // Packed into a per-thread scratch buffer that keeps its capacity, then
   // copied once into a buffer of the exact size: one allocation a value.
   thread_local std::string out;
-  out.assign(kHeader, '\0');
+  out.assign(4, '\0');
   if (!PackValue(value, keys, out)) return std::nullopt;
   PackedJson packed = FromScratch(out);
   if (out.capacity() > 64 * 1024) out = std::string();  // A rare huge value: not kept.
@@ -585,10 +556,10 @@ std::optional<PackedJson> PackedJson::PackText(std::string_view text, JsonKeyTab
 }
 
 std::string_view PackedJson::bytes() const {
-  if (bytes_ == nullptr) return {};
+  if (!bytes_) return {};
   std::uint32_t size;
-  std::memcpy(&size, bytes_ + 4, 4);
-  return {reinterpret_cast<const char*>(bytes_) + kHeader, size};
+  std::memcpy(&size, bytes_.get(), 4);
+  return {reinterpret_cast<const char*>(bytes_.get()) + 4, size};
 }
 
 Json PackedJson::Unpack(const JsonKeyTable& keys) const {

@@ -87,22 +87,15 @@ class JsonKeyTable {
   std::vector<std::uint64_t> slots_;
 };
 
-// One packed value: 8 bytes (a pointer to its buffer), or empty. The value
-// is immutable, so copies share the buffer (a reference count in its header):
-// a run started by an event, the send it makes and the catalogue's sample
-// hold one buffer, as they would one shared tree.
+// One packed value: 8 bytes (a pointer to its length-prefixed buffer), or
+// empty.
 class PackedJson {
  public:
   PackedJson() = default;
-  PackedJson(const PackedJson& other) noexcept;
-  PackedJson& operator=(const PackedJson& other) noexcept;
-  PackedJson(PackedJson&& other) noexcept : bytes_(other.bytes_) { other.bytes_ = nullptr; }
-  PackedJson& operator=(PackedJson&& other) noexcept;
-  ~PackedJson() { Release(); }
-
-  // The buffer's header: the number of PackedJson sharing it, then the
-  // value's byte length (4 bytes each).
-  static constexpr std::size_t kHeader = 8;
+  PackedJson(const PackedJson& other);
+  PackedJson& operator=(const PackedJson& other);
+  PackedJson(PackedJson&&) noexcept = default;
+  PackedJson& operator=(PackedJson&&) noexcept = default;
 
   // Packs `value`; nullopt for what JSON text cannot hold (binary values,
   // discarded values), which the caller keeps as a tree.
@@ -153,12 +146,11 @@ class PackedJson {
   };
 
  private:
-  // The value in `out` (kHeader bytes left, then the value), copied into a
-  // buffer of its size.
+  // The value in `out` (4 bytes left for the length, then the value), copied
+  // into a buffer of its size.
   static PackedJson FromScratch(std::string& out);
-  void Release() noexcept;
 
-  std::uint8_t* bytes_ = nullptr;  // The header, then the value.
+  std::unique_ptr<std::uint8_t[]> bytes_;  // 4-byte length, then the value.
 };
 
 // A free-form payload (a send's data) held by the records that share it:

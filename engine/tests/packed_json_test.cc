@@ -10,10 +10,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <optional>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "json_util.h"
@@ -222,34 +220,6 @@ TEST(PackedJsonTest, CopiesHoldTheSameBytes) {
   EXPECT_TRUE(SameTree(assigned.Unpack(keys), event));
   EXPECT_FALSE(PackedJson());
   EXPECT_TRUE(PackedJson().Unpack(keys).is_null());
-}
-
-// Copies share one buffer (a reference count): the last holder frees it,
-// whichever thread it is on (TSan runs this test).
-TEST(PackedJsonTest, CopiesShareTheBufferUntilTheLastIsGone) {
-  JsonKeyTable keys;
-  const Json event = SegmentTrack(8);
-  std::optional<PackedJson> packed = PackedJson::Pack(event, keys);
-  ASSERT_TRUE(packed);
-  PackedJson copy = *packed;
-  EXPECT_EQ(copy.bytes().data(), packed->bytes().data());
-  PackedJson moved = std::move(copy);
-  EXPECT_FALSE(copy);  // NOLINT(bugprone-use-after-move): a moved-from value is empty.
-  packed.reset();
-  EXPECT_TRUE(SameTree(moved.Unpack(keys), event));
-  const PackedJson& itself = moved;
-  moved = itself;  // Self-assignment keeps the value.
-  EXPECT_TRUE(SameTree(moved.Unpack(keys), event));
-  std::vector<PackedJson> copies(64, moved);
-  std::thread other([held = std::move(copies)]() mutable {
-    for (PackedJson& c : held) c = PackedJson();
-  });
-  for (int i = 0; i < 64; ++i) {
-    PackedJson local = moved;
-    EXPECT_EQ(local.bytes(), moved.bytes());
-  }
-  other.join();
-  EXPECT_TRUE(SameTree(moved.Unpack(keys), event));
 }
 
 // Random trees of every type, 2000 of them, seeded: each unpacks to itself.
