@@ -230,7 +230,7 @@ struct StepOutcome {
 // Runs a run's steps from its next one until it waits or ends (null: nothing
 // to do).
 void ExecuteRun(WorkspaceState& ws, Services& svc, AutomationRun* run, int depth);
-std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth);
+IdText CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth);
 
 // Merges fetched data into `existing` by a merge strategy
 // (https://www.courier.com/docs/platform/automations/steps).
@@ -476,8 +476,8 @@ StepOutcome RunInvokeStep(WorkspaceState& ws, Services& svc, AutomationRun& run,
     return StepOutcome::Error("Automation being invoked has invalid steps");
   }
   spec.diagnostics.push_back("invoked by run " + run.id);
-  std::string child_id = CreateRun(ws, svc, std::move(spec), depth + 1);
-  return StepOutcome::Done({{"runId", child_id}});
+  const IdText child_id = CreateRun(ws, svc, std::move(spec), depth + 1);
+  return StepOutcome::Done({{"runId", child_id.str()}});
 }
 
 StepOutcome RunFetchDataStep(Services& svc, AutomationRun& run, const Json& step) {
@@ -724,7 +724,7 @@ bool IsDerivedSource(std::string_view source, std::string_view template_id) {
          source.ends_with(template_id);
 }
 
-std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth) {
+IdText CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth) {
   TimePoint now = svc.clock.Now();
   AutomationRun run;
   run.id = NextIdText(ws.ids, now);
@@ -789,7 +789,7 @@ std::string CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth
     run.status = RunStatus::kError;
     run.AddDiagnostic(spec.failed_validation);
   }
-  std::string id = run.id.str();
+  IdText id = run.id;  // Inline: no allocation.
   const bool start = run.status == RunStatus::kProcessing;
   const RunStore::Seq seq = ws.runs.end_seq();
   run.seq = seq;
@@ -922,8 +922,8 @@ Result<Reply> HandleInvokeAdHoc(WorkspaceState& ws, Services& svc, const Json& b
   spec.ad_hoc_steps = &steps;
   spec.step_count = steps.size();
   ReadAutomationToken(automation, spec);
-  std::string id = CreateRun(ws, svc, std::move(spec), 0);
-  return Reply{200, {{"runId", id}}};
+  const IdText id = CreateRun(ws, svc, std::move(spec), 0);
+  return Reply{200, {{"runId", id.str()}}};
 }
 
 Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
@@ -934,8 +934,8 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
   if (automation == nullptr) return Status::BadRequest("Invalid TemplateId.");
   RunSpec spec = TemplateRun(*automation, InvokeContext(body), "invoke/" + template_id);
   MC_RETURN_IF_ERROR(ValidateSteps(automation->steps, spec.context));
-  std::string id = CreateRun(ws, svc, std::move(spec), 0);
-  return Reply{200, {{"runId", id}}};
+  const IdText id = CreateRun(ws, svc, std::move(spec), 0);
+  return Reply{200, {{"runId", id.str()}}};
 }
 
 namespace {
@@ -960,12 +960,11 @@ Status ValidateTriggerSteps(WorkspaceState& ws, const AutomationDefinition& auto
 
 }  // namespace
 
-std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
-                                            std::string_view trigger, const Payload& event,
-                                            const std::string& recipient,
-                                            const std::string& template_name,
-                                            std::string_view inbound_id) {
-  std::vector<std::string> started;  // No allocation for an event that starts none.
+std::vector<IdText> TriggerAutomations(WorkspaceState& ws, Services& svc, std::string_view trigger,
+                                       const Payload& event, const std::string& recipient,
+                                       const std::string& template_name,
+                                       std::string_view inbound_id) {
+  std::vector<IdText> started;  // No allocation for an event that starts none.
   // Starts a run of `automation`, `matched` being its trigger that matched,
   // as a view of the definition's string equal to `trigger` (what the run
   // keeps instead of a copy). Runs never change the definition, so this

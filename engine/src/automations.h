@@ -24,11 +24,10 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
 // tree or packed); `recipient` is userId ?? anonymousId. A run's source is
 // "<trigger>/<inbound_id>" (the Courier id answered). Returns the started run ids, in template
 // order (a journal entry's effects).
-std::vector<std::string> TriggerAutomations(WorkspaceState& ws, Services& svc,
-                                            std::string_view trigger, const Payload& event,
-                                            const std::string& recipient,
-                                            const std::string& template_name,
-                                            std::string_view inbound_id);
+std::vector<IdText> TriggerAutomations(WorkspaceState& ws, Services& svc, std::string_view trigger,
+                                       const Payload& event, const std::string& recipient,
+                                       const std::string& template_name,
+                                       std::string_view inbound_id);
 
 // The timer of a run's delay fired (timers.h): the delay step is PROCESSED
 // and the run continues. A run that is gone, canceled or not waiting is left

@@ -263,9 +263,8 @@ TimelineRow RowOf(const WorkspaceState& ws, const Item& item) {
                                                : std::string(InboundSourceName(e.source)) + " ") +
           e.type + (e.event.empty() ? "" : " \"" + e.event + "\"") + " -> " +
           std::to_string(e.http_status);
-      for (const auto* targets : {&e.effects.runs, &e.effects.messages}) {
-        row.leads_to.insert(row.leads_to.end(), targets->begin(), targets->end());
-      }
+      for (const IdText& run : e.effects.runs) row.leads_to.push_back(run.str());
+      row.leads_to.insert(row.leads_to.end(), e.effects.messages.begin(), e.effects.messages.end());
       break;
     }
     case kRunPhase: {

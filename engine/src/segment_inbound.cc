@@ -228,7 +228,7 @@ void JournalAndProcess(WorkspaceState& ws, Services& svc, JournalEntry entry, Pr
 
 // Keeps the runs TriggerAutomations started in the entry's effects; returns
 // whether any started.
-bool RecordRuns(JournalEntry& entry, std::vector<std::string> runs) {
+bool RecordRuns(JournalEntry& entry, std::vector<IdText> runs) {
   if (runs.empty()) return false;
   entry.effects.runs = std::move(runs);
   return true;
@@ -501,7 +501,10 @@ Json EffectsJson(const JournalEntry::Effects& effects) {
   Json out = Json::object();
   if (!effects.messages.empty()) out["messages"] = effects.messages;
   if (effects.profile) out["profile"] = *effects.profile;
-  if (!effects.runs.empty()) out["runs"] = effects.runs;
+  if (!effects.runs.empty()) {
+    Json& runs = out["runs"] = Json::array();
+    for (const IdText& run : effects.runs) runs.push_back(run.str());
+  }
   return out;
 }
 

@@ -519,7 +519,7 @@ struct JournalEntry {
   // "runs":[...]}, each key only when there is something (EffectsJson).
   struct Effects {
     std::vector<std::string> messages;   // Sends, in order.
-    std::vector<std::string> runs;       // Automation runs started, in template order.
+    std::vector<IdText> runs;            // Automation runs started, in template order.
     std::optional<std::string> profile;  // The profile an identify wrote.
   };
   Effects effects;
