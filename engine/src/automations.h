@@ -20,8 +20,8 @@ Result<Reply> HandleInvokeTemplate(WorkspaceState& ws, Services& svc,
 
 // Starts a run of every automation template whose trigger matches
 // (https://www.courier.com/docs/external-integrations/cdp/segment/): `trigger` is "track/<event>",
-// "identify" or "group"; `event` is the whole inbound event (the run's `data`: shared,
-// tree or packed); `recipient` is userId ?? anonymousId. A run's source is
+// "identify" or "group"; `event` is the whole inbound event (the run's `data`: a tree is
+// shared, a packed event copied); `recipient` is userId ?? anonymousId. A run's source is
 // "<trigger>/<inbound_id>" (the Courier id answered). Returns the started run ids, in template
 // order (a journal entry's effects).
 std::vector<IdText> TriggerAutomations(WorkspaceState& ws, Services& svc, std::string_view trigger,

@@ -180,11 +180,6 @@ bool IsEventTesterMessageId(const std::string& message_id) {
 
 namespace {
 
-JournalEntry& AddJournalEntry(WorkspaceState& ws, Services& svc, JournalEntry entry) {
-  (void)svc;  // Trimmed to the workspace's retention after the operation.
-  return ws.AddToJournal(std::move(entry));
-}
-
 // The position the next journal entry gets: it only grows (evicted entries
 // count), so a job can find its entry again after older ones were dropped.
 std::uint64_t NextJournalPosition(const WorkspaceState& ws) {
@@ -211,7 +206,7 @@ void JournalAndProcess(WorkspaceState& ws, Services& svc, JournalEntry entry, Pr
   entry.awaiting_processing = true;
   // The id inline (an accepted id is 35 bytes): no allocation for the copy
   // a later job needs.
-  IdText id = AddJournalEntry(ws, svc, std::move(entry)).id;
+  IdText id = ws.AddToJournal(std::move(entry)).id;
   svc.version.fetch_add(1);
   ProcessAccepted(ws, svc,
                   [id = std::move(id), position, process = std::forward<Process>(process)](
@@ -337,7 +332,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload ev
     entry.outcome = InboundOutcome::kRejected;
     entry.http_status = status.http_status();
     entry.diagnostics.push_back(status.message());
-    AddJournalEntry(ws, svc, std::move(entry));
+    ws.AddToJournal(std::move(entry));
     svc.version.fetch_add(1);
     return status;
   };
@@ -364,7 +359,7 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload ev
                                   "': the first response is replayed and nothing runs again");
       std::string first_text = first.text;
       if (first.status < 400) entry.id = first_text;
-      AddJournalEntry(ws, svc, std::move(entry));
+      ws.AddToJournal(std::move(entry));
       svc.version.fetch_add(1);
       if (first.status >= 400) return SegmentError(first.status, first_text);
       return Reply{first.status, OneKey("messageId", std::move(first_text))};
@@ -462,7 +457,7 @@ Result<Reply> HandleCourierInbound(WorkspaceState& ws, Services& svc, const Json
     entry.http_status = 409;
     entry.id = seen->second.first;
     entry.diagnostics.push_back("repeated messageId '" + message_id + "': 409 Conflict");
-    AddJournalEntry(ws, svc, std::move(entry));
+    ws.AddToJournal(std::move(entry));
     svc.version.fetch_add(1);
     return Status::Conflict("Message with id '" + message_id + "' already exists");
   }

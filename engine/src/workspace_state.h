@@ -683,7 +683,8 @@ struct WorkspaceState {
   RunStore runs;
   std::deque<JournalEntry> journal;
   std::size_t journal_bytes = 0;  // Payload and event text the journal holds.
-  // Appends `entry` to the journal, counting its text in journal_bytes.
+  // Appends `entry` to the journal, counting its text in journal_bytes (the
+  // journal is trimmed to its retention after the operation).
   JournalEntry& AddToJournal(JournalEntry entry);
   std::uint64_t journal_evicted = 0;
   std::map<std::string, CatalogueEntry, std::less<>> catalogue;
