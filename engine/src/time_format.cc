@@ -1,6 +1,7 @@
 #include "mock_courier/time_format.h"
 
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -42,15 +43,8 @@ bool Consume(std::string_view s, size_t& pos, char c) {
   return false;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::optional<Duration> UnitLength(const std::string& unit, bool allow_seconds) {
-  std::string u = unit;
-  if (u.size() > 1 && u.back() == 's') u.pop_back();
+std::optional<Duration> UnitLength(std::string_view u, bool allow_seconds) {
+  if (u.size() > 1 && u.back() == 's') u.remove_suffix(1);
   if (u == "minute") return kMinute;
   if (u == "hour") return kHour;
   if (u == "day") return kDay;
@@ -66,45 +60,67 @@ std::optional<Duration> UnitLength(const std::string& unit, bool allow_seconds) 
 // real waits ten thousand years.
 constexpr Duration kMaxDuration = 10000 * 365 * kDay;
 
-// `number` (digits and at most one '.') times `unit`, or nullopt when the
-// number is malformed ("." would make std::stod throw) or the product is
-// over kMaxDuration (casting a larger double to Duration is undefined).
-std::optional<double> ScaledAmount(const std::string& number, Duration unit) {
+// `number` (digits and at most one '.') as a double, or nullopt when it is
+// malformed ("" or "."). Read in place (every delay step of every run reads
+// one); a number out of a double's range takes strtod, as before, for its
+// infinity or zero.
+std::optional<double> ParseAmount(std::string_view number) {
   if (number.empty() || number == "." || number.find('.') != number.rfind('.')) {
     return std::nullopt;
   }
-  const double value = std::strtod(number.c_str(), nullptr) * static_cast<double>(unit);
+  double value = 0;
+  const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (error == std::errc::result_out_of_range) {
+    return std::strtod(std::string(number).c_str(), nullptr);
+  }
+  if (error != std::errc() || end != number.data() + number.size()) return std::nullopt;
+  return value;
+}
+
+// `amount` times `unit`, or nullopt when the product is over kMaxDuration
+// (casting a larger double to Duration is undefined).
+std::optional<double> Scaled(double amount, Duration unit) {
+  const double value = amount * static_cast<double>(unit);
   if (!(value >= 0) || value > static_cast<double>(kMaxDuration)) return std::nullopt;
   return value;
 }
 
+std::optional<double> ScaledAmount(std::string_view number, Duration unit) {
+  const std::optional<double> amount = ParseAmount(number);
+  if (!amount) return std::nullopt;
+  return Scaled(*amount, unit);
+}
+
+bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
 // "<n> <unit>" (Courier's delay regex: (\d*\.?\d+)\s+(unit)).
 std::optional<Duration> ParseHumanDuration(std::string_view text, bool allow_seconds) {
   size_t pos = 0;
-  std::string number;
   while (pos < text.size() &&
          (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.')) {
-    number += text[pos++];
-  }
-  if (number.empty() || number == "." || number.find('.') != number.rfind('.')) {
-    return std::nullopt;
-  }
-  size_t spaces = 0;
-  while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos]))) {
     ++pos;
-    ++spaces;
   }
-  if (spaces == 0) return std::nullopt;
+  const std::string_view number = text.substr(0, pos);
+  const size_t spaces_from = pos;
+  while (pos < text.size() && IsSpace(text[pos])) ++pos;
+  if (pos == spaces_from) return std::nullopt;
+  std::string_view unit = text.substr(pos);
+  while (!unit.empty() && IsSpace(unit.back())) unit.remove_suffix(1);
   // Courier's delay regex is lower-case (its steps docs write every unit so),
   // so a delay unit must be too; the admin forms also take "2 Hours".
-  std::string unit = allow_seconds ? Lower(text.substr(pos)) : std::string(text.substr(pos));
-  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
-  auto length = UnitLength(unit, allow_seconds);
-  if (!length) return std::nullopt;
-  if (!ScaledAmount(number, *length)) return std::nullopt;
+  char lowered[16];
+  if (allow_seconds) {
+    if (unit.size() > sizeof lowered) return std::nullopt;  // Longer than any unit.
+    for (size_t i = 0; i < unit.size(); ++i) {
+      lowered[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(unit[i])));
+    }
+    unit = std::string_view(lowered, unit.size());
+  }
+  const std::optional<Duration> length = UnitLength(unit, allow_seconds);
+  const std::optional<double> amount = ParseAmount(number);
+  if (!length || !amount || !Scaled(*amount, *length)) return std::nullopt;
   // date-fns `add` floors a fractional amount of a unit.
-  double amount = std::floor(std::stod(number));
-  return static_cast<Duration>(amount) * *length;
+  return static_cast<Duration>(std::floor(*amount)) * *length;
 }
 
 // ISO-8601 duration: P[nY][nM][nW][nD][T[nH][nM][nS]].
