@@ -157,6 +157,31 @@ TEST(SegmentReplyStoreTest, GeneratedIdsArePackedAndOtherTextIsVerbatim) {
   EXPECT_EQ(error->text, error_text);
 }
 
+// Any byte that is no lowercase hex digit, at any digit's place, keeps the
+// reply verbatim (bytes next to the digits' ranges included), and it comes
+// back as it was.
+TEST(SegmentReplyStoreTest, ANonDigitAtAnyPlaceKeepsTheTextVerbatim) {
+  SegmentReplyStore store;
+  IdGenerator ids(9);
+  constexpr TimePoint kStart = 1'700'000'000'000;
+  const std::string id = ids.Next(kStart);
+  store.Remember("plain", 202, id, kStart);
+  ASSERT_EQ(store.text_count(), 0u);
+  std::size_t verbatim = 0;
+  for (std::size_t at = 2; at < id.size(); ++at) {
+    if (at == 10) continue;  // The '-' between the words.
+    for (char bad : {'/', ':', '@', '`', 'g', 'G', 'F', '\0', '\x80', '\xff'}) {
+      std::string altered = id;
+      altered[at] = bad;
+      const std::string message_id = "m-" + std::to_string(at) + "-" + std::to_string(bad);
+      store.Remember(message_id, 202, altered, kStart);
+      EXPECT_EQ(store.text_count(), ++verbatim) << at << " " << static_cast<int>(bad);
+      EXPECT_EQ(TextOf(store, message_id, kStart), altered);
+    }
+  }
+  EXPECT_EQ(TextOf(store, "plain", kStart), id);
+}
+
 // The id IdGenerator::Next writes at `now` when its last random word is `low`.
 std::string GeneratedId(std::uint64_t low, TimePoint now) {
   const auto seconds = static_cast<std::uint64_t>(now / 1000) & 0xffffffffULL;
