@@ -27,6 +27,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -224,9 +225,17 @@ class JsonTextReader {
       std::uint64_t w;
       std::memcpy(&w, p, 8);
       // Bytes below 0x20, equal to '"' or '\\', or with the high bit set.
-      const std::uint64_t special = ((w - kOnes * 0x20) & ~w) | any_zero(w ^ (kOnes * '"')) |
-                                    any_zero(w ^ (kOnes * '\\')) | (w & kHigh);
-      if ((special & kHigh) != 0) break;
+      // A borrow can flag a byte above a special one, never below it, so
+      // the lowest flag is the first special byte.
+      const std::uint64_t special = (((w - kOnes * 0x20) & ~w) | any_zero(w ^ (kOnes * '"')) |
+                                     any_zero(w ^ (kOnes * '\\')) | (w & kHigh)) &
+                                    kHigh;
+      if (special != 0) {
+        if constexpr (std::endian::native == std::endian::little) {
+          return p + std::countr_zero(special) / 8;
+        }
+        break;  // The byte loop finds it.
+      }
       p += 8;
     }
     while (p != end) {
