@@ -6,6 +6,7 @@
 #include "string_hash.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -61,16 +62,43 @@ std::int64_t UnZigZag(std::uint64_t z) {
   return static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
 }
 
+// The `width` decimal digits of `s` from `at`, or -1 when one is no digit.
+int DigitsAt(std::string_view s, std::size_t at, int width) {
+  int value = 0;
+  for (int i = 0; i < width; ++i) {
+    const unsigned digit = static_cast<unsigned char>(s[at + i]) - unsigned{'0'};
+    if (digit > 9) return -1;
+    value = value * 10 + static_cast<int>(digit);
+  }
+  return value;
+}
+
 // The epoch ms of `s` when it is a timestamp exactly as FormatIso8601 writes
 // it ("2026-11-23T08:00:00.000Z", as Segment's timestamp, sentAt and
-// receivedAt are): 24 bytes that pack into ~7.
+// receivedAt are): 24 bytes that pack into ~7. Read field by field, without
+// writing it back (three per Segment event): fixed separators, a year of
+// four digits, a valid date and a time of day within 23:59:59.999 are what
+// FormatIso8601 writes, and all it writes in 24 bytes.
 std::optional<TimePoint> CanonicalTimestamp(std::string_view s) {
-  if (s.size() != 24 || s[10] != 'T' || s[23] != 'Z' || s[19] != '.') return std::nullopt;
-  std::optional<TimePoint> t = ParseIso8601(s);
-  if (!t) return std::nullopt;
-  char canonical[kIso8601Capacity];
-  if (std::string_view(canonical, FormatIso8601To(*t, canonical)) != s) return std::nullopt;
-  return t;
+  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s[19] != '.' || s[23] != 'Z') {
+    return std::nullopt;
+  }
+  const int year = DigitsAt(s, 0, 4);
+  const int month = DigitsAt(s, 5, 2);
+  const int day = DigitsAt(s, 8, 2);
+  const int hour = DigitsAt(s, 11, 2);
+  const int minute = DigitsAt(s, 14, 2);
+  const int second = DigitsAt(s, 17, 2);
+  const int milli = DigitsAt(s, 20, 3);
+  if ((year | month | day | hour | minute | second | milli) < 0) return std::nullopt;
+  if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year{year},
+                                         std::chrono::month{static_cast<unsigned>(month)},
+                                         std::chrono::day{static_cast<unsigned>(day)}};
+  if (!date.ok()) return std::nullopt;
+  const TimePoint days = std::chrono::sys_days{date}.time_since_epoch().count();
+  return days * kDay + hour * kHour + minute * kMinute + second * kSecond + milli;
 }
 
 void PutInteger(std::string& out, std::int64_t n) {

@@ -160,6 +160,48 @@ TEST(PackedJsonTest, OnlyTimestampsFormatIso8601WritesBackArePackedAsTimes) {
   }
 }
 
+// A string packs as a time exactly when FormatIso8601 writes back what
+// ParseIso8601 read (the definition), checked against that definition for
+// every day of years whose leap rules differ, the ends of the four-digit
+// years, and each timestamp damaged at every place; and it comes back
+// byte for byte either way.
+TEST(PackedJsonTest, TimestampsPackAsTimesExactlyWhenTheyWriteBackAlike) {
+  JsonKeyTable keys;
+  const auto writes_back = [](const std::string& text) {
+    const std::optional<TimePoint> t = ParseIso8601(text);
+    return t && FormatIso8601(*t) == text;
+  };
+  std::vector<std::string> texts;
+  std::mt19937_64 random(17);
+  for (const char* year : {"0000", "1900", "1969", "2000", "2024", "2100", "9999"}) {
+    const std::optional<TimePoint> year_start =
+        ParseIso8601(std::string(year) + "-01-01T00:00:00Z");
+    ASSERT_TRUE(year_start) << year;
+    for (TimePoint day = 0; day < 366; ++day) {
+      const auto in_day = static_cast<TimePoint>(random() % static_cast<std::uint64_t>(kDay));
+      texts.push_back(FormatIso8601(*year_start + day * kDay + (day % 7 == 0 ? kDay - 1 : in_day)));
+    }
+  }
+  const std::string sample = "2024-02-29T23:59:59.999Z";
+  for (std::size_t at = 0; at < sample.size(); ++at) {
+    for (char c : {'0', '1', '2', '3', '5', '6', '9', ':', '-', '.', 'T', 'Z', 't', ' ', '/'}) {
+      std::string damaged = sample;
+      damaged[at] = c;
+      texts.push_back(damaged);
+    }
+  }
+  std::size_t as_times = 0;
+  for (const std::string& text : texts) {
+    const std::optional<PackedJson> packed = PackedJson::PackText(Json(text).dump(), keys);
+    ASSERT_TRUE(packed) << text;
+    const bool as_time = packed->bytes().size() < 12;  // A tag and a varint, not 25 bytes.
+    EXPECT_EQ(as_time, writes_back(text)) << text;
+    EXPECT_EQ(packed->Unpack(keys), Json(text)) << text;
+    as_times += as_time ? 1 : 0;
+  }
+  EXPECT_GT(as_times, 7u * 366 - 7);  // The generated ones (the last year ends at 9999).
+}
+
 TEST(PackedJsonTest, KeysPastTheTableCapacityArePackedInline) {
   JsonKeyTable keys(/*capacity=*/2);
   const Json value = {{"a", 1}, {"b", 2}, {"c", 3}, {"d", {{"a", 4}, {"e", 5}}}};
