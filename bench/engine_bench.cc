@@ -62,6 +62,9 @@ struct Sizes {
   std::int64_t users = 10000;           // Recipients of ingested events.
   std::int64_t smoke_iterations = 200;  // Fixed iterations of the rate benchmarks.
   std::int64_t mixed_events = 1000000;  // Per batch of the retention memory run.
+  // Fixed iterations of the rate benchmarks when not 0 (--iterations=N): the
+  // same work in both builds, for instruction counts under callgrind.
+  std::int64_t iterations = 0;
 };
 
 Json g_workspace;
@@ -379,7 +382,9 @@ void MixedRetentionMemory(benchmark::State& state) {
 
 // Rate benchmarks: fixed iterations in the smoke, time-bounded otherwise.
 void Rate(benchmark::internal::Benchmark* b) {
-  if (g_sizes.smoke) {
+  if (g_sizes.iterations > 0) {
+    b->Iterations(g_sizes.iterations);
+  } else if (g_sizes.smoke) {
     b->Iterations(g_sizes.smoke_iterations);
   } else {
     b->MinTime(2.0);
@@ -408,6 +413,8 @@ int main(int argc, char** argv) {
       g_sizes.pending_delays = std::stoll(arg.substr(std::strlen("--pending=")));
     } else if (arg.rfind("--mixed=", 0) == 0) {
       g_sizes.mixed_events = std::stoll(arg.substr(std::strlen("--mixed=")));
+    } else if (arg.rfind("--iterations=", 0) == 0) {
+      g_sizes.iterations = std::stoll(arg.substr(std::strlen("--iterations=")));
     } else if (arg.rfind("--users=", 0) == 0) {
       g_sizes.users = std::stoll(arg.substr(std::strlen("--users=")));
     } else if (arg.rfind("--profiles=", 0) == 0) {
