@@ -88,13 +88,13 @@ struct TreeBuilder {
   void Integer(Json* slot, std::int64_t value) { *slot = value; }
   void Unsigned(Json* slot, std::uint64_t value) { *slot = value; }
   void Float(Json* slot, double value) { *slot = value; }
-  void String(Json* slot, std::string& text) { *slot = std::move(text); }
+  void String(Json* slot, std::string_view text) { *slot = std::string(text); }
   Object BeginObject(Json* slot) {
     *slot = Json::object();
     return &slot->get_ref<Json::object_t&>();
   }
-  Json* Member(Object members, std::string& key) {
-    auto [member, inserted] = members->try_emplace(std::move(key));
+  Json* Member(Object members, std::string_view key) {
+    auto [member, inserted] = members->try_emplace(std::string(key));
     if (!inserted) member->second = Json();  // A repeated key: the last value stays.
     return &member->second;
   }
@@ -122,9 +122,9 @@ struct CheckOnly {
   void Integer(int, std::int64_t) {}
   void Unsigned(int, std::uint64_t) {}
   void Float(int, double) {}
-  void String(int, std::string&) {}
+  void String(int, std::string_view) {}
   int BeginObject(int) { return 0; }
-  int Member(int, std::string&) { return 0; }
+  int Member(int, std::string_view) { return 0; }
   void EndMember(int) {}
   bool EndObject(int) { return true; }
   int BeginArray(int) { return 0; }

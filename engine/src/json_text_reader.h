@@ -16,13 +16,13 @@
 //   using Slot = ...;                        // where one value goes
 //   void Null(Slot), Bool(Slot, bool), Integer(Slot, std::int64_t),
 //        Unsigned(Slot, std::uint64_t), Float(Slot, double);
-//   void String(Slot, std::string& text);    // may move from `text`
-//   Object BeginObject(Slot);                // an object's context
-//   Slot Member(Object&, std::string& key);  // may move from `key`
+//   void String(Slot, std::string_view text);  // valid during the call only
+//   Object BeginObject(Slot);                  // an object's context
+//   Slot Member(Object&, std::string_view key);  // valid during the call only
 //   void EndMember(Object&);                 // after the member's value
 //   bool EndObject(Object&);
 //   Array BeginArray(Slot); Slot Item(Array&); bool EndArray(Array&);
-//   std::string& text_buffer(), key_buffer();  // where strings are decoded
+//   std::string& text_buffer(), key_buffer();  // where escaped strings are decoded
 // Repeated keys are the builder's to resolve (nlohmann keeps the last value).
 #pragma once
 
@@ -96,7 +96,11 @@ class JsonTextReader {
   using Slot = typename Builder::Slot;
 
   void SkipSpace() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    // Most texts are compact: one comparison rules out any byte above ' '.
+    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' &&
+           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
+      ++p_;
+    }
   }
 
   bool Value(Slot slot, int depth) {
@@ -106,11 +110,12 @@ class JsonTextReader {
         return Object(slot, depth + 1);
       case '[':
         return Array(slot, depth + 1);
-      case '"':
-        text_.clear();
-        if (!String(text_)) return false;
-        b_.String(slot, text_);
+      case '"': {
+        std::string_view text;
+        if (!String(text_, text)) return false;
+        b_.String(slot, text);
         return true;
+      }
       case 't':
         if (!Literal("true")) return false;
         b_.Bool(slot, true);
@@ -166,13 +171,13 @@ class JsonTextReader {
     auto object = b_.BeginObject(slot);
     const bool read = Items('}', [&] {
       if (p_ == end_ || *p_ != '"') return false;
-      key_.clear();
-      if (!String(key_)) return false;
+      std::string_view key;
+      if (!String(key_, key)) return false;
       SkipSpace();
       if (p_ == end_ || *p_ != ':') return false;
       ++p_;
       SkipSpace();
-      if (!Value(b_.Member(object, key_), depth)) return false;
+      if (!Value(b_.Member(object, key), depth)) return false;
       b_.EndMember(object);
       return true;
     });
@@ -186,9 +191,40 @@ class JsonTextReader {
     return read && b_.EndArray(array);
   }
 
-  // At the opening quote; appends the decoded text to `out`.
-  bool String(std::string& out) {
+  // At the opening quote: reads the string to its closing quote and sets
+  // `text` to what it stands for. That is a view of the input unless the
+  // string has an escape (most have none, and are not copied), else of
+  // `scratch`, which holds the decoded text. The view of `scratch` lasts
+  // until the next string read into it.
+  bool String(std::string& scratch, std::string_view& text) {
     ++p_;
+    const char* start = p_;
+    for (;;) {
+      p_ = PlainRunEnd(p_, end_);
+      if (p_ == end_) return false;
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        text = std::string_view(start, static_cast<std::size_t>(p_ - start));
+        ++p_;
+        return true;
+      }
+      if (c == '\\') {
+        scratch.assign(start, p_);
+        if (!Decode(scratch)) return false;
+        text = scratch;
+        return true;
+      }
+      if (c < 0x20) return false;  // A control character must be escaped.
+      const std::size_t length =
+          Utf8SequenceLength(std::string_view(p_, static_cast<std::size_t>(end_ - p_)));
+      if (length == 0) return false;
+      p_ += length;
+    }
+  }
+
+  // Inside a string, from `p_` (an escape or the rest of the string's text)
+  // through its closing quote: appends the decoded text to `out`.
+  bool Decode(std::string& out) {
     for (;;) {
       const char* run = p_;
       p_ = PlainRunEnd(p_, end_);

@@ -220,13 +220,13 @@ class TextPacker {
   void Integer(Slot, std::int64_t value) { PutInteger(out, value); }
   void Unsigned(Slot, std::uint64_t value) { PutUnsigned(out, value); }
   void Float(Slot, double value) { PutFloat(out, value); }
-  void String(Slot, std::string& text) { PutString(out, text); }
+  void String(Slot, std::string_view text) { PutString(out, text); }
 
   Object BeginObject(Slot) {
     out.push_back(static_cast<char>(kObject));
     return Object{out.size(), members_.size(), key_bytes_.size()};
   }
-  Slot Member(Object& object, std::string& key) {
+  Slot Member(Object& object, std::string_view key) {
     const Member_ member{key_bytes_.size(), key.size(), KeyPrefix(key), out.size(), 0};
     if (object.in_order && members_.size() > object.first_member &&
         !Less(members_.back(), member, key)) {
