@@ -49,9 +49,18 @@ const Json& Get(const Json& object, const char* key) {
 //
 // The stand-in for `root` (nullptr: absent). Packed data (an inbound event
 // packed from its text) is not unpacked for it: an object or array is truthy.
+const Json& ObjectStandIn() {
+  static const Json object = Json::object();
+  return object;
+}
+const Json& StringStandIn() {
+  static const Json dash = "-";
+  return dash;
+}
+
 const Json* ValidationStandIn(const RunContext& context, std::string_view root) {
-  static const Json kObject = Json::object();
-  static const Json kDash = "-";
+  const Json& kObject = ObjectStandIn();
+  const Json& kDash = StringStandIn();
   if (root == "data") {
     const std::optional<Json::value_t> packed = context.PackedDataType();
     if (packed == Json::value_t::object || packed == Json::value_t::array) return &kObject;
@@ -405,22 +414,24 @@ bool StepIsValid(const Json& step) {
 }
 
 void AppendValidationKey(const RunContext& context, std::string& key) {
-  // ValidationContext's JSON text, written directly (this runs for every
-  // event that triggers an automation): roots in key order, truthy data and
-  // profile as {}, non-empty strings as "-", anything else as itself.
-  key += '{';
-  bool first = true;
+  // The validation context, compact (this runs for every event that
+  // triggers an automation): per root in kContextRoots order, 'a' when
+  // absent, 'o' for the {} stand-in, 's' for the "-" one, else '=' and the
+  // value's JSON text (which ends where its value does); then ';'.
   for (const char* root : kContextRoots) {
     const Json* value = ValidationStandIn(context, root);
-    if (value == nullptr) continue;
-    if (!first) key += ',';
-    first = false;
-    key += '"';
-    key += root;
-    key += "\":";
-    key += JsonText(*value);
+    if (value == nullptr) {
+      key += 'a';
+    } else if (value == &ObjectStandIn()) {
+      key += 'o';
+    } else if (value == &StringStandIn()) {
+      key += 's';
+    } else {
+      key += '=';
+      key += JsonText(*value);
+    }
+    key += ';';
   }
-  key += '}';
 }
 
 Status ValidateSteps(const Json& steps, const RunContext& context) {

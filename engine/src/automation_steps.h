@@ -69,10 +69,11 @@ bool StepIsValid(const Json& step);
 // more steps are incorrectly defined.".
 Status ValidateSteps(const Json& steps, const RunContext& context);
 
-// The context as ValidateSteps sees it, as text: truthy data and profile
-// stand in as {}, non-empty strings as "-" (the step checks test strings
-// only for type and emptiness). Two contexts with the same key validate any
-// steps alike, so callers may cache ValidateSteps by it. Appended to `key`.
+// The context as ValidateSteps sees it, as a compact key: truthy data and
+// profile stand in as {}, non-empty strings as "-" (the step checks test
+// strings only for type and emptiness). Two contexts with the same key
+// validate any steps alike, so callers may cache ValidateSteps by it; two
+// contexts that validate apart have different keys. Appended to `key`.
 void AppendValidationKey(const RunContext& context, std::string& key);
 
 // A run context {brand, data, profile, recipient, template}; null values are

@@ -223,18 +223,23 @@ TEST(ValidationKeyTest, DependsOnShapeNotOnStringContent) {
   // Objects are truthy (JavaScript), so any object data is the same shape.
   EXPECT_EQ(key({{"data", json::object()}}), key({{"data", {{"x", 1}}}}));
   EXPECT_NE(key({{"data", json::object()}}), key({{"data", false}}));
-  // The key is the shape as JSON text, roots in order.
+  // Roots in order (brand, data, profile, recipient, template): absent, the
+  // {} or "-" stand-in, or any other value as its JSON text.
   EXPECT_EQ(key({{"template", ""},
                  {"recipient", "a"},
                  {"profile", false},
                  {"data", {{"x", 1}}},
                  {"brand", {{"id", "b"}}}}),
-            R"({"brand":{"id":"b"},"data":{},"profile":false,"recipient":"-","template":""})");
-  EXPECT_EQ(key(json::object()), "{}");
+            R"(={"id":"b"};o;=false;s;="";)");
+  EXPECT_EQ(key(json::object()), "a;a;a;a;a;");
+  // A value that looks like a stand-in is not taken for one.
+  EXPECT_NE(key({{"brand", json::object()}}), key({{"brand", {{"x", 1}}}}));
+  EXPECT_NE(key({{"brand", "-"}}), key({{"brand", json::object()}}));
+  EXPECT_NE(key({{"recipient", "o"}}), key({{"recipient", ""}}));
   // It appends: what the buffer held stays in front.
   std::string text = "visited\n";
   AppendValidationKey(RunContext(json{{"recipient", "a"}}), text);
-  EXPECT_EQ(text, "visited\n{\"recipient\":\"-\"}");
+  EXPECT_EQ(text, "visited\na;a;a;s;a;");
 }
 
 // Decision (docs/fidelity.md): /inbound/courier events are tracking requests like
