@@ -8,21 +8,12 @@
 #include "fuzz_input.h"
 #include "json_util.h"
 #include "mock_courier/json_parse.h"
+#include "mock_courier/testing/render_each_string.h"
 #include "workspace_definition.h"
 
 namespace {
 
 using mock_courier::Json;
-
-// `value` with every string rendered.
-Json RenderEachString(const Json& value, const Json& variables) {
-  if (value.is_string()) return mock_courier::RenderTemplate(value.get<std::string>(), variables);
-  Json out = value;
-  if (value.is_structured()) {
-    for (auto& item : out.items()) item.value() = RenderEachString(item.value(), variables);
-  }
-  return out;
-}
 
 void CheckCompiled(const Json& content, const Json& variables) {
   std::string compiled;
@@ -37,7 +28,8 @@ void CheckCompiled(const Json& content, const Json& variables) {
         mock_courier::AppendJsonString(out, rendered);
       },
       compiled);
-  if (compiled != mock_courier::JsonText(RenderEachString(content, variables))) {
+  if (compiled !=
+      mock_courier::JsonText(mock_courier::testing::RenderEachString(content, variables))) {
     mock_courier::fuzz::Violated("compiled content renders differently from the content");
   }
 }

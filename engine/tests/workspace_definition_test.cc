@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "mock_courier/testing/engine_fixture.h"
+#include "mock_courier/testing/render_each_string.h"
 #include "workspace_definition.h"
 
 namespace mock_courier {
@@ -128,15 +129,6 @@ void AppendVariable(std::string_view path, std::string& out) {
   AppendTemplateValue(FindPath(kVariables, path), out);
 }
 
-json RenderEachString(const json& value) {
-  if (value.is_string()) return RenderTemplate(value.get<std::string>(), kVariables);
-  json out = value;
-  if (value.is_structured()) {
-    for (auto& item : out.items()) item.value() = RenderEachString(item.value());
-  }
-  return out;
-}
-
 TEST(CompiledContentTest, TemplatePartsRenderAsRenderTemplate) {
   for (const char* text :
        {"", "plain", "{{name}}", "Hi {{ name }}!", "{{n}}{{n}}", "{{}}", "{{ }}x", "open {{ name",
@@ -168,7 +160,7 @@ TEST(CompiledContentTest, RendersAsEachStringRenderedThenWrittenAsJson) {
           AppendJsonString(to, rendered);
         },
         out);
-    EXPECT_EQ(out, RenderEachString(content).dump());
+    EXPECT_EQ(out, testing::RenderEachString(content, kVariables).dump());
   }
 }
 
