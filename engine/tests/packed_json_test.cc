@@ -496,6 +496,35 @@ TEST(PayloadTest, ReadFieldsReadsATreeAndAPackedValueAlike) {
   }
 }
 
+// A key the table numbers and a key packed inline (past the table's capacity,
+// or longer than a table key) are found alike, in a short list of names and in
+// a long one, and a name no member has reads as absent.
+TEST(PayloadTest, ReadFieldsFindsNumberedAndInlineKeysAlike) {
+  JsonKeyTable keys(/*capacity=*/2);
+  const std::string long_key(JsonKeyTable::kMaxKeyBytes + 1, 'k');
+  const Json event = {{"a", 1}, {"b", "two"}, {"c", "three"}, {long_key, "long"}, {"d", nullptr}};
+  const Payload packed(*PackedJson::Pack(event, keys), keys);
+  ASSERT_EQ(keys.size(), 2u);  // "a" and "b" numbered; "c", "d" and the long key inline.
+  const std::string_view names[] = {"d", long_key, "b", "c", "missing", "a"};
+  JsonField read[6];
+  packed.ReadFields("", names, read);
+  EXPECT_EQ(read[0].type, Json::value_t::null);
+  EXPECT_EQ(read[1].text, "long");
+  EXPECT_EQ(read[2].text, "two");
+  EXPECT_EQ(read[3].text, "three");
+  EXPECT_FALSE(read[4].present());
+  EXPECT_EQ(read[5].type, Json::value_t::number_integer);
+  std::vector<std::string> many(20, "missing");
+  many[7] = "c";
+  many[19] = "b";
+  const std::vector<std::string_view> many_views(many.begin(), many.end());
+  std::vector<JsonField> many_read(many.size());
+  packed.ReadFields("", many_views, many_read);
+  EXPECT_EQ(many_read[7].text, "three");
+  EXPECT_EQ(many_read[19].text, "two");
+  EXPECT_FALSE(many_read[0].present());
+}
+
 // ---- PackText: JSON text packed with no tree ----
 
 // PackText's value for `text` against ParseJson's tree: the same tree when
