@@ -134,13 +134,17 @@ void PutString(std::string& out, std::string_view s) {
 }
 
 // An object member's key: its number in `keys`, or its bytes inline.
-void PutKey(std::string& out, JsonKeyTable& keys, std::string_view key) {
-  if (std::optional<std::uint32_t> n = keys.Intern(key)) {
+// Returns the number.
+std::optional<std::uint32_t> PutKey(std::string& out, JsonKeyTable& keys, std::string_view key,
+                                    std::uint32_t context = JsonKeyTable::kNoContext) {
+  const std::optional<std::uint32_t> n = keys.InternAfter(context, key);
+  if (n) {
     PutVarint(out, std::uint64_t{*n} << 1);
   } else {
     PutVarint(out, (std::uint64_t{key.size()} << 1) | 1);
     PutBytes(out, key);
   }
+  return n;
 }
 
 bool PackValue(const Json& value, JsonKeyTable& keys, std::string& out) {
@@ -205,6 +209,7 @@ class TextPacker {
     std::size_t first_member;  // In members_.
     std::size_t key_bytes;     // key_bytes_'s size before the object's keys.
     bool in_order = true;      // Keys so far strictly increasing.
+    std::uint32_t context;     // For the next key (JsonKeyTable::InternAfter).
   };
   using Array = std::size_t;  // In out: just past the tag.
 
@@ -213,6 +218,7 @@ class TextPacker {
     out.assign(4, '\0');
     members_.clear();
     key_bytes_.clear();
+    last_key_.reset();
   }
 
   void Null(Slot) { out.push_back(static_cast<char>(kNull)); }
@@ -224,7 +230,8 @@ class TextPacker {
 
   Object BeginObject(Slot) {
     out.push_back(static_cast<char>(kObject));
-    return Object{out.size(), members_.size(), key_bytes_.size()};
+    return Object{out.size(), members_.size(), key_bytes_.size(), true,
+                  JsonKeyTable::FirstContext(last_key_)};
   }
   Slot Member(Object& object, std::string_view key) {
     const Member_ member{key_bytes_.size(), key.size(), KeyPrefix(key), out.size(), 0};
@@ -234,7 +241,8 @@ class TextPacker {
     }
     members_.push_back(member);
     key_bytes_ += key;
-    PutKey(out, *keys_, key);
+    last_key_ = PutKey(out, *keys_, key, object.context);
+    object.context = last_key_ ? JsonKeyTable::NextContext(*last_key_) : JsonKeyTable::kNoContext;
     return {};
   }
   void EndMember(Object&) { members_.back().end = out.size(); }
@@ -272,6 +280,9 @@ class TextPacker {
   std::string out;  // A 4-byte length, then the value.
 
  private:
+  // The number of the last key packed (the key of the value being read, when
+  // an object begins), for InternAfter's context.
+  std::optional<std::uint32_t> last_key_;
   struct Member_ {
     std::size_t key_at;  // In key_bytes_.
     std::size_t key_size;
@@ -530,7 +541,22 @@ std::optional<std::uint32_t> JsonKeyTable::Intern(std::string_view key) {
   return n;
 }
 
+std::optional<std::uint32_t> JsonKeyTable::InternAfter(std::uint32_t context,
+                                                       std::string_view key) {
+  if (context < guesses_.size()) {
+    const std::uint32_t guess = guesses_[context];
+    if (guess != 0 && views_[guess - 1] == key) return guess - 1;
+  }
+  const std::optional<std::uint32_t> n = Intern(key);
+  if (n && context != kNoContext) {
+    if (context >= guesses_.size()) guesses_.resize(std::max<std::size_t>(context + 1, 64), 0);
+    guesses_[context] = *n + 1;
+  }
+  return n;
+}
+
 void JsonKeyTable::Clear() {
+  guesses_ = {};
   slots_ = {};
   views_ = {};
   keys_ = {};

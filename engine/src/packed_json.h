@@ -60,6 +60,18 @@ class JsonKeyTable {
   // The number of `key`, added when new; nullopt when the table is full or
   // the key is longer than kMaxKeyBytes.
   std::optional<std::uint32_t> Intern(std::string_view key);
+  // Intern, trying first the key that followed the same `context` last time
+  // (one compare instead of a hash and a probe). An event stream repeats its
+  // shape, so a key is mostly the one that came after the previous key last
+  // time. `context` is kNoContext (no guess) or from NextContext or
+  // FirstContext; a wrong guess only costs the compare.
+  static constexpr std::uint32_t kNoContext = 0;
+  std::optional<std::uint32_t> InternAfter(std::uint32_t context, std::string_view key);
+  // The context of the key after key number `n` in the same object.
+  static std::uint32_t NextContext(std::uint32_t n) { return 2 * n + 2; }
+  // The context of an object's first key: `n` is the number of the key whose
+  // value the object is (or the last key read before it), or nullopt.
+  static std::uint32_t FirstContext(std::optional<std::uint32_t> n) { return n ? 2 * *n + 3 : 1; }
   // The number of `key` when the table has it (nothing is added).
   std::optional<std::uint32_t> Find(std::string_view key) const;
   // Key number `n` (which Intern returned).
@@ -85,6 +97,9 @@ class JsonKeyTable {
   // An event's ~25 lookups were a tenth of its ingest with
   // std::unordered_map's hash.
   std::vector<std::uint64_t> slots_;
+  // By context (InternAfter): the number + 1 of the key that came last in
+  // it, or 0. At most 2 * capacity + 3 entries.
+  std::vector<std::uint32_t> guesses_;
 };
 
 // One packed value: 8 bytes (a pointer to its length-prefixed buffer), or

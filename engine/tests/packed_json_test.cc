@@ -234,6 +234,37 @@ TEST(PackedJsonTest, TheKeyTableNumbersKeysInOrderAndFindsThemAfterGrowing) {
   EXPECT_EQ(keys.Intern(added[5]), std::optional<std::uint32_t>(0));
 }
 
+// InternAfter guesses the key that last followed the same context, and a
+// wrong guess (another key, a longer or shorter one) still gives the key's
+// own number; Clear forgets the guesses with the keys.
+TEST(PackedJsonTest, InternAfterGivesInternsNumberWhetherItsGuessHoldsOrNot) {
+  JsonKeyTable keys;
+  const std::uint32_t first = JsonKeyTable::FirstContext(std::nullopt);
+  const std::optional<std::uint32_t> a = keys.InternAfter(first, "alpha");
+  const std::optional<std::uint32_t> b = keys.InternAfter(JsonKeyTable::NextContext(*a), "beta");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(keys.InternAfter(first, "alpha"), a);                         // Guessed.
+  EXPECT_EQ(keys.InternAfter(JsonKeyTable::NextContext(*a), "beta"), b);  // Guessed.
+  for (const std::string_view other : {"alph", "alphas", "alphb", "beta"}) {
+    const std::optional<std::uint32_t> n = keys.InternAfter(first, other);
+    ASSERT_TRUE(n) << other;
+    EXPECT_EQ(keys.Key(*n), other);
+    EXPECT_EQ(keys.Find(other), n);
+  }
+  EXPECT_EQ(keys.InternAfter(first, "beta"), b);  // The last guess stored.
+  EXPECT_EQ(keys.InternAfter(JsonKeyTable::kNoContext, "alpha"), a);
+  const std::optional<std::uint32_t> gamma =
+      keys.InternAfter(JsonKeyTable::FirstContext(b), "gamma");
+  ASSERT_TRUE(gamma);
+  EXPECT_EQ(keys.Key(*gamma), "gamma");
+  EXPECT_EQ(keys.InternAfter(JsonKeyTable::FirstContext(b), "gamma"), gamma);
+  EXPECT_EQ(keys.size(), 6u);
+  keys.Clear();
+  EXPECT_EQ(keys.InternAfter(first, "beta"), std::optional<std::uint32_t>(0));
+  EXPECT_EQ(keys.Key(0), "beta");
+  EXPECT_FALSE(keys.InternAfter(first, std::string(JsonKeyTable::kMaxKeyBytes + 1, 'k')));
+}
+
 TEST(PackedJsonTest, LongKeysArePackedInlineNotKeptInTheTable) {
   JsonKeyTable keys;
   const std::string longest(JsonKeyTable::kMaxKeyBytes, 'k');
@@ -558,6 +589,21 @@ TEST(PackTextTest, ASegmentEventPacksAsItsParsedTree) {
       R"("context":{"library":{"version":"4.1.0","name":"analytics.js"}},)"
       R"("timestamp":"2026-11-23T08:00:00.000Z"})",
       keys));
+}
+
+// Objects of one shape and of others, packed in turn with one table: each
+// packs as its tree, whatever the table guessed from the one before.
+TEST(PackTextTest, ShapesThatChangeBetweenEventsPackAsTheirTrees) {
+  JsonKeyTable keys;
+  const char* texts[] = {
+      R"({"type":"track","event":"A","properties":{"x":1,"y":2},"userId":"u"})",
+      R"({"type":"track","event":"A","properties":{"x":1,"y":2},"userId":"u"})",
+      R"({"type":"track","properties":{"y":2,"x":1},"event":"A","userId":"u"})",
+      R"({"type":"identify","traits":{"x":1},"userId":"u","event":null})",
+      R"({"typ":"track","event":"A","properties":{"x":{"y":{"x":[{"y":1},{"x":2}]}}}})",
+      R"({"type":"track","event":"A","properties":{"x":1,"y":2},"userId":"u"})",
+  };
+  for (const char* text : texts) EXPECT_TRUE(PacksAsItsTree(text, keys));
 }
 
 TEST(PackTextTest, RepeatedKeysKeepTheLastValueAsNlohmannDoes) {
