@@ -36,6 +36,10 @@
 #include <string_view>
 #include <system_error>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace mock_courier {
 
 // The length of the well-formed UTF-8 sequence that `text` starts with
@@ -250,10 +254,27 @@ class JsonTextReader {
   }
 
   // The end of the run of bytes from `p` that a string holds as they are
-  // (not a quote, backslash, control character or non-ASCII byte): eight at
-  // a time while none of them is one, in a local pointer (p_ is a member the
-  // compiler stores back per byte).
+  // (not a quote, backslash, control character or non-ASCII byte): sixteen
+  // (SSE2) or eight at a time while none of them is one, in a local pointer
+  // (p_ is a member the compiler stores back per byte).
   static const char* PlainRunEnd(const char* p, const char* end) {
+#if defined(__SSE2__)
+    // A signed compare below 0x20 flags control characters and every byte
+    // with its high bit set at once. About a quarter of the eight-byte
+    // loop's instructions per byte (callgrind, engine_bench).
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i special =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                       _mm_cmplt_epi8(v, space));
+      const auto mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+      if (mask != 0) return p + std::countr_zero(mask);
+      p += 16;
+    }
+#endif
     constexpr std::uint64_t kOnes = 0x0101010101010101ull;
     constexpr std::uint64_t kHigh = 0x8080808080808080ull;
     const auto any_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
