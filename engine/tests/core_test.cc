@@ -141,6 +141,29 @@ TEST(IdGeneratorTest, IdsOfASeedAreStable) {
   EXPECT_EQ(ids.Next(0x1234567890LL * 1000), "1-34567890-6a1e21da3fdabe86cbbeaa11");
 }
 
+// Every id against snprintf of the same bits, at random times and at times
+// whose digits are all 0, 9, a or f (the ends of the two digit classes).
+TEST(IdGeneratorTest, IdsAreTheirBitsInHexAsSnprintfWritesThem) {
+  std::mt19937_64 random(20261204);
+  const TimePoint edges[] = {0, 0x99999999LL * 1000, 0xaaaaaaaaLL * 1000, 0xffffffffLL * 1000};
+  const std::uint64_t seeds[] = {0, 7, 0xffffffffffffffffULL, random()};
+  for (const std::uint64_t seed : seeds) {
+    IdGenerator ids(seed);
+    IdGenerator bits(seed);
+    for (int i = 0; i < 2000; ++i) {
+      const TimePoint now = i < 4 ? edges[i] : static_cast<TimePoint>(random() >> 20);
+      const std::uint64_t a = bits.NextBits();
+      const std::uint64_t b = bits.NextBits();
+      char expected[64];
+      std::snprintf(expected, sizeof expected, "1-%08llx-%08llx%016llx",
+                    static_cast<unsigned long long>((now / 1000) & 0xffffffffLL),
+                    static_cast<unsigned long long>(a & 0xffffffffULL),
+                    static_cast<unsigned long long>(b));
+      ASSERT_EQ(ids.Next(now), expected) << seed << " " << i;
+    }
+  }
+}
+
 // An id's first random word follows from its last 16 digits, for every seed
 // and every call (the dedupe store keeps only those).
 TEST(IdGeneratorTest, TheFirstRandomWordFollowsFromTheSecond) {
