@@ -134,7 +134,7 @@ void PutString(std::string& out, std::string_view s) {
 }
 
 // An object member's key: its number in `keys`, or its bytes inline.
-// Returns the number.
+// Returns the number, or nullopt when the key went inline.
 std::optional<std::uint32_t> PutKey(std::string& out, JsonKeyTable& keys, std::string_view key,
                                     std::uint32_t context = JsonKeyTable::kNoContext) {
   const std::optional<std::uint32_t> n = keys.InternAfter(context, key);

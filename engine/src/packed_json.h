@@ -98,7 +98,7 @@ class JsonKeyTable {
   // std::unordered_map's hash.
   std::vector<std::uint64_t> slots_;
   // By context (InternAfter): the number + 1 of the key that came last in
-  // it, or 0. At most 2 * capacity + 3 entries.
+  // it, or 0. At most max(64, 2 * capacity + 2) entries.
   std::vector<std::uint32_t> guesses_;
 };
 
