@@ -75,6 +75,17 @@ class RunContext {
   // again (and keeps the tree until the next Compact). `keys` must outlive
   // this context's reads.
   void Compact(JsonKeyTable& keys);
+  // Asks for the blocks this context holds, for dropping it (prefetch.h).
+  void PrefetchBlocks() const {
+    PrefetchSharedBlock(data_);
+    packed_data_.PrefetchBlock();
+    if (rare_) mock_courier::PrefetchBlock(rare_.get());
+    // A JSON string is a std::string in a block of its own; its address is
+    // read from the root, not from that block.
+    if (recipient_.is_string()) {
+      mock_courier::PrefetchBlock(&recipient_.get_ref<const std::string&>());
+    }
+  }
 
  private:
   // For a path into data held packed only: the cursor there (invalid when the

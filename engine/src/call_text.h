@@ -43,6 +43,11 @@ class CallText {
   SharedText Text() const;
   // The typed record, or nullptr for a call held as text.
   const Source* source() const { return source_.get(); }
+  // Asks for the blocks this call holds, for dropping it (prefetch.h).
+  void PrefetchBlocks() const {
+    text_.PrefetchBlock();
+    PrefetchSharedBlock(source_);
+  }
 
  private:
   SharedText text_;

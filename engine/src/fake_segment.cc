@@ -2,6 +2,7 @@
 
 #include "json_util.h"
 #include "mock_courier/time_format.h"
+#include "prefetch.h"
 
 namespace mock_courier {
 
@@ -20,9 +21,18 @@ void FakeSegment::Record(const std::string& write_key, CallText event, const std
   const Call& last = calls_.empty() ? kNoCall : calls_.back();
   calls_.push_back(Call{Name(write_key, last.write_key), Name(path, last.path),
                         Name(origin, last.origin), received_at, std::move(event)});
+  std::size_t dropped = 0;
   while (capacity_ != 0 && calls_.size() > capacity_) {
     calls_.pop_front();
-    ++evicted_;
+    ++dropped;
+  }
+  evicted_ += dropped;
+  // The next calls to go, one stage per call recorded (prefetch.h): the
+  // second, its record; the first (cached since), its text's blocks. The
+  // shared names are in use by the newest calls, so cached already.
+  if (dropped != 0 && calls_.size() > 1) {
+    PrefetchLines(&calls_[1], sizeof(Call));
+    calls_[0].event.PrefetchBlocks();
   }
 }
 

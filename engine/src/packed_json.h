@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "json_util.h"
+#include "prefetch.h"
 
 namespace mock_courier {
 
@@ -127,6 +128,10 @@ class PackedJson {
   explicit operator bool() const { return bytes_ != nullptr; }
   // The packed bytes (without the length prefix).
   std::string_view bytes() const;
+  // Asks for the block of the bytes, for freeing it (prefetch.h).
+  void PrefetchBlock() const {
+    if (bytes_) mock_courier::PrefetchBlock(bytes_.get());
+  }
 
   // A position in a packed value, for reading a path of it without unpacking
   // the rest (a template's {{data.properties.item}} out of a whole event).
@@ -210,6 +215,13 @@ class Payload {
   // other value, or no value, leaves every field absent.
   void ReadFields(std::string_view path, std::span<const std::string_view> names,
                   std::span<JsonField> out) const;
+
+  // Asks for the blocks this payload holds, for dropping it (prefetch.h).
+  void PrefetchBlocks() const {
+    PrefetchSharedBlock(tree_);
+    PrefetchSharedBlock(text_);
+    packed_.PrefetchBlock();
+  }
 
   // The tree, shared (null unless a tree payload).
   const SharedJson& shared_tree() const { return tree_; }

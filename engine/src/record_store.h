@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "prefetch.h"
 #include "string_index.h"
 
 namespace mock_courier {
@@ -134,6 +135,30 @@ class RecordStore {
   std::size_t Trim(std::size_t keep, std::vector<Node>* graveyard = nullptr) {
     return Trim(
         keep, [](const T&) {}, graveyard);
+  }
+
+  // After a Trim that dropped `dropped` records, asks for what the next
+  // Trims will touch of the records they drop next, assuming each drops as
+  // many (prefetch.h): one stage per operation, so that a record is freed
+  // from the cache rather than from memory. The third `dropped` to go: their
+  // slots. The second (slots cached since the last call): the blocks they own,
+  // by `prefetch_owned(const T&)`. The first (blocks cached): their index
+  // entries, whose position hashes the id. Nothing when `dropped` is 0.
+  template <typename PrefetchOwned>
+  void PrefetchNextEvictions(std::size_t dropped, PrefetchOwned&& prefetch_owned) const {
+    if (dropped == 0) return;
+    const std::size_t count = finished_.size();
+    for (std::size_t i = 2 * dropped; i < 3 * dropped && i < count; ++i) {
+      PrefetchLines(finished_[i], sizeof(Slot));
+    }
+    for (std::size_t i = dropped; i < 2 * dropped && i < count; ++i) {
+      const Slot* slot = finished_[i];
+      const Page* page =
+          pages_[static_cast<std::size_t>((slot->seq >> kPageBits) - first_page_)].get();
+      Prefetch(&page->slots[slot->seq & kPageMask]);
+      prefetch_owned(slot->record);
+    }
+    for (std::size_t i = 0; i < dropped && i < count; ++i) index_.PrefetchEntry(finished_[i]);
   }
 
   // Drops everything, including the evicted count.

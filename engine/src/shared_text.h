@@ -17,6 +17,8 @@
 #include <string_view>
 #include <utility>
 
+#include "prefetch.h"
+
 namespace mock_courier {
 
 class SharedText {
@@ -49,6 +51,10 @@ class SharedText {
     return block_ == nullptr ? std::string_view() : std::string_view(Bytes(block_), block_->size);
   }
   std::string_view operator*() const { return view(); }
+  // Asks for the text's block, for releasing it (prefetch.h).
+  void PrefetchBlock() const {
+    if (block_ != nullptr) mock_courier::PrefetchBlock(block_);
+  }
 
  private:
   struct Block {

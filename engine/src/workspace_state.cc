@@ -1,6 +1,7 @@
 #include "workspace_state.h"
 
 #include "mock_courier/time_format.h"
+#include "prefetch.h"
 
 #include <atomic>
 #include <cstdio>
@@ -189,19 +190,82 @@ JournalEntry& WorkspaceState::AddToJournal(JournalEntry entry) {
   return journal.back();
 }
 
+namespace {
+
+// After `dropped` entries were evicted, asks for what the next evictions
+// will touch, assuming each operation drops as many (one per accepted
+// event), one stage per operation (prefetch.h): the third `dropped` to go,
+// the entries; the second, the blocks they own; the first, the blocks those
+// point at (the payload's text, sent message ids).
+void PrefetchNextEvictions(const std::deque<JournalEntry>& journal, std::size_t dropped) {
+  const std::size_t count = journal.size();
+  for (std::size_t i = 2 * dropped; i < 3 * dropped && i < count; ++i) {
+    PrefetchLines(&journal[i], sizeof(JournalEntry));
+  }
+  for (std::size_t i = dropped; i < 2 * dropped && i < count; ++i) {
+    const JournalEntry& entry = journal[i];
+    PrefetchSharedBlock(entry.payload_text);
+    PrefetchStringBlock(entry.id);
+    PrefetchStringBlock(entry.event);
+    if (!entry.effects.runs.empty()) PrefetchBlock(entry.effects.runs.data());
+    if (!entry.effects.messages.empty()) PrefetchBlock(entry.effects.messages.data());
+  }
+  for (std::size_t i = 0; i < dropped && i < count; ++i) {
+    const JournalEntry& entry = journal[i];
+    if (entry.payload_text) {
+      const std::string& text = *entry.payload_text;
+      PrefetchStringBlock(text);
+      // free() also reads the size word of the block after, to merge the two.
+      PrefetchBlock(text.data() + text.capacity() + 1);
+    }
+    for (const std::string& id : entry.effects.messages) PrefetchStringBlock(id);
+  }
+}
+
+// What a message, a run and an outbound call own directly (the blocks their
+// destructors free first), for RecordStore::PrefetchNextEvictions.
+void PrefetchOwned(const Message& message) {
+  if (!message.history.empty()) PrefetchBlock(message.history.data());
+  if (!message.diagnostics.empty()) PrefetchBlock(message.diagnostics.data());
+  PrefetchSharedBlock(message.stored_profile);
+  PrefetchSharedBlock(message.call_identity);
+  PrefetchSharedBlock(message.plan.received_profile);
+  PrefetchSharedBlock(message.plan.override_providers);
+  message.plan.data.PrefetchBlocks();
+}
+void PrefetchOwned(const AutomationRun& run) {
+  if (!run.steps.empty()) PrefetchBlock(run.steps.data());
+  PrefetchStringBlock(run.cancelation_token);
+  if (run.extras) PrefetchBlock(run.extras.get());
+  run.context.PrefetchBlocks();
+}
+void PrefetchOwned(const OutboxEntry& call) {
+  call.event.PrefetchBlocks();
+  PrefetchStringBlock(call.last_error);
+}
+
+}  // namespace
+
 void WorkspaceState::EnforceRetention(TimePoint now, Evicted* evicted) {
-  messages.Trim(retention.messages, evicted ? &evicted->messages : nullptr);
-  runs.Trim(retention.runs, evicted ? &evicted->runs : nullptr);
-  outbox.Trim(retention.outbox, evicted ? &evicted->outbox : nullptr);
+  const auto prefetch_owned = [](const auto& record) { PrefetchOwned(record); };
+  messages.PrefetchNextEvictions(
+      messages.Trim(retention.messages, evicted ? &evicted->messages : nullptr), prefetch_owned);
+  runs.PrefetchNextEvictions(runs.Trim(retention.runs, evicted ? &evicted->runs : nullptr),
+                             prefetch_owned);
+  outbox.PrefetchNextEvictions(outbox.Trim(retention.outbox, evicted ? &evicted->outbox : nullptr),
+                               prefetch_owned);
   webhooks.Trim(retention.outbox);
   if (retention.journal != 0) {
+    std::size_t dropped = 0;
     while (!journal.empty() &&
            (journal.size() > retention.journal || journal_bytes > kJournalBytes)) {
       journal_bytes -= journal.front().counted_bytes;
       if (evicted != nullptr) evicted->journal.push_back(std::move(journal.front()));
       journal.pop_front();
-      ++journal_evicted;
+      ++dropped;
     }
+    journal_evicted += dropped;
+    PrefetchNextEvictions(journal, dropped);
   }
   // Expired dedupe records (flat records: nothing to free outside the lock).
   segment_replies.Sweep(now);

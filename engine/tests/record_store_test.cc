@@ -167,6 +167,16 @@ TEST(RecordStoreTest, RandomOperationsMatchAModel) {
       EXPECT_EQ(dropped, expected_dropped);
       EXPECT_EQ(evicted_values, expected_values);
       model.evicted += expected_dropped;
+      // The prefetch after it names the records the next trims drop: the
+      // second `dropped` of those left to drop, in finishing order.
+      std::vector<int> named;
+      store.PrefetchNextEvictions(dropped,
+                                  [&](const Record& record) { named.push_back(record.value); });
+      std::vector<int> expected_named;
+      for (std::size_t i = dropped; i < 2 * dropped && i < model.finished.size(); ++i) {
+        expected_named.push_back(model.records.at(model.finished[i]).value);
+      }
+      EXPECT_EQ(named, expected_named);
     } else if (rng() % 8 == 0) {  // A few clears a run.
       store.Clear();
       model = Model{};
