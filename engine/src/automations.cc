@@ -728,6 +728,9 @@ IdText CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth) {
   TimePoint now = svc.clock.Now();
   AutomationRun run;
   run.id = NextIdText(ws.ids, now);
+  // The run's index entry, a miss in a table of a million waiting runs,
+  // loads while the token resolves (prefetch.h).
+  ws.runs.PrefetchId(run.id.view());
   run.template_id = spec.template_id;
   // A triggered run keeps its trigger and inbound id packed; invoked runs
   // derive their source from the template (no string kept).
@@ -785,6 +788,7 @@ IdText CreateRun(WorkspaceState& ws, Services& svc, RunSpec spec, int depth) {
       run.cancelation_token = JsString(*token_expression);
     }
   }
+  if (!run.cancelation_token.empty()) ws.runs.by_token.PrefetchKey(run.cancelation_token);
   if (!spec.failed_validation.empty()) {
     run.status = RunStatus::kError;
     run.AddDiagnostic(spec.failed_validation);

@@ -69,6 +69,9 @@ class RecordStore {
     return slot->record;
   }
 
+  // Asks for where Find(id), and adding a record with that id, look first
+  // (prefetch.h).
+  void PrefetchId(std::string_view id) const { index_.PrefetchKey(id); }
   T* Find(std::string_view id) {
     Slot* slot = index_.Find(id);
     return slot == nullptr ? nullptr : &slot->record;

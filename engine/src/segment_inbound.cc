@@ -320,12 +320,15 @@ void ApplyGroup(WorkspaceState& ws, Services& svc, const Payload& event, const E
 Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload event,
                                    std::string payload_text, InboundSource source) {
   TimePoint now = svc.clock.Now();
+  const bool is_object = event.is_object();
+  EventFields fields(event);  // All absent unless an object.
+  // The dedupe record's slot loads while the entry is made.
+  const std::string& message_id = fields.text(EventFields::kMessageId);
+  if (!message_id.empty()) ws.segment_replies.Prefetch(message_id);
   JournalEntry entry;
   entry.source = source;
   entry.received_at = now;
   entry.payload_text = std::make_shared<const std::string>(std::move(payload_text));
-  const bool is_object = event.is_object();
-  EventFields fields(event);  // All absent unless an object.
   entry.type = fields.text(EventFields::kType);
   entry.event = fields.text(EventFields::kEvent);
   auto reject = [&](Status status) -> Result<Reply> {
@@ -341,7 +344,6 @@ Result<Reply> HandleSegmentInbound(WorkspaceState& ws, Services& svc, Payload ev
   }
   // Courier crashes on a missing messageId (500); Segment always sets one, so
   // the mock answers a clear 400 instead (docs/fidelity.md).
-  const std::string& message_id = fields.text(EventFields::kMessageId);
   if (message_id.empty()) {
     return reject(SegmentError(400,
                                "Invalid Segment event: 'messageId' is required (Segment sets "

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "mock_courier/ids.h"
+#include "prefetch.h"
 
 namespace mock_courier {
 namespace {
@@ -125,6 +126,13 @@ std::uint64_t IdSeconds(TimePoint now) {
 }
 
 }  // namespace
+
+void SegmentReplyStore::Prefetch(std::string_view message_id) const {
+  if (index_.empty()) return;
+  const std::size_t slot = HashOf(message_id).lo & (index_.size() - 1);
+  mock_courier::Prefetch(&index_[slot]);
+  mock_courier::Prefetch(&tags_[slot]);
+}
 
 std::optional<SegmentReply> SegmentReplyStore::Find(std::string_view message_id,
                                                     TimePoint now) const {

@@ -85,12 +85,14 @@ class StringIndex {
     if (entries_.size() > 64 && size_ * 8 < entries_.size()) Rehash(entries_.size() / 4);
     return true;
   }
-  // Asks for the entry Erase(node) starts from (prefetch.h); reads the key.
-  void PrefetchEntry(const Node* node) const {
-    if (!entries_.empty()) {
-      Prefetch(&entries_[TagOf(KeyOf{}(*node)) & (entries_.size() - 1)]);
-    }
+  // Asks for the entry a lookup or an insert of `key` starts from
+  // (prefetch.h): a caller that knows a key before it needs the entry
+  // overlaps that miss with its other work.
+  void PrefetchKey(std::string_view key) const {
+    if (!entries_.empty()) Prefetch(&entries_[TagOf(key) & (entries_.size() - 1)]);
   }
+  // The same for Erase(node); reads the node's key.
+  void PrefetchEntry(const Node* node) const { PrefetchKey(KeyOf{}(*node)); }
   std::size_t size() const { return size_; }
   // Forgets every node, and gives the table back.
   void Clear() {
@@ -206,6 +208,8 @@ class StringMap {
   // Entries in the table (used or not): what it holds besides the pairs.
   std::size_t table_size() const { return index_.entries().size(); }
 
+  // Asks for where find(key) and try_emplace(key) look first (prefetch.h).
+  void PrefetchKey(std::string_view key) const { index_.PrefetchKey(key); }
   iterator find(std::string_view key) { return At<iterator>(index_.Position(key)); }
   const_iterator find(std::string_view key) const {
     return At<const_iterator>(index_.Position(key));
