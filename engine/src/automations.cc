@@ -297,6 +297,9 @@ std::string StringField(const Json& step, const char* key) {
 // meanwhile is left alone.
 void OnDelayDue(WorkspaceState& ws, Services& svc, AutomationRun* run) {
   if (run == nullptr || run->status != RunStatus::kWaiting) return;
+  // Its token's entry was asked for with the last timer (PrefetchUpcoming):
+  // the pair it names loads while the run sends, before it finishes.
+  if (!run->cancelation_token.empty()) ws.runs.by_token.PrefetchPair(run->cancelation_token);
   TimePoint now = svc.clock.Now();
   StepState& delay = run->steps[run->next_step];
   // Courier records both values on the step (triggers/sqs/step/delay.ts).

@@ -33,6 +33,9 @@ class CallText {
     virtual std::string_view EventName() const = 0;
     virtual std::string_view UserId() const = 0;
     virtual std::string_view MessageId() const = 0;
+    // Asks for the rest of this record and the blocks it owns, for dropping
+    // it (prefetch.h). Called once its first bytes are cached.
+    virtual void PrefetchBlocks() const {}
   };
 
   CallText() = default;

@@ -117,7 +117,9 @@ struct Engine::Impl {
   AdvanceResult RunUntil(Clock& clock, TimePoint limit) {
     AdvanceResult result;
     Evicted evicted;  // Freed after each timer's lock is released, as in With().
-    while (auto timer = scheduler.PopDue(limit)) {
+    std::array<Scheduler::Upcoming, Scheduler::kUpcoming> upcoming;
+    std::size_t upcoming_count = 0;
+    while (auto timer = scheduler.PopDue(limit, upcoming, upcoming_count)) {
       // Each timer runs at its own due time, so a send after a 2 h delay is
       // stamped at exactly +2 h even when the clock is advanced by more.
       clock.AdvanceTo(timer->id.due);
@@ -129,6 +131,7 @@ struct Engine::Impl {
           ProcessingScope scope(*ws);
           RunTimer(*ws, services, *timer);
           ws->EnforceRetention(timer->id.due, &evicted);
+          PrefetchUpcoming(*ws, std::span(upcoming.data(), upcoming_count));
         }
         evicted.Free();
       }

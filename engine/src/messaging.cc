@@ -1509,6 +1509,10 @@ class MessageCall final : public CallText::Source {
   std::string_view EventName() const override { return event_name_; }
   std::string_view UserId() const override { return identity_->recipient(); }
   std::string_view MessageId() const override { return identity_->id(); }
+  void PrefetchBlocks() const override {
+    PrefetchLines(this, sizeof(*this));
+    PrefetchSharedBlock(identity_);
+  }
 
  private:
   // The record's providers as they were.

@@ -90,6 +90,20 @@ class RecordStore {
     Slot* slot = SlotAt(seq);
     return slot == nullptr ? nullptr : &slot->record;
   }
+  const T* FindBySeq(Seq seq) const { return const_cast<RecordStore*>(this)->FindBySeq(seq); }
+
+  // For preparing a record ahead of its use (prefetch.h), in stages: its
+  // entry in its sequence page; then (the entry cached) the record's slot.
+  void PrefetchSeqEntry(Seq seq) const {
+    const Seq page = seq >> kPageBits;
+    if (page < first_page_ || page - first_page_ >= pages_.size()) return;
+    if (const Page* held = pages_[static_cast<std::size_t>(page - first_page_)].get()) {
+      Prefetch(&held->slots[seq & kPageMask]);
+    }
+  }
+  void PrefetchSeqRecord(Seq seq) const {
+    if (const Slot* slot = SlotAt(seq)) PrefetchLines(slot, sizeof(Slot));
+  }
 
   // Makes the record evictable by Trim. A second call for the same record,
   // or a call for an unknown id, does nothing.
@@ -145,7 +159,8 @@ class RecordStore {
   // many (prefetch.h): one stage per operation, so that a record is freed
   // from the cache rather than from memory. The third `dropped` to go: their
   // slots. The second (slots cached since the last call): the blocks they own,
-  // by `prefetch_owned(const T&)`. The first (blocks cached): their index
+  // by `prefetch_owned(const T&, 1)`. The first (those blocks cached): what
+  // those blocks point at, by `prefetch_owned(const T&, 2)`, and their index
   // entries, whose position hashes the id. Nothing when `dropped` is 0.
   template <typename PrefetchOwned>
   void PrefetchNextEvictions(std::size_t dropped, PrefetchOwned&& prefetch_owned) const {
@@ -159,9 +174,12 @@ class RecordStore {
       const Page* page =
           pages_[static_cast<std::size_t>((slot->seq >> kPageBits) - first_page_)].get();
       Prefetch(&page->slots[slot->seq & kPageMask]);
-      prefetch_owned(slot->record);
+      prefetch_owned(slot->record, 1);
     }
-    for (std::size_t i = 0; i < dropped && i < count; ++i) index_.PrefetchEntry(finished_[i]);
+    for (std::size_t i = 0; i < dropped && i < count; ++i) {
+      prefetch_owned(finished_[i]->record, 2);
+      index_.PrefetchEntry(finished_[i]);
+    }
   }
 
   // Drops everything, including the evicted count.

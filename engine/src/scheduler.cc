@@ -32,7 +32,16 @@ bool Scheduler::Cancel(TimerId id) {
 }
 
 std::optional<Scheduler::Timer> Scheduler::PopDue(TimePoint limit) {
+  std::array<Upcoming, kUpcoming> upcoming;
+  std::size_t count = 0;
+  return PopDue(limit, upcoming, count);
+}
+
+std::optional<Scheduler::Timer> Scheduler::PopDue(TimePoint limit,
+                                                  std::array<Upcoming, kUpcoming>& upcoming,
+                                                  std::size_t& upcoming_count) {
   std::lock_guard lock(mutex_);
+  upcoming_count = 0;
   auto it = timers_.begin();
   if (it == timers_.end() || it->first.due > limit) return std::nullopt;
   Stored& stored = it->second;
@@ -46,7 +55,15 @@ std::optional<Scheduler::Timer> Scheduler::PopDue(TimePoint limit) {
     timer.callback = std::move(stored.extra->callback);
     if (stored.extra->target) timer.target = *stored.extra->target;
   }
-  timers_.erase(it);
+  it = timers_.erase(it);
+  for (; it != timers_.end() && it->first.due <= limit && upcoming_count < kUpcoming; ++it) {
+    const Stored& next = it->second;
+    Upcoming& out = upcoming[upcoming_count++];
+    out.workspace = next.workspace;
+    out.kind = static_cast<TimerKind>(next.kind_and_target & ((1u << Stored::kKindBits) - 1));
+    out.target = next.extra && next.extra->target ? *next.extra->target
+                                                  : next.kind_and_target >> Stored::kKindBits;
+  }
   return timer;
 }
 

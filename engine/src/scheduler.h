@@ -12,6 +12,8 @@
 // description strings. Anything else is a kCallback timer with a closure.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -71,8 +73,20 @@ class Scheduler {
   TimerId Schedule(TimePoint due, std::uint64_t workspace, Callback callback);
   // Removes a pending timer. Returns false when it already fired or was canceled.
   bool Cancel(TimerId id);
-  // Removes and returns the earliest timer due at or before `limit`.
+  // What a timer will run, for preparing it ahead (prefetch.h).
+  struct Upcoming {
+    std::uint64_t workspace = 0;
+    TimerKind kind = TimerKind::kCallback;
+    std::uint64_t target = 0;
+  };
+  static constexpr std::size_t kUpcoming = 3;
+  // Removes and returns the earliest timer due at or before `limit`. With
+  // `upcoming`, also fills it with the timers due next at or before `limit`,
+  // soonest first (a timer scheduled or canceled before they fire changes
+  // them); returns how many through `upcoming_count`.
   std::optional<Timer> PopDue(TimePoint limit);
+  std::optional<Timer> PopDue(TimePoint limit, std::array<Upcoming, kUpcoming>& upcoming,
+                              std::size_t& upcoming_count);
   std::optional<TimePoint> NextDue() const;
   // Drops every timer of a workspace (on reset or replacement).
   void RemoveWorkspace(std::uint64_t workspace);

@@ -91,6 +91,14 @@ class StringIndex {
   void PrefetchKey(std::string_view key) const {
     if (!entries_.empty()) Prefetch(&entries_[TagOf(key) & (entries_.size() - 1)]);
   }
+  // Asks for the node a lookup of `key` finds first, when the entry it
+  // starts from (cached: PrefetchKey before) holds `key`'s tag.
+  void PrefetchNode(std::string_view key) const {
+    if (entries_.empty()) return;
+    const std::size_t tag = TagOf(key);
+    const Entry& entry = entries_[tag & (entries_.size() - 1)];
+    if (entry.tag == tag) Prefetch(entry.node);
+  }
   // The same for Erase(node); reads the node's key.
   void PrefetchEntry(const Node* node) const { PrefetchKey(KeyOf{}(*node)); }
   std::size_t size() const { return size_; }
@@ -210,6 +218,8 @@ class StringMap {
 
   // Asks for where find(key) and try_emplace(key) look first (prefetch.h).
   void PrefetchKey(std::string_view key) const { index_.PrefetchKey(key); }
+  // Then the pair found there (StringIndex::PrefetchNode).
+  void PrefetchPair(std::string_view key) const { index_.PrefetchNode(key); }
   iterator find(std::string_view key) { return At<iterator>(index_.Position(key)); }
   const_iterator find(std::string_view key) const {
     return At<const_iterator>(index_.Position(key));

@@ -31,4 +31,22 @@ void RunTimer(WorkspaceState& ws, Services& svc, Scheduler::Timer& timer) {
   }
 }
 
+void PrefetchUpcoming(const WorkspaceState& ws, std::span<const Scheduler::Upcoming> upcoming) {
+  for (std::size_t i = 0; i < upcoming.size(); ++i) {
+    const Scheduler::Upcoming& next = upcoming[i];
+    if (next.workspace != ws.serial || next.kind != TimerKind::kRunDelay) continue;
+    if (i == 0) {
+      // Cached since the last timer: the run, so its token can be hashed.
+      const AutomationRun* run = ws.runs.FindBySeq(next.target);
+      if (run != nullptr && !run->cancelation_token.empty()) {
+        ws.runs.by_token.PrefetchKey(run->cancelation_token);
+      }
+    } else if (i == 1) {
+      ws.runs.PrefetchSeqRecord(next.target);
+    } else {
+      ws.runs.PrefetchSeqEntry(next.target);
+    }
+  }
+}
+
 }  // namespace mock_courier

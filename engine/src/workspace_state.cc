@@ -1,5 +1,6 @@
 #include "workspace_state.h"
 
+#include "messaging_internal.h"
 #include "mock_courier/time_format.h"
 #include "prefetch.h"
 
@@ -222,32 +223,45 @@ void PrefetchNextEvictions(const std::deque<JournalEntry>& journal, std::size_t 
   }
 }
 
-// What a message, a run and an outbound call own directly (the blocks their
-// destructors free first), for RecordStore::PrefetchNextEvictions.
-void PrefetchOwned(const Message& message) {
-  if (!message.history.empty()) PrefetchBlock(message.history.data());
-  if (!message.diagnostics.empty()) PrefetchBlock(message.diagnostics.data());
-  PrefetchSharedBlock(message.stored_profile);
-  PrefetchSharedBlock(message.call_identity);
-  PrefetchSharedBlock(message.plan.received_profile);
-  PrefetchSharedBlock(message.plan.override_providers);
-  message.plan.data.PrefetchBlocks();
+// What a message, a run and an outbound call own directly (depth 1: the
+// blocks their destructors free first), and what those blocks point at
+// (depth 2, read from blocks asked for one operation before), for
+// RecordStore::PrefetchNextEvictions.
+void PrefetchOwned(const Message& message, int depth) {
+  if (depth == 1) {
+    if (!message.history.empty()) PrefetchBlock(message.history.data());
+    if (!message.record.providers.empty()) PrefetchBlock(message.record.providers.data());
+    if (!message.diagnostics.empty()) PrefetchBlock(message.diagnostics.data());
+    PrefetchSharedBlock(message.stored_profile);
+    PrefetchSharedBlock(message.call_identity);
+    PrefetchSharedBlock(message.plan.received_profile);
+    PrefetchSharedBlock(message.plan.override_providers);
+    message.plan.data.PrefetchBlocks();
+    return;
+  }
+  if (message.call_identity) message.call_identity->PrefetchBlocks();
+  for (const std::string& note : message.diagnostics) PrefetchStringBlock(note);
 }
-void PrefetchOwned(const AutomationRun& run) {
+void PrefetchOwned(const AutomationRun& run, int depth) {
+  if (depth != 1) return;
   if (!run.steps.empty()) PrefetchBlock(run.steps.data());
   PrefetchStringBlock(run.cancelation_token);
   if (run.extras) PrefetchBlock(run.extras.get());
   run.context.PrefetchBlocks();
 }
-void PrefetchOwned(const OutboxEntry& call) {
-  call.event.PrefetchBlocks();
-  PrefetchStringBlock(call.last_error);
+void PrefetchOwned(const OutboxEntry& call, int depth) {
+  if (depth == 1) {
+    call.event.PrefetchBlocks();
+    PrefetchStringBlock(call.last_error);
+  } else if (const CallText::Source* source = call.event.source()) {
+    source->PrefetchBlocks();
+  }
 }
 
 }  // namespace
 
 void WorkspaceState::EnforceRetention(TimePoint now, Evicted* evicted) {
-  const auto prefetch_owned = [](const auto& record) { PrefetchOwned(record); };
+  const auto prefetch_owned = [](const auto& record, int depth) { PrefetchOwned(record, depth); };
   messages.PrefetchNextEvictions(
       messages.Trim(retention.messages, evicted ? &evicted->messages : nullptr), prefetch_owned);
   runs.PrefetchNextEvictions(runs.Trim(retention.runs, evicted ? &evicted->runs : nullptr),

@@ -1,6 +1,7 @@
 // Status, clocks, ids, time formats and the timer queue.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -414,6 +415,43 @@ TEST(SchedulerTest, ATimerPopsWithEveryFieldItWasScheduledWith) {
   EXPECT_EQ(token.use_count(), 2);
   popped.reset();
   EXPECT_EQ(token.use_count(), 1);
+}
+
+// PopDue's look ahead (what the clock prepares, timers.h PrefetchUpcoming):
+// the timers due next within the limit, soonest first, at most kUpcoming,
+// each with its workspace, kind and target (a large target included).
+TEST(SchedulerTest, PopDueNamesTheTimersDueNextWithinTheLimit) {
+  Scheduler s;
+  for (std::uint64_t i = 0; i < 5; ++i) {
+    Scheduler::Timer timer = Tagged(i + 1, 100 + i);
+    timer.kind = i % 2 == 0 ? TimerKind::kRunDelay : TimerKind::kDeliverMessage;
+    s.Schedule(static_cast<TimePoint>(50 - i * 10), std::move(timer));  // Due 50, 40, ... 10.
+  }
+  Scheduler::Timer big = Tagged(9, std::numeric_limits<std::uint64_t>::max());
+  s.Schedule(35, std::move(big));
+  std::array<Scheduler::Upcoming, Scheduler::kUpcoming> upcoming;
+  std::size_t count = 99;
+  auto popped = s.PopDue(100, upcoming, count);  // Due 10; next 20, 30, 35.
+  ASSERT_TRUE(popped);
+  EXPECT_EQ(popped->target, 104u);
+  ASSERT_EQ(count, 3u);
+  EXPECT_EQ(upcoming[0].target, 103u);
+  EXPECT_EQ(upcoming[0].workspace, 4u);
+  EXPECT_EQ(upcoming[0].kind, TimerKind::kDeliverMessage);
+  EXPECT_EQ(upcoming[1].target, 102u);
+  EXPECT_EQ(upcoming[1].kind, TimerKind::kRunDelay);
+  EXPECT_EQ(upcoming[2].target, std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(upcoming[2].workspace, 9u);
+  // Within the limit only: due 20, then 30 and 35 (40 is past it).
+  popped = s.PopDue(35, upcoming, count);
+  ASSERT_TRUE(popped);
+  EXPECT_EQ(popped->target, 103u);
+  ASSERT_EQ(count, 2u);
+  EXPECT_EQ(upcoming[0].target, 102u);
+  EXPECT_EQ(upcoming[1].workspace, 9u);
+  // Nothing due: nothing named.
+  EXPECT_FALSE(s.PopDue(5, upcoming, count));
+  EXPECT_EQ(count, 0u);
 }
 
 TEST(SchedulerTest, RemoveWorkspaceDropsOnlyItsTimers) {

@@ -168,13 +168,18 @@ TEST(RecordStoreTest, RandomOperationsMatchAModel) {
       EXPECT_EQ(evicted_values, expected_values);
       model.evicted += expected_dropped;
       // The prefetch after it names the records the next trims drop: the
-      // second `dropped` of those left to drop, in finishing order.
-      std::vector<int> named;
-      store.PrefetchNextEvictions(dropped,
-                                  [&](const Record& record) { named.push_back(record.value); });
-      std::vector<int> expected_named;
+      // second `dropped` of those left to drop (depth 1), then the first `dropped` (depth 2), in
+      // finishing order.
+      std::vector<std::pair<int, int>> named;
+      store.PrefetchNextEvictions(dropped, [&](const Record& record, int depth) {
+        named.emplace_back(depth, record.value);
+      });
+      std::vector<std::pair<int, int>> expected_named;
       for (std::size_t i = dropped; i < 2 * dropped && i < model.finished.size(); ++i) {
-        expected_named.push_back(model.records.at(model.finished[i]).value);
+        expected_named.emplace_back(1, model.records.at(model.finished[i]).value);
+      }
+      for (std::size_t i = 0; i < dropped && i < model.finished.size(); ++i) {
+        expected_named.emplace_back(2, model.records.at(model.finished[i]).value);
       }
       EXPECT_EQ(named, expected_named);
     } else if (rng() % 8 == 0) {  // A few clears a run.
