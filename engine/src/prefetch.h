@@ -1,4 +1,5 @@
-// Prefetching what retention is about to free. Internal to the engine.
+// Prefetching what retention is about to free, and table entries about to be
+// used. Internal to the engine.
 //
 // Retention evicts the oldest records, written thousands of operations
 // earlier: their memory has left the cache, and freeing a record waits on a
@@ -7,9 +8,10 @@
 // next asks for that memory an operation or two early, in stages: first the
 // record, then (once the record is cached, so its pointers can be read
 // without a stall) the blocks it points at, then the blocks those point at.
-// With the journal at its default cap, this took an automation track from
-// about 275k to 300k+ events/s in engine_bench (bench/README, "Engine v2,
-// twenty-second steps").
+// Callers that know a key before they need its table entry (an inserted
+// run's id, a dedupe record's messageId) ask for the entry early the same
+// way. Together these took engine_bench's automation track from 266-273k to
+// 313-326k events/s (bench/README, "Engine v2, twenty-second steps").
 //
 // Prefetches are hints: they never fault and change no state, so a record
 // that is not evicted after all (or was already cached) costs only the hint.
