@@ -505,7 +505,7 @@ std::size_t JsonKeyTable::SlotOf(std::string_view key, std::uint64_t hash) const
   for (;; at = (at + 1) & mask) {
     const std::uint64_t slot = slots_[at];
     if (slot == 0) return at;
-    if ((slot >> 32) == tag && views_[(slot & 0xffffffffu) - 1] == key) return at;
+    if ((slot >> 32) == tag && SameBytes(views_[(slot & 0xffffffffu) - 1], key)) return at;
   }
 }
 
@@ -545,7 +545,7 @@ std::optional<std::uint32_t> JsonKeyTable::InternAfter(std::uint32_t context,
                                                        std::string_view key) {
   if (context < guesses_.size()) {
     const std::uint32_t guess = guesses_[context];
-    if (guess != 0 && views_[guess - 1] == key) return guess - 1;
+    if (guess != 0 && SameBytes(views_[guess - 1], key)) return guess - 1;
   }
   const std::optional<std::uint32_t> n = Intern(key);
   if (n && context != kNoContext) {
@@ -699,7 +699,7 @@ void PackedJson::Cursor::ReadFields(std::span<const std::string_view> names,
   while (!reader.done()) {
     const std::string_view key = reader.Key();
     for (std::size_t i = 0; i < names.size(); ++i) {
-      if (names[i] != key) continue;
+      if (!SameBytes(names[i], key)) continue;
       Cursor value(*this);
       value.at_ = reader.rest();
       out[i].type = value.type();

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -28,11 +29,17 @@ namespace mock_courier {
 // calls to it whose result is unused, which is every call here.
 inline void Prefetch(const void* p) {
 #if defined(__x86_64__) || defined(__i386__)
-  asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+  asm volatile("prefetcht0 (%0)" : : "r"(p));
 #else
   __builtin_prefetch(p);
   asm volatile("" : : "r"(p));
 #endif
+}
+
+// The address `bytes` before `p`, which may lie outside p's object (malloc's
+// header): computed as an integer, not by pointer arithmetic.
+inline const void* Before(const void* p, std::size_t bytes) {
+  return reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) - bytes);
 }
 
 // Asks for the cache lines of [p, p + bytes).
@@ -44,16 +51,16 @@ inline void PrefetchLines(const void* p, std::size_t bytes) {
 // Asks for what free() touches of the heap block starting at `p`: malloc's
 // size word just before it and the block's first bytes.
 inline void PrefetchBlock(const void* p) {
-  Prefetch(static_cast<const char*>(p) - sizeof(std::size_t));
+  Prefetch(Before(p, sizeof(std::size_t)));
   Prefetch(p);
 }
 
 // The heap block of `s`, when it has one (not a short string kept inside
 // the object). Reads `s`: call it once `s` itself is cached.
 inline void PrefetchStringBlock(const std::string& s) {
-  const char* data = s.data();
-  const char* self = reinterpret_cast<const char*>(&s);
-  if (data < self || data >= self + sizeof(s)) PrefetchBlock(data);
+  const auto data = reinterpret_cast<std::uintptr_t>(s.data());
+  const auto self = reinterpret_cast<std::uintptr_t>(&s);
+  if (data < self || data >= self + sizeof(s)) PrefetchBlock(s.data());
 }
 
 // The block std::make_shared made for `p`'s control block and object (or
@@ -61,7 +68,7 @@ inline void PrefetchStringBlock(const std::string& s) {
 // read the control block: that is what is not cached yet.
 template <typename T>
 void PrefetchSharedBlock(const std::shared_ptr<T>& p) {
-  if (p) PrefetchLines(reinterpret_cast<const char*>(p.get()) - 2 * sizeof(void*), 64);
+  if (p) PrefetchLines(Before(p.get(), 2 * sizeof(void*)), 64);
 }
 
 }  // namespace mock_courier

@@ -3,7 +3,8 @@
 // inserts, lookups, erasures (by key and by iterator) and clears, with keys
 // that share long prefixes, so that probe runs grow and backward-shift
 // deletion moves entries. (StringIndex itself is RecordStore's id index,
-// checked by record_store_test.cc.)
+// checked by record_store_test.cc.) SameBytes (string_hash.h), the tables'
+// key compare, against ==.
 #include "string_index.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace mock_courier {
@@ -22,6 +24,33 @@ std::map<std::string, int> Contents(const StringMap<int>& map) {
     EXPECT_TRUE(out.emplace(key, value).second) << "key listed twice: " << key;
   }
   return out;
+}
+
+// Every length from 0 to 40 (each of SameBytes' ways: bytes, half words,
+// words, memcmp), a copy and a change at every position (high bits
+// included), and views at every offset of a buffer, so that loads are
+// unaligned: SameBytes answers as == does.
+TEST(SameBytesTest, AnswersAsEqualityDoesForEveryLengthAndDifference) {
+  const std::string pool = "The quick brown fox jumps over the lazy dog, twice over!";
+  for (std::size_t offset = 0; offset < 8; ++offset) {
+    for (std::size_t n = 0; n <= 40; ++n) {
+      const std::string_view a(pool.data() + offset, n);
+      std::string copy(a);
+      ASSERT_TRUE(SameBytes(a, copy)) << n;
+      for (std::size_t at = 0; at < n; ++at) {
+        for (const char flip : {'\x01', '\x80'}) {
+          std::string changed(a);
+          changed[at] = static_cast<char>(changed[at] ^ flip);
+          ASSERT_EQ(SameBytes(a, changed), a == changed) << "length " << n << " at " << at;
+          ASSERT_FALSE(SameBytes(changed, a)) << "length " << n << " at " << at;
+        }
+      }
+      // A longer or shorter view of the same bytes is not the same.
+      if (offset + n + 1 <= pool.size()) {
+        ASSERT_FALSE(SameBytes(a, std::string_view(a.data(), n + 1))) << n;
+      }
+    }
+  }
 }
 
 TEST(StringMapTest, FindsWhatWasPutAndNotWhatWasErased) {
