@@ -59,33 +59,31 @@ struct TransparentStringHash {
   std::size_t operator()(std::string_view s) const { return HashBytes(s); }
 };
 
+// Whether the first and last sizeof(Word) bytes of x and y (n of each,
+// sizeof(Word) <= n <= 2 * sizeof(Word)) agree: all n bytes, in two
+// overlapping loads from each.
+template <typename Word>
+bool SameEnds(const char* x, const char* y, std::size_t n) {
+  Word x0, x1, y0, y1;
+  std::memcpy(&x0, x, sizeof(Word));
+  std::memcpy(&y0, y, sizeof(Word));
+  std::memcpy(&x1, x + n - sizeof(Word), sizeof(Word));
+  std::memcpy(&y1, y + n - sizeof(Word), sizeof(Word));
+  return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
+
 // Whether `a` and `b` hold the same bytes: a == b, without a call to memcmp
-// for the short keys of JSON objects (up to 16 bytes: two overlapping loads
-// of a word, or of half a word, from each). Packing an event compares each
-// of its keys with the key the table guessed, and memcmp's call was most of
-// that compare.
+// for the short keys of JSON objects (up to 16 bytes). Packing an event
+// compares each of its keys with the key the table guessed, and memcmp's
+// call was most of that compare.
 inline bool SameBytes(std::string_view a, std::string_view b) {
   const std::size_t n = a.size();
   if (n != b.size()) return false;
   const char* x = a.data();
   const char* y = b.data();
   if (n > 16) return std::memcmp(x, y, n) == 0;
-  if (n >= 8) {
-    std::uint64_t x0, x1, y0, y1;
-    std::memcpy(&x0, x, 8);
-    std::memcpy(&y0, y, 8);
-    std::memcpy(&x1, x + n - 8, 8);
-    std::memcpy(&y1, y + n - 8, 8);
-    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-  }
-  if (n >= 4) {
-    std::uint32_t x0, x1, y0, y1;
-    std::memcpy(&x0, x, 4);
-    std::memcpy(&y0, y, 4);
-    std::memcpy(&x1, x + n - 4, 4);
-    std::memcpy(&y1, y + n - 4, 4);
-    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-  }
+  if (n >= 8) return SameEnds<std::uint64_t>(x, y, n);
+  if (n >= 4) return SameEnds<std::uint32_t>(x, y, n);
   for (std::size_t i = 0; i < n; ++i) {
     if (x[i] != y[i]) return false;
   }
